@@ -1,0 +1,318 @@
+"""Booking load test: the full booking path against a bare atomic-update endpoint, side by side, on PostgreSQL.
+
+    python benchmarks/booking_load.py [--clients 32] [--bookings 3000] [--workers 2]
+
+Creates a scratch database on the PostgreSQL server (default: the project machines' 127.0.0.1:5432), migrates
+it, seeds the reference gates and one declared trip per booking, then starts two servers on 127.0.0.1:
+
+* ``bare``: a FastAPI endpoint that does only the atomic capacity update (``UPDATE slots SET booked = booked+1
+  WHERE … AND booked < capacity``), as the issue's reference point;
+* ``full``: ``cuakhau serve`` — request validation, idempotency key, window rules, the conditional update,
+  the booking row, its change record, the trip's ``book`` event and the notification outbox, in one
+  transaction.
+
+Each gets the same number of bookings from ``--clients`` concurrent clients (an asyncio load generator on the
+same 2-core machine, so absolute rates are understated; the ratio is what compares). Afterwards it counts
+overbooked slots (must be 0) and checks that the slot counters equal the active bookings. Traffic goes only to
+127.0.0.1 and every phase is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx2
+from sqlalchemy import create_engine, func, select, text
+
+from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.engine import make_engine, normalise_url
+from cuakhau.adapters.db.migrate import upgrade
+from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
+from cuakhau.domain.gate import Direction
+from cuakhau.domain.hs import HsNomenclature
+from cuakhau.domain.parties import Driver, Enterprise, Vehicle
+from cuakhau.domain.shipment import Shipment
+from cuakhau.domain.trip import Actor, ActorRole, Trip
+from cuakhau.domain.values import make_vn_tax_code
+from cuakhau.reference.gates import reference_gates
+from cuakhau.services import equeue
+
+ADMIN_URL = os.environ.get("CUAKHAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BARE_APP = textwrap.dedent(
+    """
+    import os
+    from datetime import datetime
+    from fastapi import FastAPI
+    from sqlalchemy import and_, update
+    from cuakhau.adapters.db import tables as t
+    from cuakhau.adapters.db.engine import make_engine
+
+    def create_app():
+        engine = make_engine(os.environ["CUAKHAU_DATABASE_URL"])
+        app = FastAPI()
+
+        @app.get("/healthz")
+        def healthz():
+            return {"status": "ok"}
+
+        @app.post("/book/{gate_id}/{starts_at}")
+        def book(gate_id: str, starts_at: datetime):
+            with engine.begin() as conn:
+                done = conn.execute(
+                    update(t.slots)
+                    .where(and_(t.slots.c.gate_id == gate_id, t.slots.c.direction == "export",
+                                t.slots.c.starts_at == starts_at, t.slots.c.booked < t.slots.c.capacity))
+                    .values(booked=t.slots.c.booked + 1)
+                ).rowcount
+            return {"booked": bool(done)}
+
+        return app
+    """
+)
+
+
+def scratch_database() -> str:
+    admin = create_engine(normalise_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+    name = f"cuakhau_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return normalise_url(ADMIN_URL).rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    admin = create_engine(normalise_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(url: str, n: int, now: datetime) -> tuple[list[str], str, datetime]:
+    """Gates, one exporter, and ``n`` declared trips with their own trucks (bulk, in a few transactions)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    nomenclature = HsNomenclature.load_default()
+    uow = SqlUnitOfWorkFactory(engine, nomenclature)
+    with uow() as w:
+        for gate in reference_gates(years=(now.year, now.year + 1)):
+            w.gates.add(gate)
+        exporter = Enterprise.register(
+            enterprise_id=uuid.uuid4().hex,
+            name="Công ty TNHH Tải thử",
+            country="VN",
+            tax_id=make_vn_tax_code("010010910"),
+            roles=["exporter"],
+            created_at=now,
+        )
+        w.enterprises.add(exporter)
+        driver = Driver.register(
+            driver_id=uuid.uuid4().hex,
+            full_name="Nguyễn Văn Tải",
+            document_kind="passport",
+            document_number="C1234567",
+            nationality="VN",
+            created_at=now,
+        )
+        w.drivers.add(driver)
+        shipment = Shipment.create(
+            nomenclature,
+            shipment_id=uuid.uuid4().hex,
+            exporter_id=exporter.id,
+            consignee_name="凭祥市果蔬公司",
+            consignee_country="CN",
+            created_at=now,
+            lines=[
+                {
+                    "hs_code": "400122",
+                    "description": "Cao su",
+                    "net_kg": 20000,
+                    "gross_kg": 21000,
+                    "packages": 800,
+                    "value": 30000,
+                    "currency": "USD",
+                    "perishability": "dry_goods",
+                }
+            ],
+        )
+        w.shipments.add(shipment)
+        w.commit()
+    trip_ids = []
+    for start in range(0, n, 500):
+        with uow() as w:
+            for i in range(start, min(n, start + 500)):
+                vehicle = Vehicle.register(
+                    vehicle_id=uuid.uuid4().hex,
+                    plate=f"12C-{i // 100:03d}.{i % 100:02d}",
+                    owner_id=exporter.id,
+                    created_at=now,
+                )
+                w.vehicles.add(vehicle)
+                trip = Trip.declare(
+                    gate_id="vn-huu-nghi",
+                    direction=Direction.EXPORT,
+                    vehicle_id=vehicle.id,
+                    driver_id=driver.id,
+                    shipment_id=shipment.id,
+                    actor=Actor(exporter.id, ActorRole.EXPORTER),
+                    clock=_Fixed(now),
+                )
+                w.trips.add(trip)
+                trip_ids.append(trip.id)
+            w.commit()
+    with uow() as w:  # materialise the slots: Hữu Nghị for the full path, Tân Thanh for the bare endpoint
+        for gate in reference_gates():
+            if gate.id in ("vn-huu-nghi", "vn-tan-thanh"):
+                equeue.ensure_slots(w, gate, Direction.EXPORT, equeue.local_days(gate, now, now + timedelta(days=2)))
+        w.commit()
+    engine.dispose()
+    return trip_ids, exporter.id, now
+
+
+class _Fixed:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+def serve(args: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx2.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"server on {port} did not start: {log.read_text()[-2000:]}")
+
+
+async def load(port: int, requests: list[tuple[str, dict[str, object], dict[str, str]]], clients: int) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue[tuple[str, dict[str, object], dict[str, str]]] = asyncio.Queue()
+    for r in requests:
+        queue.put_nowait(r)
+    limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                path, body, headers = queue.get_nowait()
+                t0 = time.perf_counter()
+                r = await client.post(path, json=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+        t0 = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(clients))), timeout=600)
+        elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--bookings", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=2)
+    opts = parser.parse_args()
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    url = scratch_database()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        trip_ids, exporter_id, now = seed(url, opts.bookings, now)
+        env = {"CUAKHAU_DATABASE_URL": url, "CUAKHAU_LOG_LEVEL": "warning", "PYTHONPATH": str(Path(__file__).parent)}
+        bare_file = Path(__file__).with_name("_bare_app.py")
+        bare_file.write_text(BARE_APP)
+        procs.append(
+            serve(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "_bare_app:create_app",
+                    "--port",
+                    "8601",
+                    "--workers",
+                    str(opts.workers),
+                    "--log-level",
+                    "warning",
+                ],
+                8601,
+                env,
+                Path("/tmp/bare.log"),
+            )
+        )
+        procs.append(
+            serve(
+                [sys.executable, "-m", "cuakhau", "serve", "--port", "8602", "--workers", str(opts.workers)],
+                8602,
+                env,
+                Path("/tmp/full.log"),
+            )
+        )
+        # Same slots, same order: each booking asks for the next 12 hours from now.
+        slots = [now + timedelta(hours=h) for h in range(12)]
+        bare_reqs = [(f"/book/vn-tan-thanh/{slots[i % 12].isoformat()}", {}, {}) for i in range(opts.bookings)]
+        full_reqs = [
+            (
+                f"/api/v1/trips/{trip_id}/booking",
+                {
+                    "earliest": now.isoformat(),
+                    "latest": (now + timedelta(hours=12)).isoformat(),
+                    "travel_minutes": 60,
+                    "actor": {"id": exporter_id, "role": "exporter"},
+                },
+                {"Idempotency-Key": f"bench-{trip_id}"},
+            )
+            for trip_id in trip_ids
+        ]
+        bare = asyncio.run(load(8601, bare_reqs, opts.clients))
+        full = asyncio.run(load(8602, full_reqs, opts.clients))
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            over = conn.execute(select(func.count()).select_from(t.slots).where(t.slots.c.booked > t.slots.c.capacity))
+            overbooked = over.scalar_one()
+            active = conn.execute(select(func.count()).select_from(t.bookings).where(t.bookings.c.status == "active"))
+            n_active = active.scalar_one()
+        engine.dispose()
+        print(f"PostgreSQL, {opts.workers} server workers, {opts.clients} clients, {opts.bookings} bookings each")
+        print(f"{'endpoint':<8} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+        for name, r in (("bare", bare), ("full", full)):
+            print(f"{name:<8} {r['rate']:>11.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {r['statuses']}")
+        print(f"full / bare rate: {full['rate'] / bare['rate']:.2f}")
+        print(f"overbooked slots: {overbooked}   active bookings (full path): {n_active}")
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        Path(__file__).with_name("_bare_app.py").unlink(missing_ok=True)
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from cuakhau.cli import main
+
+main()

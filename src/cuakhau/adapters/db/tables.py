@@ -1,0 +1,316 @@
+"""The schema. Changed only through Alembic migrations (``cuakhau db upgrade``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from cuakhau.adapters.db.types import ExactDecimal, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(32)
+
+gates = Table(
+    "gates",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("country", String(2), nullable=False),
+    Column("locode", String(5)),
+    Column("name_vi", Text, nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("counterpart_id", String(64)),
+    Column("province", Text, nullable=False, default=""),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("opening_hours", JSON, nullable=False),
+    Column("inspection_bays", Integer, nullable=False, server_default="2"),
+    Column("inspection_minutes", Float, nullable=False, server_default="30"),
+)
+
+gate_lanes = Table(
+    "gate_lanes",
+    metadata,
+    Column("gate_id", String(64), ForeignKey("gates.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(16), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order the board listed them in
+    Column("direction", String(8), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("service_minutes", Float, nullable=False),
+)
+
+gate_closures = Table(
+    "gate_closures",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("gate_id", String(64), ForeignKey("gates.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+enterprises = Table(
+    "enterprises",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("tax_id", String(32), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("phone", String(32)),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("country", "tax_id", name="uq_enterprises_country_tax_id"),
+)
+
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("plate", String(20), nullable=False, unique=True),
+    Column("plate_country", String(2), nullable=False),
+    Column("vehicle_class", String(16), nullable=False),
+    Column("owner_id", ID, ForeignKey("enterprises.id"), nullable=False, index=True),
+    Column("refrigerated", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+drivers = Table(
+    "drivers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("full_name", Text, nullable=False),
+    Column("document_kind", String(32), nullable=False),
+    Column("document_number", String(32), nullable=False),
+    Column("nationality", String(2), nullable=False),
+    Column("phone", String(32)),
+    Column("employer_id", ID, ForeignKey("enterprises.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("document_kind", "document_number", name="uq_drivers_document"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("exporter_id", ID, ForeignKey("enterprises.id"), nullable=False, index=True),
+    Column("consignee_name", Text, nullable=False),
+    Column("consignee_country", String(2), nullable=False),
+    Column("phytosanitary_certificate_no", String(40)),
+    # The most urgent class of its lines, kept for ordering queues; shipments do not change once declared.
+    Column("perishability", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+cargo_lines = Table(
+    "cargo_lines",
+    metadata,
+    Column("shipment_id", ID, ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("hs_code", String(10), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("net_kg", ExactDecimal, nullable=False),
+    Column("gross_kg", ExactDecimal, nullable=False),
+    Column("packages", Integer, nullable=False),
+    Column("value", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("perishability", String(16), nullable=False),
+    Column("planting_area_code", String(40)),
+    Column("packing_house_code", String(40)),
+)
+
+trips = Table(
+    "trips",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("gate_id", String(64), ForeignKey("gates.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("vehicle_id", ID, ForeignKey("vehicles.id"), nullable=False, index=True),
+    Column("trailer_id", ID, ForeignKey("vehicles.id")),
+    Column("driver_id", ID, ForeignKey("drivers.id"), nullable=False),
+    Column("shipment_id", ID, ForeignKey("shipments.id"), nullable=False, index=True),
+    Column("containers", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("declared_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_trips_gate_state", "gate_id", "state"),
+    Index("ix_trips_declared", "declared_at", "id"),
+)
+
+trip_events = Table(
+    "trip_events",
+    metadata,
+    Column("trip_id", ID, ForeignKey("trips.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("action", String(16), nullable=False),
+    Column("from_state", String(16)),
+    Column("to_state", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("reason", Text),
+)
+
+# --- electronic queue: capacity, bookings, notifications ---------------------------------------------
+
+slots = Table(
+    "slots",
+    metadata,
+    Column("gate_id", String(64), ForeignKey("gates.id"), primary_key=True),
+    Column("direction", String(8), primary_key=True),
+    Column("starts_at", UtcDateTime, primary_key=True),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("inspection_capacity", Integer, nullable=False),
+    Column("booked", Integer, nullable=False, default=0),
+    Column("booked_inspection", Integer, nullable=False, default=0),
+    # The database itself refuses an overbooked slot, whatever process writes.
+    CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    CheckConstraint(
+        "booked_inspection >= 0 AND booked_inspection <= inspection_capacity", name="inspection_within_capacity"
+    ),
+)
+
+day_quotas = Table(
+    "day_quotas",
+    metadata,
+    Column("gate_id", String(64), ForeignKey("gates.id"), primary_key=True),
+    Column("direction", String(8), primary_key=True),
+    Column("day", String(10), primary_key=True),  # the gate's local date, ISO
+    Column("quota", Integer, nullable=False),
+    Column("booked", Integer, nullable=False, default=0),
+    CheckConstraint("booked >= 0 AND booked <= quota", name="booked_within_quota"),
+)
+
+acceptances = Table(
+    "acceptances",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("gate_id", String(64), ForeignKey("gates.id"), nullable=False, index=True),
+    Column("direction", String(8), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("daily_quota", Integer),
+    Column("hourly_quota", Integer),
+    Column("declared_by", String(200), nullable=False),
+    Column("reason", Text),
+    Column("declared_at", UtcDateTime, nullable=False),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("trip_id", ID, ForeignKey("trips.id"), nullable=False, index=True),
+    Column("vehicle_id", ID, ForeignKey("vehicles.id"), nullable=False),
+    Column("driver_id", ID, ForeignKey("drivers.id"), nullable=False),
+    Column("shipment_id", ID, ForeignKey("shipments.id"), nullable=False),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False, index=True),
+    Column("gate_id", String(64), ForeignKey("gates.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("earliest", UtcDateTime, nullable=False),
+    Column("latest", UtcDateTime, nullable=False),
+    Column("travel_minutes", Integer, nullable=False),
+    Column("slot_start", UtcDateTime),
+    Column("status", String(12), nullable=False),
+    Column("perishability", String(16), nullable=False),
+    Column("needs_inspection", Boolean, nullable=False),
+    Column("rule", String(16)),
+    Column("reason", String(48)),
+    Column("reason_params", JSON, nullable=False),
+    Column("changes", Integer, nullable=False, default=0),
+    Column("requested_seq", BigInteger, nullable=False),  # microseconds since the epoch: FCFS order
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_bookings_gate_day", "gate_id", "direction", "status", "earliest"),
+    # One active or waiting booking per vehicle, enforced by the database (partial unique index).
+    Index(
+        "uq_bookings_active_vehicle",
+        "vehicle_id",
+        unique=True,
+        sqlite_where=text("status IN ('active', 'waiting')"),
+        postgresql_where=text("status IN ('active', 'waiting')"),
+    ),
+)
+
+booking_changes = Table(
+    "booking_changes",
+    metadata,
+    Column("booking_id", ID, ForeignKey("bookings.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("from_slot", UtcDateTime),
+    Column("to_slot", UtcDateTime),
+    Column("status", String(12), nullable=False),
+    Column("rule", String(16)),
+    Column("reason", String(48), nullable=False),
+    Column("reason_params", JSON, nullable=False),
+    Column("actor_id", String(200), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("trip_id", ID),
+    Column("booking_id", ID),
+    Column("enterprise_id", ID),
+    Column("language", String(2), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(8), nullable=False),  # pending, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("sent_at", UtcDateTime),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+)
+
+registry_codes = Table(
+    "registry_codes",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # planting_area, packing_house
+    Column("code", String(40), primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("province", Text, nullable=False),
+    Column("crops", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # active, suspended
+    Column("imported_at", UtcDateTime, nullable=False),
+)

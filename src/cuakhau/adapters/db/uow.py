@@ -1,0 +1,118 @@
+"""The SQL unit of work: one connection, one transaction, committed only by ``commit()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
+
+from cuakhau.adapters.db.equeue import (
+    SqlBookingRepository,
+    SqlIdempotencyRepository,
+    SqlQuotaRepository,
+    SqlRegistryRepository,
+    SqlSlotRepository,
+)
+from cuakhau.adapters.db.outbox import SqlOutbox
+from cuakhau.adapters.db.repositories import (
+    SqlDriverRepository,
+    SqlEnterpriseRepository,
+    SqlGateRepository,
+    SqlShipmentRepository,
+    SqlTripRepository,
+    SqlVehicleRepository,
+)
+from cuakhau.domain.hs import HsNomenclature
+
+Savepoint = NestedTransaction
+
+
+class SqlUnitOfWork:
+    """Re-enterable: each ``with`` block is a fresh transaction, so a use case may retry inside one call."""
+
+    gates: SqlGateRepository
+    enterprises: SqlEnterpriseRepository
+    vehicles: SqlVehicleRepository
+    drivers: SqlDriverRepository
+    shipments: SqlShipmentRepository
+    trips: SqlTripRepository
+    slots: SqlSlotRepository
+    quotas: SqlQuotaRepository
+    bookings: SqlBookingRepository
+    idempotency: SqlIdempotencyRepository
+    registry: SqlRegistryRepository
+    outbox: SqlOutbox
+
+    def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
+        self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
+        self._nomenclature = nomenclature
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("unit of work already open")
+        self._conn = self._engine.connect()
+        self._tx = self._conn.begin()
+        conn = self._conn
+        self.gates = SqlGateRepository(conn)
+        self.enterprises = SqlEnterpriseRepository(conn)
+        self.vehicles = SqlVehicleRepository(conn)
+        self.drivers = SqlDriverRepository(conn)
+        self.shipments = SqlShipmentRepository(conn, self._nomenclature)
+        self.trips = SqlTripRepository(conn)
+        self.slots = SqlSlotRepository(conn)
+        self.quotas = SqlQuotaRepository(conn)
+        self.bookings = SqlBookingRepository(conn)
+        self.idempotency = SqlIdempotencyRepository(conn)
+        self.registry = SqlRegistryRepository(conn)
+        self.outbox = SqlOutbox(conn)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = None
+            self._tx = None
+
+    @contextmanager
+    def savepoint(self) -> Iterator[Savepoint]:
+        """A nested transaction: released at the end of the block unless ``rollback()`` was called."""
+        if self._conn is None:
+            raise RuntimeError("unit of work not open")
+        nested = self._conn.begin_nested()
+        try:
+            yield nested
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            raise
+        if nested.is_active:
+            nested.commit()
+
+    def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("unit of work not open")
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: Engine, nomenclature: HsNomenclature) -> None:
+        self.engine = engine
+        self.nomenclature = nomenclature
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.nomenclature, read_only=read_only)

@@ -1,0 +1,72 @@
+"""The FastAPI app, built from a :class:`ServiceContext` (see :func:`cuakhau.bootstrap.create_app`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from cuakhau import __version__
+from cuakhau.adapters.web import errors
+from cuakhau.adapters.web.limits import BodySizeLimit
+from cuakhau.adapters.web.routers import equeue, gates, parties, shipments, trips
+from cuakhau.services.context import ServiceContext
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+cuakhau — cửa khẩu thông minh / 智慧口岸 — runs road-freight border crossings between Vietnam and China.
+
+Every error has one shape: `{"error": {"code", "message", "field", "params", "details"}}`. The `code` is
+stable; the `message` follows `Accept-Language` (`vi`, `zh` or `en`). Times are ISO 8601; `*_local` fields
+are in the gate's own time zone (Vietnam UTC+7, China UTC+8).
+"""
+
+
+class Background(Protocol):
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+
+def build_app(
+    context: ServiceContext, *, max_body_bytes: int = 1024 * 1024, background: Sequence[Background] = ()
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for job in background:
+            job.start()
+        try:
+            yield
+        finally:
+            for job in background:
+                job.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="cuakhau",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.context = context
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    for router in (gates.router, parties.router, shipments.router, trips.router, equeue.router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
+    def healthz() -> dict[str, Any]:
+        with context.uow(read_only=True) as uow:
+            uow.gates.all()
+        return {"status": "ok", "version": __version__}
+
+    return app

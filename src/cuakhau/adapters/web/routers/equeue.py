@@ -1,0 +1,281 @@
+"""The electronic queue over HTTP: book, follow, reschedule, cancel; slots, plans, acceptance, no-shows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, Field
+
+from cuakhau.adapters.web.deps import ContextDep
+from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
+from cuakhau.domain.booking import DEFAULT_RULES, Booking
+from cuakhau.domain.capacity import day_bounds
+from cuakhau.domain.common import parse_enum
+from cuakhau.domain.errors import require
+from cuakhau.domain.gate import Direction, Gate
+from cuakhau.services import equeue
+from cuakhau.services.gates import get_gate
+from cuakhau.services.ports import UnitOfWork
+
+router = APIRouter(responses=ERRORS, tags=["e-queue"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Required: a retry with the same key returns the same booking"),
+]
+
+
+class BookingIn(Strict):
+    earliest: datetime = Field(description="Earliest arrival at the gate (with time zone)")
+    latest: datetime = Field(description="Latest acceptable arrival")
+    travel_minutes: int = Field(ge=0, le=7 * 24 * 60, description="Driving time from the origin to the gate")
+    actor: ActorIn
+
+
+class RescheduleIn(Strict):
+    earliest: datetime
+    latest: datetime
+    actor: ActorIn
+
+
+class CancelIn(Strict):
+    actor: ActorIn
+    reason: Text
+
+
+class ReplanIn(Strict):
+    direction: Annotated[str, Field(max_length=8)]
+    date: date
+    policy: Annotated[str, Field(max_length=16)] = "optimal"
+    actor: ActorIn
+
+
+class AcceptanceIn(Strict):
+    direction: Annotated[str, Field(max_length=8)]
+    date: date
+    daily_quota: int | None = None
+    hourly_quota: int | None = None
+    reason: Text | None = None
+    actor: ActorIn
+
+
+class BookingOut(Out):
+    id: str
+    trip_id: str
+    gate_id: str
+    direction: str
+    status: str
+    earliest: datetime
+    latest: datetime
+    slot_start: datetime | None
+    slot_start_local: datetime | None
+    must_leave_by: datetime | None = Field(description="Latest departure from the origin that makes the slot")
+    perishability: str
+    needs_inspection: bool
+    rule: str | None = Field(description="The published rule that placed it: fcfs, optimal, waiting_list …")
+    reason: str | None
+    reason_params: dict[str, Any]
+    changes: int
+    history: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SlotOut(Out):
+    starts_at: datetime
+    starts_local: datetime
+    capacity: int
+    booked: int
+    remaining: int
+    inspection_capacity: int
+    booked_inspection: int
+
+
+class DayPlanOut(Out):
+    gate_id: str
+    direction: str
+    date: date
+    policy: str
+    moved: int
+    placed: int
+    waiting: int
+    spoilage_cost: int
+
+
+def day_plan_out(p: equeue.DayPlan) -> DayPlanOut:
+    return DayPlanOut(
+        gate_id=p.gate_id,
+        direction=p.direction.value,
+        date=p.day,
+        policy=p.policy,
+        moved=p.moved,
+        placed=p.placed,
+        waiting=p.waiting,
+        spoilage_cost=p.cost,
+    )
+
+
+def booking_out(b: Booking, tz_gate: Gate, history: list[dict[str, Any]] | None = None) -> BookingOut:
+    return BookingOut(
+        id=b.id,
+        trip_id=b.trip_id,
+        gate_id=b.gate_id,
+        direction=b.direction.value,
+        status=b.status.value,
+        earliest=b.earliest,
+        latest=b.latest,
+        slot_start=b.slot_start,
+        slot_start_local=tz_gate.local(b.slot_start) if b.slot_start else None,
+        must_leave_by=b.must_leave_by(),
+        perishability=b.perishability.value,
+        needs_inspection=b.needs_inspection,
+        rule=b.rule,
+        reason=b.reason,
+        reason_params=dict(b.reason_params),
+        changes=b.changes,
+        history=[{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in h.items()} for h in history or []],
+    )
+
+
+@router.post("/trips/{trip_id}/booking", status_code=201, summary="Book a slot (or join the waiting list)")
+def book(
+    trip_id: str, body: BookingIn, ctx: ContextDep, response: Response, idempotency_key: IdempotencyKey = None
+) -> BookingOut:
+    key = equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json"))
+    result = equeue.book_trip(
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        earliest=body.earliest,
+        latest=body.latest,
+        travel_minutes=body.travel_minutes,
+        actor=body.actor.to_domain(),
+        idempotency=key,
+    )
+    if result.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return booking_out(result.booking, result.gate)
+
+
+@router.get("/trips/{trip_id}/booking", summary="The trip's booking with every change and its reason")
+def get_booking(trip_id: str, ctx: ContextDep) -> BookingOut:
+    booking, history = equeue.get_booking(ctx.uow(read_only=True), trip_id)
+    return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id), history)
+
+
+@router.patch("/trips/{trip_id}/booking", summary="Reschedule into a new window (limited edits)")
+def reschedule(trip_id: str, body: RescheduleIn, ctx: ContextDep) -> BookingOut:
+    booking = equeue.reschedule_booking(
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        earliest=body.earliest,
+        latest=body.latest,
+        actor=body.actor.to_domain(),
+    )
+    return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id))
+
+
+@router.post("/trips/{trip_id}/booking/cancel", summary="Cancel the booking and the trip; the place is passed on")
+def cancel(trip_id: str, body: CancelIn, ctx: ContextDep) -> BookingOut:
+    equeue.cancel_booking(ctx.uow(), clock=ctx.clock, trip_id=trip_id, actor=body.actor.to_domain(), reason=body.reason)
+    booking, history = equeue.get_booking(ctx.uow(read_only=True), trip_id)
+    return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id), history)
+
+
+@router.get("/gates/{gate_id}/slots", summary="A gate day's slots with capacity and what remains")
+def slots(
+    gate_id: str,
+    ctx: ContextDep,
+    day: Annotated[date, Query(alias="date", description="The gate's local date")],
+    direction: Annotated[str, Query(max_length=8)] = "export",
+) -> list[SlotOut]:
+    flow = parse_enum(Direction, direction, field="direction")
+    with ctx.uow() as uow:
+        gate = get_gate_in(uow, gate_id)
+        equeue.ensure_slots(uow, gate, flow, [day])
+        rows = uow.slots.between(gate.id, flow, *day_bounds(gate, day))
+        uow.commit()
+    return [
+        SlotOut(
+            starts_at=r.starts_at,
+            starts_local=gate.local(r.starts_at),
+            capacity=r.capacity,
+            booked=r.booked,
+            remaining=r.remaining,
+            inspection_capacity=r.inspection_capacity,
+            booked_inspection=r.booked_inspection,
+        )
+        for r in rows
+    ]
+
+
+def get_gate_in(uow: UnitOfWork, gate_id: str) -> Gate:
+    return require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+
+
+@router.get("/gates/{gate_id}/plan", summary="A gate day's bookings: slot, rule and reason for each truck")
+def day_plan(
+    gate_id: str,
+    ctx: ContextDep,
+    day: Annotated[date, Query(alias="date")],
+    direction: Annotated[str, Query(max_length=8)] = "export",
+) -> list[BookingOut]:
+    flow = parse_enum(Direction, direction, field="direction")
+    with ctx.uow(read_only=True) as uow:
+        gate = get_gate_in(uow, gate_id)
+        bookings = uow.bookings.open_for_window(gate.id, flow, *day_bounds(gate, day))
+    bookings.sort(key=lambda b: (b.slot_start is None, b.slot_start or b.earliest, b.requested_seq))
+    return [booking_out(b, gate) for b in bookings]
+
+
+@router.post("/gates/{gate_id}/plan", summary="Re-plan a gate day under a published policy")
+def replan(gate_id: str, body: ReplanIn, ctx: ContextDep) -> DayPlanOut:
+    result = equeue.replan(
+        ctx.uow(),
+        clock=ctx.clock,
+        gate_id=gate_id,
+        direction=body.direction,
+        day=body.date,
+        policy=body.policy,
+        actor=body.actor.to_domain(),
+    )
+    return day_plan_out(result)
+
+
+@router.post("/gates/{gate_id}/acceptance", summary="The counterpart declares its acceptance (daily or hourly quota)")
+def acceptance(gate_id: str, body: AcceptanceIn, ctx: ContextDep) -> list[DayPlanOut]:
+    plans = equeue.declare_acceptance(
+        ctx.uow(),
+        clock=ctx.clock,
+        gate_id=gate_id,
+        direction=body.direction,
+        day=body.date,
+        daily_quota=body.daily_quota,
+        hourly_quota=body.hourly_quota,
+        actor=body.actor.to_domain(),
+        reason=body.reason,
+    )
+    return [day_plan_out(p) for p in plans]
+
+
+class RulesOut(BaseModel):
+    rules: dict[str, Any]
+    perishability_weights: dict[str, int]
+    policies: list[str]
+
+
+@router.get("/booking-rules", summary="The published booking rules and perishability weights")
+def rules() -> RulesOut:
+    return RulesOut(
+        rules=DEFAULT_RULES.as_dict(),
+        perishability_weights={p.value: w for p, w in PERISHABILITY_WEIGHTS.items()},
+        policies=sorted(equeue.POLICIES),
+    )
+
+
+@router.post("/queue/no-shows", summary="Apply the no-show rule now (also runs in the background)")
+def no_shows(ctx: ContextDep) -> dict[str, int]:
+    return {"no_shows": equeue.mark_no_shows(ctx.uow(), clock=ctx.clock)}

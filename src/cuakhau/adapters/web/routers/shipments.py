@@ -1,0 +1,21 @@
+"""Shipments and their cargo lines."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cuakhau.adapters.web.deps import ContextDep
+from cuakhau.adapters.web.schemas import ERRORS, ShipmentBody, ShipmentOut, shipment_out
+from cuakhau.services import shipments as svc
+
+router = APIRouter(prefix="/shipments", tags=["shipments"], responses=ERRORS)
+
+
+@router.post("", status_code=201, summary="Declare a shipment with its cargo lines")
+def declare_shipment(body: ShipmentBody, ctx: ContextDep) -> ShipmentOut:
+    return shipment_out(svc.declare_shipment(ctx.uow(), ctx.nomenclature, clock=ctx.clock, **body.fields()))
+
+
+@router.get("/{shipment_id}")
+def get_shipment(shipment_id: str, ctx: ContextDep) -> ShipmentOut:
+    return shipment_out(svc.get_shipment(ctx.uow(read_only=True), shipment_id))

@@ -1,0 +1,121 @@
+"""Trips: declare, read, list with filters, take a lifecycle step, read the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cuakhau.adapters.web.deps import ContextDep, PageDep
+from cuakhau.adapters.web.schemas import (
+    ERRORS,
+    PageOut,
+    TimelineOut,
+    TransitionIn,
+    TripIn,
+    TripOut,
+    event_out,
+    trip_out,
+)
+from cuakhau.domain.clock import ensure_utc
+from cuakhau.domain.common import parse_enum
+from cuakhau.domain.gate import Direction
+from cuakhau.domain.trip import TripState
+from cuakhau.domain.values import Plate
+from cuakhau.services import trips as svc
+from cuakhau.services.gates import get_gate
+from cuakhau.services.ports import TripFilter
+
+router = APIRouter(prefix="/trips", tags=["trips"], responses=ERRORS)
+
+
+@router.post("", status_code=201, summary="Declare a trip (with its shipment inline or by id)")
+def declare_trip(body: TripIn, ctx: ContextDep) -> TripOut:
+    trip = svc.declare_trip(
+        ctx.uow(),
+        ctx.nomenclature,
+        clock=ctx.clock,
+        gate_id=body.gate_id,
+        direction=body.direction,
+        vehicle_id=body.vehicle_id,
+        driver_id=body.driver_id,
+        trailer_id=body.trailer_id,
+        shipment_id=body.shipment_id,
+        shipment=body.shipment.fields() if body.shipment else None,
+        containers=body.containers,
+        actor=body.actor.to_domain() if body.actor else None,
+    )
+    return trip_out(trip)
+
+
+@router.get("", summary="List trips, newest first, with filters and pagination")
+def list_trips(
+    ctx: ContextDep,
+    page: PageDep,
+    gate_id: Annotated[str | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(max_length=16)] = None,
+    direction: Annotated[str | None, Query(max_length=16)] = None,
+    exporter_id: Annotated[str | None, Query(max_length=64)] = None,
+    plate: Annotated[str | None, Query(max_length=32, description="Any spelling; normalised")] = None,
+    declared_from: datetime | None = None,
+    declared_to: datetime | None = None,
+) -> PageOut[TripOut]:
+    flt = TripFilter(
+        gate_id=gate_id,
+        state=parse_enum(TripState, state, field="state") if state else None,
+        direction=parse_enum(Direction, direction, field="direction") if direction else None,
+        exporter_id=exporter_id,
+        plate=Plate.parse(plate).text if plate else None,
+        declared_from=ensure_utc(declared_from, field="declared_from") if declared_from else None,
+        declared_to=ensure_utc(declared_to, field="declared_to") if declared_to else None,
+    )
+    items, total = svc.list_trips(ctx.uow(read_only=True), flt, limit=page.limit, offset=page.offset)
+    return PageOut(
+        items=[
+            trip_out(
+                s.trip,
+                plate=s.plate,
+                driver_name=s.driver_name,
+                exporter_id=s.exporter_id,
+                perishability=s.perishability.value,
+            )
+            for s in items
+        ],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{trip_id}")
+def get_trip(trip_id: str, ctx: ContextDep) -> TripOut:
+    return trip_out(svc.get_trip(ctx.uow(read_only=True), trip_id))
+
+
+@router.post("/{trip_id}/transitions", summary="Take one lifecycle step, with actor and reason")
+def transition(trip_id: str, body: TransitionIn, ctx: ContextDep) -> TripOut:
+    trip, event = svc.transition_trip(
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        action=body.action,
+        actor=body.actor.to_domain(),
+        reason=body.reason,
+        expected_version=body.expected_version,
+    )
+    gate = get_gate(ctx.uow(read_only=True), trip.gate_id)
+    return trip_out(trip, event=event_out(event, gate))
+
+
+@router.get("/{trip_id}/timeline", summary="Every step of the trip: when, who, why")
+def timeline(trip_id: str, ctx: ContextDep) -> TimelineOut:
+    trip, events = svc.timeline(ctx.uow(read_only=True), trip_id)
+    gate = get_gate(ctx.uow(read_only=True), trip.gate_id)
+    return TimelineOut(
+        trip_id=trip.id,
+        gate_id=trip.gate_id,
+        timezone=gate.timezone.key,
+        state=trip.state.value,
+        events=[event_out(e, gate) for e in events],
+    )

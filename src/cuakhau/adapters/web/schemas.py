@@ -1,0 +1,488 @@
+"""Request and response bodies of the HTTP API. Requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cuakhau.domain.gate import Gate
+from cuakhau.domain.parties import Driver, Enterprise, Vehicle
+from cuakhau.domain.shipment import Shipment
+from cuakhau.domain.trip import Actor, ActorRole, Trip, TripEvent, allowed_actions
+
+Text = Annotated[str, Field(max_length=2000)]
+Short = Annotated[str, Field(max_length=200)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActorIn(Strict):
+    """Who takes the step. Until accounts land this is stated by the caller and recorded as given."""
+
+    id: Short
+    role: ActorRole
+
+    def to_domain(self) -> Actor:
+        return Actor(self.id, self.role)
+
+
+class EnterpriseIn(Strict):
+    name: Short
+    country: Annotated[str, Field(max_length=2, description="VN or CN")]
+    tax_id: Annotated[str, Field(max_length=32, description="Mã số thuế (VN) or 统一社会信用代码 (CN)")]
+    roles: Annotated[list[Short], Field(max_length=4)]
+    address: Text = ""
+    phone: Annotated[str | None, Field(max_length=32)] = None
+
+
+class VehicleIn(Strict):
+    plate: Annotated[str, Field(max_length=32, examples=["12C-123.45", "桂F·12345"])]
+    owner_id: Id
+    refrigerated: bool = False
+
+
+class DriverIn(Strict):
+    full_name: Short
+    document_kind: Annotated[str, Field(max_length=32)]
+    document_number: Annotated[str, Field(max_length=32)]
+    nationality: Annotated[str, Field(max_length=2)]
+    phone: Annotated[str | None, Field(max_length=32)] = None
+    employer_id: Id | None = None
+
+
+class CargoLineIn(Strict):
+    hs_code: Annotated[str, Field(max_length=16, examples=["081090"])]
+    description: Text
+    net_kg: Decimal
+    gross_kg: Decimal
+    packages: int
+    value: Decimal
+    currency: Annotated[str, Field(max_length=3, examples=["USD", "CNY", "VND"])]
+    perishability: Annotated[str | None, Field(max_length=20)] = None
+    planting_area_code: Annotated[str | None, Field(max_length=60)] = None
+    packing_house_code: Annotated[str | None, Field(max_length=60)] = None
+
+
+class ShipmentBody(Strict):
+    exporter_id: Id
+    consignee_name: Text
+    consignee_country: Annotated[str, Field(max_length=2)]
+    lines: Annotated[list[CargoLineIn], Field(max_length=200)]
+    phytosanitary_certificate_no: Annotated[str | None, Field(max_length=60)] = None
+
+    def fields(self) -> dict[str, Any]:
+        data = self.model_dump()
+        data["lines"] = [ln.model_dump() for ln in self.lines]
+        return data
+
+
+class TripIn(Strict):
+    gate_id: Id
+    direction: Annotated[str, Field(max_length=16)]
+    vehicle_id: Id
+    driver_id: Id
+    trailer_id: Id | None = None
+    shipment_id: Id | None = None
+    shipment: ShipmentBody | None = None
+    containers: Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=8)] = []
+    actor: ActorIn | None = None
+
+
+class TransitionIn(Strict):
+    action: Annotated[str, Field(max_length=32, examples=["book", "hold", "clear"])]
+    actor: ActorIn
+    reason: Text | None = None
+    expected_version: int | None = Field(
+        default=None, description="Refuse with 409 if the trip has moved since the caller saw this version"
+    )
+
+
+class ClosureIn(Strict):
+    starts_at: datetime
+    ends_at: datetime
+    reason: Text
+    kind: Annotated[str, Field(max_length=16)] = "suspension"
+    actor: ActorIn
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=False)
+
+
+class PageOut(Out, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class NamesOut(Out):
+    vi: str
+    zh: str
+    en: str
+
+
+class LaneOut(Out):
+    code: str
+    direction: str
+    kind: str
+    service_minutes: float
+
+
+class PeriodOut(Out):
+    opens: str = Field(description="Local time in the gate's own time zone, HH:MM")
+    closes: str = Field(description="Local time; at or before `opens` means the period runs past midnight")
+    weekdays: list[int] = Field(description="ISO weekdays, 1 = Monday")
+
+
+class ClosureOut(Out):
+    id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    starts_local: datetime
+    ends_local: datetime
+    kind: str
+    reason: str
+
+
+class GateStatusOut(Out):
+    open_now: bool
+    local_time: datetime
+    closure_now: str | None = Field(description="The reason of the closure in force, if any")
+    next_opening: datetime | None
+    next_opening_local: datetime | None
+
+
+class CoordinatesOut(Out):
+    latitude: float
+    longitude: float
+
+
+class GateOut(Out):
+    id: str
+    country: str
+    locode: str | None = Field(description="UN/LOCODE where one exists; most Vietnamese road gates have none")
+    name: str = Field(description="In the request's language")
+    names: NamesOut
+    counterpart_id: str | None
+    province: str
+    coordinates: CoordinatesOut | None
+    timezone: str
+    lanes: list[LaneOut]
+    opening_hours: list[PeriodOut]
+    closures: list[ClosureOut] = Field(description="Current and upcoming closures")
+    status: GateStatusOut
+
+
+class GateListOut(Out):
+    items: list[GateOut]
+    total: int
+
+
+class EnterpriseOut(Out):
+    id: str
+    name: str
+    country: str
+    tax_id: str
+    roles: list[str]
+    address: str
+    phone: str | None
+    created_at: datetime | None
+
+
+class VehicleOut(Out):
+    id: str
+    plate: str = Field(description="Normalised: 12C-123.45, 桂F12345")
+    plate_display: str = Field(description="As painted: 12C-123.45, 桂F·12345")
+    plate_country: str
+    vehicle_class: str
+    owner_id: str
+    refrigerated: bool
+    created_at: datetime | None
+
+
+class DriverOut(Out):
+    id: str
+    full_name: str
+    document_kind: str
+    document_number: str
+    nationality: str
+    phone: str | None
+    employer_id: str | None
+    created_at: datetime | None
+
+
+class CargoLineOut(Out):
+    line_no: int
+    hs_code: str
+    hs_description: str
+    description: str
+    net_kg: Decimal
+    gross_kg: Decimal
+    packages: int
+    value: Decimal
+    currency: str
+    perishability: str
+    planting_area_code: str | None
+    packing_house_code: str | None
+
+
+class ShipmentOut(Out):
+    id: str
+    exporter_id: str
+    consignee_name: str
+    consignee_country: str
+    phytosanitary_certificate_no: str | None
+    perishability: str = Field(description="The most urgent class among the lines")
+    plant_product: bool
+    net_kg: Decimal
+    gross_kg: Decimal
+    created_at: datetime | None
+    lines: list[CargoLineOut]
+
+
+class ActorOut(Out):
+    id: str
+    role: str
+
+
+class EventOut(Out):
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    at_local: datetime | None = Field(description="The same instant on the gate's own clock")
+    actor: ActorOut
+    reason: str | None
+
+
+class TripLinks(Out):
+    self: str
+    timeline: str
+
+
+class TripOut(Out):
+    id: str
+    gate_id: str
+    direction: str
+    state: str
+    version: int = Field(description="Number of recorded steps; send it back as expected_version to act safely")
+    vehicle_id: str
+    trailer_id: str | None
+    driver_id: str
+    shipment_id: str
+    containers: list[str]
+    declared_at: datetime | None
+    updated_at: datetime | None
+    allowed_actions: list[str]
+    links: TripLinks
+    plate: str | None = None
+    driver_name: str | None = None
+    exporter_id: str | None = None
+    perishability: str | None = None
+    event: EventOut | None = Field(default=None, description="The step just taken (transition responses only)")
+
+
+class TimelineOut(Out):
+    trip_id: str
+    gate_id: str
+    timezone: str
+    state: str
+    events: list[EventOut]
+
+
+class ErrorDetail(Out):
+    code: str
+    field: str | None
+    message: str
+
+
+class ErrorBody(Out):
+    code: str = Field(description="Stable machine code, e.g. hs.only_in_2017")
+    message: str = Field(description="In the language of Accept-Language (vi, zh or en)")
+    field: str | None = Field(description="The input at fault, e.g. shipment.lines[0].hs_code")
+    params: dict[str, Any]
+    details: list[ErrorDetail]
+
+
+class ErrorOut(Out):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (400, "Malformed request"),
+        (404, "Not found"),
+        (409, "Conflict with the current state"),
+        (413, "Body too large"),
+        (422, "Invalid input"),
+    )
+}
+
+
+def gate_out(gate: Gate, language: str, now: datetime) -> GateOut:
+    upcoming = [c for c in gate.closures if c.ends_at > now]
+    next_opening = gate.next_opening(now)
+    closure_now = gate.closure_at(now)
+    return GateOut(
+        id=gate.id,
+        country=gate.country.value,
+        locode=gate.locode,
+        name=gate.names.get(language),
+        names=NamesOut(vi=gate.names.vi, zh=gate.names.zh, en=gate.names.en),
+        counterpart_id=gate.counterpart_id,
+        province=gate.province,
+        coordinates=(
+            CoordinatesOut(latitude=gate.latitude, longitude=gate.longitude)
+            if gate.latitude is not None and gate.longitude is not None
+            else None
+        ),
+        timezone=gate.timezone.key,
+        lanes=[
+            LaneOut(code=ln.code, direction=ln.direction.value, kind=ln.kind.value, service_minutes=ln.service_minutes)
+            for ln in gate.lanes
+        ],
+        opening_hours=[
+            PeriodOut(
+                opens=p.opens.isoformat("minutes"),
+                closes=p.closes.isoformat("minutes"),
+                weekdays=sorted(p.weekdays),
+            )
+            for p in gate.opening_hours
+        ],
+        closures=[
+            ClosureOut(
+                id=c.id,
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                starts_local=gate.local(c.starts_at),
+                ends_local=gate.local(c.ends_at),
+                kind=c.kind.value,
+                reason=c.reason,
+            )
+            for c in upcoming
+        ],
+        status=GateStatusOut(
+            open_now=gate.is_open(now),
+            local_time=gate.local(now),
+            closure_now=closure_now.reason if closure_now else None,
+            next_opening=next_opening,
+            next_opening_local=gate.local(next_opening) if next_opening else None,
+        ),
+    )
+
+
+def enterprise_out(e: Enterprise) -> EnterpriseOut:
+    return EnterpriseOut(
+        id=e.id,
+        name=e.name,
+        country=e.country,
+        tax_id=e.tax_id.number,
+        roles=sorted(r.value for r in e.roles),
+        address=e.address,
+        phone=e.phone,
+        created_at=e.created_at,
+    )
+
+
+def vehicle_out(v: Vehicle) -> VehicleOut:
+    return VehicleOut(
+        id=v.id,
+        plate=v.plate.text,
+        plate_display=v.plate.display,
+        plate_country=v.plate.country.value,
+        vehicle_class=v.plate.vehicle_class.value,
+        owner_id=v.owner_id,
+        refrigerated=v.refrigerated,
+        created_at=v.created_at,
+    )
+
+
+def driver_out(d: Driver) -> DriverOut:
+    return DriverOut(
+        id=d.id,
+        full_name=d.full_name,
+        document_kind=d.document.kind.value,
+        document_number=d.document.number,
+        nationality=d.nationality,
+        phone=d.phone,
+        employer_id=d.employer_id,
+        created_at=d.created_at,
+    )
+
+
+def shipment_out(s: Shipment) -> ShipmentOut:
+    return ShipmentOut(
+        id=s.id,
+        exporter_id=s.exporter_id,
+        consignee_name=s.consignee_name,
+        consignee_country=s.consignee_country,
+        phytosanitary_certificate_no=s.phytosanitary_certificate_no,
+        perishability=s.perishability.value,
+        plant_product=s.plant_product,
+        net_kg=s.net_kg,
+        gross_kg=s.gross_kg,
+        created_at=s.created_at,
+        lines=[
+            CargoLineOut(
+                line_no=i + 1,
+                hs_code=ln.hs.code,
+                hs_description=ln.hs.subheading.description,
+                description=ln.description,
+                net_kg=ln.net_kg,
+                gross_kg=ln.gross_kg,
+                packages=ln.packages,
+                value=ln.value,
+                currency=ln.currency,
+                perishability=ln.perishability.value,
+                planting_area_code=ln.planting_area_code,
+                packing_house_code=ln.packing_house_code,
+            )
+            for i, ln in enumerate(s.lines)
+        ],
+    )
+
+
+def trip_out(trip: Trip, **extra: Any) -> TripOut:
+    return TripOut(
+        id=trip.id,
+        gate_id=trip.gate_id,
+        direction=trip.direction.value,
+        state=trip.state.value,
+        version=trip.version,
+        vehicle_id=trip.vehicle_id,
+        trailer_id=trip.trailer_id,
+        driver_id=trip.driver_id,
+        shipment_id=trip.shipment_id,
+        containers=[c.text for c in trip.containers],
+        declared_at=trip.declared_at,
+        updated_at=trip.updated_at,
+        allowed_actions=[a.value for a in allowed_actions(trip.state)],
+        links=TripLinks(self=f"/api/v1/trips/{trip.id}", timeline=f"/api/v1/trips/{trip.id}/timeline"),
+        **extra,
+    )
+
+
+def event_out(e: TripEvent, gate: Gate | None) -> EventOut:
+    return EventOut(
+        seq=e.seq,
+        action=e.action.value,
+        from_state=e.from_state.value if e.from_state else None,
+        to_state=e.to_state.value,
+        at=e.at,
+        at_local=gate.local(e.at) if gate else None,
+        actor=ActorOut(id=e.actor.id, role=e.actor.role.value),
+        reason=e.reason,
+    )

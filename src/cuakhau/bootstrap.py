@@ -1,0 +1,52 @@
+"""Composition root: settings -> engine -> unit of work -> services -> the web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from cuakhau.adapters.clock import SystemClock
+from cuakhau.adapters.db.engine import make_engine
+from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
+from cuakhau.adapters.notify import build_notifier
+from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
+from cuakhau.adapters.web.app import build_app
+from cuakhau.config import Settings
+from cuakhau.domain.clock import Clock
+from cuakhau.domain.hs import HsNomenclature
+from cuakhau.services.context import ServiceContext
+
+
+@dataclass(slots=True)
+class Platform:
+    settings: Settings
+    engine: Engine
+    context: ServiceContext
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    nomenclature = HsNomenclature.load_default()
+    context = ServiceContext(
+        uow=SqlUnitOfWorkFactory(engine, nomenclature),
+        clock=clock or SystemClock(),
+        nomenclature=nomenclature,
+    )
+    return Platform(settings=settings, engine=engine, context=context)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
+    platform = bootstrap(settings, clock=clock)
+    dispatcher = NotificationDispatcher(
+        platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
+    )
+    app = build_app(platform.context, max_body_bytes=platform.settings.max_body_bytes, background=[dispatcher])
+    app.state.platform = platform
+    return app

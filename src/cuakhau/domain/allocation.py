@@ -1,0 +1,566 @@
+"""Slot allocation — phân bổ khung giờ / 时段分配 — under published, auditable policies.
+
+In a harvest peak about a thousand fruit trucks a day ask for a gate that can take about three hundred, so
+every truck is booked into an hourly slot before it leaves the orchard. The published rule:
+
+1. **Place as many trucks as capacity allows.** When not all fit, the trucks placed are the set with the
+   largest total perishability weight; that set is also one of the largest possible (the sets of trucks that
+   can be placed together form a matroid, so the heaviest is a largest one).
+2. **Keep every truck within the published waiting limit** (``max_wait`` slots past its earliest slot) as far
+   as capacity allows: fewest trucks past the limit.
+3. **Then keep spoilage lowest.** Each slot a truck waits past its earliest slot costs its perishability
+   weight: live animals 10, fresh produce 8, chilled 5, frozen 3, dry goods 1. The plan minimises the sum of
+   weight × wait over the trucks placed.
+
+Every truck stays inside its window (earliest to latest slot, per gate and direction it may use), and no slot
+takes more trucks than its capacity, nor more plant-quarantine inspections than its inspection places.
+The optimal planner solves this exactly as a min-cost flow; first come, first served is the baseline, and a
+greedy ("last chance first, then the most perishable") is the simple alternative. Every assignment carries
+the policy's name, a stable reason code and the figures that explain it:
+
+==========================  ================================================================================
+reason                      meaning (always true of the plan it belongs to)
+==========================  ================================================================================
+``earliest_free_slot``      FCFS: when its turn came, this was its earliest slot with room
+``earliest_possible``       placed in the first slot of its window
+``after_more_perishable``   waited: every slot before was full, ``ahead_heavier`` of them by heavier trucks
+``earlier_slots_full``      waited: every slot before was full, none of them by a heavier truck
+``fairness_bound``          waited exactly the published limit: every slot before was full
+``past_fairness_bound``     waited past the limit: every slot before was full (optimal: in every window too)
+``no_capacity_in_window``   not placed: every slot of every window was full (waiting list)
+``outside_horizon``         not placed: no slot of its windows lies in the planning horizon
+==========================  ================================================================================
+
+"Full" means for that truck: no truck place left, or no inspection place left when it needs inspection.
+The ``params`` of a placed truck are ``earliest``, ``wait``, ``weight`` and ``max_wait`` (when there is a
+limit); of one that waited also ``ahead`` (trucks placed in its slots before), ``ahead_heavier`` and
+``ahead_weight`` (the heaviest weight among those, 0 when none was heavier); of one not placed ``weight``,
+``slots`` (how many slots its windows hold in the horizon) and ``max_wait``.
+
+Windows are clipped to the horizon (the slots a resource's capacity lists); a wait counts from the first slot
+of the clipped window. A window naming a resource without capacity, a window ending before it starts, a weight
+below 1 and duplicate request ids are refused with :class:`~cuakhau.domain.errors.InvalidInput`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ortools.graph.python import min_cost_flow
+
+from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.shipment import Perishability
+
+PERISHABILITY_WEIGHTS: Mapping[Perishability, int] = {
+    Perishability.LIVE_ANIMALS: 10,
+    Perishability.FRESH_PRODUCE: 8,
+    Perishability.CHILLED: 5,
+    Perishability.FROZEN: 3,
+    Perishability.DRY_GOODS: 1,
+}
+
+#: Stable reason codes (see the module docstring).
+EARLIEST_FREE_SLOT = "earliest_free_slot"
+EARLIEST_POSSIBLE = "earliest_possible"
+AFTER_MORE_PERISHABLE = "after_more_perishable"
+EARLIER_SLOTS_FULL = "earlier_slots_full"
+FAIRNESS_BOUND = "fairness_bound"
+PAST_FAIRNESS_BOUND = "past_fairness_bound"
+NO_CAPACITY_IN_WINDOW = "no_capacity_in_window"
+OUTSIDE_HORIZON = "outside_horizon"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A truck asking for a slot.
+
+    ``windows`` maps each resource it may use (a gate and direction, ``"vn-huu-nghi/export"``) to its earliest
+    and latest slot index there, inclusive. ``weight`` is its spoilage weight per slot waited; ``order`` its
+    place in the order requests came (smaller is earlier).
+    """
+
+    id: str
+    windows: Mapping[str, tuple[int, int]]
+    weight: int
+    order: int
+    needs_inspection: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Trucks per slot for each resource, optional inspection places per slot, the requests, the limit."""
+
+    capacity: Mapping[str, Sequence[int]]
+    inspection_capacity: Mapping[str, Sequence[int]] | None = None  # None: inspection is not a constraint
+    requests: Sequence[Request] = ()
+    max_wait: int | None = None  # the published waiting limit, in slots past a request's earliest slot
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    request_id: str
+    resource: str | None  # None: not placed (waiting list)
+    slot: int | None
+    wait: int | None  # slot - first slot of the (clipped) window at that resource
+    rule: str  # the policy's name
+    reason: str  # a stable reason code
+    params: Mapping[str, int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    policy: str
+    assignments: Sequence[Assignment]  # in the order of ``problem.requests``
+    cost: int  # spoilage: sum of weight x wait over the placed requests
+    unassigned: int
+    fairness_violations: int  # placed requests waiting longer than ``max_wait``
+
+
+class AllocationPolicy(Protocol):
+    name: str
+
+    def plan(self, problem: Problem) -> Plan: ...
+
+
+# ----------------------------------------------------------------------------------------------- preparation
+
+Window = tuple[str, int, int]  # (resource, first slot, last slot), clipped to the horizon
+
+
+def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
+    """Check the problem; each request's windows clipped to the horizon (empty ones dropped), by resource."""
+    for key, caps in problem.capacity.items():
+        if not all(type(c) is int and c >= 0 for c in caps):
+            raise InvalidInput("allocation.capacity", field="capacity", resource=key)
+    if problem.inspection_capacity is not None:
+        insp = problem.inspection_capacity
+        if set(insp) != set(problem.capacity):
+            raise InvalidInput("allocation.capacity", field="inspection_capacity", resource=", ".join(sorted(insp)))
+        for key, caps in insp.items():
+            if len(caps) != len(problem.capacity[key]) or not all(type(c) is int and c >= 0 for c in caps):
+                raise InvalidInput("allocation.capacity", field="inspection_capacity", resource=key)
+    last_slot = {k: len(c) - 1 for k, c in problem.capacity.items()}
+    seen: set[str] = set()
+    out: list[tuple[Window, ...]] = []
+    for i, r in enumerate(problem.requests):
+        if r.id in seen:
+            raise InvalidInput("allocation.duplicate_request", field=f"requests[{i}].id", id=r.id)
+        seen.add(r.id)
+        if type(r.weight) is not int or r.weight < 1:  # (bool is not int here)
+            raise InvalidInput("number.not_positive", field=f"requests[{i}].weight", value=r.weight)
+        windows: list[Window] = []
+        for key in sorted(r.windows) if len(r.windows) > 1 else r.windows:
+            lo, hi = r.windows[key]
+            last = last_slot.get(key)
+            if last is None:
+                raise InvalidInput("allocation.unknown_resource", field=f"requests[{i}].windows", resource=key)
+            if hi < lo:
+                raise InvalidInput("time.end_before_start", field=f"requests[{i}].windows.{key}")
+            lo, hi = (lo if lo > 0 else 0), (hi if hi < last else last)
+            if lo <= hi:
+                windows.append((key, lo, hi))
+        out.append(tuple(windows))
+    return out
+
+
+class _Room:
+    """Places left per slot: trucks, and inspection places (``None`` when inspection is not a constraint)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.trucks = {k: list(v) for k, v in problem.capacity.items()}
+        insp = problem.inspection_capacity
+        self.inspection = {k: list(v) for k, v in insp.items()} if insp is not None else None
+
+    def fits(self, key: str, slot: int, inspection: bool) -> bool:
+        if self.trucks[key][slot] <= 0:
+            return False
+        return not (inspection and self.inspection is not None and self.inspection[key][slot] <= 0)
+
+    def take(self, key: str, slot: int, inspection: bool) -> None:
+        self.trucks[key][slot] -= 1
+        if inspection and self.inspection is not None:
+            self.inspection[key][slot] -= 1
+
+
+class _NextFree:
+    """The next slot at or after ``s`` still open, with slots closed for good (union-find, path halving)."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size + 1))  # ``size`` is the sentinel "none left"
+
+    def find(self, s: int) -> int:
+        parent = self.parent
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    def close(self, s: int) -> None:
+        self.parent[s] = s + 1
+
+
+# ----------------------------------------------------------------------------------------------- explanation
+
+Placement = tuple[str, int]  # (resource, slot)
+
+
+def _explain(
+    policy: str, problem: Problem, windows: list[tuple[Window, ...]], placed: Sequence[Placement | None]
+) -> Plan:
+    """The plan with each assignment's reason, derived from the placements themselves (so it is true of them)."""
+    requests = problem.requests
+    max_wait = problem.max_wait
+    weights = sorted({r.weight for r in requests})
+    wpos = {w: j for j, w in enumerate(weights)}
+    # per resource and weight: prefix[k][j][s] = trucks of weights[j] placed at k in slots before s
+    counts = {k: [[0] * (len(c) + 1) for _ in weights] for k, c in problem.capacity.items()}
+    for r, p in zip(requests, placed, strict=True):
+        if p is not None:
+            counts[p[0]][wpos[r.weight]][p[1] + 1] += 1
+    for rows in counts.values():
+        for row in rows:
+            for s in range(1, len(row)):
+                row[s] += row[s - 1]
+    out: list[Assignment] = []
+    cost = violations = 0
+    fcfs = policy == FirstComeFirstServed.name
+    ahead_memo: dict[tuple[str, int, int, int], tuple[int, int, int]] = {}
+    for r, wins, p in zip(requests, windows, placed, strict=True):
+        if p is None:
+            reason = NO_CAPACITY_IN_WINDOW if wins else OUTSIDE_HORIZON
+            params: dict[str, int | str] = {"weight": r.weight, "slots": sum(hi - lo + 1 for _, lo, hi in wins)}
+            if max_wait is not None:
+                params["max_wait"] = max_wait
+            out.append(Assignment(r.id, None, None, None, policy, reason, params))
+            continue
+        key, slot = p
+        lo = wins[0][1] if len(wins) == 1 else next(w[1] for w in wins if w[0] == key)
+        wait = slot - lo
+        cost += r.weight * wait
+        late = max_wait is not None and wait > max_wait
+        violations += late
+        params = {"earliest": lo, "wait": wait, "weight": r.weight}
+        if max_wait is not None:
+            params["max_wait"] = max_wait
+        heavier = 0
+        if wait > 0:
+            memo_key = (key, lo, slot, r.weight)
+            found = ahead_memo.get(memo_key)
+            if found is None:
+                rows = counts[key]
+                ahead = heaviest = 0
+                for j in range(len(weights) - 1, -1, -1):
+                    n = rows[j][slot] - rows[j][lo]
+                    ahead += n
+                    if n and weights[j] > r.weight:
+                        heavier += n
+                        heaviest = heaviest or weights[j]
+                found = ahead_memo[memo_key] = (ahead, heavier, heaviest)
+            params["ahead"], params["ahead_heavier"], params["ahead_weight"] = found
+            heavier = found[1]
+        if fcfs:
+            reason = EARLIEST_FREE_SLOT
+        elif wait == 0:
+            reason = EARLIEST_POSSIBLE
+        elif late:
+            reason = PAST_FAIRNESS_BOUND
+        elif wait == max_wait:
+            reason = FAIRNESS_BOUND
+        elif heavier:
+            reason = AFTER_MORE_PERISHABLE
+        else:
+            reason = EARLIER_SLOTS_FULL
+        out.append(Assignment(r.id, key, slot, wait, policy, reason, params))
+    return Plan(policy, out, cost, sum(p is None for p in placed), violations)
+
+
+# ----------------------------------------------------------------------------------------------- policies
+
+
+class FirstComeFirstServed:
+    """In the order requests came, each takes its earliest slot with room (earliest slot first, then resource)."""
+
+    name = "fcfs"
+
+    def plan(self, problem: Problem) -> Plan:
+        windows = _prepare(problem)
+        room = _Room(problem)
+        # next slot with a truck place, and next with a truck *and* an inspection place, per resource
+        free = {k: _NextFree(len(c)) for k, c in problem.capacity.items()}
+        free_insp = {k: _NextFree(len(c)) for k, c in problem.capacity.items()}
+        for k, caps in problem.capacity.items():
+            for s, c in enumerate(caps):
+                if c <= 0:
+                    free[k].close(s)
+                if c <= 0 or (room.inspection is not None and room.inspection[k][s] <= 0):
+                    free_insp[k].close(s)
+        placed: list[Placement | None] = [None] * len(problem.requests)
+        for i in sorted(range(len(problem.requests)), key=lambda i: problem.requests[i].order):
+            insp = problem.requests[i].needs_inspection
+            best: tuple[int, str] | None = None
+            for key, lo, hi in windows[i]:
+                s = (free_insp if insp else free)[key].find(lo)
+                if s <= hi and (best is None or s < best[0]):
+                    best = (s, key)
+            if best is None:
+                continue
+            s, key = best
+            room.take(key, s, insp)
+            placed[i] = (key, s)
+            if room.trucks[key][s] <= 0:
+                free[key].close(s)
+                free_insp[key].close(s)
+            elif room.inspection is not None and room.inspection[key][s] <= 0:
+                free_insp[key].close(s)
+        return _explain(self.name, problem, windows, placed)
+
+
+class PriorityGreedy:
+    """Slot by slot in time order: last-chance trucks first, then the most perishable, then first come.
+
+    A truck's last chance is the last slot within the published waiting limit and, again, the last slot of
+    its windows. Simple and fast, but not optimal: it cannot see that a truck served now would have fitted
+    later.
+    """
+
+    name = "priority"
+
+    def plan(self, problem: Problem) -> Plan:
+        windows = _prepare(problem)
+        requests = problem.requests
+        room = _Room(problem)
+        horizon = max((len(c) for c in problem.capacity.values()), default=0)
+        starts: dict[str, list[list[int]]] = {k: [[] for _ in c] for k, c in problem.capacity.items()}
+        deadlines: list[tuple[int, ...]] = []
+        limit = problem.max_wait
+        for i, wins in enumerate(windows):
+            last = within = -1
+            for key, lo, hi in wins:
+                starts[key][lo].append(i)
+                last = max(last, hi)
+                within = max(within, hi if limit is None else min(hi, lo + limit))
+            deadlines.append((within, last) if within != last else (last,))
+        latest = [{key: hi for key, _, hi in wins} for wins in windows]
+        placed: list[Placement | None] = [None] * len(requests)
+        # per resource: last-chance heap (deadline, -weight, order, i), weight heaps without / with inspection
+        urgent: dict[str, list[tuple[int, int, int, int]]] = {k: [] for k in problem.capacity}
+        plain: dict[str, list[tuple[int, int, int]]] = {k: [] for k in problem.capacity}
+        inspected: dict[str, list[tuple[int, int, int]]] = {k: [] for k in problem.capacity}
+
+        def top(heap: list[tuple[int, int, int]], key: str, s: int) -> tuple[int, int, int] | None:
+            while heap and (placed[heap[0][2]] is not None or latest[heap[0][2]][key] < s):
+                heapq.heappop(heap)
+            return heap[0] if heap else None
+
+        for s in range(horizon):
+            for key in sorted(problem.capacity):
+                if s >= len(problem.capacity[key]):
+                    continue
+                for i in starts[key][s]:
+                    r = requests[i]
+                    for d in deadlines[i]:
+                        heapq.heappush(urgent[key], (d, -r.weight, r.order, i))
+                    heapq.heappush(inspected[key] if r.needs_inspection else plain[key], (-r.weight, r.order, i))
+                heap = urgent[key]
+                while heap and heap[0][0] <= s and room.trucks[key][s] > 0:
+                    d, _, _, i = heapq.heappop(heap)
+                    inspection = requests[i].needs_inspection
+                    if d == s and placed[i] is None and latest[i][key] >= s and room.fits(key, s, inspection):
+                        room.take(key, s, inspection)
+                        placed[i] = (key, s)
+                while room.trucks[key][s] > 0:
+                    a = top(plain[key], key, s)
+                    b = top(inspected[key], key, s) if room.fits(key, s, True) else None
+                    if a is None and b is None:
+                        break
+                    best = plain[key] if b is None or (a is not None and a < b) else inspected[key]
+                    _, _, i = heapq.heappop(best)
+                    room.take(key, s, requests[i].needs_inspection)
+                    placed[i] = (key, s)
+        return _explain(self.name, problem, windows, placed)
+
+
+class OptimalPlanner:
+    """The published rule solved exactly: most weight placed, then fewest past the limit, then least spoilage.
+
+    A min-cost flow: identical requests (same clipped windows, weight and inspection need) form one supply
+    node; each has an arc to every (resource, slot) of its windows — through the slot's inspection node when
+    it needs inspection — and an arc straight to the sink for "not placed". Lexicographic priorities become
+    integer costs (:func:`objective_weights`). Within a group, the request that came first gets the earlier
+    slot.
+    """
+
+    name = "optimal"
+
+    def plan(self, problem: Problem) -> Plan:
+        windows = _prepare(problem)
+        requests = problem.requests
+        if not requests:
+            return _explain(self.name, problem, windows, [])
+        groups: dict[tuple[tuple[Window, ...], int, bool], list[int]] = {}
+        for i, r in enumerate(requests):
+            groups.setdefault((windows[i], r.weight, r.needs_inspection), []).append(i)
+        late_penalty, unplaced_penalty = _objective_weights(
+            problem.max_wait, ((len(m), weight, wins) for (wins, weight, _), m in groups.items())
+        )
+        insp = problem.inspection_capacity
+        needs_insp = insp is not None and any(r.needs_inspection for r in requests)
+        sink = 0
+        node = 1
+        slot_node: dict[str, list[int]] = {}
+        insp_node: dict[str, list[int]] = {}
+        tails: list[int] = []
+        heads: list[int] = []
+        caps: list[int] = []
+        costs: list[int] = []
+        for key in sorted(problem.capacity):
+            slot_node[key] = list(range(node, node + len(problem.capacity[key])))
+            node += len(problem.capacity[key])
+            for s, cap in enumerate(problem.capacity[key]):
+                tails.append(slot_node[key][s])
+                heads.append(sink)
+                caps.append(cap)
+                costs.append(0)
+            if needs_insp and insp is not None:
+                insp_node[key] = list(range(node, node + len(problem.capacity[key])))
+                node += len(problem.capacity[key])
+                for s, cap in enumerate(insp[key]):
+                    tails.append(insp_node[key][s])
+                    heads.append(slot_node[key][s])
+                    caps.append(cap)
+                    costs.append(0)
+        first_choice = len(tails)
+        choice: list[tuple[int, str, int]] = []  # per choice arc: (group number, resource, slot)
+        supplies: list[int] = []
+        group_list = list(groups.items())
+        max_wait = problem.max_wait
+        for g, ((wins, weight, inspection), members) in enumerate(group_list):
+            gnode = node + g
+            supplies.append(len(members))
+            for key, lo, hi in wins:
+                targets = insp_node[key] if inspection and needs_insp else slot_node[key]
+                truck_caps = problem.capacity[key]
+                for s in range(lo, hi + 1):
+                    if truck_caps[s] <= 0:
+                        continue
+                    wait = s - lo
+                    tails.append(gnode)
+                    heads.append(targets[s])
+                    caps.append(len(members))
+                    costs.append(weight * wait + (late_penalty if max_wait is not None and wait > max_wait else 0))
+                    choice.append((g, key, s))
+        for g, ((_, weight, _), members) in enumerate(group_list):  # "not placed", last
+            tails.append(node + g)
+            heads.append(sink)
+            caps.append(len(members))
+            costs.append(unplaced_penalty * weight)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+        flow.set_nodes_supplies([sink, *range(node, node + len(group_list))], [-len(requests), *supplies])
+        status = flow.solve()
+        if status != flow.OPTIMAL:  # pragma: no cover - "not placed" arcs make every instance feasible
+            raise RuntimeError(f"min-cost flow failed with status {status}")
+        flows = flow.flows(arcs[first_choice : first_choice + len(choice)]).tolist()
+        taken: list[list[tuple[int, str]]] = [[] for _ in group_list]
+        for (g, key, s), f in zip(choice, flows, strict=True):
+            if f:
+                taken[g].extend([(s, key)] * f)
+        placed: list[Placement | None] = [None] * len(requests)
+        orders = [r.order for r in requests]
+        for g, (_, members) in enumerate(group_list):
+            spots = sorted(taken[g])
+            for i, (s, key) in zip(sorted(members, key=orders.__getitem__), spots, strict=False):
+                placed[i] = (key, s)
+        return _explain(self.name, problem, windows, placed)
+
+
+def objective_weights(problem: Problem) -> tuple[int, int]:
+    """The integer costs that make the optimal planner's objective lexicographic: ``(late, unplaced)``.
+
+    The planner minimises ``unplaced × (weight of the trucks not placed) + late × (trucks past the limit) +
+    spoilage``. ``late`` exceeds the largest spoilage any plan can have, so one truck fewer past the limit
+    outweighs any spoilage; ``unplaced`` (per unit of weight) exceeds everything the other two terms can add
+    up to, so placing more weight comes first.
+    """
+    windows = _prepare(problem)
+    return _objective_weights(
+        problem.max_wait, ((1, r.weight, w) for r, w in zip(problem.requests, windows, strict=True))
+    )
+
+
+def _objective_weights(max_wait: int | None, groups: Iterable[tuple[int, int, tuple[Window, ...]]]) -> tuple[int, int]:
+    """``groups``: (number of requests, weight, clipped windows)."""
+    worst = 0  # the largest spoilage a plan can have
+    can_be_late = 0
+    for count, weight, wins in groups:
+        span = max((hi - lo for _, lo, hi in wins), default=0)
+        worst += count * weight * span
+        can_be_late += count * (max_wait is not None and span > max_wait)
+    late = worst + 1
+    return late, late * can_be_late + worst + 1
+
+
+# ----------------------------------------------------------------------------------------------- checks
+
+
+def spoilage_cost(problem: Problem, assignments: Sequence[Assignment]) -> int:
+    """Sum of weight × wait over the placed assignments."""
+    weights = {r.id: r.weight for r in problem.requests}
+    return sum(weights[a.request_id] * a.wait for a in assignments if a.wait is not None)
+
+
+def validate_plan(problem: Problem, plan: Plan) -> list[str]:
+    """Everything wrong with a plan, in words; ``[]`` when none.
+
+    Checks: one assignment per request in the problem's order; every placed request inside its window on a
+    known resource, with its wait counted from the window's first slot in the horizon; no slot over its truck
+    capacity or its inspection places; the plan's cost, unassigned and fairness figures.
+    """
+    issues: list[str] = []
+    if [a.request_id for a in plan.assignments] != [r.id for r in problem.requests]:
+        issues.append("assignments do not follow the problem's requests one for one")
+    by_id = {r.id: r for r in problem.requests}
+    used: dict[tuple[str, int], int] = {}
+    used_insp: dict[tuple[str, int], int] = {}
+    violations = 0
+    for a in plan.assignments:
+        r = by_id.get(a.request_id)
+        if r is None:
+            issues.append(f"{a.request_id}: not a request of the problem")
+            continue
+        if a.slot is None or a.resource is None:
+            if a.slot is not None or a.resource is not None or a.wait is not None:
+                issues.append(f"{a.request_id}: half placed (resource {a.resource}, slot {a.slot}, wait {a.wait})")
+            continue
+        caps = problem.capacity.get(a.resource)
+        if caps is None or a.resource not in r.windows:
+            issues.append(f"{a.request_id}: resource {a.resource} is not one of its windows")
+            continue
+        lo, hi = r.windows[a.resource]
+        lo, hi = max(lo, 0), min(hi, len(caps) - 1)
+        if not lo <= a.slot <= hi:
+            issues.append(f"{a.request_id}: slot {a.slot} outside its window {lo}..{hi} at {a.resource}")
+            continue
+        if a.wait != a.slot - lo:
+            issues.append(f"{a.request_id}: wait {a.wait} but slot {a.slot} is {a.slot - lo} past {lo}")
+        violations += problem.max_wait is not None and a.slot - lo > problem.max_wait
+        used[(a.resource, a.slot)] = used.get((a.resource, a.slot), 0) + 1
+        if r.needs_inspection:
+            used_insp[(a.resource, a.slot)] = used_insp.get((a.resource, a.slot), 0) + 1
+    for (key, slot), n in sorted(used.items()):
+        if n > problem.capacity[key][slot]:
+            issues.append(f"{key} slot {slot}: {n} trucks over capacity {problem.capacity[key][slot]}")
+    if problem.inspection_capacity is not None:
+        for (key, slot), n in sorted(used_insp.items()):
+            if n > problem.inspection_capacity[key][slot]:
+                issues.append(f"{key} slot {slot}: {n} inspections over {problem.inspection_capacity[key][slot]}")
+    if plan.cost != spoilage_cost(problem, [a for a in plan.assignments if a.request_id in by_id]):
+        issues.append(f"cost {plan.cost} is not the spoilage of the assignments")
+    if plan.unassigned != sum(a.slot is None for a in plan.assignments):
+        issues.append(f"unassigned {plan.unassigned} does not count the requests left out")
+    if plan.fairness_violations != violations:
+        issues.append(f"fairness violations {plan.fairness_violations}, counted {violations}")
+    return issues

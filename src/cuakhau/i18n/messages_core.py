@@ -1,0 +1,260 @@
+"""Messages shared by every area: requests, lookups, conflicts, time, text, numbers, shipments and trips."""
+
+_ENTITIES = {
+    "gate": ("cửa khẩu", "口岸", "gate"),
+    "enterprise": ("doanh nghiệp", "企业", "enterprise"),
+    "vehicle": ("phương tiện", "车辆", "vehicle"),
+    "driver": ("lái xe", "司机", "driver"),
+    "shipment": ("lô hàng", "货物", "shipment"),
+    "trip": ("chuyến xe", "车次", "trip"),
+    "booking": ("đặt chỗ", "预约", "booking"),
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "invalid": {"vi": "Giá trị không hợp lệ.", "zh": "取值无效。", "en": "Invalid value."},
+    "internal": {
+        "vi": "Lỗi hệ thống. Yêu cầu chưa được thực hiện; vui lòng thử lại sau.",
+        "zh": "系统内部错误，请求未被执行，请稍后重试。",
+        "en": "Internal error. Nothing was changed; please try again later.",
+    },
+    # --- the request itself ---
+    "request.invalid": {"vi": "Yêu cầu không hợp lệ.", "zh": "请求无效。", "en": "Invalid request."},
+    "request.malformed": {
+        "vi": "Không đọc được yêu cầu.",
+        "zh": "无法读取请求。",
+        "en": "The request cannot be read.",
+    },
+    "request.malformed_json": {
+        "vi": "Nội dung gửi lên không phải JSON hợp lệ.",
+        "zh": "请求体不是有效的 JSON。",
+        "en": "The request body is not valid JSON.",
+    },
+    "request.too_large": {
+        "vi": "Nội dung gửi lên quá lớn (tối đa {max_bytes} byte).",
+        "zh": "请求体过大（最多 {max_bytes} 字节）。",
+        "en": "The request body is too large (at most {max_bytes} bytes).",
+    },
+    "request.missing_field": {
+        "vi": "Thiếu trường bắt buộc.",
+        "zh": "缺少必填字段。",
+        "en": "A required field is missing.",
+    },
+    "request.unknown_field": {
+        "vi": "Trường không được hỗ trợ; hãy kiểm tra chính tả tên trường.",
+        "zh": "不支持的字段，请检查字段名称。",
+        "en": "Unknown field; check the field name.",
+    },
+    "request.invalid_type": {
+        "vi": "Kiểu dữ liệu không đúng ({expected}).",
+        "zh": "数据类型不正确（{expected}）。",
+        "en": "Wrong type of value ({expected}).",
+    },
+    "request.too_long": {"vi": "Giá trị quá dài.", "zh": "取值过长。", "en": "The value is too long."},
+    "request.out_of_range": {
+        "vi": "Giá trị nằm ngoài khoảng cho phép ({expected}).",
+        "zh": "取值超出允许范围（{expected}）。",
+        "en": "The value is out of range ({expected}).",
+    },
+    "request.not_allowed": {
+        "vi": "Giá trị không thuộc danh sách cho phép ({expected}).",
+        "zh": "取值不在允许的列表中（{expected}）。",
+        "en": "The value is not one of those allowed ({expected}).",
+    },
+    "route.not_found": {"vi": "Không có đường dẫn này.", "zh": "该路径不存在。", "en": "No such path."},
+    "route.method_not_allowed": {
+        "vi": "Phương thức không được hỗ trợ cho đường dẫn này.",
+        "zh": "该路径不支持此方法。",
+        "en": "Method not allowed for this path.",
+    },
+    # --- conflicts ---
+    "conflict": {"vi": "Xung đột dữ liệu.", "zh": "数据冲突。", "en": "Conflict."},
+    "concurrent_update": {
+        "vi": "Dữ liệu vừa được người khác thay đổi; vui lòng tải lại và thử lại.",
+        "zh": "数据刚被他人修改，请刷新后重试。",
+        "en": "Somebody else changed this just now; reload and try again.",
+    },
+    "trip.illegal_transition": {
+        "vi": "Chuyến xe đang ở trạng thái «{state}», không thể thực hiện «{action}». Được phép: {allowed}.",
+        "zh": "车次当前状态为「{state}」，不能执行「{action}」。允许的操作：{allowed}。",
+        "en": "The trip is {state}; it cannot take the step '{action}'. Allowed: {allowed}.",
+    },
+    "enterprise.duplicate": {
+        "vi": "Doanh nghiệp có mã số thuế {tax_id} đã được đăng ký.",
+        "zh": "税号为 {tax_id} 的企业已登记。",
+        "en": "An enterprise with tax id {tax_id} is already registered.",
+    },
+    "vehicle.duplicate": {
+        "vi": "Biển số {plate} đã được đăng ký.",
+        "zh": "车牌 {plate} 已登记。",
+        "en": "Plate {plate} is already registered.",
+    },
+    "driver.duplicate": {
+        "vi": "Lái xe với giấy tờ này đã được đăng ký.",
+        "zh": "持此证件的司机已登记。",
+        "en": "A driver with this document is already registered.",
+    },
+    "gate.duplicate": {"vi": "Cửa khẩu đã tồn tại.", "zh": "口岸已存在。", "en": "The gate already exists."},
+    "shipment.duplicate": {
+        "vi": "Lô hàng đã tồn tại.",
+        "zh": "货物已存在。",
+        "en": "The shipment already exists.",
+    },
+    "trip.duplicate": {"vi": "Chuyến xe đã tồn tại.", "zh": "车次已存在。", "en": "The trip already exists."},
+    # --- generic values ---
+    "time.naive": {
+        "vi": "Thời gian phải có múi giờ (ví dụ 2026-11-23T08:00:00+07:00).",
+        "zh": "时间必须带时区（例如 2026-11-23T08:00:00+08:00）。",
+        "en": "The time must include a time zone offset (e.g. 2026-11-23T08:00:00+07:00).",
+    },
+    "time.invalid": {
+        "vi": "Thời gian không hợp lệ: {value} (dạng ISO 8601, ví dụ 2026-11-23T08:00:00+07:00).",
+        "zh": "时间格式无效：{value}（应为 ISO 8601，例如 2026-11-23T08:00:00+08:00）。",
+        "en": "Not a valid time: {value} (ISO 8601, e.g. 2026-11-23T08:00:00+07:00).",
+    },
+    "time.end_before_start": {
+        "vi": "Thời điểm kết thúc phải sau thời điểm bắt đầu.",
+        "zh": "结束时间必须晚于开始时间。",
+        "en": "The end must come after the start.",
+    },
+    "reason.required": {"vi": "Phải nêu lý do.", "zh": "必须说明理由。", "en": "A reason is required."},
+    "number.not_positive": {
+        "vi": "Giá trị phải lớn hơn 0 (nhận được {value}).",
+        "zh": "取值必须大于 0（收到 {value}）。",
+        "en": "The value must be greater than 0 (got {value}).",
+    },
+    "number.invalid": {
+        "vi": "«{value}» không phải là số.",
+        "zh": "「{value}」不是数字。",
+        "en": "'{value}' is not a number.",
+    },
+    "text.required": {"vi": "Không được để trống.", "zh": "不能为空。", "en": "Must not be empty."},
+    "text.too_long": {
+        "vi": "Quá dài (tối đa {max} ký tự).",
+        "zh": "过长（最多 {max} 个字符）。",
+        "en": "Too long (at most {max} characters).",
+    },
+    "phone.invalid": {
+        "vi": "Số điện thoại «{value}» không hợp lệ.",
+        "zh": "电话号码「{value}」无效。",
+        "en": "Phone number '{value}' is not valid.",
+    },
+    "country.invalid": {
+        "vi": "«{value}» không phải mã quốc gia ISO 3166 hai chữ (ví dụ VN, CN).",
+        "zh": "「{value}」不是 ISO 3166 两位国家代码（例如 VN、CN）。",
+        "en": "'{value}' is not an ISO 3166 two-letter country code (e.g. VN, CN).",
+    },
+    "enum.invalid": {
+        "vi": "«{value}» không hợp lệ. Giá trị cho phép: {allowed}.",
+        "zh": "「{value}」无效。允许的取值：{allowed}。",
+        "en": "'{value}' is not valid. Allowed: {allowed}.",
+    },
+    "registry_code.invalid": {
+        "vi": "Mã «{value}» không hợp lệ (chỉ gồm chữ in hoa, chữ số và - . /).",
+        "zh": "代码「{value}」无效（只能包含大写字母、数字和 - . /）。",
+        "en": "Code '{value}' is not valid (capital letters, digits and - . / only).",
+    },
+    "actor.id": {
+        "vi": "Thiếu mã người thực hiện.",
+        "zh": "缺少操作人标识。",
+        "en": "The actor id is missing.",
+    },
+    "actor.role_not_allowed": {
+        "vi": "Vai trò «{role}» không được phép thực hiện thao tác này.",
+        "zh": "角色「{role}」无权执行此操作。",
+        "en": "The role '{role}' may not do this.",
+    },
+    "closure.in_past": {
+        "vi": "Lịch đóng cửa đã kết thúc trong quá khứ.",
+        "zh": "该闭关时段已经结束。",
+        "en": "The closure would already be over.",
+    },
+    "enterprise.no_role": {
+        "vi": "Doanh nghiệp cần ít nhất một vai trò.",
+        "zh": "企业至少需要一个角色。",
+        "en": "The enterprise needs at least one role.",
+    },
+    # --- shipments ---
+    "weight.not_positive": {
+        "vi": "Khối lượng phải lớn hơn 0 kg (nhận được {value}).",
+        "zh": "重量必须大于 0 千克（收到 {value}）。",
+        "en": "The weight must be greater than 0 kg (got {value}).",
+    },
+    "weight.gross_below_net": {
+        "vi": "Khối lượng cả bì ({gross} kg) không được nhỏ hơn khối lượng tịnh ({net} kg).",
+        "zh": "毛重（{gross} 千克）不能小于净重（{net} 千克）。",
+        "en": "The gross weight ({gross} kg) cannot be less than the net weight ({net} kg).",
+    },
+    "weight.too_large": {
+        "vi": "Khối lượng {value} kg vượt quá {max} kg; hãy kiểm tra đơn vị.",
+        "zh": "重量 {value} 千克超过 {max} 千克，请检查单位。",
+        "en": "A weight of {value} kg is over {max} kg; check the unit.",
+    },
+    "packages.not_positive": {
+        "vi": "Số kiện phải là số nguyên lớn hơn 0.",
+        "zh": "件数必须是大于 0 的整数。",
+        "en": "The number of packages must be a whole number above 0.",
+    },
+    "value.negative": {
+        "vi": "Trị giá không được âm.",
+        "zh": "货值不能为负。",
+        "en": "The value cannot be negative.",
+    },
+    "shipment.no_lines": {
+        "vi": "Lô hàng cần ít nhất một dòng hàng.",
+        "zh": "货物至少需要一个商品项。",
+        "en": "A shipment needs at least one cargo line.",
+    },
+    "shipment.too_many_lines": {
+        "vi": "Tối đa {max} dòng hàng.",
+        "zh": "最多 {max} 个商品项。",
+        "en": "At most {max} cargo lines.",
+    },
+    # --- trips ---
+    "trip.reason_required": {
+        "vi": "Thao tác «{action}» bắt buộc phải nêu lý do.",
+        "zh": "执行「{action}」必须说明理由。",
+        "en": "The step '{action}' must give a reason.",
+    },
+    "trip.container_duplicate": {
+        "vi": "Số container bị lặp.",
+        "zh": "集装箱号重复。",
+        "en": "A container number is listed twice.",
+    },
+    "trip.shipment_one_of": {
+        "vi": "Cần đúng một trong hai: shipment_id hoặc shipment.",
+        "zh": "shipment_id 与 shipment 必须且只能提供一个。",
+        "en": "Give exactly one of shipment_id or shipment.",
+    },
+    "trip.too_many_containers": {
+        "vi": "Tối đa {max} container trên một xe.",
+        "zh": "每车最多 {max} 个集装箱。",
+        "en": "At most {max} containers on one truck.",
+    },
+    "trip.no_lane": {
+        "vi": "Cửa khẩu {gate} không có làn cho chiều {direction}.",
+        "zh": "口岸 {gate} 没有 {direction} 方向的车道。",
+        "en": "Gate {gate} has no lane for {direction}.",
+    },
+    "trip.vehicle_is_trailer": {
+        "vi": "{plate} là rơ moóc; hãy khai báo xe đầu kéo ở vehicle_id và rơ moóc ở trailer_id.",
+        "zh": "{plate} 是挂车；请在 vehicle_id 填牵引车，在 trailer_id 填挂车。",
+        "en": "{plate} is a trailer; give the tractor as vehicle_id and the trailer as trailer_id.",
+    },
+    "trip.not_a_trailer": {
+        "vi": "{plate} không phải rơ moóc.",
+        "zh": "{plate} 不是挂车。",
+        "en": "{plate} is not a trailer.",
+    },
+    "trip.declare_via_post": {
+        "vi": "Khai báo chuyến xe bằng POST /api/v1/trips.",
+        "zh": "请通过 POST /api/v1/trips 申报车次。",
+        "en": "Declare a trip with POST /api/v1/trips.",
+    },
+}
+
+for _entity, (_vi, _zh, _en) in _ENTITIES.items():
+    MESSAGES[f"{_entity}.not_found"] = {
+        "vi": f"Không tìm thấy {_vi} «{{key}}».",
+        "zh": f"未找到{_zh}「{{key}}」。",
+        "en": f"No {_en} '{{key}}'.",
+    }

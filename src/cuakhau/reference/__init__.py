@@ -1,0 +1,1 @@
+"""Reference data the platform ships: the real Vietnam–China road gate pairs."""

@@ -1,0 +1,103 @@
+"""Register the parties of a trip: enterprises, vehicles, drivers. Each is registered once and reused."""
+
+from __future__ import annotations
+
+from cuakhau.domain.clock import Clock
+from cuakhau.domain.errors import Conflict, NotFound, require
+from cuakhau.domain.parties import Driver, Enterprise, Vehicle
+from cuakhau.domain.trip import new_id
+from cuakhau.services.ports import UnitOfWork
+
+
+def register_enterprise(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    name: str,
+    country: str,
+    tax_id: str,
+    roles: list[str],
+    address: str = "",
+    phone: str | None = None,
+) -> Enterprise:
+    enterprise = Enterprise.register(
+        enterprise_id=new_id(),
+        name=name,
+        country=country,
+        tax_id=tax_id,
+        roles=roles,
+        address=address,
+        phone=phone,
+        created_at=clock.now(),
+    )
+    with uow:
+        existing = uow.enterprises.get_by_tax_id(enterprise.tax_id.country, enterprise.tax_id.number)
+        if existing is not None:
+            raise Conflict("enterprise.duplicate", field="tax_id", tax_id=enterprise.tax_id.number, id=existing.id)
+        uow.enterprises.add(enterprise)
+        uow.commit()
+    return enterprise
+
+
+def register_vehicle(
+    uow: UnitOfWork, *, clock: Clock, plate: str, owner_id: str, refrigerated: bool = False
+) -> Vehicle:
+    vehicle = Vehicle.register(
+        vehicle_id=new_id(), plate=plate, owner_id=owner_id, refrigerated=refrigerated, created_at=clock.now()
+    )
+    with uow:
+        if uow.enterprises.get(owner_id) is None:
+            raise NotFound("enterprise", owner_id, field="owner_id")
+        existing = uow.vehicles.get_by_plate(vehicle.plate.text)
+        if existing is not None:
+            raise Conflict("vehicle.duplicate", field="plate", plate=vehicle.plate.text, id=existing.id)
+        uow.vehicles.add(vehicle)
+        uow.commit()
+    return vehicle
+
+
+def register_driver(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    full_name: str,
+    document_kind: str,
+    document_number: str,
+    nationality: str,
+    phone: str | None = None,
+    employer_id: str | None = None,
+) -> Driver:
+    driver = Driver.register(
+        driver_id=new_id(),
+        full_name=full_name,
+        document_kind=document_kind,
+        document_number=document_number,
+        nationality=nationality,
+        phone=phone,
+        employer_id=employer_id,
+        created_at=clock.now(),
+    )
+    with uow:
+        if employer_id is not None and uow.enterprises.get(employer_id) is None:
+            raise NotFound("enterprise", employer_id, field="employer_id")
+        existing = uow.drivers.get_by_document(driver.document.kind.value, driver.document.number)
+        if existing is not None:
+            raise Conflict("driver.duplicate", field="document_number", id=existing.id)
+        uow.drivers.add(driver)
+        uow.commit()
+    return driver
+
+
+def get_enterprise(uow: UnitOfWork, enterprise_id: str) -> Enterprise:
+    with uow:
+        return require(uow.enterprises.get(enterprise_id), "enterprise", enterprise_id)
+
+
+def get_vehicle(uow: UnitOfWork, vehicle_id: str) -> Vehicle:
+    with uow:
+        return require(uow.vehicles.get(vehicle_id), "vehicle", vehicle_id)
+
+
+def get_driver(uow: UnitOfWork, driver_id: str) -> Driver:
+    with uow:
+        return require(uow.drivers.get(driver_id), "driver", driver_id)

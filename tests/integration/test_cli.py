@@ -1,0 +1,51 @@
+"""The `cuakhau` commands a gate board uses: plan a day, import the plant registry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cuakhau.cli import app
+from cuakhau.services.context import ServiceContext
+from tests.fixtures.factories import World
+
+
+def test_plan_shows_capacity_and_booked_trucks(ctx: ServiceContext, world: World, database_url: str) -> None:
+    trip_id = world.declare().id
+    world.book(trip_id)
+    result = CliRunner().invoke(
+        app,
+        ["plan", "vn-huu-nghi", "--date", "2026-06-02", "--replan", "--database-url", database_url],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    assert "re-planned (optimal)" in result.output
+    assert "08:00" in result.output and trip_id[:8] in result.output
+    assert "waiting list: 0" in result.output
+
+
+def test_registry_import_all_or_nothing(tmp_path: Path, database_url: str, engine: Engine) -> None:
+    good = tmp_path / "registry.csv"
+    good.write_text(
+        "kind,code,holder,province,crops,status\n"
+        "planting_area,VN-TGOR-0027,HTX Sầu riêng Ngũ Hiệp,Tiền Giang,sầu riêng,active\n"
+        "packing_house,VN-TGPH-003,Công ty Đóng gói Cai Lậy,Tiền Giang,sầu riêng,active\n",
+        encoding="utf-8",
+    )
+    ok = CliRunner().invoke(app, ["registry", "import", str(good), "--database-url", database_url])
+    assert ok.exit_code == 0, ok.output
+    assert "'planting_area': 1" in ok.output and "'packing_house': 1" in ok.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,code,holder,province,crops,status\norchard,VN-X-1,a,b,c,active\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "cuakhau", "registry", "import", str(bad), "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "enum.invalid [line 2.kind]" in run.stderr and "orchard" in run.stderr
