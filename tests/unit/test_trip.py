@@ -110,6 +110,7 @@ def test_decisions_that_stop_a_truck_need_a_reason(action: str) -> None:
         "return": ["book", "dispatch", "arrive", "call"],
         "cancel": [],
         "no_show": ["book"],
+        "requeue": ["book", "dispatch", "arrive", "call"],
     }[action]
     for step in route:
         trip.apply(TripAction(step), actor=OFFICER, clock=clock)

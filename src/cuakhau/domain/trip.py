@@ -5,6 +5,7 @@ A trip has exactly one lifecycle, written down below as a table so it can be pub
     declared ─book─▶ booked ─dispatch─▶ dispatched ─arrive─▶ arrived (yard) ─call─▶ called
     called ─inspect─▶ inspecting ─clear─▶ cleared ─cross─▶ crossed
     called ─clear─▶ cleared                      (green channel: documents only, no physical inspection)
+    called ─requeue─▶ arrived                    (called forward but not at the lane in time: back in the queue)
     hold (arrived, called, inspecting, cleared) ─▶ held ─release─▶ released ─call/inspect/clear─▶ …
     reject (called, inspecting, held) ─▶ rejected ─return─▶ returned
     cancel (declared, booked, dispatched) ─▶ cancelled;   no_show (booked, dispatched) ─▶ no_show
@@ -59,6 +60,7 @@ class TripAction(StrEnum):
     RETURN = "return"
     CANCEL = "cancel"
     NO_SHOW = "no_show"
+    REQUEUE = "requeue"
 
 
 class ActorRole(StrEnum):
@@ -89,10 +91,11 @@ TRANSITIONS: dict[TripAction, tuple[frozenset[TripState], TripState]] = {
     A.RETURN: (frozenset({S.REJECTED, S.HELD}), S.RETURNED),
     A.CANCEL: (frozenset({S.DECLARED, S.BOOKED, S.DISPATCHED}), S.CANCELLED),
     A.NO_SHOW: (frozenset({S.BOOKED, S.DISPATCHED}), S.NO_SHOW),
+    A.REQUEUE: (frozenset({S.CALLED}), S.ARRIVED),
 }
 
 #: Actions that stop or turn back a truck: a reason is mandatory.
-REASON_REQUIRED: frozenset[TripAction] = frozenset({A.HOLD, A.REJECT, A.RETURN, A.CANCEL, A.NO_SHOW})
+REASON_REQUIRED: frozenset[TripAction] = frozenset({A.HOLD, A.REJECT, A.RETURN, A.CANCEL, A.NO_SHOW, A.REQUEUE})
 
 TERMINAL_STATES: frozenset[TripState] = frozenset({S.CROSSED, S.RETURNED, S.CANCELLED, S.NO_SHOW})
 

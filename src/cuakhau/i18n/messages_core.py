@@ -8,6 +8,7 @@ _ENTITIES = {
     "shipment": ("lô hàng", "货物", "shipment"),
     "trip": ("chuyến xe", "车次", "trip"),
     "booking": ("đặt chỗ", "预约", "booking"),
+    "review_item": ("mục chờ xử lý", "复核项", "review item"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

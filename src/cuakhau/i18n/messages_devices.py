@@ -21,4 +21,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "置信度必须在 0 到 1 之间（收到 {value}）。",
         "en": "The confidence must be between 0 and 1 (got {value}).",
     },
+    "review.closed": {
+        "vi": "Mục này đã được xử lý.",
+        "zh": "该复核项已处理。",
+        "en": "This review item has already been closed.",
+    },
+    "review.not_applicable": {
+        "vi": "Mục loại {kind} không thể áp dụng như một lượt đọc biển số.",
+        "zh": "类型为 {kind} 的复核项不能作为车牌识别记录执行。",
+        "en": "A review item of kind {kind} cannot be applied as a plate read.",
+    },
 }

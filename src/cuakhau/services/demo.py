@@ -30,6 +30,7 @@ from cuakhau.domain.trip import (
 )
 from cuakhau.domain.values import make_cn_uscc, make_vn_tax_code
 from cuakhau.reference.gates import reference_gates
+from cuakhau.reference.yards import reference_yards
 from cuakhau.services import equeue, plant_registry, registry
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
@@ -129,9 +130,12 @@ class _Party:
 
 
 def seed_gates(ctx: ServiceContext, gates: list[Gate]) -> None:
+    """The gates and their yards."""
     with ctx.uow() as uow:
         for gate in gates:
             uow.gates.add(gate)
+        for yard in reference_yards(gates):
+            uow.yards.add(yard)
         uow.commit()
 
 

@@ -14,6 +14,7 @@ from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripEvent, TripState
 from cuakhau.domain.values import ContainerNumber
 from cuakhau.services import equeue
+from cuakhau.services.lanes import AT_LANE, lane_freed
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 from cuakhau.services.shipments import add_shipment, build_shipment
 
@@ -100,6 +101,30 @@ def declare_trip(
     return trip
 
 
+def step(
+    uow: UnitOfWork, trip: Trip, action: TripAction, *, actor: Actor, clock: Clock, reason: str | None = None
+) -> TripEvent:
+    """Inside an open unit of work: take one step and apply the rules that ride on the lifecycle; no commit.
+
+    The queue's rules: gating before departure, the booking used or closed. Gate operations: a truck leaving
+    its lane frees it, and the next truck in the yard is called forward.
+    """
+    from_state = trip.state
+    event = trip.apply(action, actor=actor, clock=clock, reason=reason)
+    if action is TripAction.DISPATCH:
+        equeue.check_dispatch(uow, trip, clock.now())
+    elif action is TripAction.ARRIVE:
+        equeue.on_arrival(uow, trip, clock.now())
+    elif action is TripAction.CANCEL:
+        equeue.close_booking(uow, clock, trip, BookingStatus.CANCELLED, actor)
+    elif action is TripAction.NO_SHOW:
+        equeue.close_booking(uow, clock, trip, BookingStatus.NO_SHOW, actor)
+    uow.trips.save(trip)
+    if from_state in AT_LANE and trip.state not in AT_LANE:
+        lane_freed(uow, clock, trip, actor)
+    return event
+
+
 def transition_trip(
     uow: UnitOfWork,
     *,
@@ -125,18 +150,8 @@ def transition_trip(
             trip = require(uow.trips.get(trip_id), "trip", trip_id)
             if expected_version is not None and trip.version != expected_version:
                 raise ConcurrentUpdate("trip", trip_id)
-            event = trip.apply(trip_action, actor=actor, clock=clock, reason=reason)
-            # The queue's rules ride on the lifecycle: gating before departure, the booking used or closed.
-            if trip_action is TripAction.DISPATCH:
-                equeue.check_dispatch(uow, trip, clock.now())
-            elif trip_action is TripAction.ARRIVE:
-                equeue.on_arrival(uow, trip, clock.now())
-            elif trip_action is TripAction.CANCEL:
-                equeue.close_booking(uow, clock, trip, BookingStatus.CANCELLED, actor)
-            elif trip_action is TripAction.NO_SHOW:
-                equeue.close_booking(uow, clock, trip, BookingStatus.NO_SHOW, actor)
             try:
-                uow.trips.save(trip)
+                event = step(uow, trip, trip_action, actor=actor, clock=clock, reason=reason)
                 uow.commit()
             except ConcurrentUpdate:
                 continue

@@ -314,3 +314,91 @@ registry_codes = Table(
     Column("status", String(12), nullable=False),  # active, suspended
     Column("imported_at", UtcDateTime, nullable=False),
 )
+
+# --- gate operations: devices, review queue, yards, call-forward ---------------------------------------------
+
+device_messages = Table(
+    "device_messages",
+    metadata,
+    # The device's own id for the message: a redelivered message hits this key and is applied once.
+    Column("device_id", String(128), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("gate_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # plate, weighbridge, barrier
+    Column("checkpoint", String(16)),
+    Column("plate", String(32)),
+    Column("origin", String(8), nullable=False),  # device, manual
+    Column("at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("trip_id", ID),
+    Column("detail", Text),
+    Column("reconciled_by", String(260)),  # a manual read: the device read that later confirmed it
+    Index("ix_device_messages_gate_at", "gate_id", "at"),
+    Index("ix_device_messages_trip", "trip_id", "checkpoint"),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("gate_id", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("status", String(10), nullable=False),  # open, resolved, dismissed
+    Column("device_id", String(128)),
+    Column("message_id", String(128)),
+    Column("checkpoint", String(16)),
+    Column("plate", String(32)),
+    Column("trip_id", ID),
+    Column("detail", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("resolved_by", String(200)),
+    Column("resolution", Text),
+    Index("ix_review_items_gate_status", "gate_id", "status"),
+)
+
+yards = Table(
+    "yards",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("gate_id", String(64), ForeignKey("gates.id"), nullable=False, index=True),
+    Column("name_vi", Text, nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("tariff", JSON, nullable=False),
+)
+
+yard_visits = Table(
+    "yard_visits",
+    metadata,
+    Column("trip_id", ID, ForeignKey("trips.id"), primary_key=True),
+    Column("yard_id", String(64), ForeignKey("yards.id"), nullable=False),
+    Column("plate", String(32), nullable=False),
+    Column("refrigerated", Boolean, nullable=False),
+    Column("entered_at", UtcDateTime, nullable=False),
+    Column("exited_at", UtcDateTime),
+    Column("entry_origin", String(8), nullable=False),
+    Column("exit_origin", String(8)),
+    Index("ix_yard_visits_yard_open", "yard_id", "exited_at"),
+)
+
+lane_calls = Table(
+    "lane_calls",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("trip_id", ID, ForeignKey("trips.id"), nullable=False, index=True),
+    Column("gate_id", String(64), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("lane", String(16), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # called, at_lane, skipped, done
+    Column("called_at", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("at_lane_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Index("ix_lane_calls_gate_status", "gate_id", "status"),
+)

@@ -16,6 +16,7 @@ from cuakhau.adapters.db.equeue import (
     SqlRegistryRepository,
     SqlSlotRepository,
 )
+from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.repositories import (
     SqlDriverRepository,
@@ -45,6 +46,10 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyRepository
     registry: SqlRegistryRepository
     outbox: SqlOutbox
+    devices: SqlDeviceLog
+    reviews: SqlReviewQueue
+    yards: SqlYardRepository
+    lanes: SqlLaneCallRepository
 
     def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
@@ -70,6 +75,10 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(conn)
         self.registry = SqlRegistryRepository(conn)
         self.outbox = SqlOutbox(conn)
+        self.devices = SqlDeviceLog(conn)
+        self.reviews = SqlReviewQueue(conn)
+        self.yards = SqlYardRepository(conn)
+        self.lanes = SqlLaneCallRepository(conn)
         return self
 
     def __exit__(
