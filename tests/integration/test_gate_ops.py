@@ -8,6 +8,7 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from cuakhau.adapters.db import tables as t
@@ -264,3 +265,54 @@ def test_the_stage_clock_accounts_for_delay_by_stage_and_agency(ctx: ServiceCont
         ctx.uow(), clock=ctx.clock, gate_id=GATE, since=start - timedelta(hours=1), until=ctx.clock.now()
     )
     assert report.trips == 1 and report.by_agency["quarantine"] == 49.0 and report.by_stage["arrived"] == 5.0
+
+
+def test_gate_operations_over_http(ctx: ServiceContext, world: World, client: TestClient) -> None:
+    trip_id = dispatched(world)
+    plate = plate_of(ctx, trip_id)
+    body = {
+        "checkpoint": "yard_entry",
+        "plate": plate,
+        "note": "Camera mất kết nối / 摄像头离线",
+        "actor": {"id": "vn-chi-ma:border-guard-02", "role": "border_guard"},
+    }
+    r = client.post(f"/api/v1/gates/{GATE}/manual-reads", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["outcome"] == "applied" and r.json()["barrier_commands"] == []
+    yard = client.get(f"/api/v1/gates/{GATE}/yard").json()
+    assert yard[0]["occupancy"] == 1 and yard[0]["trucks"][0]["entry_origin"] == "manual"
+    assert yard[0]["tariff"]["currency"] == "VND"
+    log = client.get(f"/api/v1/gates/{GATE}/device-log").json()
+    assert log["total"] == 1 and log["items"][0]["origin"] == "manual"
+    # A driver may not record a passage; a bad checkpoint names the field, in the caller's language.
+    bad = client.post(
+        f"/api/v1/gates/{GATE}/manual-reads",
+        json={**body, "actor": {"id": "d", "role": "driver"}},
+        headers={"Accept-Language": "vi"},
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "actor.role"
+    bad = client.post(f"/api/v1/gates/{GATE}/manual-reads", json={**body, "checkpoint": "roof"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "checkpoint"
+    called = client.post(
+        f"/api/v1/gates/{GATE}/call-forward",
+        json={"direction": "export", "actor": {"id": "vn-chi-ma:admin", "role": "gate_admin"}},
+    ).json()
+    assert [c["trip_id"] for c in called["calls"]] == [trip_id] and called["calls"][0]["lane"] == "X2"
+    stages = client.get(f"/api/v1/trips/{trip_id}/stages").json()
+    assert [s["state"] for s in stages][-2:] == ["arrived", "called"] and stages[-1]["ended_at"] is None
+    rules = client.get("/api/v1/gate-rules").json()
+    assert rules["devices"]["min_confidence"] == 0.85 and rules["call_forward"]["call_timeout_minutes"] == 20
+    delays = client.get(
+        f"/api/v1/gates/{GATE}/delays",
+        params={"since": "2026-06-02T00:00:00+07:00", "until": "2026-06-03T00:00:00+07:00"},
+    )
+    assert delays.status_code == 200 and delays.json()["trips"] == 1
+    backwards = client.get(
+        f"/api/v1/gates/{GATE}/delays",
+        params={"since": "2026-06-03T00:00:00+07:00", "until": "2026-06-02T00:00:00+07:00"},
+    )
+    assert backwards.status_code == 422 and backwards.json()["error"]["code"] == "time.end_before_start"
+    missing = client.post(
+        "/api/v1/review/nope/resolve", json={"decision": "dismiss", "reason": "x", "actor": body["actor"]}
+    )
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "review_item.not_found"

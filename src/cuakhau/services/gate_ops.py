@@ -455,6 +455,8 @@ MAX_DELAY_TRIPS = 5000
 
 def gate_delays(uow: UnitOfWork, *, clock: Clock, gate_id: str, since: datetime, until: datetime) -> DelayReport:
     """Hours spent by stage and by agency over the trips declared at a gate in ``[since, until)``."""
+    if until <= since:
+        raise InvalidInput("time.end_before_start", field="until")
     now = clock.now()
     with uow:
         require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")

@@ -1,0 +1,306 @@
+"""Gate operations over HTTP: the yard, the review queue, manual reads, the device log, call-forward, stage clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from cuakhau.adapters.web.deps import ContextDep, PageDep
+from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.domain.callforward import DEFAULT_CALL_RULE
+from cuakhau.domain.clock import ensure_utc
+from cuakhau.domain.devices import Checkpoint
+from cuakhau.domain.gate import Direction
+from cuakhau.services import gate_ops, lanes
+from cuakhau.services.ports import DeviceRecord, ReviewItem
+
+router = APIRouter(responses=ERRORS, tags=["gate operations"])
+
+
+class ManualReadIn(Strict):
+    checkpoint: Checkpoint
+    plate: Annotated[str, Field(min_length=1, max_length=32)]
+    at: datetime | None = Field(default=None, description="When the truck passed (default: now)")
+    note: Text | None = None
+    actor: ActorIn
+
+
+class ResolveIn(Strict):
+    decision: Annotated[str, Field(pattern="^(apply|dismiss)$")]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    plate: Annotated[str | None, Field(max_length=32, description="The plate as the officer reads it")] = None
+    actor: ActorIn
+
+
+class CallForwardIn(Strict):
+    direction: Direction
+    actor: ActorIn
+
+
+class OutcomeOut(Out):
+    outcome: str
+    trip_id: str | None
+    review_id: str | None
+    detail: str | None
+    barrier_commands: list[dict[str, Any]]
+
+
+class ReviewOut(Out):
+    id: str
+    gate_id: str
+    kind: str
+    status: str
+    created_at: datetime
+    device_id: str | None
+    message_id: str | None
+    checkpoint: str | None
+    plate: str | None
+    trip_id: str | None
+    detail: dict[str, Any]
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+class DeviceRecordOut(Out):
+    device_id: str
+    message_id: str
+    kind: str
+    checkpoint: str | None
+    plate: str | None
+    origin: str
+    at: datetime
+    received_at: datetime
+    outcome: str
+    trip_id: str | None
+    detail: str | None
+    reconciled_by: str | None
+    payload: dict[str, Any]
+
+
+class YardTruckOut(Out):
+    trip_id: str
+    plate: str
+    refrigerated: bool
+    entered_at: datetime
+    entry_origin: str
+    dwell_minutes: int
+    fee: str
+
+
+class YardOut(Out):
+    id: str
+    names: dict[str, str]
+    capacity: int
+    occupancy: int
+    tariff: dict[str, Any]
+    trucks: list[YardTruckOut]
+
+
+class CallOut(Out):
+    trip_id: str
+    lane: str
+    position: int
+    reason: str
+
+
+class CallReportOut(Out):
+    calls: list[CallOut]
+    skipped: list[str]
+    free_lanes: int
+    waiting: int
+
+
+class StageOut(Out):
+    state: str
+    agency: str
+    actor_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    minutes: float
+
+
+class DelaysOut(Out):
+    gate_id: str
+    since: datetime
+    until: datetime
+    trips: int
+    hours_by_stage: dict[str, float]
+    hours_by_agency: dict[str, float]
+
+
+def _outcome(o: gate_ops.DeviceOutcome) -> OutcomeOut:
+    return OutcomeOut(
+        outcome=o.outcome,
+        trip_id=o.trip_id,
+        review_id=o.review_id,
+        detail=o.detail,
+        barrier_commands=[
+            {"command_id": c.command_id, "device_id": c.device_id, "checkpoint": c.checkpoint.value, "plate": c.plate}
+            for c in o.commands
+        ],
+    )
+
+
+def _review(i: ReviewItem) -> ReviewOut:
+    return ReviewOut(
+        id=i.id,
+        gate_id=i.gate_id,
+        kind=i.kind,
+        status=i.status,
+        created_at=i.created_at,
+        device_id=i.device_id,
+        message_id=i.message_id,
+        checkpoint=i.checkpoint,
+        plate=i.plate,
+        trip_id=i.trip_id,
+        detail=i.detail,
+        resolved_at=i.resolved_at,
+        resolved_by=i.resolved_by,
+        resolution=i.resolution,
+    )
+
+
+def _record(r: DeviceRecord) -> DeviceRecordOut:
+    return DeviceRecordOut(
+        device_id=r.device_id,
+        message_id=r.message_id,
+        kind=r.kind,
+        checkpoint=r.checkpoint,
+        plate=r.plate,
+        origin=r.origin,
+        at=r.at,
+        received_at=r.received_at,
+        outcome=r.outcome,
+        trip_id=r.trip_id,
+        detail=r.detail,
+        reconciled_by=r.reconciled_by,
+        payload=r.payload,
+    )
+
+
+@router.get("/gate-rules", summary="The published rules of gate operations: reads, weighbridge, call-forward")
+def gate_rules() -> dict[str, Any]:
+    return {"devices": gate_ops.DEFAULT_POLICY.as_dict(), "call_forward": DEFAULT_CALL_RULE.as_dict()}
+
+
+@router.get("/gates/{gate_id}/yard", summary="Yards: capacity, occupancy, each truck's dwell and fee so far")
+def yard(gate_id: str, ctx: ContextDep) -> list[YardOut]:
+    now = ctx.clock.now()
+    return [
+        YardOut(
+            id=s.yard.id,
+            names={"vi": s.yard.names.vi, "zh": s.yard.names.zh, "en": s.yard.names.en},
+            capacity=s.yard.capacity,
+            occupancy=s.occupancy,
+            tariff=s.yard.tariff.as_dict(),
+            trucks=[
+                YardTruckOut(
+                    trip_id=v.visit.trip_id,
+                    plate=v.visit.plate,
+                    refrigerated=v.visit.refrigerated,
+                    entered_at=v.visit.entered_at,
+                    entry_origin=v.entry_origin,
+                    dwell_minutes=int(v.visit.dwell(now).total_seconds() // 60),
+                    fee=str(fee),
+                )
+                for v, fee in s.trucks
+            ],
+        )
+        for s in gate_ops.yard_status(ctx.uow(), clock=ctx.clock, gate_id=gate_id)
+    ]
+
+
+@router.get("/gates/{gate_id}/review", summary="The review queue: reads an officer must look at")
+def review(
+    gate_id: str,
+    ctx: ContextDep,
+    page: PageDep,
+    status: Annotated[str | None, Query(pattern="^(open|resolved|dismissed)$")] = "open",
+) -> dict[str, Any]:
+    items, total = gate_ops.review_queue(ctx.uow(), gate_id, status, limit=page.limit, offset=page.offset)
+    return {"items": [_review(i) for i in items], "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/review/{item_id}/resolve", summary="Close a review item: apply it as a manual read, or dismiss it")
+def resolve(item_id: str, body: ResolveIn, ctx: ContextDep) -> dict[str, Any]:
+    item, outcome = gate_ops.resolve_review(
+        ctx.uow(),
+        clock=ctx.clock,
+        item_id=item_id,
+        actor=body.actor.to_domain(),
+        decision=body.decision,
+        reason=body.reason,
+        plate=body.plate,
+    )
+    return {"item": _review(item), "outcome": _outcome(outcome) if outcome else None}
+
+
+@router.post(
+    "/gates/{gate_id}/manual-reads",
+    status_code=201,
+    summary="Record a passage by hand while a camera or the link is down (marked manual, reconciled later)",
+)
+def manual_read(gate_id: str, body: ManualReadIn, ctx: ContextDep) -> OutcomeOut:
+    outcome = gate_ops.record_manual_read(
+        ctx.uow(),
+        clock=ctx.clock,
+        gate_id=gate_id,
+        checkpoint=body.checkpoint.value,
+        plate=body.plate,
+        actor=body.actor.to_domain(),
+        at=ensure_utc(body.at, field="at") if body.at else None,
+        note=body.note,
+    )
+    return _outcome(outcome)
+
+
+@router.get("/gates/{gate_id}/device-log", summary="Device messages as received, newest first, with their outcome")
+def device_log(gate_id: str, ctx: ContextDep, page: PageDep) -> dict[str, Any]:
+    records, total = gate_ops.device_log(ctx.uow(), gate_id, limit=page.limit, offset=page.offset)
+    return {"items": [_record(r) for r in records], "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/gates/{gate_id}/call-forward", summary="Call trucks from the yard to the free lanes now")
+def call_forward(gate_id: str, body: CallForwardIn, ctx: ContextDep) -> CallReportOut:
+    report = lanes.call_forward(
+        ctx.uow(), clock=ctx.clock, gate_id=gate_id, direction=body.direction.value, actor=body.actor.to_domain()
+    )
+    return CallReportOut(
+        calls=[CallOut(trip_id=c.trip_id, lane=c.lane, position=c.position, reason=c.reason) for c in report.calls],
+        skipped=report.skipped,
+        free_lanes=report.free_lanes,
+        waiting=report.waiting,
+    )
+
+
+@router.get("/trips/{trip_id}/stages", summary="The stage clock: time in each stage and which agency held the truck")
+def stages(trip_id: str, ctx: ContextDep) -> list[StageOut]:
+    return [
+        StageOut(
+            state=s.state.value,
+            agency=s.agency,
+            actor_id=s.actor_id,
+            started_at=s.started_at,
+            ended_at=s.ended_at,
+            minutes=round(s.duration.total_seconds() / 60, 1),
+        )
+        for s in gate_ops.trip_stages(ctx.uow(), clock=ctx.clock, trip_id=trip_id)
+    ]
+
+
+@router.get("/gates/{gate_id}/delays", summary="Hours by stage and by agency over the trips declared in a period")
+def delays(gate_id: str, since: datetime, until: datetime, ctx: ContextDep) -> DelaysOut:
+    start, end = ensure_utc(since, field="since"), ensure_utc(until, field="until")
+    report = gate_ops.gate_delays(ctx.uow(), clock=ctx.clock, gate_id=gate_id, since=start, until=end)
+    return DelaysOut(
+        gate_id=gate_id,
+        since=start,
+        until=end,
+        trips=report.trips,
+        hours_by_stage=report.by_stage,
+        hours_by_agency=report.by_agency,
+    )
