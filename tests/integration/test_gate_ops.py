@@ -16,7 +16,7 @@ from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.devices import BarrierPosition, BarrierState, Checkpoint, PlateRead, WeighbridgeReading
 from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.trip import Actor, ActorRole, TripState
-from cuakhau.services import gate_ops, lanes, trips
+from cuakhau.services import customs, gate_ops, lanes, trips
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.factories import World, fruit_line
 
@@ -316,3 +316,38 @@ def test_gate_operations_over_http(ctx: ServiceContext, world: World, client: Te
         "/api/v1/review/nope/resolve", json={"decision": "dismiss", "reason": "x", "actor": body["actor"]}
     )
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "review_item.not_found"
+
+
+def test_customs_channel_on_arrival_and_the_officers_result_carried_once(
+    ctx: ServiceContext, world: World, client: TestClient
+) -> None:
+    trip_id = dispatched(world)
+    assert client.get(f"/api/v1/trips/{trip_id}/customs").json()["decision"] is None
+    read(ctx, plate_of(ctx, trip_id), Checkpoint.YARD_ENTRY)
+    body = client.get(f"/api/v1/trips/{trip_id}/customs", headers={"Accept-Language": "zh"}).json()
+    decision = body["decision"]
+    assert decision["channel"] in {"green", "yellow", "red"} and decision["profile_version"] == "default-1"
+    codes = [r["code"] for r in decision["reasons"]]
+    assert "risk.commodity" in codes and "risk.score" in codes and all(r["text"] for r in decision["reasons"])
+    # The decision is replayable: the same profile version and declaration id give the same draws.
+    again = customs.get_channel(ctx.uow(), trip_id)[0]
+    assert again is not None and again.channel.value == decision["channel"]
+    officer = {"id": "vn-chi-ma:customs-03", "role": "customs"}
+    lanes.call_forward(ctx.uow(), clock=ctx.clock, gate_id=GATE, direction="export", actor=ADMIN)
+    held = client.post(
+        f"/api/v1/trips/{trip_id}/customs/results",
+        json={"kind": "hold", "reason": "Kiểm tra chứng từ / 单证核查", "actor": officer},
+    )
+    assert held.status_code == 201 and held.json()["trip_state"] == "held"
+    released = client.post(f"/api/v1/trips/{trip_id}/customs/results", json={"kind": "release", "actor": officer})
+    assert released.status_code == 201 and released.json()["trip_state"] == "cleared"
+    second = client.post(f"/api/v1/trips/{trip_id}/customs/results", json={"kind": "release", "actor": officer})
+    assert second.status_code == 409 and second.json()["error"]["code"] == "customs.already_decided"
+    guard = client.post(
+        f"/api/v1/trips/{trip_id}/customs/results",
+        json={"kind": "release", "actor": {"id": "g", "role": "border_guard"}},
+    )
+    assert guard.status_code == 422 and guard.json()["error"]["field"] == "actor.role"
+    actions = [e.action.value for e in trips.timeline(ctx.uow(), trip_id)[1]]
+    assert actions[-3:] == ["hold", "release", "clear"]
+    assert client.get("/api/v1/customs/profile").json()["targets"]["red"] == 0.05

@@ -127,4 +127,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "查验能力 {name} 无效（{value}）。",
         "en": "Inspection capacity {name} is invalid ({value}).",
     },
+    "customs.no_decision": {
+        "vi": "Tờ khai chưa được phân luồng (xe chưa vào bãi; trạng thái {state}).",
+        "zh": "报关单尚未分流（车辆未进入堆场；当前状态 {state}）。",
+        "en": "The declaration has no channel yet (the truck has not reached the yard; state {state}).",
+    },
+    "customs.trip_not_at_gate": {
+        "vi": "Không thể ghi kết quả {result} khi chuyến xe ở trạng thái {state}.",
+        "zh": "车次状态为 {state} 时不能记录 {result} 结果。",
+        "en": "A {result} result cannot be recorded while the trip is {state}.",
+    },
 }

@@ -13,7 +13,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripEvent, TripState
 from cuakhau.domain.values import ContainerNumber
-from cuakhau.services import equeue
+from cuakhau.services import customs, equeue
 from cuakhau.services.lanes import AT_LANE, lane_freed
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 from cuakhau.services.shipments import add_shipment, build_shipment
@@ -115,6 +115,7 @@ def step(
         equeue.check_dispatch(uow, trip, clock.now())
     elif action is TripAction.ARRIVE:
         equeue.on_arrival(uow, trip, clock.now())
+        customs.assign_channel_in(uow, clock, trip)  # the declaration's risk channel, once
     elif action is TripAction.CANCEL:
         equeue.close_booking(uow, clock, trip, BookingStatus.CANCELLED, actor)
     elif action is TripAction.NO_SHOW:

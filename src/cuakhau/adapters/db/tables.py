@@ -402,3 +402,39 @@ lane_calls = Table(
     Column("closed_at", UtcDateTime),
     Index("ix_lane_calls_gate_status", "gate_id", "status"),
 )
+
+# --- customs: risk channel decisions, officers' results, the selectivity state -------------------------------
+
+customs_decisions = Table(
+    "customs_decisions",
+    metadata,
+    Column("trip_id", ID, ForeignKey("trips.id"), primary_key=True),  # one declaration per trip
+    Column("gate_id", String(64), nullable=False),
+    Column("enterprise_id", ID, nullable=False, index=True),
+    Column("channel", String(8), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("profile_version", String(64), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+)
+
+customs_results = Table(
+    "customs_results",
+    metadata,
+    Column("trip_id", ID, ForeignKey("trips.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("enterprise_id", ID, nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # release, hold, reject
+    Column("channel", String(8), nullable=False),
+    Column("officer_id", String(200), nullable=False),
+    Column("reason", Text),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+customs_selectivity = Table(
+    "customs_selectivity",
+    metadata,
+    Column("gate_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),  # a writer that read an older version re-reads and re-decides
+    Column("state", JSON, nullable=False),
+)

@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
     SqlIdempotencyRepository,
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     reviews: SqlReviewQueue
     yards: SqlYardRepository
     lanes: SqlLaneCallRepository
+    customs: SqlCustomsRepository
 
     def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewQueue(conn)
         self.yards = SqlYardRepository(conn)
         self.lanes = SqlLaneCallRepository(conn)
+        self.customs = SqlCustomsRepository(conn)
         return self
 
     def __exit__(

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from cuakhau.adapters.web.deps import ContextDep, PageDep
+from cuakhau import i18n
+from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
 from cuakhau.domain.callforward import DEFAULT_CALL_RULE
 from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.devices import Checkpoint
 from cuakhau.domain.gate import Direction
-from cuakhau.services import gate_ops, lanes
+from cuakhau.services import customs, gate_ops, lanes
 from cuakhau.services.ports import DeviceRecord, ReviewItem
 
 router = APIRouter(responses=ERRORS, tags=["gate operations"])
@@ -304,3 +305,42 @@ def delays(gate_id: str, since: datetime, until: datetime, ctx: ContextDep) -> D
         hours_by_stage=report.by_stage,
         hours_by_agency=report.by_agency,
     )
+
+
+class CustomsResultIn(Strict):
+    kind: Annotated[str, Field(pattern="^(release|hold|reject)$")]
+    reason: Text | None = None
+    actor: ActorIn
+
+
+@router.get("/customs/profile", summary="The published selectivity profile: risk tables, target rates, sampling")
+def customs_profile() -> dict[str, Any]:
+    return customs.DEFAULT_PROFILE.to_dict()
+
+
+@router.get("/trips/{trip_id}/customs", summary="The declaration's risk channel with its reasons, and the results")
+def trip_customs(trip_id: str, ctx: ContextDep, language: LanguageDep) -> dict[str, Any]:
+    decision, results = customs.get_channel(ctx.uow(), trip_id)
+    return {
+        "decision": None
+        if decision is None
+        else {
+            **decision.to_dict(),
+            "reasons": [
+                {**r.to_dict(), "text": i18n.render(r.code, language, dict(r.params))} for r in decision.reasons
+            ],
+        },
+        "results": [r.to_dict() for r in results],
+    }
+
+
+@router.post(
+    "/trips/{trip_id}/customs/results",
+    status_code=201,
+    summary="Record customs' result (release, hold, reject): kept, and carried onto the trip",
+)
+def customs_result(trip_id: str, body: CustomsResultIn, ctx: ContextDep) -> dict[str, Any]:
+    result, trip = customs.record_customs_result(
+        ctx.uow(), clock=ctx.clock, trip_id=trip_id, kind=body.kind, actor=body.actor.to_domain(), reason=body.reason
+    )
+    return {"result": result.to_dict(), "trip_state": trip.state.value}

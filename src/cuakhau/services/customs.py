@@ -1,0 +1,101 @@
+"""Customs use cases: the risk channel of each declaration, and the officers' results carried as the record.
+
+A declaration (one per trip here) gets its channel when its truck reaches the yard, from the published
+selectivity profile and the enterprise's history; the calibration state of each gate is kept in the database
+and moved with a version check, so two server processes never calibrate on a lost update. The random draws are
+seeded by the profile version and the declaration id, so anyone can replay a decision.
+
+Officers record release, hold or reject; cuakhau carries that decision onto the trip (clear, hold, reject) and
+never issues a second one.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from cuakhau.domain.clock import Clock
+from cuakhau.domain.customs import (
+    ChannelDecision,
+    CustomsResult,
+    ResultKind,
+    SelectivityProfile,
+    decide_channel,
+    record_result,
+)
+from cuakhau.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, require
+from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
+from cuakhau.services.ports import UnitOfWork
+
+DEFAULT_PROFILE = SelectivityProfile()
+ATTEMPTS = 5
+
+
+def assign_channel_in(
+    uow: UnitOfWork, clock: Clock, trip: Trip, profile: SelectivityProfile = DEFAULT_PROFILE
+) -> ChannelDecision:
+    """Inside an open unit of work: the trip's channel, decided once (a second call returns the first decision)."""
+    existing = uow.customs.decision(trip.id)
+    if existing is not None:
+        return existing
+    shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
+    since = clock.now() - timedelta(days=profile.history.window_days)
+    history = uow.customs.history(shipment.exporter_id, since)
+    state, version = uow.customs.state(trip.gate_id)
+    rng = random.Random(f"{profile.version}:{trip.id}")
+    decision, new_state = decide_channel(shipment, history, profile, state, rng, clock=clock, declaration_id=trip.id)
+    uow.customs.save_state(trip.gate_id, new_state, version)
+    uow.customs.add_decision(trip.id, trip.gate_id, shipment.exporter_id, decision)
+    return decision
+
+
+def get_channel(uow: UnitOfWork, trip_id: str) -> tuple[ChannelDecision | None, list[CustomsResult]]:
+    with uow:
+        require(uow.trips.get(trip_id), "trip", trip_id)
+        return uow.customs.decision(trip_id), uow.customs.results(trip_id)
+
+
+#: The trip steps that carry an officer's result, from the states a truck can be in when it is recorded.
+_CARRY: dict[ResultKind, list[tuple[frozenset[TripState], list[TripAction]]]] = {
+    ResultKind.RELEASE: [
+        (frozenset({TripState.CALLED, TripState.INSPECTING, TripState.RELEASED}), [TripAction.CLEAR]),
+        (frozenset({TripState.HELD}), [TripAction.RELEASE, TripAction.CLEAR]),
+    ],
+    ResultKind.HOLD: [(frozenset({TripState.ARRIVED, TripState.CALLED, TripState.INSPECTING}), [TripAction.HOLD])],
+    ResultKind.REJECT: [(frozenset({TripState.CALLED, TripState.INSPECTING, TripState.HELD}), [TripAction.REJECT])],
+}
+
+
+def record_customs_result(
+    uow: UnitOfWork, *, clock: Clock, trip_id: str, kind: str, actor: Actor, reason: str | None = None
+) -> tuple[CustomsResult, Trip]:
+    """An officer records customs' result; it is kept, and carried onto the trip as its step."""
+    from cuakhau.services.trips import step  # the lifecycle module calls back into this one on arrival
+
+    if actor.role is not ActorRole.CUSTOMS:
+        raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
+    for _ in range(ATTEMPTS):
+        with uow:
+            trip = require(uow.trips.get(trip_id), "trip", trip_id)
+            decision = uow.customs.decision(trip.id)
+            if decision is None:
+                raise Conflict("customs.no_decision", field="trip_id", state=trip.state.value)
+            result = record_result(
+                decision, uow.customs.results(trip.id), kind=kind, officer_id=actor.id, reason=reason, at=clock.now()
+            )
+            steps = next((acts for states, acts in _CARRY[result.kind] if trip.state in states), None)
+            if steps is None:
+                raise Conflict(
+                    "customs.trip_not_at_gate", field="trip_id", state=trip.state.value, result=result.kind.value
+                )
+            shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
+            uow.customs.add_result(trip.id, shipment.exporter_id, result)
+            try:
+                for action in steps:
+                    why = reason if action in (TripAction.HOLD, TripAction.REJECT) else None
+                    step(uow, trip, action, actor=actor, clock=clock, reason=why)
+                uow.commit()
+            except ConcurrentUpdate:
+                continue
+            return result, trip
+    raise ConcurrentUpdate("trip", trip_id)
