@@ -11,13 +11,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cuakhau.i18n import messages_core, messages_devices, messages_equeue, messages_gates, messages_values
+from cuakhau.i18n import (
+    messages_core,
+    messages_devices,
+    messages_equeue,
+    messages_gates,
+    messages_quarantine,
+    messages_values,
+)
 
 LANGUAGES = ("vi", "zh", "en")
 DEFAULT_LANGUAGE = "en"
 
 CATALOG: dict[str, dict[str, str]] = {}
-for _module in (messages_core, messages_values, messages_gates, messages_equeue, messages_devices):
+for _module in (messages_core, messages_values, messages_gates, messages_equeue, messages_devices, messages_quarantine):
     for _code, _texts in _module.MESSAGES.items():
         if _code in CATALOG:
             raise RuntimeError(f"message code {_code!r} defined twice")
