@@ -263,18 +263,22 @@ _CONS = "SPSConsignment"
 _LINE = "SPSConsignment/IncludedSPSConsignmentItem/IncludedSPSTradeLineItem"
 
 
+_ABBREVIATION_MARKS = frozenset(".'’")
+
+
 def normalise_name(raw: str) -> str:
     """Fold a party name for comparison: compatibility forms, case, diacritics (đ too), punctuation, whitespace.
 
-    ``"CÔNG TY TNHH Thanh Long  Hoàng Hậu."`` and ``"cong ty tnhh thanh long hoang hau"`` fold alike;
-    Chinese characters are kept (full-width punctuation is removed).
+    ``"CÔNG TY TNHH Thanh-Long  Hoàng Hậu."`` and ``"cong ty tnhh thanh long hoang hau"`` fold alike; full stops
+    and apostrophes vanish (``S.A.`` = ``SA``), other punctuation separates words (``Co.,Ltd`` = ``Co., Ltd``).
+    Chinese characters are kept; full-width punctuation is folded like ASCII.
     """
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw)).casefold()
     text = text.replace("đ", "d")
     kept = []
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat == "Mn":
+        if cat == "Mn" or ch in _ABBREVIATION_MARKS:
             continue
         kept.append(" " if cat[0] in "PSZ" else ch)
     return " ".join("".join(kept).split())
@@ -356,7 +360,7 @@ def check_certificate(
     """
     out: list[Finding] = []
 
-    def add(code: str, severity: Severity, fld: str | None, element: str | None, **params: Any) -> None:
+    def add(code: str, severity: Severity, fld: str | None, element: str | None, /, **params: Any) -> None:
         out.append(Finding(code, severity, fld, element, params))
 
     block, warn = Severity.BLOCK, Severity.WARN
