@@ -169,7 +169,7 @@ def test_a_bad_treatment_date() -> None:
     assert err.field == LINES + "[1]/AppliedSPSProcess/CompletionSPSPeriod/StartDateTime/DateTimeString"
 
 
-@pytest.mark.parametrize("bad", [b"10,5 kg", b"ten", b"-10", b"NaN"])
+@pytest.mark.parametrize("bad", [b"10,5 kg", b"ten", b"-10", b"NaN", b"Infinity", b"1E+999999999", b"1" * 31])
 def test_a_bad_weight_number(bad: bytes) -> None:
     err = refused(
         damaged(b'<ns1:NetWeightMeasure unitCode="KGM">10<', b'<ns1:NetWeightMeasure unitCode="KGM">' + bad + b"<")
@@ -242,6 +242,12 @@ def test_not_xml_and_unbound_prefixes() -> None:
     assert refused(b'{"certificate": "123ABC"}').code == "phyto.unparseable"
     err = refused(damaged(b"<ns1:CommonName>Ribes</ns1:CommonName>", b"<ns9:CommonName>Ribes</ns9:CommonName>"))
     assert err.code == "phyto.unparseable" and "unbound prefix" in err.params["reason"]
+
+
+def test_an_unknown_encoding_names_the_declaration() -> None:
+    err = refused(damaged(b'encoding="UTF-8"', b'encoding="ATF-8"'))
+    assert (err.code, err.field, err.params["element"]) == ("phyto.unparseable", "/", "?xml")
+    assert "ATF-8" in err.params["reason"]
 
 
 def test_too_large_is_refused_unread() -> None:

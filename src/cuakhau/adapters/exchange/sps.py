@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
@@ -52,6 +52,7 @@ PLANTING_AREA_SUBJECTS = frozenset({"PUC"})
 PACKING_HOUSE_SUBJECTS = frozenset({"PHC"})
 _MARKS_RE = re.compile(r"\b(PUC|PHC)\b\s*[:#]?\s*((?:[A-Z0-9][A-Z0-9./-]*[0-9][\s,]*)+)", re.IGNORECASE)
 _CODE_SPLIT_RE = re.compile(r"[\s,;]+")
+_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def _local(tag: str) -> str:
@@ -103,6 +104,8 @@ def _read_tree(xml: bytes | str) -> Element:
         raise _fail("phyto.forbidden_xml", "/", "!ENTITY", f"external reference {exc.sysid!r}") from None
     except DefusedXmlException as exc:  # any other construct defusedxml refuses
         raise _fail("phyto.forbidden_xml", "/", "?", str(exc)[:200]) from None
+    except (LookupError, ValueError) as exc:  # an XML declaration naming an encoding Python does not know
+        raise _fail("phyto.unparseable", "/", "?xml", str(exc)[:200]) from None
     except ParseError as exc:
         line, column = exc.position
         open_path = "/" + "/".join(builder.stack) if builder.stack else f"/{ROOT}"
@@ -177,12 +180,10 @@ def _number(node: _Node) -> Decimal:
     raw = node.text
     if raw is None:
         raise _fail("phyto.bad_number", node.path, node.name, "empty")
-    try:
-        value = Decimal(raw.replace(" ", ""))
-    except InvalidOperation:
-        raise _fail("phyto.bad_number", node.path, node.name, f"not a number: {raw[:40]!r}") from None
-    if not value.is_finite():
-        raise _fail("phyto.bad_number", node.path, node.name, f"not a number: {raw[:40]!r}")
+    # xsd:decimal has no exponent; refusing one also keeps "1E+999999999" from turning into a billion digits
+    if not _DECIMAL_RE.fullmatch(raw) or len(raw) > 30:
+        raise _fail("phyto.bad_number", node.path, node.name, f"not a decimal number: {raw[:40]!r}")
+    value = Decimal(raw)
     if value < 0:
         raise _fail("phyto.bad_number", node.path, node.name, f"negative: {raw[:40]}")
     return value
