@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cuakhau import i18n
+from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.quarantine import (
     FINDING_CODES,
@@ -359,3 +360,9 @@ def test_everything_wrong_at_once_blocking_first_and_every_message_fills() -> No
 def test_every_finding_code_has_three_languages(code: str) -> None:
     texts = i18n.CATALOG[code]
     assert all(texts[lang].strip() for lang in ("vi", "zh", "en"))
+
+
+def test_a_naive_now_is_refused() -> None:
+    with pytest.raises(InvalidInput) as info:
+        check(now=datetime(2026, 6, 2, 10, 0))
+    assert info.value.code == "time.naive" and info.value.field == "now"

@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.shipment import CargoLine, Shipment
 
 #: Certificate type codes (UN/CEFACT 1001 as the IPPC ePhyto hub uses them).
@@ -358,6 +359,7 @@ def check_certificate(
       codes are active too; a declared code absent from a certificate that names none is *warned*
       (``phyto.planting_area_not_certified``, ``phyto.packing_house_not_certified``).
     """
+    now = ensure_utc(now, field="now")
     out: list[Finding] = []
 
     def add(code: str, severity: Severity, fld: str | None, element: str | None, /, **params: Any) -> None:
