@@ -17,6 +17,7 @@ from cuakhau.i18n import (
     messages_devices,
     messages_equeue,
     messages_gates,
+    messages_quarantine,
     messages_values,
 )
 
@@ -24,7 +25,16 @@ LANGUAGES = ("vi", "zh", "en")
 DEFAULT_LANGUAGE = "en"
 
 CATALOG: dict[str, dict[str, str]] = {}
-for _module in (messages_core, messages_values, messages_gates, messages_equeue, messages_devices, messages_customs):
+_CATALOGS = (
+    messages_core,
+    messages_values,
+    messages_gates,
+    messages_equeue,
+    messages_devices,
+    messages_customs,
+    messages_quarantine,
+)
+for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():
         if _code in CATALOG:
             raise RuntimeError(f"message code {_code!r} defined twice")

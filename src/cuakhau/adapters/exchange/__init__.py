@@ -1,0 +1,1 @@
+"""Exchange formats with other agencies and countries (UN/CEFACT SPS certificates...)."""

@@ -1,0 +1,665 @@
+"""Plant quarantine — kiểm dịch thực vật / 植物检疫: the phytosanitary certificate and its check against a declaration.
+
+:class:`PhytoCertificate` is what an electronic phytosanitary certificate (ePhyto, UN/CEFACT SPS Certificate)
+says, read by :func:`cuakhau.adapters.exchange.sps.parse_sps_certificate`. :func:`check_certificate` compares it
+with the declared :class:`~cuakhau.domain.shipment.Shipment` and returns every discrepancy as a
+:class:`Finding` (a stable code, the declaration field and certificate element at fault, a severity, params for
+the vi / zh / en message in :mod:`cuakhau.i18n.messages_quarantine`). Nothing here decides release: quarantine
+officers do; the findings tell them where to look.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from cuakhau.domain.clock import ensure_utc
+from cuakhau.domain.shipment import CargoLine, Shipment
+
+#: Certificate type codes (UN/CEFACT 1001 as the IPPC ePhyto hub uses them).
+PHYTOSANITARY = "851"  # giấy chứng nhận kiểm dịch thực vật / 植物检疫证书
+PHYTOSANITARY_REEXPORT = "657"  # for re-export / 再出口植物检疫证书
+CERTIFICATE_TYPES: Mapping[str, str] = {
+    PHYTOSANITARY: "phytosanitary certificate",
+    PHYTOSANITARY_REEXPORT: "phytosanitary certificate for re-export",
+}
+
+#: Status codes an importing country acts on: 70 issued, 39 approved (ePhyto hub list). Anything else is warned.
+ACCEPTED_STATUS_CODES = frozenset({"70", "39"})
+
+#: A certificate older than this many days at the gate is expired (a published default; pass ``max_age_days``).
+DEFAULT_MAX_AGE_DAYS = 14
+#: Clocks of two authorities may disagree a little; "issued in the future" allows this much.
+CLOCK_SKEW = timedelta(minutes=5)
+#: Relative difference allowed between declared and certified weights and package counts (2 %).
+DEFAULT_TOLERANCE = Decimal("0.02")
+#: HS prefix → accepted treatment type codes (empty set: any recorded treatment). Published default: none required.
+#: An importing country's protocol (e.g. vapour heat for some fruit) is passed as ``treatment_required``.
+DEFAULT_TREATMENT_REQUIRED: Mapping[str, frozenset[str]] = {}
+
+#: Weight units of UN/ECE Recommendation 20 and their value in kilograms.
+KG_PER_UNIT: Mapping[str, Decimal] = {
+    "KGM": Decimal(1),
+    "TNE": Decimal(1000),
+    "GRM": Decimal("0.001"),
+    "LBR": Decimal("0.45359237"),
+}
+
+PLANTING_AREA = "planting_area"
+PACKING_HOUSE = "packing_house"
+
+
+class Severity(StrEnum):
+    """``block``: the truck may not be released on this certificate; ``warn``: an officer should look."""
+
+    BLOCK = "block"
+    WARN = "warn"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One discrepancy between certificate and declaration.
+
+    ``field`` is the declaration path (``lines[0].net_kg``), ``element`` the certificate element
+    (``SPSConsignment/ConsigneeSPSParty/Name``); either may be ``None`` when only one side is involved.
+    """
+
+    code: str
+    severity: Severity
+    field: str | None = None
+    element: str | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.BLOCK
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text with its ``languageID`` when the certificate gives one."""
+
+    text: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An ``IncludedSPSNote`` / ``AdditionalInformationSPSNote``: a coded subject and its content."""
+
+    subject: str
+    content: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    value: Decimal
+    unit: str | None = None
+
+    def kilograms(self) -> Decimal | None:
+        """The value in kg, or ``None`` when the unit is not a known weight unit (no unit means kg)."""
+        factor = KG_PER_UNIT.get((self.unit or "KGM").upper())
+        return None if factor is None else self.value * factor
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Consignor (người gửi hàng / 发货人) or consignee (người nhận hàng / 收货人)."""
+
+    name: str
+    country: str | None = None
+    identifier: str | None = None
+    address: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """``ApplicableSPSClassification``: HS code or an IPPC commodity class (``IPPCPCVP``, ``IPPCPCC``...)."""
+
+    system: str
+    code: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    level: int | None
+    type_code: str | None
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    """An ``AppliedSPSProcess`` (xử lý / 处理): disinfestation or disinfection before export.
+
+    ``types`` are the hub's treatment type codes (``TypeCode`` and the TTL1/TTL2 characteristics),
+    ``chemicals`` the TTCH active-ingredient codes, ``concentration`` TTCO, ``temperature`` TTTM,
+    ``duration`` the completion period's ``DurationMeasure``; ``notes`` the free texts (TTFT, TTAI).
+    """
+
+    types: tuple[str, ...] = ()
+    chemicals: tuple[str, ...] = ()
+    concentration: Measure | None = None
+    temperature: Measure | None = None
+    duration: Measure | None = None
+    started_on: date | None = None
+    ended_on: date | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def recorded(self) -> bool:
+        """A real treatment says at least what was done (``ZZZ`` alone, "mutually defined", says nothing)."""
+        named = [t for t in self.types if t.upper() != "ZZZ"]
+        return bool(named or self.chemicals or self.temperature or self.concentration or self.notes)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateLine:
+    """An ``IncludedSPSTradeLineItem``: one commodity of the consignment."""
+
+    sequence: int | None
+    descriptions: tuple[Text, ...] = ()
+    common_name: str | None = None
+    scientific_name: str | None = None  # tên khoa học / 学名
+    intended_use: str | None = None
+    classifications: tuple[Classification, ...] = ()
+    net_weight: Measure | None = None
+    gross_weight: Measure | None = None
+    packages: tuple[Package, ...] = ()
+    origin_countries: tuple[str, ...] = ()
+    origin_places: tuple[str, ...] = ()
+    treatments: tuple[Treatment, ...] = ()
+    additional_declarations: tuple[Text, ...] = ()
+    planting_area_codes: tuple[str, ...] = ()  # mã số vùng trồng / 种植园登记号 (PUC)
+    packing_house_codes: tuple[str, ...] = ()  # mã số cơ sở đóng gói / 包装厂登记号 (PHC)
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def description(self) -> str:
+        """The English description when there is one, otherwise the first."""
+        for d in self.descriptions:
+            if (d.language or "").lower().startswith("en"):
+                return d.text
+        return self.descriptions[0].text if self.descriptions else ""
+
+    @property
+    def hs_codes(self) -> tuple[str, ...]:
+        """Digits of every HS classification given (national extensions kept: 6, 8 or 10 digits)."""
+        codes = []
+        for c in self.classifications:
+            if c.code and c.system.strip().upper().startswith("HS"):
+                digits = re.sub(r"\D", "", c.code)
+                if digits:
+                    codes.append(digits)
+        return tuple(codes)
+
+    @property
+    def package_count(self) -> Decimal | None:
+        """Packages at the outermost level given (level 1 before 2; "100 bags of 20 boxes" counts 100)."""
+        if not self.packages:
+            return None
+        outer = min((p.level for p in self.packages if p.level is not None), default=None)
+        return sum((p.quantity for p in self.packages if p.level == outer), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencedDocument:
+    """A document the certificate refers to (import permit, replaced certificate, attachment by file name)."""
+
+    identifier: str | None
+    relationship: str | None = None
+    information: str | None = None
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransportMovement:
+    mode_code: str | None  # UN/ECE Rec. 19: 1 sea, 3 road...
+    identifier: str | None = None
+    means: str | None = None  # vessel name, truck plate
+
+
+@dataclass(frozen=True, slots=True)
+class PhytoCertificate:
+    """A phytosanitary certificate as issued (giấy chứng nhận KDTV / 植物检疫证书)."""
+
+    id: str
+    type_code: str
+    status_code: str | None
+    issued_at: datetime  # aware, in the issuer's own offset
+    issuer: str | None
+    consignor: Party
+    consignee: Party
+    export_country: str | None
+    import_country: str | None
+    lines: tuple[CertificateLine, ...]
+    transit_countries: tuple[str, ...] = ()
+    place_of_issue: str | None = None
+    signatory: str | None = None
+    unloading_location: str | None = None
+    additional_declarations: tuple[Text, ...] = ()
+    notes: tuple[Note, ...] = ()
+    transport: tuple[TransportMovement, ...] = ()
+    containers: tuple[str, ...] = ()
+    seals: tuple[str, ...] = ()
+    referenced_documents: tuple[ReferencedDocument, ...] = ()
+
+    @property
+    def type_name(self) -> str | None:
+        return CERTIFICATE_TYPES.get(self.type_code)
+
+
+# --- the check ---------------------------------------------------------------------------------------------------
+
+_DOC = "SPSExchangedDocument"
+_CONS = "SPSConsignment"
+_LINE = "SPSConsignment/IncludedSPSConsignmentItem/IncludedSPSTradeLineItem"
+
+
+_ABBREVIATION_MARKS = frozenset(".'’")
+
+
+def normalise_name(raw: str) -> str:
+    """Fold a party name for comparison: compatibility forms, case, diacritics (đ too), punctuation, whitespace.
+
+    ``"CÔNG TY TNHH Thanh-Long  Hoàng Hậu."`` and ``"cong ty tnhh thanh long hoang hau"`` fold alike; full stops
+    and apostrophes vanish (``S.A.`` = ``SA``), other punctuation separates words (``Co.,Ltd`` = ``Co., Ltd``).
+    Chinese characters are kept; full-width punctuation is folded like ASCII.
+    """
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw)).casefold()
+    text = text.replace("đ", "d")
+    kept = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Mn" or ch in _ABBREVIATION_MARKS:
+            continue
+        kept.append(" " if cat[0] in "PSZ" else ch)
+    return " ".join("".join(kept).split())
+
+
+def _rel(a: Decimal, b: Decimal) -> Decimal:
+    """Relative difference of ``b`` against ``a`` (0 when both are 0)."""
+    if a == b:
+        return Decimal(0)
+    base = max(abs(a), abs(b))
+    return abs(a - b) / base
+
+
+def _hs_match(declared: str, certified: str) -> bool:
+    """Same goods at the common precision, at least a heading (4 digits); 6 when both sides have 6 or more."""
+    n = min(len(declared), len(certified), 6)
+    return n >= 4 and declared[:n] == certified[:n]
+
+
+class _Components:
+    """Union–find over declared lines (``d0``...) and certificate lines (``c0``...)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def check_certificate(
+    cert: PhytoCertificate,
+    shipment: Shipment,
+    *,
+    registry_is_active: Callable[[str, str], bool],
+    now: datetime,
+    exporter_name: str | None = None,
+    exporter_country: str | None = None,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+    treatment_required: Mapping[str, Iterable[str]] = DEFAULT_TREATMENT_REQUIRED,
+) -> list[Finding]:
+    """Every discrepancy between ``cert`` and the declared ``shipment``, blocking ones first.
+
+    Rules (codes in brackets; *block* unless marked *warn*):
+
+    - the certificate number equals the declared one (``phyto.number_missing``, ``phyto.number_mismatch``);
+    - it is a phytosanitary certificate, type 851 or 657 for re-export (``phyto.wrong_type``); its status is
+      issued or approved, 70/39 (``phyto.status_unexpected``, *warn*);
+    - dates: not issued after ``now`` (five minutes of clock skew allowed; ``phyto.issued_in_future``) and issued
+      at most ``max_age_days`` days before ``now`` — default **14 days** (``phyto.expired``); a treatment that
+      ended after issue is *warned* (``phyto.treatment_after_issue``);
+    - parties: consignee name and country match the declaration after :func:`normalise_name`
+      (``phyto.consignee_mismatch``, ``phyto.consignee_country_mismatch``; the country is the consignee's address
+      country, else the import country); when ``exporter_name`` / ``exporter_country`` are given, the consignor
+      and export country match them (``phyto.consignor_mismatch``, ``phyto.export_country_mismatch``);
+    - goods: each declared line is covered by a certificate line with the same HS code, compared at six digits or
+      at the certificate's precision when it gives only a heading (``phyto.hs_not_covered``); certificate lines
+      that no declared line matches are *warned* (``phyto.line_not_declared``); the certificate must list
+      something (``phyto.no_lines``);
+    - quantities, per group of lines that match each other, within ``tolerance`` (default 2 %): net weight
+      (``phyto.net_weight_mismatch``), gross weight and packages *warn* (``phyto.gross_weight_mismatch``,
+      ``phyto.packages_mismatch``); a weight in an unknown unit or missing is *warned*
+      (``phyto.weight_unit_unknown``, ``phyto.quantity_missing``);
+    - treatments: when a declared HS code starts with a prefix of ``treatment_required`` (published default:
+      none), a matching certificate line records a treatment of an accepted type (``phyto.treatment_missing``);
+    - registry: declared planting-area and packing-house codes are active (``registry_is_active(kind, code)``
+      with kinds ``"planting_area"`` / ``"packing_house"``; ``phyto.planting_area_inactive``,
+      ``phyto.packing_house_inactive``); when the certificate names codes for the line, the declared code is
+      among them (``phyto.planting_area_mismatch``, ``phyto.packing_house_mismatch``) and the certificate's own
+      codes are active too; a declared code absent from a certificate that names none is *warned*
+      (``phyto.planting_area_not_certified``, ``phyto.packing_house_not_certified``).
+    """
+    now = ensure_utc(now, field="now")
+    out: list[Finding] = []
+
+    def add(code: str, severity: Severity, fld: str | None, element: str | None, /, **params: Any) -> None:
+        out.append(Finding(code, severity, fld, element, params))
+
+    block, warn = Severity.BLOCK, Severity.WARN
+
+    # identity and kind
+    declared_no = shipment.phytosanitary_certificate_no
+    if not declared_no:
+        add("phyto.number_missing", block, "phytosanitary_certificate_no", None, certificate=cert.id)
+    elif _fold_id(declared_no) != _fold_id(cert.id):
+        add(
+            "phyto.number_mismatch",
+            block,
+            "phytosanitary_certificate_no",
+            f"{_DOC}/ID",
+            declared=declared_no,
+            certificate=cert.id,
+        )
+    if cert.type_code not in CERTIFICATE_TYPES:
+        add("phyto.wrong_type", block, None, f"{_DOC}/TypeCode", type_code=cert.type_code)
+    if cert.status_code is not None and cert.status_code not in ACCEPTED_STATUS_CODES:
+        add("phyto.status_unexpected", warn, None, f"{_DOC}/StatusCode", status_code=cert.status_code)
+
+    # dates
+    issued = cert.issued_at
+    if issued > now + CLOCK_SKEW:
+        add("phyto.issued_in_future", block, None, f"{_DOC}/IssueDateTime", issued=issued.isoformat())
+    elif now - issued > timedelta(days=max_age_days):
+        age = (now - issued).days
+        add(
+            "phyto.expired", block, None, f"{_DOC}/IssueDateTime", issued=issued.isoformat(), days=age, max=max_age_days
+        )
+
+    # parties and countries
+    if normalise_name(cert.consignee.name) != normalise_name(shipment.consignee_name):
+        add(
+            "phyto.consignee_mismatch",
+            block,
+            "consignee_name",
+            f"{_CONS}/ConsigneeSPSParty/Name",
+            declared=shipment.consignee_name,
+            certificate=cert.consignee.name,
+        )
+    consignee_country = cert.consignee.country or cert.import_country
+    if consignee_country is None or consignee_country.upper() != shipment.consignee_country:
+        add(
+            "phyto.consignee_country_mismatch",
+            block,
+            "consignee_country",
+            f"{_CONS}/ImportSPSCountry/ID",
+            declared=shipment.consignee_country,
+            certificate=consignee_country or "-",
+        )
+    if exporter_name is not None and normalise_name(cert.consignor.name) != normalise_name(exporter_name):
+        add(
+            "phyto.consignor_mismatch",
+            block,
+            "exporter_id",
+            f"{_CONS}/ConsignorSPSParty/Name",
+            declared=exporter_name,
+            certificate=cert.consignor.name,
+        )
+    if exporter_country is not None and (cert.export_country or "").upper() != exporter_country.upper():
+        add(
+            "phyto.export_country_mismatch",
+            block,
+            "exporter_id",
+            f"{_CONS}/ExportSPSCountry/ID",
+            declared=exporter_country.upper(),
+            certificate=cert.export_country or "-",
+        )
+
+    # goods: which certificate lines cover which declared lines
+    if not cert.lines:
+        add("phyto.no_lines", block, "lines", _LINE)
+    groups = _Components()
+    for i, line in enumerate(shipment.lines):
+        groups.find(f"d{i}")
+        covering = [j for j, cl in enumerate(cert.lines) if any(_hs_match(line.hs.code, c) for c in cl.hs_codes)]
+        if not covering and cert.lines:
+            add("phyto.hs_not_covered", block, f"lines[{i}].hs_code", _LINE, hs_code=line.hs.code)
+        for j in covering:
+            groups.union(f"d{i}", f"c{j}")
+    declared_roots = {groups.find(f"d{i}") for i in range(len(shipment.lines))}
+    for j, cl in enumerate(cert.lines):
+        if groups.find(f"c{j}") not in declared_roots:
+            add(
+                "phyto.line_not_declared",
+                warn,
+                None,
+                _line_element(cl, j),
+                hs_code=", ".join(cl.hs_codes) or "-",
+                description=cl.description[:80],
+            )
+
+    members: dict[str, tuple[list[int], list[int]]] = {}
+    for i in range(len(shipment.lines)):
+        members.setdefault(groups.find(f"d{i}"), ([], []))[0].append(i)
+    for j in range(len(cert.lines)):
+        root = groups.find(f"c{j}")
+        if root in members:
+            members[root][1].append(j)
+    for declared_idx, cert_idx in members.values():
+        if cert_idx:
+            _check_quantities(add, shipment, cert, declared_idx, cert_idx, tolerance)
+            _check_treatments(add, shipment, cert, declared_idx, cert_idx, issued, treatment_required)
+        _check_registry(add, shipment, cert, declared_idx, cert_idx, registry_is_active)
+
+    out.sort(key=lambda f: f.severity is not Severity.BLOCK)
+    return out
+
+
+def _fold_id(raw: str) -> str:
+    return re.sub(r"[\s]+", "", raw).upper()
+
+
+def _line_element(line: CertificateLine, index: int) -> str:
+    return f"{_LINE}[{index + 1}]"
+
+
+_Add = Callable[..., None]
+
+
+def _check_quantities(
+    add: _Add,
+    shipment: Shipment,
+    cert: PhytoCertificate,
+    declared_idx: list[int],
+    cert_idx: list[int],
+    tolerance: Decimal,
+) -> None:
+    first = declared_idx[0]
+    element = _line_element(cert.lines[cert_idx[0]], cert_idx[0])
+    for attr, code, severity in (
+        ("net", "phyto.net_weight_mismatch", Severity.BLOCK),
+        ("gross", "phyto.gross_weight_mismatch", Severity.WARN),
+    ):
+        declared = sum((getattr(shipment.lines[i], f"{attr}_kg") for i in declared_idx), Decimal(0))
+        measures: list[Measure | None] = [getattr(cert.lines[j], f"{attr}_weight") for j in cert_idx]
+        tag = "NetWeightMeasure" if attr == "net" else "GrossWeightMeasure"
+        if any(m is None for m in measures):
+            add("phyto.quantity_missing", Severity.WARN, f"lines[{first}].{attr}_kg", f"{element}/{tag}", quantity=tag)
+            continue
+        kilos = [m.kilograms() for m in measures if m is not None]
+        if any(k is None for k in kilos):
+            units = ", ".join(sorted({m.unit or "-" for m in measures if m is not None}))
+            add("phyto.weight_unit_unknown", Severity.WARN, f"lines[{first}].{attr}_kg", f"{element}/{tag}", unit=units)
+            continue
+        certified = sum((k for k in kilos if k is not None), Decimal(0))
+        if _rel(declared, certified) > tolerance:
+            add(
+                code,
+                severity,
+                f"lines[{first}].{attr}_kg",
+                f"{element}/{tag}",
+                declared=_fmt(declared),
+                certificate=_fmt(certified),
+                tolerance=_fmt(tolerance * 100),
+            )
+    counts = [cert.lines[j].package_count for j in cert_idx]
+    if all(c is not None for c in counts):
+        certified_packages = sum((c for c in counts if c is not None), Decimal(0))
+        declared_packages = Decimal(sum(shipment.lines[i].packages for i in declared_idx))
+        if _rel(declared_packages, certified_packages) > tolerance:
+            add(
+                "phyto.packages_mismatch",
+                Severity.WARN,
+                f"lines[{first}].packages",
+                f"{element}/PhysicalSPSPackage/ItemQuantity",
+                declared=_fmt(declared_packages),
+                certificate=_fmt(certified_packages),
+                tolerance=_fmt(tolerance * 100),
+            )
+
+
+def _check_treatments(
+    add: _Add,
+    shipment: Shipment,
+    cert: PhytoCertificate,
+    declared_idx: list[int],
+    cert_idx: list[int],
+    issued: datetime,
+    required: Mapping[str, Iterable[str]],
+) -> None:
+    treatments = [(j, t) for j in cert_idx for t in cert.lines[j].treatments if t.recorded]
+    for j, t in treatments:
+        if t.ended_on is not None and t.ended_on > issued.date():
+            add(
+                "phyto.treatment_after_issue",
+                Severity.WARN,
+                None,
+                f"{_line_element(cert.lines[j], j)}/AppliedSPSProcess",
+                ended=t.ended_on.isoformat(),
+                issued=issued.date().isoformat(),
+            )
+    for i in declared_idx:
+        code = shipment.lines[i].hs.code
+        for prefix, accepted in required.items():
+            if not code.startswith(re.sub(r"\D", "", prefix)):
+                continue
+            wanted = {a.upper() for a in accepted}
+            if not any(not wanted or wanted & {x.upper() for x in t.types} for _, t in treatments):
+                add(
+                    "phyto.treatment_missing",
+                    Severity.BLOCK,
+                    f"lines[{i}].hs_code",
+                    f"{_line_element(cert.lines[cert_idx[0]], cert_idx[0])}/AppliedSPSProcess",
+                    hs_code=code,
+                    treatments=", ".join(sorted(wanted)) or "*",
+                )
+
+
+def _check_registry(
+    add: _Add,
+    shipment: Shipment,
+    cert: PhytoCertificate,
+    declared_idx: list[int],
+    cert_idx: list[int],
+    registry_is_active: Callable[[str, str], bool],
+) -> None:
+    for kind, attr, certified_attr in (
+        (PLANTING_AREA, "planting_area_code", "planting_area_codes"),
+        (PACKING_HOUSE, "packing_house_code", "packing_house_codes"),
+    ):
+        certified: list[tuple[int, str]] = [
+            (j, c.upper()) for j in cert_idx for c in getattr(cert.lines[j], certified_attr)
+        ]
+        certified_set = {c for _, c in certified}
+        checked: set[str] = set()
+        for i in declared_idx:
+            line: CargoLine = shipment.lines[i]
+            code: str | None = getattr(line, attr)
+            if code is None:
+                continue
+            fld = f"lines[{i}].{attr}"
+            if code not in checked:
+                checked.add(code)
+                if not registry_is_active(kind, code):
+                    add(f"phyto.{kind}_inactive", Severity.BLOCK, fld, None, code=code)
+            if not cert_idx:
+                continue
+            element = f"{_line_element(cert.lines[cert_idx[0]], cert_idx[0])}/AdditionalInformationSPSNote"
+            if not certified_set:
+                add(f"phyto.{kind}_not_certified", Severity.WARN, fld, element, code=code)
+            elif code not in certified_set:
+                add(
+                    f"phyto.{kind}_mismatch",
+                    Severity.BLOCK,
+                    fld,
+                    element,
+                    declared=code,
+                    certificate=", ".join(sorted(certified_set)),
+                )
+        for j, c in certified:
+            if c not in checked:
+                checked.add(c)
+                if not registry_is_active(kind, c):
+                    add(
+                        f"phyto.{kind}_inactive",
+                        Severity.BLOCK,
+                        None,
+                        f"{_line_element(cert.lines[j], j)}/AdditionalInformationSPSNote",
+                        code=c,
+                    )
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+#: Every code :func:`check_certificate` can return (each has a vi / zh / en message).
+FINDING_CODES = frozenset(
+    {
+        "phyto.number_missing",
+        "phyto.number_mismatch",
+        "phyto.wrong_type",
+        "phyto.status_unexpected",
+        "phyto.issued_in_future",
+        "phyto.expired",
+        "phyto.treatment_after_issue",
+        "phyto.consignee_mismatch",
+        "phyto.consignee_country_mismatch",
+        "phyto.consignor_mismatch",
+        "phyto.export_country_mismatch",
+        "phyto.no_lines",
+        "phyto.hs_not_covered",
+        "phyto.line_not_declared",
+        "phyto.net_weight_mismatch",
+        "phyto.gross_weight_mismatch",
+        "phyto.packages_mismatch",
+        "phyto.weight_unit_unknown",
+        "phyto.quantity_missing",
+        "phyto.treatment_missing",
+        "phyto.planting_area_inactive",
+        "phyto.packing_house_inactive",
+        "phyto.planting_area_mismatch",
+        "phyto.packing_house_mismatch",
+        "phyto.planting_area_not_certified",
+        "phyto.packing_house_not_certified",
+    }
+)

@@ -1,0 +1,171 @@
+"""Messages of plant quarantine: reading a phytosanitary certificate (SPS XML), checking it against a declaration."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # reading the certificate
+    "phyto.unparseable": {
+        "vi": "Không đọc được giấy chứng nhận kiểm dịch thực vật tại phần tử {element}: {reason}.",
+        "zh": "无法读取植物检疫证书，出错元素 {element}：{reason}。",
+        "en": "The phytosanitary certificate cannot be read at element {element}: {reason}.",
+    },
+    "phyto.forbidden_xml": {
+        "vi": "Giấy chứng nhận chứa cấu trúc XML bị cấm ({element}): {reason}.",
+        "zh": "证书含有被禁止的 XML 结构（{element}）：{reason}。",
+        "en": "The certificate contains a forbidden XML construct ({element}): {reason}.",
+    },
+    "phyto.too_large": {
+        "vi": "Giấy chứng nhận quá lớn (tối đa {max} byte).",
+        "zh": "证书过大（最多 {max} 字节）。",
+        "en": "The certificate is too large (at most {max} bytes).",
+    },
+    "phyto.wrong_root": {
+        "vi": "Tài liệu không phải giấy chứng nhận SPS: phần tử gốc là {element} ({reason}).",
+        "zh": "该文件不是 SPS 证书：根元素为 {element}（{reason}）。",
+        "en": "The document is not an SPS certificate: its root element is {element} ({reason}).",
+    },
+    "phyto.element_missing": {
+        "vi": "Giấy chứng nhận thiếu phần tử bắt buộc {element} ({reason}).",
+        "zh": "证书缺少必需元素 {element}（{reason}）。",
+        "en": "The certificate lacks the required element {element} ({reason}).",
+    },
+    "phyto.bad_datetime": {
+        "vi": "Ngày giờ trong phần tử {element} không hợp lệ: {reason}.",
+        "zh": "元素 {element} 中的日期时间无效：{reason}。",
+        "en": "The date or time in element {element} is not valid: {reason}.",
+    },
+    "phyto.bad_number": {
+        "vi": "Số trong phần tử {element} không hợp lệ: {reason}.",
+        "zh": "元素 {element} 中的数值无效：{reason}。",
+        "en": "The number in element {element} is not valid: {reason}.",
+    },
+    # checking it against the declaration
+    "phyto.number_missing": {
+        "vi": "Tờ khai chưa có số giấy chứng nhận kiểm dịch thực vật (giấy chứng nhận: {certificate}).",
+        "zh": "申报未填写植物检疫证书编号（证书：{certificate}）。",
+        "en": "The declaration gives no phytosanitary certificate number (certificate: {certificate}).",
+    },
+    "phyto.number_mismatch": {
+        "vi": "Số giấy chứng nhận {certificate} khác số đã khai {declared}.",
+        "zh": "证书编号 {certificate} 与申报编号 {declared} 不符。",
+        "en": "Certificate number {certificate} differs from the declared {declared}.",
+    },
+    "phyto.wrong_type": {
+        "vi": "Loại chứng từ {type_code} không phải giấy chứng nhận kiểm dịch thực vật (851 hoặc 657 tái xuất).",
+        "zh": "单证类型 {type_code} 不是植物检疫证书（851，或再出口 657）。",
+        "en": "Document type {type_code} is not a phytosanitary certificate (851, or 657 for re-export).",
+    },
+    "phyto.status_unexpected": {
+        "vi": "Trạng thái giấy chứng nhận {status_code} không phải «đã cấp».",
+        "zh": "证书状态 {status_code} 不是「已签发」。",
+        "en": "Certificate status {status_code} is not 'issued'.",
+    },
+    "phyto.issued_in_future": {
+        "vi": "Giấy chứng nhận ghi ngày cấp trong tương lai ({issued}).",
+        "zh": "证书签发时间在未来（{issued}）。",
+        "en": "The certificate is dated in the future ({issued}).",
+    },
+    "phyto.expired": {
+        "vi": "Giấy chứng nhận cấp ngày {issued}, đã {days} ngày (tối đa {max} ngày).",
+        "zh": "证书签发于 {issued}，已过 {days} 天（最多 {max} 天）。",
+        "en": "The certificate was issued on {issued}, {days} days ago (at most {max} days).",
+    },
+    "phyto.treatment_after_issue": {
+        "vi": "Xử lý kết thúc ngày {ended}, sau ngày cấp giấy chứng nhận {issued}.",
+        "zh": "处理结束于 {ended}，晚于证书签发日 {issued}。",
+        "en": "A treatment ended on {ended}, after the certificate was issued on {issued}.",
+    },
+    "phyto.consignee_mismatch": {
+        "vi": "Người nhận hàng trên giấy chứng nhận «{certificate}» khác tờ khai «{declared}».",
+        "zh": "证书收货人「{certificate}」与申报「{declared}」不符。",
+        "en": "The consignee on the certificate, '{certificate}', differs from the declared '{declared}'.",
+    },
+    "phyto.consignee_country_mismatch": {
+        "vi": "Nước nhận hàng trên giấy chứng nhận {certificate} khác tờ khai {declared}.",
+        "zh": "证书收货国 {certificate} 与申报 {declared} 不符。",
+        "en": "The consignee country on the certificate, {certificate}, differs from the declared {declared}.",
+    },
+    "phyto.consignor_mismatch": {
+        "vi": "Người gửi hàng trên giấy chứng nhận «{certificate}» khác doanh nghiệp xuất khẩu «{declared}».",
+        "zh": "证书发货人「{certificate}」与出口企业「{declared}」不符。",
+        "en": "The consignor on the certificate, '{certificate}', differs from the exporter '{declared}'.",
+    },
+    "phyto.export_country_mismatch": {
+        "vi": "Nước xuất khẩu trên giấy chứng nhận {certificate} khác nước của doanh nghiệp {declared}.",
+        "zh": "证书出口国 {certificate} 与出口企业所在国 {declared} 不符。",
+        "en": "The export country on the certificate, {certificate}, differs from the exporter's {declared}.",
+    },
+    "phyto.no_lines": {
+        "vi": "Giấy chứng nhận không liệt kê mặt hàng nào.",
+        "zh": "证书未列出任何货物。",
+        "en": "The certificate lists no goods.",
+    },
+    "phyto.hs_not_covered": {
+        "vi": "Mặt hàng khai mã HS {hs_code} không có trên giấy chứng nhận.",
+        "zh": "申报的 HS 编码 {hs_code} 货物不在证书上。",
+        "en": "The declared goods with HS code {hs_code} are not on the certificate.",
+    },
+    "phyto.line_not_declared": {
+        "vi": "Giấy chứng nhận có mặt hàng không khai báo: {description} (HS {hs_code}).",
+        "zh": "证书上有未申报的货物：{description}（HS {hs_code}）。",
+        "en": "The certificate lists goods that are not declared: {description} (HS {hs_code}).",
+    },
+    "phyto.net_weight_mismatch": {
+        "vi": "Khối lượng tịnh khai {declared} kg, giấy chứng nhận ghi {certificate} kg (cho phép lệch {tolerance} %).",
+        "zh": "申报净重 {declared} 千克，证书为 {certificate} 千克（允许偏差 {tolerance}%）。",
+        "en": "Declared net weight {declared} kg, certified {certificate} kg (tolerance {tolerance} %).",
+    },
+    "phyto.gross_weight_mismatch": {
+        "vi": "Khối lượng cả bì khai {declared} kg, chứng nhận ghi {certificate} kg (cho phép lệch {tolerance} %).",
+        "zh": "申报毛重 {declared} 千克，证书为 {certificate} 千克（允许偏差 {tolerance}%）。",
+        "en": "Declared gross weight {declared} kg, certified {certificate} kg (tolerance {tolerance} %).",
+    },
+    "phyto.packages_mismatch": {
+        "vi": "Số kiện khai {declared}, giấy chứng nhận ghi {certificate} (sai lệch cho phép {tolerance} %).",
+        "zh": "申报件数 {declared}，证书为 {certificate}（允许偏差 {tolerance}%）。",
+        "en": "Declared {declared} packages, certified {certificate} (tolerance {tolerance} %).",
+    },
+    "phyto.weight_unit_unknown": {
+        "vi": "Không quy đổi được đơn vị khối lượng {unit} trên giấy chứng nhận.",
+        "zh": "无法换算证书上的重量单位 {unit}。",
+        "en": "The weight unit {unit} on the certificate cannot be converted.",
+    },
+    "phyto.quantity_missing": {
+        "vi": "Giấy chứng nhận không ghi {quantity} cho mặt hàng này.",
+        "zh": "证书未注明该货物的 {quantity}。",
+        "en": "The certificate gives no {quantity} for these goods.",
+    },
+    "phyto.treatment_missing": {
+        "vi": "Hàng mã HS {hs_code} phải được xử lý ({treatments}) nhưng giấy chứng nhận không ghi.",
+        "zh": "HS {hs_code} 货物须经处理（{treatments}），但证书未记载。",
+        "en": "Goods with HS code {hs_code} need a treatment ({treatments}) that the certificate does not record.",
+    },
+    "phyto.planting_area_inactive": {
+        "vi": "Mã số vùng trồng {code} không có hoặc không còn hiệu lực trong danh sách.",
+        "zh": "种植园登记号 {code} 不在登记名单中或已失效。",
+        "en": "Planting-area code {code} is not in the registry or not active.",
+    },
+    "phyto.packing_house_inactive": {
+        "vi": "Mã số cơ sở đóng gói {code} không có hoặc không còn hiệu lực trong danh sách.",
+        "zh": "包装厂登记号 {code} 不在登记名单中或已失效。",
+        "en": "Packing-house code {code} is not in the registry or not active.",
+    },
+    "phyto.planting_area_mismatch": {
+        "vi": "Mã số vùng trồng khai {declared} không có trên giấy chứng nhận ({certificate}).",
+        "zh": "申报的种植园登记号 {declared} 不在证书上（{certificate}）。",
+        "en": "The declared planting-area code {declared} is not on the certificate ({certificate}).",
+    },
+    "phyto.packing_house_mismatch": {
+        "vi": "Mã số cơ sở đóng gói khai {declared} không có trên giấy chứng nhận ({certificate}).",
+        "zh": "申报的包装厂登记号 {declared} 不在证书上（{certificate}）。",
+        "en": "The declared packing-house code {declared} is not on the certificate ({certificate}).",
+    },
+    "phyto.planting_area_not_certified": {
+        "vi": "Giấy chứng nhận không ghi mã số vùng trồng (tờ khai: {code}).",
+        "zh": "证书未注明种植园登记号（申报：{code}）。",
+        "en": "The certificate names no planting-area code (declared: {code}).",
+    },
+    "phyto.packing_house_not_certified": {
+        "vi": "Giấy chứng nhận không ghi mã số cơ sở đóng gói (tờ khai: {code}).",
+        "zh": "证书未注明包装厂登记号（申报：{code}）。",
+        "en": "The certificate names no packing-house code (declared: {code}).",
+    },
+}
