@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import queue
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -224,7 +225,12 @@ class DeviceListener:
         self._client.loop_start()
 
     def _reconnect(self) -> None:
-        """Drop the connection and open a new one on the same session: the broker resends what we did not ack."""
+        """Drop the connection; paho reconnects on the same session and the broker resends what we did not ack.
+
+        The socket is shut down under paho's network thread rather than stopping and restarting that thread:
+        paho handles it as a lost connection (the path a broker restart takes) and reconnects after its
+        minimum delay.
+        """
         with self._lifecycle:
             if self._stopping.is_set():
                 return
@@ -232,8 +238,10 @@ class DeviceListener:
                 self._generation += 1
                 self._connected = False
             self._ready.clear()
-            self._client.loop_stop()
-            self._connect()
+            sock = self._client.socket()
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     # -- paho callbacks (network thread) ---------------------------------------------------------------------
 
