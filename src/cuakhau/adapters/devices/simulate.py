@@ -110,17 +110,22 @@ def simulated_stream(
                 events.append((t, len(events), _read(rng, gate_id, step, plate, lane, t)))
         arrival += rng.expovariate(1 / 90)  # a truck every minute and a half on average
     events.sort(key=lambda e: (e[0], e[1]))
-    chosen = events[:count]
-    shift = end - timedelta(seconds=chosen[-1][0])
-    out: list[tuple[str, bytes]] = []
-    for seq, (offset, _, proto) in enumerate(chosen, start=1):
-        assert proto is not None
-        message = _stamp(proto, shift + timedelta(seconds=offset), seq)
-        out.append(encode_message(message))
-        if rng.random() < P_DUPLICATE and len(out) < count:
-            out.append(out[-1])  # the device sent it again (lost PUBACK, device restart)
-        if len(out) >= count:
+    # Pick what is sent, repeats included (the device sent it again: lost PUBACK, device restart), then lay the
+    # stream on the clock so that the last message is stamped ``end``.
+    picks: list[tuple[float, DeviceMessage | None]] = []
+    for offset, _, proto in events:
+        picks.append((offset, proto))
+        if len(picks) < count and rng.random() < P_DUPLICATE:
+            picks.append((offset, None))
+        if len(picks) >= count:
             break
+    shift = end - timedelta(seconds=picks[-1][0])
+    out: list[tuple[str, bytes]] = []
+    for seq, (offset, proto) in enumerate(picks, start=1):
+        if proto is None:
+            out.append(out[-1])
+            continue
+        out.append(encode_message(_stamp(proto, shift + timedelta(seconds=offset), seq)))
     return out
 
 
