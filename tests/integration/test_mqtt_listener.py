@@ -1,0 +1,418 @@
+"""The device listener against a real Mosquitto broker, started privately on a free port for each test.
+
+Each test runs its own ``mosquitto`` with persistence in a temporary directory, so it can stop and restart the
+broker without touching the machine's broker on port 1883. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from cuakhau.adapters.devices.mqtt import DeviceListener
+from cuakhau.adapters.devices.schemas import command_filter, encode_message, parse_command
+from cuakhau.adapters.devices.simulate import simulate_reads, simulated_stream
+from cuakhau.domain.devices import BarrierCommand, Checkpoint, DeviceMessage, PlateRead
+from cuakhau.domain.errors import InvalidInput
+from tests.conftest import DEMO_NOW, service_unavailable
+
+MOSQUITTO = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+GATE = "vn-huu-nghi"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Broker:
+    """A private Mosquitto: persistence on, saved every second and on a clean shutdown."""
+
+    def __init__(self, directory: Path) -> None:
+        assert MOSQUITTO is not None
+        self.port = _free_port()
+        self.dir = directory
+        self.conf = directory / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence true\n"
+            f"persistence_location {directory}/\n"
+            "autosave_interval 1\n"
+            # Root would otherwise drop to the mosquitto user, who cannot write the temporary directory.
+            "user root\n"
+            # The default (1000) would drop messages queued for an offline session in a longer outage.
+            "max_queued_messages 100000\n"
+            f"log_dest file {directory}/mosquitto.log\n"
+            "log_type error\nlog_type warning\nlog_type notice\n"
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+
+    def start(self, timeout: float = 10) -> None:
+        assert MOSQUITTO is not None
+        self.proc = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise AssertionError(f"mosquitto exited with {self.proc.returncode}: {err}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"mosquitto did not listen on {self.port} within {timeout} s") from None
+                time.sleep(0.05)
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+        self.restarts += 1
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    if MOSQUITTO is None:
+        service_unavailable("the mosquitto binary is not installed (Debian package mosquitto)")
+    b = Broker(tmp_path)
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@dataclass
+class RecordingHandler:
+    """Applies each message id once, like the database de-duplication of the real handler."""
+
+    fail_first: set[str] = field(default_factory=set)  # raise on the first attempt of these ids
+    fail_always: set[str] = field(default_factory=set)
+    commands: Callable[[DeviceMessage], Sequence[BarrierCommand]] = lambda _m: ()
+    work_s: float = 0.0  # time a database write would take
+    calls: Counter[str] = field(default_factory=Counter)
+    applied: list[str] = field(default_factory=list)
+    ignored_duplicates: int = 0
+    rejects: list[tuple[str, bytes, InvalidInput]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handle(self, message: DeviceMessage) -> Sequence[BarrierCommand]:
+        with self.lock:
+            mid = message.message_id
+            self.calls[mid] += 1
+            if mid in self.fail_always or (mid in self.fail_first and self.calls[mid] == 1):
+                raise RuntimeError(f"database unavailable while applying {mid}")
+            if mid in self.applied_set:
+                self.ignored_duplicates += 1
+                return ()
+            time.sleep(self.work_s)
+            self.applied.append(mid)
+            self.applied_set.add(mid)
+        return self.commands(message)
+
+    def reject(self, topic: str, payload: bytes, error: InvalidInput) -> None:
+        with self.lock:
+            self.rejects.append((topic, payload, error))
+
+    def __post_init__(self) -> None:
+        self.applied_set: set[str] = set()
+
+    def count_applied(self) -> int:
+        with self.lock:
+            return len(self.applied)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+class Devices:
+    """A device-side client: QoS 1; while the broker is away paho queues the messages and resends them after
+    reconnecting. PUBACKs are tracked by packet id (``is_published`` raises for a message queued offline)."""
+
+    def __init__(self, port: int) -> None:
+        self.connected = threading.Event()
+        self.acked: set[int] = set()
+        self.lock = threading.Lock()
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-devices", protocol=MQTTProtocolVersion.MQTTv5)
+        client.on_connect = lambda *a: self.connected.set()
+        client.on_publish = self._on_publish
+        client.reconnect_delay_set(1, 2)
+        client.max_inflight_messages_set(20)
+        client.connect_async("127.0.0.1", port)
+        client.loop_start()
+        self.client = client
+
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, rc: Any, props: Any) -> None:
+        with self.lock:
+            self.acked.add(mid)
+
+    def send(self, message: DeviceMessage) -> int:
+        topic, payload = encode_message(message)
+        return self.raw(topic, payload)
+
+    def raw(self, topic: str, payload: bytes) -> int:
+        return self.client.publish(topic, payload, qos=1).mid
+
+    def all_acked(self, mids: Sequence[int]) -> bool:
+        with self.lock:
+            return self.acked.issuperset(mids)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def publisher(broker: Broker) -> Iterator[Devices]:
+    devices = Devices(broker.port)
+    try:
+        assert devices.connected.wait(10), "publisher could not connect"
+        yield devices
+    finally:
+        devices.close()
+
+
+def make_listener(handler: RecordingHandler, broker: Broker, **kw: Any) -> DeviceListener:
+    options: dict[str, Any] = {"reconnect_min_delay_s": 1, "reconnect_max_delay_s": 2, "retry_delay_s": 0.2}
+    return DeviceListener(handler, host="127.0.0.1", port=broker.port, gate_id=GATE, **(options | kw))
+
+
+def plate_read(n: int, *, checkpoint: Checkpoint = Checkpoint.YARD_ENTRY, plate: str = "") -> PlateRead:
+    return PlateRead(
+        message_id=f"read-{n:05d}",
+        device_id="cam-1",
+        gate_id=GATE,
+        checkpoint=checkpoint,
+        plate_text=plate or f"51C-{100 + n % 900}.{n % 100:02d}",
+        confidence=0.93,
+        at=DEMO_NOW + timedelta(seconds=n),
+        image_ref=f"anpr/{n}.jpg",
+    )
+
+
+def test_broker_restart_mid_stream_loses_no_read_and_applies_each_once(broker: Broker, publisher: Devices) -> None:
+    """SIGTERM, not SIGKILL: Mosquitto writes its persistence file at autosave and on a clean shutdown only, so
+    a SIGKILL can lose messages it acknowledged since the last save (a broker limit, see docs/devices.md).
+    A restart of the broker service is a SIGTERM."""
+    n = 300
+    # Slow enough that a backlog waits at the broker when it stops: queued for our session, saved on shutdown.
+    handler = RecordingHandler(work_s=0.003)
+    with make_listener(handler, broker) as listener:
+        assert listener.wait_ready(10)
+        mids = [publisher.send(plate_read(i)) for i in range(100)]
+        wait_until(lambda: handler.count_applied() > 20, 10, "the first reads to arrive")
+        backlog = 100 - handler.count_applied()
+        broker.stop(signal.SIGTERM)  # mid-stream: some reads are still queued for the listener or in flight
+        # While the broker is down the devices keep reading; their client queues the messages.
+        mids += [publisher.send(plate_read(i)) for i in range(100, 200)]
+        time.sleep(0.5)
+        broker.start()
+        mids += [publisher.send(plate_read(i)) for i in range(200, n)]
+        wait_until(lambda: publisher.all_acked(mids), 30, "PUBACKs for every read")
+        wait_until(lambda: handler.count_applied() == n, 30, "every read applied")
+        time.sleep(0.5)  # let any straggling redelivery arrive before counting
+        stats = listener.stats()
+
+    expected = {f"read-{i:05d}" for i in range(n)}
+    assert set(handler.applied) == expected  # no read lost
+    assert len(handler.applied) == n  # none applied twice
+    deliveries = sum(handler.calls.values())
+    assert deliveries == n + handler.ignored_duplicates
+    assert stats.received == deliveries and stats.applied == deliveries
+    assert stats.connections >= 2 and stats.failed == 0 and stats.rejected == 0
+    print(
+        f"\n{n} reads, broker restarted (SIGTERM) with {backlog} of the first 100 not yet applied: "
+        f"{deliveries} deliveries, {handler.ignored_duplicates} applied already (ignored by message id), "
+        f"{stats.redelivered} with the DUP flag, {stats.connections} connections"
+    )
+
+
+def test_listener_catches_up_on_reads_published_while_it_was_stopped(broker: Broker, publisher: Devices) -> None:
+    handler = RecordingHandler()
+    with make_listener(handler, broker) as listener:
+        assert listener.wait_ready(10)
+    mids = [publisher.send(plate_read(i)) for i in range(50)]
+    wait_until(lambda: publisher.all_acked(mids), 10, "PUBACKs")
+    assert handler.count_applied() == 0
+    with make_listener(handler, broker) as listener:  # same client id: the broker kept the session
+        wait_until(lambda: handler.count_applied() == 50, 15, "the queued reads")
+    assert sorted(handler.applied) == [f"read-{i:05d}" for i in range(50)]
+
+
+def test_a_failed_message_is_not_acked_and_comes_back_once(broker: Broker, publisher: Devices) -> None:
+    handler = RecordingHandler(fail_first={"read-00004"})
+    with make_listener(handler, broker) as listener:
+        assert listener.wait_ready(10)
+        for i in range(20):
+            publisher.send(plate_read(i))
+        wait_until(lambda: handler.count_applied() == 20, 20, "all reads applied")
+        stats = listener.stats()
+    assert handler.calls["read-00004"] == 2
+    assert handler.applied.count("read-00004") == 1
+    assert stats.failed == 1
+    assert stats.connections == 2  # the listener reconnected to get the message back
+    assert stats.redelivered >= 1  # ... and the broker resent it with the DUP flag
+    assert len(handler.applied) == len(set(handler.applied)) == 20
+
+
+def test_a_message_that_keeps_failing_goes_to_review_and_the_stream_moves_on(
+    broker: Broker, publisher: Devices
+) -> None:
+    handler = RecordingHandler(fail_always={"read-00001"})
+    with make_listener(handler, broker, max_attempts=3, retry_delay_s=0.05) as listener:
+        assert listener.wait_ready(10)
+        for i in range(5):
+            publisher.send(plate_read(i))
+        wait_until(lambda: handler.count_applied() == 4 and len(handler.rejects) == 1, 20, "the stream to move on")
+        stats = listener.stats()
+    assert handler.calls["read-00001"] == 3
+    _topic, payload, error = handler.rejects[0]
+    assert (error.code, error.field, error.params["attempts"]) == ("device.unprocessable", "device.payload", 3)
+    assert json.loads(payload)["message_id"] == "read-00001"
+    assert stats.failed == 3 and stats.rejected == 1
+
+
+def test_malformed_messages_go_to_review_with_the_field_named(broker: Broker, publisher: Devices) -> None:
+    good_topic, good = encode_message(plate_read(1))
+    body = json.loads(good)
+    bad: dict[tuple[str, bytes], tuple[str, str]] = {
+        (good_topic, b"plate 51C-123.45"): ("device.payload_json", "device.payload"),
+        (good_topic, json.dumps({k: v for k, v in body.items() if k != "confidence"}).encode()): (
+            "device.missing_field",
+            "device.payload.confidence",
+        ),
+        (good_topic, json.dumps(body | {"speed_kmh": 12}).encode()): (
+            "device.unknown_field",
+            "device.payload.speed_kmh",
+        ),
+        (good_topic, json.dumps(body | {"confidence": 1.7}).encode()): (
+            "device.out_of_range",
+            "device.payload.confidence",
+        ),
+        (f"cuakhau/{GATE}/plate/parking/cam-1", good): ("device.checkpoint", "device.topic"),
+        (f"cuakhau/{GATE}/weighbridge/wb-1/extra", good): ("device.topic", "device.topic"),
+    }
+    handler = RecordingHandler()
+    with make_listener(handler, broker) as listener:
+        assert listener.wait_ready(10)
+        for topic, payload in bad:
+            publisher.raw(topic, payload)
+        publisher.send(plate_read(2))
+        wait_until(lambda: handler.count_applied() == 1 and len(handler.rejects) == len(bad), 15, "all messages")
+        stats = listener.stats()
+    got = {(topic, payload): (error.code, error.field) for topic, payload, error in handler.rejects}
+    assert got == bad
+    assert handler.applied == ["read-00002"]
+    assert stats.rejected == len(bad) and stats.applied == 1 and stats.failed == 0
+
+
+def test_barrier_commands_reach_the_barrier(broker: Broker, publisher: Devices) -> None:
+    def open_at_border(message: DeviceMessage) -> Sequence[BarrierCommand]:
+        assert isinstance(message, PlateRead)
+        if message.checkpoint is not Checkpoint.BORDER_LINE:
+            return ()
+        return [
+            BarrierCommand(
+                command_id=f"open-{message.message_id}",
+                gate_id=message.gate_id,
+                device_id="barrier-border-1",
+                checkpoint=Checkpoint.BORDER_LINE,
+                plate=message.plate_text,
+                trip_id="trip-0001",
+                reason="export trip cleared by customs",
+                at=message.at,
+            )
+        ]
+
+    received: list[mqtt.MQTTMessage] = []
+    subscribed = threading.Event()
+    barrier = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id="barrier-border-1", protocol=MQTTProtocolVersion.MQTTv5
+    )
+    barrier.on_message = lambda c, u, m: received.append(m)
+    barrier.on_subscribe = lambda *a: subscribed.set()
+    barrier.on_connect = lambda c, *a: c.subscribe(command_filter(GATE), qos=1)
+    barrier.connect("127.0.0.1", broker.port)
+    barrier.loop_start()
+    try:
+        assert subscribed.wait(10)
+        handler = RecordingHandler(commands=open_at_border)
+        with make_listener(handler, broker) as listener:
+            assert listener.wait_ready(10)
+            publisher.send(plate_read(1, checkpoint=Checkpoint.YARD_ENTRY, plate="桂F12345"))
+            publisher.send(plate_read(2, checkpoint=Checkpoint.BORDER_LINE, plate="桂F12345"))
+            wait_until(lambda: len(received) == 1 and handler.count_applied() == 2, 10, "the barrier command")
+            stats = listener.stats()
+    finally:
+        barrier.disconnect()
+        barrier.loop_stop()
+    msg = received[0]
+    assert msg.topic == f"cuakhau/{GATE}/barrier/border_line/barrier-border-1/command"
+    assert msg.qos == 1
+    command = parse_command(msg.topic, msg.payload)
+    assert command == open_at_border(plate_read(2, checkpoint=Checkpoint.BORDER_LINE, plate="桂F12345"))[0]
+    assert stats.commands_published == 1 and stats.commands_unconfirmed == 0
+    assert stats.ignored == 0  # noLocal: the listener does not hear its own command
+
+
+def test_simulator_publishes_the_seeded_stream(broker: Broker) -> None:
+    end = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)
+    got: list[tuple[str, bytes]] = []
+    ready = threading.Event()
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="sim-watch", protocol=MQTTProtocolVersion.MQTTv5)
+    sub.on_message = lambda c, u, m: got.append((m.topic, bytes(m.payload)))
+    sub.on_subscribe = lambda *a: ready.set()
+    sub.on_connect = lambda c, *a: c.subscribe(f"cuakhau/{GATE}/#", qos=1)
+    sub.connect("127.0.0.1", broker.port)
+    sub.loop_start()
+    try:
+        assert ready.wait(10)
+        plates = ["51C-123.45", "12C-456.78", "桂F12345"]
+        sent = simulate_reads("127.0.0.1", broker.port, GATE, plates, count=120, seed=7, rate_per_s=0, end=end)
+        wait_until(lambda: len(got) >= 120, 10, "the simulated stream")
+    finally:
+        sub.disconnect()
+        sub.loop_stop()
+    assert sent == 120
+    assert got == simulated_stream(GATE, plates, count=120, seed=7, end=end)
+
+
+def test_simulator_without_a_broker_says_so() -> None:
+    with pytest.raises(ConnectionError):
+        simulate_reads("127.0.0.1", _free_port(), GATE, count=1, seed=1, timeout_s=1.5)
