@@ -23,13 +23,22 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
+from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.devices.handler import ServiceDeviceHandler
 from cuakhau.adapters.devices.mqtt import DeviceListener
 from cuakhau.adapters.devices.schemas import command_filter, encode_message, parse_command
 from cuakhau.adapters.devices.simulate import simulate_reads, simulated_stream
+from cuakhau.cli import app
 from cuakhau.domain.devices import BarrierCommand, Checkpoint, DeviceMessage, PlateRead
 from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.trip import Actor, ActorRole
+from cuakhau.services import trips as trips_service
+from cuakhau.services.context import ServiceContext
 from tests.conftest import DEMO_NOW, service_unavailable
+from tests.fixtures.factories import World
 
 MOSQUITTO = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
 GATE = "vn-huu-nghi"
@@ -416,3 +425,65 @@ def test_simulator_publishes_the_seeded_stream(broker: Broker) -> None:
 def test_simulator_without_a_broker_says_so() -> None:
     with pytest.raises(ConnectionError):
         simulate_reads("127.0.0.1", _free_port(), GATE, count=1, seed=1, timeout_s=1.5)
+
+
+def test_reads_through_the_real_handler_reach_the_database_once_across_a_broker_restart(
+    broker: Broker, publisher: Devices, ctx: ServiceContext, engine: Engine
+) -> None:
+    """The listener with the production handler: every read is in the device log once, none lost, the one known
+    truck arrives once, the unknown plates wait in the review queue — on SQLite and PostgreSQL."""
+    world = World(ctx)
+    trip_id = world.declare().id
+    world.book(trip_id)
+    trips_service.transition_trip(
+        ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="dispatch", actor=Actor("d1", ActorRole.DRIVER)
+    )
+    plate = world.truck.plate.display
+    n = 120
+    with make_listener(ServiceDeviceHandler(ctx), broker) as listener:  # type: ignore[arg-type]
+        assert listener.wait_ready(10)
+        mids = [publisher.send(plate_read(i, plate=plate if i == 7 else "")) for i in range(60)]
+        broker.stop(signal.SIGTERM)
+        mids += [publisher.send(plate_read(i)) for i in range(60, n)]
+        time.sleep(0.3)
+        broker.start()
+        mids.append(publisher.send(plate_read(7, plate=plate)))  # the camera sends one read twice
+        wait_until(lambda: publisher.all_acked(mids), 30, "PUBACKs for every read")
+
+        def logged() -> int:
+            with engine.connect() as conn:
+                return int(conn.execute(select(func.count()).select_from(t.device_messages)).scalar_one())
+
+        wait_until(lambda: logged() == n and listener.stats().received >= n + 1, 30, "every read in the device log")
+    with engine.connect() as conn:
+        outcomes = dict(
+            conn.execute(select(t.device_messages.c.outcome, func.count()).group_by(t.device_messages.c.outcome)).all()
+        )
+        reviews = conn.execute(select(func.count()).select_from(t.review_items)).scalar_one()
+    assert outcomes == {"applied": 1, "review": n - 1} and reviews == n - 1
+    events = trips_service.timeline(ctx.uow(), trip_id)[1]
+    assert [e.action.value for e in events].count("arrive") == 1
+
+
+def test_the_simulate_command_publishes_to_the_broker(broker: Broker) -> None:
+    seen: list[str] = []
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-sim-sub", protocol=MQTTProtocolVersion.MQTTv5)
+    sub.on_message = lambda _c, _u, msg: seen.append(msg.topic)
+    sub.connect("127.0.0.1", broker.port)
+    sub.subscribe("cuakhau/#", qos=1)
+    sub.loop_start()
+    try:
+        time.sleep(0.3)
+        args = ["devices", "simulate", "12C-123.45", "--port", str(broker.port), "--count", "12", "--rate", "200"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "12 messages acknowledged" in result.output
+        wait_until(lambda: len(seen) >= 12, 10, "the simulated messages")
+        assert all(topic.startswith("cuakhau/vn-huu-nghi/") for topic in seen)
+    finally:
+        sub.loop_stop()
+        sub.disconnect()
+    down = CliRunner().invoke(
+        app, ["devices", "simulate", "--port", str(_free_port()), "--count", "1", "--timeout", "1"]
+    )
+    assert down.exit_code == 2

@@ -1,0 +1,28 @@
+"""The device handler the MQTT listener calls: each message applied once through the gate-operations use case."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cuakhau.domain.devices import BarrierCommand, DeviceMessage
+from cuakhau.domain.errors import InvalidInput
+from cuakhau.services import gate_ops
+from cuakhau.services.context import ServiceContext
+
+
+class ServiceDeviceHandler:
+    """Applies messages in one transaction each (the device log claims the id), so a redelivery does nothing."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def handle(self, message: DeviceMessage) -> Sequence[BarrierCommand]:
+        outcome = gate_ops.apply_device_message(self.context.uow(), clock=self.context.clock, message=message)
+        return outcome.commands
+
+    def reject(self, topic: str, payload: bytes, error: InvalidInput) -> None:
+        parts = topic.split("/")
+        gate_id = parts[1] if len(parts) > 1 and parts[0] == "cuakhau" else "unknown"
+        gate_ops.reject_message(
+            self.context.uow(), clock=self.context.clock, gate_id=gate_id, topic=topic, payload=payload, error=error
+        )
