@@ -40,7 +40,6 @@ from cuakhau.services import lanes
 from cuakhau.services.ports import DeviceRecord, ReviewItem, TripFilter, UnitOfWork, VisitRow
 from cuakhau.services.trips import step
 
-DEVICES = Actor("cuakhau:gate-devices", ActorRole.SYSTEM)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OFFICER_ROLES = frozenset({ActorRole.CUSTOMS, ActorRole.QUARANTINE, ActorRole.BORDER_GUARD, ActorRole.GATE_ADMIN})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.domain.customs import (
@@ -102,7 +103,7 @@ class SqlCustomsRepository:
                     self.conn.execute(
                         insert(t.customs_selectivity).values(gate_id=gate_id, version=1, state=state.to_dict())
                     )
-            except Exception:  # another writer created it first
+            except IntegrityError:  # another writer created it first
                 raise ConcurrentUpdate("customs_selectivity", gate_id) from None
             return
         result = self.conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cuakhau.adapters.devices.schemas import gate_of
 from cuakhau.domain.devices import BarrierCommand, DeviceMessage
 from cuakhau.domain.errors import InvalidInput
 from cuakhau.services import gate_ops
@@ -21,8 +22,11 @@ class ServiceDeviceHandler:
         return outcome.commands
 
     def reject(self, topic: str, payload: bytes, error: InvalidInput) -> None:
-        parts = topic.split("/")
-        gate_id = parts[1] if len(parts) > 1 and parts[0] == "cuakhau" else "unknown"
         gate_ops.reject_message(
-            self.context.uow(), clock=self.context.clock, gate_id=gate_id, topic=topic, payload=payload, error=error
+            self.context.uow(),
+            clock=self.context.clock,
+            gate_id=gate_of(topic) or "unknown",
+            topic=topic,
+            payload=payload,
+            error=error,
         )

@@ -147,6 +147,12 @@ def is_command_topic(topic: str) -> bool:
     return len(parts) == 6 and parts[0] == ROOT and parts[2] == "barrier" and parts[5] == "command"
 
 
+def gate_of(topic: str) -> str | None:
+    """The gate a device topic names, if it is shaped like one (used to file an unreadable message)."""
+    parts = topic.split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == ROOT and parts[1] else None
+
+
 def command_topic(cmd: BarrierCommand) -> str:
     return barrier_topic(cmd.gate_id, cmd.checkpoint, cmd.device_id, "command")
 

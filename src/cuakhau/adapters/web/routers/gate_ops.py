@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -147,40 +148,11 @@ def _outcome(o: gate_ops.DeviceOutcome) -> OutcomeOut:
 
 
 def _review(i: ReviewItem) -> ReviewOut:
-    return ReviewOut(
-        id=i.id,
-        gate_id=i.gate_id,
-        kind=i.kind,
-        status=i.status,
-        created_at=i.created_at,
-        device_id=i.device_id,
-        message_id=i.message_id,
-        checkpoint=i.checkpoint,
-        plate=i.plate,
-        trip_id=i.trip_id,
-        detail=i.detail,
-        resolved_at=i.resolved_at,
-        resolved_by=i.resolved_by,
-        resolution=i.resolution,
-    )
+    return ReviewOut(**asdict(i))
 
 
 def _record(r: DeviceRecord) -> DeviceRecordOut:
-    return DeviceRecordOut(
-        device_id=r.device_id,
-        message_id=r.message_id,
-        kind=r.kind,
-        checkpoint=r.checkpoint,
-        plate=r.plate,
-        origin=r.origin,
-        at=r.at,
-        received_at=r.received_at,
-        outcome=r.outcome,
-        trip_id=r.trip_id,
-        detail=r.detail,
-        reconciled_by=r.reconciled_by,
-        payload=r.payload,
-    )
+    return DeviceRecordOut(**{k: v for k, v in asdict(r).items() if k != "gate_id"})
 
 
 @router.get("/gate-rules", summary="The published rules of gate operations: reads, weighbridge, call-forward")
