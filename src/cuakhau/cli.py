@@ -147,6 +147,10 @@ def demo(
         ("/api/v1/trips?state=held", "trucks on hold, with reasons in their timelines"),
         ("/api/v1/gates/vn-huu-nghi/plan?date=YYYY-MM-DD", "a gate day's bookings, each with its rule and reason"),
         ("/api/v1/booking-rules", "the published booking rules and perishability weights"),
+        ("/api/v1/gates/vn-huu-nghi/yard", "the yard: occupancy, dwell, fees"),
+        ("/api/v1/gates/vn-huu-nghi/review", "device reads waiting for an officer (low confidence, weight flags)"),
+        ("/api/v1/gates/vn-huu-nghi/inspection-queues/quarantine_bay", "the quarantine bays' queue and forecast"),
+        ("/api/v1/gates/vn-huu-nghi/holds", "trucks held, by agency, with reasons and laboratory samples"),
     ):
         console.print(f"  {base}{path}  — {what}")
     sys.stdout.flush()
