@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cuakhau.i18n import (
+    messages_auth,
     messages_core,
     messages_customs,
     messages_devices,
@@ -33,6 +34,7 @@ _CATALOGS = (
     messages_devices,
     messages_customs,
     messages_quarantine,
+    messages_auth,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
@@ -52,6 +53,9 @@ class SqlUnitOfWork:
     yards: SqlYardRepository
     lanes: SqlLaneCallRepository
     customs: SqlCustomsRepository
+    accounts: SqlAccountRepository
+    tokens: SqlTokenRepository
+    access: SqlAccessRepository
 
     def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
@@ -82,6 +86,9 @@ class SqlUnitOfWork:
         self.yards = SqlYardRepository(conn)
         self.lanes = SqlLaneCallRepository(conn)
         self.customs = SqlCustomsRepository(conn)
+        self.accounts = SqlAccountRepository(conn)
+        self.tokens = SqlTokenRepository(conn)
+        self.access = SqlAccessRepository(conn)
         return self
 
     def __exit__(
