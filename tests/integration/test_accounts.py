@@ -239,3 +239,24 @@ def test_cli_style_api_token_for_an_existing_account(ctx: ServiceContext, world:
         accounts.issue_api_token(ctx.uow(), account.id, clock=ctx.clock, label="  ")
     with pytest.raises(NotFound):
         accounts.account_by_username(ctx.uow(), "no.such.user")
+
+
+def test_a_cookie_session_refuses_changes_sent_from_another_site(
+    ctx: ServiceContext, world: World, app: FastAPI
+) -> None:
+    make_exporter(ctx, world)
+    with TestClient(app, raise_server_exceptions=False, base_url="http://cuakhau.example") as browser:
+        assert (
+            browser.post("/api/v1/auth/login", json={"username": "hoang.hau", "password": PASSWORD}).status_code == 200
+        )
+        trip = world.declare()
+        cancel = {"action": "cancel", "reason": "xe hỏng"}
+        evil = browser.post(
+            f"/api/v1/trips/{trip.id}/transitions", json=cancel, headers={"Origin": "https://evil.example"}
+        )
+        assert evil.status_code == 403 and evil.json()["error"]["code"] == "auth.cross_site"
+        assert browser.get(f"/api/v1/trips/{trip.id}", headers={"Origin": "https://evil.example"}).status_code == 200
+        own = browser.post(
+            f"/api/v1/trips/{trip.id}/transitions", json=cancel, headers={"Origin": "http://cuakhau.example"}
+        )
+        assert own.status_code == 200 and own.json()["state"] == "cancelled"

@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
 
+from cuakhau.adapters.db import tables
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.services import registry, trips
 from cuakhau.services.context import ServiceContext
@@ -390,3 +392,16 @@ def test_a_driver_account_sees_the_trips_it_drives(ctx: ServiceContext, world: W
         ctx.uow(), clock=ctx.clock, trip_id=driven.id, action="cancel", actor=Actor("x", ActorRole.EXPORTER), reason="r"
     )
     assert driver.post(f"/api/v1/trips/{driven.id}/transitions", json={"action": "cancel"}).status_code == 403
+
+
+def test_the_public_slot_view_creates_slots_only_for_bookable_days(
+    anon: TestClient, world: World, engine: Engine
+) -> None:
+    near = anon.get(f"/api/v1/gates/{HOME}/slots", params={"date": "2026-06-03"})
+    assert near.status_code == 200 and near.json() and near.json()[0]["remaining"] >= 0
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(tables.slots)).scalar_one()
+    far = anon.get(f"/api/v1/gates/{HOME}/slots", params={"date": "2031-01-01"})
+    assert far.status_code == 200 and far.json() == []
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables.slots)).scalar_one() == before

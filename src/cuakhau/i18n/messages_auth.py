@@ -21,6 +21,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "操作以登录账户记录，不能声明为角色 {role}。",
         "en": "Steps are recorded under the signed-in account; it cannot act as {role}.",
     },
+    "auth.cross_site": {
+        "vi": "Yêu cầu thay đổi dữ liệu bằng phiên đăng nhập phải đến từ chính trang này (nguồn: {origin}).",
+        "zh": "使用登录会话修改数据的请求必须来自本站页面（来源：{origin}）。",
+        "en": "A change made with the sign-in session must come from this site's own pages (origin: {origin}).",
+    },
     "auth.gate_required": {
         "vi": "Tài khoản làm việc ở nhiều cửa khẩu: hãy chọn gate_id.",
         "zh": "该账户关联多个口岸：请指定 gate_id。",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
@@ -77,12 +78,28 @@ def get_security(request: Request) -> Security:
 SecurityDep = Annotated[Security, Depends(get_security)]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def token_of(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, value = header.partition(" ")
         return value.strip() or None if scheme.lower() == "bearer" else None
-    return request.cookies.get(SESSION_COOKIE) or None
+    token = request.cookies.get(SESSION_COOKIE) or None
+    if token is not None and request.method not in SAFE_METHODS:
+        check_same_origin(request)
+    return token
+
+
+def check_same_origin(request: Request) -> None:
+    """A change made with the session cookie must come from our own pages (defence in depth with SameSite=Lax):
+    a browser sends ``Origin`` on such requests, and it must name this host."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    if urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        raise Forbidden("auth.cross_site", origin=origin[:200])
 
 
 def optional_principal(request: Request, ctx: ContextDep, security: SecurityDep) -> Principal | None:
@@ -193,6 +210,17 @@ def set_session_cookie(response: Response, session: accounts.Session, security: 
     )
 
 
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def do_logout(request: Request, ctx: ContextDep, security: Security) -> None:
+    """Revoke the token or session cookie of this request, if any (the pages' logout uses this too)."""
+    token = token_of(request)
+    if token is not None:
+        accounts.logout(ctx.uow(), token, clock=ctx.clock, cache=security.cache)
+
+
 def do_login(request: Request, ctx: ContextDep, security: Security, username: str, password: str) -> accounts.Session:
     """Log in with both rate limits applied (the web pages' login form uses this too)."""
     now = ctx.clock.now()
@@ -211,11 +239,9 @@ def login(body: LoginIn, request: Request, response: Response, ctx: ContextDep, 
 
 @router.post("/logout", status_code=204, summary="Revoke the token or session in use")
 def logout(request: Request, ctx: ContextDep, security: SecurityDep, _principal: PrincipalDep) -> Response:
-    token = token_of(request)
-    if token is not None:
-        accounts.logout(ctx.uow(), token, clock=ctx.clock, cache=security.cache)
+    do_logout(request, ctx, security)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(response)
     return response
 
 

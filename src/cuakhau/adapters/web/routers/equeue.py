@@ -6,7 +6,7 @@ owner's (or the gate administrator's) and are rate-limited per account; the day 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -218,7 +218,11 @@ def slots(
     flow = parse_enum(Direction, direction, field="direction")
     with ctx.uow() as uow:
         gate = get_gate_in(uow, gate_id)
-        equeue.ensure_slots(uow, gate, flow, [day])
+        today = gate.local(ctx.clock.now()).date()
+        # The route is public: it creates slot rows only for days that can be booked, so an anonymous caller
+        # cannot fill the table by asking for every date there is.
+        if today - timedelta(days=1) <= day <= today + DEFAULT_RULES.horizon + timedelta(days=1):
+            equeue.ensure_slots(uow, gate, flow, [day])
         rows = uow.slots.between(gate.id, flow, *day_bounds(gate, day))
         uow.commit()
     return [
