@@ -143,9 +143,12 @@ def demo(
         ("/docs", "interactive API documentation"),
         ("/openapi.json", "OpenAPI description"),
         ("/api/v1/gates", "the gates, their hours, closures and whether they are open now"),
-        ("/api/v1/trips?gate_id=vn-huu-nghi&limit=20", "trips at Hữu Nghị, newest first"),
-        ("/api/v1/trips?state=held", "trucks on hold, with reasons in their timelines"),
-        ("/api/v1/gates/vn-huu-nghi/plan?date=YYYY-MM-DD", "a gate day's bookings, each with its rule and reason"),
+        ("/api/v1/trips?gate_id=vn-huu-nghi&limit=20", "trips at Hữu Nghị, newest first (signed in)"),
+        ("/api/v1/trips?state=held", "trucks on hold, with reasons in their timelines (signed in)"),
+        (
+            "/api/v1/gates/vn-huu-nghi/plan?date=YYYY-MM-DD",
+            "a gate day's bookings, each with its rule and reason (gate staff)",
+        ),
         ("/api/v1/booking-rules", "the published booking rules and perishability weights"),
     ):
         console.print(f"  {base}{path}  — {what}")

@@ -173,3 +173,18 @@ def test_the_token_cache_expires_entries_and_stays_bounded() -> None:
     off = TokenCache(ttl_seconds=0)
     off.put("h", p, NOW + timedelta(seconds=1))
     assert off.get("h", NOW) is None
+
+
+def test_the_published_tables_match_the_code() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    roles = list(Role)
+    rows = ["| permission | " + " | ".join(r.value for r in roles) + " |", "|---|" + "---|" * len(roles)]
+    for p in Permission:
+        rows.append(f"| {p.value} | " + " | ".join("✓" if p in ROLE_PERMISSIONS[r] else "" for r in roles) + " |")
+    assert "\n".join(rows) in doc
+    steps = ["| step | roles (and system_admin) |", "|---|---|"]
+    for action, allowed in TRANSITION_ROLES.items():
+        steps.append(f"| {action.value} | " + ", ".join(r.value for r in Role if r in allowed) + " |")
+    assert "\n".join(steps) in doc
