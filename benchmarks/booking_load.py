@@ -184,14 +184,14 @@ def seed(url: str, n: int, now: datetime, users: int) -> tuple[list[str], list[s
     tokens = []
     for k in range(users):
         account = accounts.create_account(
-            uow,
+            uow(),
             username=f"bench-exporter-{k}",
             password=None,
             role="exporter",
             enterprise_id=exporter.id,
             clock=_Fixed(now),
         )
-        tokens.append(accounts.issue_api_token(uow, account.id, clock=_Fixed(now), label="booking benchmark"))
+        tokens.append(accounts.issue_api_token(uow(), account.id, clock=_Fixed(now), label="booking benchmark"))
     engine.dispose()
     return trip_ids, tokens, now
 
@@ -251,6 +251,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--bookings", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ports", type=int, nargs=2, default=(8601, 8602), help="bare and full server ports")
     opts = parser.parse_args()
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     url = scratch_database()
@@ -274,23 +275,26 @@ def main() -> None:
                     "--factory",
                     "_bare_app:create_app",
                     "--port",
-                    "8601",
+                    str(opts.ports[0]),
                     "--workers",
                     str(opts.workers),
                     "--log-level",
                     "warning",
                 ],
-                8601,
+                opts.ports[0],
                 env,
-                Path("/tmp/bare.log"),
+                Path(f"/tmp/bare-{opts.ports[0]}.log"),
             )
         )
         procs.append(
             serve(
-                [sys.executable, "-m", "cuakhau", "serve", "--port", "8602", "--workers", str(opts.workers)],
-                8602,
+                [
+                    *(sys.executable, "-m", "cuakhau", "serve"),
+                    *("--port", str(opts.ports[1]), "--workers", str(opts.workers)),
+                ],
+                opts.ports[1],
                 env,
-                Path("/tmp/full.log"),
+                Path(f"/tmp/full-{opts.ports[1]}.log"),
             )
         )
         # Same slots, same order: each booking asks for the next 12 hours from now.
@@ -308,8 +312,8 @@ def main() -> None:
             )
             for i, trip_id in enumerate(trip_ids)
         ]
-        bare = asyncio.run(load(8601, bare_reqs, opts.clients))
-        full = asyncio.run(load(8602, full_reqs, opts.clients))
+        bare = asyncio.run(load(opts.ports[0], bare_reqs, opts.clients))
+        full = asyncio.run(load(opts.ports[1], full_reqs, opts.clients))
         engine = make_engine(url)
         with engine.connect() as conn:
             over = conn.execute(select(func.count()).select_from(t.slots).where(t.slots.c.booked > t.slots.c.capacity))
