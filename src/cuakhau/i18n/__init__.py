@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cuakhau.i18n import (
+    messages_auth,
     messages_core,
     messages_customs,
     messages_devices,
@@ -35,6 +36,7 @@ _CATALOGS = (
     messages_customs,
     messages_quarantine,
     messages_inspection,
+    messages_auth,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from cuakhau.domain.accounts import Role
 from cuakhau.domain.booking import Booking
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.devices import Checkpoint, PlateRead, WeighbridgeReading
@@ -34,7 +35,7 @@ from cuakhau.domain.trip import (
 from cuakhau.domain.values import make_cn_uscc, make_vn_tax_code
 from cuakhau.reference.gates import reference_gates
 from cuakhau.reference.yards import reference_yards
-from cuakhau.services import equeue, gate_ops, inspections, plant_registry, registry
+from cuakhau.services import accounts, equeue, gate_ops, inspections, plant_registry, registry
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.notifications import deliver_due
@@ -249,6 +250,7 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
     # The day's notifications are history by now: count them as delivered, so a fresh server sends only news.
     while deliver_due(demo_ctx.uow, _Delivered(), ManualClock(real_now), limit=500).sent:
         pass
+    seed_demo_accounts(demo_ctx, exporter_id=exporters[0].id, driver_id=vn_drivers[0])
     ctx_summary = [
         f"{len(gates)} gates in {len(gates) // 2} pairs",
         f"{len(exporters) + len(hauliers) + len(importers)} enterprises, "
@@ -256,6 +258,38 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
         f"{trips} trips: " + ", ".join(f"{s} {states[s]}" for s in TripState if states[s]),
     ]
     return ctx_summary
+
+
+#: DEMO ONLY — accounts with a published password, one per role, created by ``cuakhau demo``. Never seed these
+#: into a real database: anyone who has read this file can log in with them.
+DEMO_PASSWORD = "cuakhau-demo-2026"
+DEMO_GATE = "vn-huu-nghi"
+DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
+    ("demo-exporter", Role.EXPORTER),
+    ("demo-driver", Role.DRIVER),
+    ("demo-customs", Role.CUSTOMS_OFFICER),
+    ("demo-quarantine", Role.QUARANTINE_OFFICER),
+    ("demo-border-guard", Role.BORDER_GUARD),
+    ("demo-gate-admin", Role.GATE_ADMIN),
+    ("demo-counterpart", Role.COUNTERPART),
+    ("demo-admin", Role.SYSTEM_ADMIN),
+)
+
+
+def seed_demo_accounts(ctx: ServiceContext, *, exporter_id: str, driver_id: str) -> None:
+    """One account per role (DEMO ONLY, password :data:`DEMO_PASSWORD`): the exporter and the driver belong to
+    the first demo exporter, the officers, the gate administrator and the counterpart work at Hữu Nghị."""
+    for username, role in DEMO_ACCOUNTS:
+        accounts.create_account(
+            ctx.uow(),
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            enterprise_id=exporter_id if role in {Role.EXPORTER, Role.DRIVER} else None,
+            driver_id=driver_id if role is Role.DRIVER else None,
+            gate_codes=(DEMO_GATE,) if role not in {Role.EXPORTER, Role.DRIVER, Role.SYSTEM_ADMIN} else (),
+            clock=ctx.clock,
+        )
 
 
 def shortest_path(target: TripState) -> list[TripAction]:

@@ -493,3 +493,32 @@ phyto_checks = Table(
     Column("accepted_reason", Text),
     UniqueConstraint("shipment_id", "document_sha256", name="uq_phyto_checks_document"),
 )
+
+# --- accounts: users, machine clients and their tokens -------------------------------------------------------
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200)),  # argon2id; null for machine accounts (API tokens only)
+    Column("role", String(24), nullable=False),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), index=True),
+    Column("driver_id", ID, ForeignKey("drivers.id")),
+    Column("gate_codes", JSON, nullable=False),
+    Column("locale", String(5), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 hex of the secret; the secret is never stored
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # session, api
+    Column("label", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)

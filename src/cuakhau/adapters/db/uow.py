@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
@@ -54,6 +55,9 @@ class SqlUnitOfWork:
     lanes: SqlLaneCallRepository
     customs: SqlCustomsRepository
     inspections: SqlInspectionRepository
+    accounts: SqlAccountRepository
+    tokens: SqlTokenRepository
+    access: SqlAccessRepository
 
     def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
@@ -85,6 +89,9 @@ class SqlUnitOfWork:
         self.lanes = SqlLaneCallRepository(conn)
         self.customs = SqlCustomsRepository(conn)
         self.inspections = SqlInspectionRepository(conn)
+        self.accounts = SqlAccountRepository(conn)
+        self.tokens = SqlTokenRepository(conn)
+        self.access = SqlAccessRepository(conn)
         return self
 
     def __exit__(

@@ -1,4 +1,9 @@
-"""Inspection bays, laboratory samples, holds and phytosanitary certificates over HTTP."""
+"""Inspection bays, laboratory samples, holds and phytosanitary certificates over HTTP.
+
+Gate staff read the queues and holds at their gates; customs and quarantine officers send trucks to bays and
+record outcomes, quarantine records laboratory results and accepts certificates; an exporter follows its own
+trucks' jobs and hands in certificates for its own shipments. Another tenant's object reads as missing.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from pydantic import Field
 
 from cuakhau import i18n
 from cuakhau.adapters.exchange.sps import MAX_BYTES, parse_sps_certificate
+from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.domain.accounts import Permission
 from cuakhau.domain.inspection import QUEUE_RULE, InspectionJob, InspectionResource, ResourceKind
 from cuakhau.domain.quarantine import CertificateCheck
-from cuakhau.services import inspections
+from cuakhau.services import access, inspections
 
 router = APIRouter(responses=ERRORS, tags=["inspection and quarantine"])
 
@@ -30,29 +37,29 @@ class ResourceIn(Strict):
     capacity: Annotated[int, Field(ge=0, le=500, description="Jobs at once (bays, or samples in the lab's run)")]
     service_minutes: Annotated[float, Field(gt=0, le=20160, description="Per job; the lab's result turnaround")]
     hours: HoursIn | None = Field(default=None, description="Working hours; null: around the clock")
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class InspectionIn(Strict):
     kind: Annotated[str, Field(description="customs_bay or quarantine_bay", examples=["quarantine_bay"])]
     reason: Text | None = None
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class OutcomeIn(Strict):
     outcome: Annotated[str, Field(description="pass, sample (quarantine bay), hold, reject", examples=["sample"])]
     reason: Text | None = None
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class CertificateIn(Strict):
     document: Annotated[str, Field(min_length=1, max_length=MAX_BYTES, description="The SPS certificate XML")]
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class AcceptIn(Strict):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class JobOut(Out):
@@ -129,12 +136,16 @@ def _check(check: CertificateCheck, language: str) -> dict[str, Any]:
 
 
 @router.get("/gates/{gate_id}/inspection-resources", summary="Inspection bays and the laboratory: published capacity")
-def list_resources(gate_id: str, ctx: ContextDep) -> list[dict[str, Any]]:
+def list_resources(gate_id: str, ctx: ContextDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     return [_resource(r) for r in inspections.get_resources(ctx.uow(), gate_id)]
 
 
 @router.put("/gates/{gate_id}/inspection-resources/{kind}", summary="Publish a bay's or the laboratory's capacity")
-def put_resource(gate_id: str, kind: ResourceKind, body: ResourceIn, ctx: ContextDep) -> dict[str, Any]:
+def put_resource(
+    gate_id: str, kind: ResourceKind, body: ResourceIn, ctx: ContextDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    access.require_gate(principal, Permission.ADMINISTER_GATE, gate_id)
     resource = inspections.set_resource(
         ctx.uow(),
         clock=ctx.clock,
@@ -143,7 +154,7 @@ def put_resource(gate_id: str, kind: ResourceKind, body: ResourceIn, ctx: Contex
         capacity=body.capacity,
         service_minutes=body.service_minutes,
         hours=body.hours.model_dump() if body.hours else None,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
     )
     return _resource(resource)
 
@@ -152,7 +163,8 @@ def put_resource(gate_id: str, kind: ResourceKind, body: ResourceIn, ctx: Contex
     "/gates/{gate_id}/inspection-queues/{kind}",
     summary="A resource's queue in its published order, with when each job should start and end",
 )
-def get_queue(gate_id: str, kind: ResourceKind, ctx: ContextDep) -> dict[str, Any]:
+def get_queue(gate_id: str, kind: ResourceKind, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     q = inspections.queue(ctx.uow(), clock=ctx.clock, gate_id=gate_id, kind=kind.value)
     return {
         "resource": _resource(q.resource),
@@ -174,20 +186,28 @@ def get_queue(gate_id: str, kind: ResourceKind, ctx: ContextDep) -> dict[str, An
 
 
 @router.post("/trips/{trip_id}/inspections", status_code=201, summary="Send a truck to a customs or quarantine bay")
-def request_inspection(trip_id: str, body: InspectionIn, ctx: ContextDep) -> JobOut:
+def request_inspection(trip_id: str, body: InspectionIn, ctx: ContextDep, principal: PrincipalDep) -> JobOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.INSPECT)
     job = inspections.request_inspection(
-        ctx.uow(), clock=ctx.clock, trip_id=trip_id, kind=body.kind, actor=body.actor.to_domain(), reason=body.reason
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        kind=body.kind,
+        actor=actor_for(principal, body.actor),
+        reason=body.reason,
     )
     return JobOut.of(job)
 
 
 @router.get("/trips/{trip_id}/inspections", summary="A truck's inspections and laboratory samples")
-def trip_inspections(trip_id: str, ctx: ContextDep) -> list[JobOut]:
+def trip_inspections(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> list[JobOut]:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
     return [JobOut.of(j) for j in inspections.trip_jobs(ctx.uow(), trip_id)]
 
 
 @router.get("/inspections/{job_id}", summary="One inspection job or laboratory sample")
-def get_job(job_id: str, ctx: ContextDep) -> JobOut:
+def get_job(job_id: str, ctx: ContextDep, principal: PrincipalDep) -> JobOut:
+    access.job_in_scope(ctx.uow(read_only=True), principal, job_id, Permission.READ_TRIP)
     return JobOut.of(inspections.get_job(ctx.uow(), job_id))
 
 
@@ -195,13 +215,14 @@ def get_job(job_id: str, ctx: ContextDep) -> JobOut:
     "/inspections/{job_id}/outcome",
     summary="A bay's outcome: pass, sample (to the laboratory; the truck is held), hold or reject, with the reason",
 )
-def finish_inspection(job_id: str, body: OutcomeIn, ctx: ContextDep) -> dict[str, Any]:
+def finish_inspection(job_id: str, body: OutcomeIn, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    access.job_in_scope(ctx.uow(read_only=True), principal, job_id, Permission.INSPECT)
     job, sample = inspections.finish_inspection(
         ctx.uow(),
         clock=ctx.clock,
         job_id=job_id,
         outcome=body.outcome,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         reason=body.reason,
     )
     return {"job": JobOut.of(job), "sample": JobOut.of(sample) if sample else None}
@@ -211,20 +232,22 @@ def finish_inspection(job_id: str, body: OutcomeIn, ctx: ContextDep) -> dict[str
     "/inspections/{job_id}/lab-result",
     summary="The laboratory's result for a sample: pass releases the held truck, reject rejects it",
 )
-def lab_result(job_id: str, body: OutcomeIn, ctx: ContextDep) -> JobOut:
+def lab_result(job_id: str, body: OutcomeIn, ctx: ContextDep, principal: PrincipalDep) -> JobOut:
+    access.job_in_scope(ctx.uow(read_only=True), principal, job_id, Permission.RECORD_QUARANTINE)
     job = inspections.record_lab_result(
         ctx.uow(),
         clock=ctx.clock,
         job_id=job_id,
         outcome=body.outcome,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         reason=body.reason,
     )
     return JobOut.of(job)
 
 
 @router.get("/gates/{gate_id}/holds", summary="Trucks held at a gate: by which agency, since when, why")
-def gate_holds(gate_id: str, ctx: ContextDep) -> dict[str, Any]:
+def gate_holds(gate_id: str, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     held = inspections.holds(ctx.uow(), clock=ctx.clock, gate_id=gate_id)
     by_agency: dict[str, dict[str, float]] = {}
     for h in held:
@@ -254,8 +277,15 @@ def gate_holds(gate_id: str, ctx: ContextDep) -> dict[str, Any]:
     summary="Hand in a phytosanitary certificate (UN/CEFACT SPS XML): parsed, checked against the declaration, kept",
 )
 def submit_certificate(
-    shipment_id: str, body: CertificateIn, ctx: ContextDep, language: LanguageDep, response: Response
+    shipment_id: str,
+    body: CertificateIn,
+    ctx: ContextDep,
+    language: LanguageDep,
+    response: Response,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
+    access.require_permission(principal, Permission.SUBMIT_CERTIFICATE)
+    access.shipment_in_scope(ctx.uow(read_only=True), principal, shipment_id)
     document = body.document.encode("utf-8")
     certificate = parse_sps_certificate(document)  # an unreadable one is a 422 naming the element at fault
     check, created = inspections.submit_certificate(
@@ -264,7 +294,7 @@ def submit_certificate(
         shipment_id=shipment_id,
         certificate=certificate,
         document=document,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
     )
     if not created:
         response.status_code = 200
@@ -274,7 +304,10 @@ def submit_certificate(
 @router.get(
     "/shipments/{shipment_id}/phytosanitary-certificates", summary="The certificates handed in and their checks"
 )
-def list_certificates(shipment_id: str, ctx: ContextDep, language: LanguageDep) -> list[dict[str, Any]]:
+def list_certificates(
+    shipment_id: str, ctx: ContextDep, language: LanguageDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    access.shipment_in_scope(ctx.uow(read_only=True), principal, shipment_id)
     return [_check(c, language) for c in inspections.certificate_checks(ctx.uow(), shipment_id)]
 
 
@@ -284,7 +317,8 @@ def list_certificates(shipment_id: str, ctx: ContextDep, language: LanguageDep) 
     response_class=Response,
     responses={200: {"content": {"application/xml": {}}}},
 )
-def certificate_document(check_id: str, ctx: ContextDep) -> Response:
+def certificate_document(check_id: str, ctx: ContextDep, principal: PrincipalDep) -> Response:
+    access.check_in_scope(ctx.uow(read_only=True), principal, check_id, Permission.READ_TRIP)
     _, document = inspections.certificate_document(ctx.uow(), check_id)
     return Response(document, media_type="application/xml")
 
@@ -293,8 +327,11 @@ def certificate_document(check_id: str, ctx: ContextDep) -> Response:
     "/phytosanitary-checks/{check_id}/accept",
     summary="Quarantine accepts a certificate despite its blocking findings (the reason is kept)",
 )
-def accept_certificate(check_id: str, body: AcceptIn, ctx: ContextDep, language: LanguageDep) -> dict[str, Any]:
+def accept_certificate(
+    check_id: str, body: AcceptIn, ctx: ContextDep, language: LanguageDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    access.check_in_scope(ctx.uow(read_only=True), principal, check_id, Permission.RECORD_QUARANTINE)
     check = inspections.accept_certificate(
-        ctx.uow(), clock=ctx.clock, check_id=check_id, actor=body.actor.to_domain(), reason=body.reason
+        ctx.uow(), clock=ctx.clock, check_id=check_id, actor=actor_for(principal, body.actor), reason=body.reason
     )
     return _check(check, language)
