@@ -26,6 +26,18 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     #: How often the notification dispatcher looks for due messages.
     notify_poll_seconds: float = Field(default=2.0, gt=0)
+    #: This instance's partner id on the cross-border exchange (e.g. ``vn-huu-nghi``); unset: exchange off.
+    exchange_id: str | None = None
+    #: The gates this instance speaks for (JSON list); default: the one named like ``exchange_id``.
+    exchange_gates: list[str] = Field(default_factory=list)
+    #: How often the exchange sender looks for due messages (it is also woken when one is written).
+    exchange_poll_seconds: float = Field(default=0.5, gt=0)
+    #: Delivery retries: the first wait, doubling up to the longest; messages are never given up.
+    exchange_retry_first_seconds: float = Field(default=2.0, gt=0)
+    exchange_retry_max_seconds: float = Field(default=300.0, gt=0)
+    #: A message signed longer ago than this (or ahead by as much) is refused as a possible replay.
+    exchange_window_seconds: int = Field(default=300, ge=5, le=86_400)
+    exchange_timeout_seconds: float = Field(default=5.0, gt=0)
 
 
 def load(**overrides: object) -> Settings:

@@ -16,6 +16,7 @@ from cuakhau.i18n import (
     messages_customs,
     messages_devices,
     messages_equeue,
+    messages_exchange,
     messages_gates,
     messages_quarantine,
     messages_values,
@@ -33,6 +34,7 @@ _CATALOGS = (
     messages_devices,
     messages_customs,
     messages_quarantine,
+    messages_exchange,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

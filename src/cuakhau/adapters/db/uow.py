@@ -17,6 +17,7 @@ from cuakhau.adapters.db.equeue import (
     SqlRegistryRepository,
     SqlSlotRepository,
 )
+from cuakhau.adapters.db.exchange import SqlExchangeRepository
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.repositories import (
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     yards: SqlYardRepository
     lanes: SqlLaneCallRepository
     customs: SqlCustomsRepository
+    exchange: SqlExchangeRepository
 
     def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self.yards = SqlYardRepository(conn)
         self.lanes = SqlLaneCallRepository(conn)
         self.customs = SqlCustomsRepository(conn)
+        self.exchange = SqlExchangeRepository(conn)
         return self
 
     def __exit__(

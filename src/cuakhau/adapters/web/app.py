@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.web import errors
 from cuakhau.adapters.web.limits import BodySizeLimit
-from cuakhau.adapters.web.routers import equeue, gate_ops, gates, parties, shipments, trips
+from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -56,7 +56,15 @@ def build_app(
     app.state.context = context
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    for router in (gates.router, parties.router, shipments.router, trips.router, equeue.router, gate_ops.router):
+    for router in (
+        gates.router,
+        parties.router,
+        shipments.router,
+        trips.router,
+        equeue.router,
+        gate_ops.router,
+        exchange.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get("/", include_in_schema=False)
