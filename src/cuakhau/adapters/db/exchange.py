@@ -26,8 +26,10 @@ MAX_ERROR_LENGTH = 2000
 
 
 def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert unless the key exists; True when inserted (RETURNING: rowcount is not reliable on psycopg)."""
     stmt = pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
-    return conn.execute(stmt.on_conflict_do_nothing(), row).rowcount == 1
+    key = next(iter(table.primary_key.columns))
+    return conn.execute(stmt.values(**row).on_conflict_do_nothing().returning(key)).first() is not None
 
 
 def _dict(r: Any) -> dict[str, Any]:
