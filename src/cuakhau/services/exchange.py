@@ -52,6 +52,8 @@ from cuakhau.services.ports import UnitOfWork, UnitOfWorkFactory
 
 #: How long a sender owns the messages it claimed (a sender that dies loses nothing: they are due again).
 CLAIM_LEASE = timedelta(seconds=30)
+#: Failed posts to one peer in a round after which it is taken as down until the backoff has passed.
+FAILURES_PER_ROUND = 3
 MAX_REASONS = 20
 
 
@@ -873,33 +875,39 @@ def deliver_due(
     *,
     retry: RetryPolicy = RetryPolicy(),
     limit: int = 50,
+    lease: timedelta = CLAIM_LEASE,
 ) -> DeliveryReport:
-    """Claim due messages (short transaction), sign and post each (no transaction), record each outcome."""
+    """Claim due messages (short transaction), sign and post each (no transaction), record each outcome.
+
+    One failed message does not hold back the others (the receiver keeps each trip's order itself), but after
+    :data:`FAILURES_PER_ROUND` failures a peer is taken as down and the rest of its messages wait for the backoff.
+    """
     with uow_factory() as uow:
         now = clock.now()
-        batch = uow.exchange.claim_due(now, limit, CLAIM_LEASE)
+        batch = uow.exchange.claim_due(now, limit, lease)
         key = uow.exchange.signing_key()
         peers = {p["id"]: p for p in uow.exchange.peers()}
         uow.commit()
     delivered = retried = 0
     errors: list[str] = []
-    down: dict[str, str] = {}  # a peer that failed in this round is not tried again before the backoff
+    failures: dict[str, list[str]] = {}
     for row, attempt in batch:
         peer = peers.get(row["peer_id"])
+        failed = failures.setdefault(row["peer_id"], [])
         error: str | None = None
         if key is None:
             error = "no signing key: run `cuakhau exchange keygen`"
         elif peer is None:
             error = f"unknown peer {row['peer_id']}"
-        elif row["peer_id"] in down:
-            error = down[row["peer_id"]]
+        elif len(failed) >= FAILURES_PER_ROUND:
+            error = f"not tried: {failed[-1]}"
         else:
             document = sign_envelope(row["envelope"], key=key, scheme=scheme, now=clock.now())
             try:
                 transport.post(peer["inbox_url"], document)
             except DeliveryFailed as exc:
                 error = str(exc) or type(exc).__name__
-                down[row["peer_id"]] = f"not tried: {error}"
+                failed.append(error)
         with uow_factory() as uow:
             if error is None:
                 uow.exchange.mark_delivered(row["id"], clock.now())

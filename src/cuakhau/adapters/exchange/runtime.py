@@ -49,6 +49,8 @@ def build_runtime(settings: Settings, context: ServiceContext) -> ExchangeRuntim
                 timedelta(seconds=settings.exchange_retry_first_seconds),
                 timedelta(seconds=settings.exchange_retry_max_seconds),
             ),
+            # a sender that died mid-send has its messages due again after this (at least one timeout per try)
+            lease=max(timedelta(seconds=5), timedelta(seconds=3 * settings.exchange_timeout_seconds)),
         )
     return ExchangeRuntime(identity, scheme, timedelta(seconds=settings.exchange_window_seconds), sender)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from cuakhau.domain.exchange import RetryPolicy
 from cuakhau.services import exchange
@@ -25,6 +26,7 @@ class ExchangeSender:
         poll_seconds: float = 0.5,
         retry: RetryPolicy | None = None,
         limit: int = ROUND_LIMIT,
+        lease: timedelta = exchange.CLAIM_LEASE,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")
@@ -34,6 +36,7 @@ class ExchangeSender:
         self.poll_seconds = poll_seconds
         self.retry = retry or RetryPolicy()
         self.limit = limit
+        self.lease = lease
         self.rounds = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -51,7 +54,13 @@ class ExchangeSender:
     def run_once(self) -> exchange.DeliveryReport:
         try:
             report = exchange.deliver_due(
-                self.context.uow, self.transport, self.scheme, self.context.clock, retry=self.retry, limit=self.limit
+                self.context.uow,
+                self.transport,
+                self.scheme,
+                self.context.clock,
+                retry=self.retry,
+                limit=self.limit,
+                lease=self.lease,
             )
         finally:
             try:
