@@ -232,11 +232,32 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
+def documents() -> dict[str, dict[str, Any]]:
+    """Relative path -> JSON document of docs/exchange: the schemas, signed examples and the example key."""
+    from cuakhau.adapters.exchange import examples
+    from cuakhau.adapters.exchange.signing import Ed25519Scheme
+
+    files = dict(json_schemas())
+    for name, example in examples.examples().items():
+        files[f"examples/{name}"] = example
+    files["examples/example-key.json"] = {
+        "note": "The key that signed these examples. Published on purpose: never use it for anything else.",
+        "key_id": Ed25519Scheme().key_id(examples.EXAMPLE_PUBLIC_KEY),
+        "public_key": examples.EXAMPLE_PUBLIC_KEY,
+        "private_key": examples.EXAMPLE_PRIVATE_KEY,
+    }
+    return files
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def write_schemas(directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, schema in json_schemas().items():
+    for name, document in documents().items():
         path = directory / name
-        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(document), "utf-8")
         written.append(path)
     return written
