@@ -269,6 +269,7 @@ def test_messages_of_one_trip_are_applied_in_order_whatever_order_they_arrive_in
         assert uow.exchange.inbox_stats()[CN] | {"last_received": None} == {
             "applied": 2,
             "held": 0,
+            "rejected": 0,
             "last_received": None,
         }
 
@@ -290,6 +291,19 @@ def test_a_closure_over_there_replans_bookings_here_and_tells_their_holders(
         assert b is not None and b.status is BookingStatus.ACTIVE
         assert b.slot_start is not None and b.slot_start >= first + timedelta(hours=2), b
     assert kinds.count("slot_changed") == 3
+
+
+def test_an_authentic_message_that_cannot_be_applied_is_rejected_once_and_logged(
+    ctx: ServiceContext, world: World, partner: Partner, runtime: ExchangeRuntime, clock: ManualClock
+) -> None:
+    doc = partner.closure(clock.now() + timedelta(hours=3), hours=-1)  # ends before it starts
+    before = state(ctx)
+    assert refused(ctx, runtime, doc) == "exchange.unapplicable"
+    after = state(ctx)
+    assert after["gates"] == before["gates"] and after["outbox"] == before["outbox"]
+    assert after["inbox"][CN]["rejected"] == 1
+    assert refused(ctx, runtime, doc) == "exchange.replayed"
+    assert refusal_codes(ctx) == ["exchange.replayed", "exchange.unapplicable"]
 
 
 def test_the_counterparts_daily_acceptance_bounds_our_bookings(

@@ -71,6 +71,8 @@ ACK_DEADLINES: dict[Severity, timedelta] = {
     Severity.HIGH: timedelta(minutes=30),
     Severity.NORMAL: timedelta(hours=2),
 }
+#: Refusals that another attempt cannot cure: the sender marks the message ``rejected`` instead of retrying.
+FINAL_REFUSALS = frozenset({"exchange.schema", "exchange.protocol", "exchange.malformed", "exchange.unapplicable"})
 #: Escalation stops here (level 1: duty officer, 2: gate director, 3: provincial border committee).
 MAX_ESCALATION = 3
 
@@ -86,6 +88,7 @@ class ExchangeRefused(CuakhauError):
         "exchange.malformed": 400,
         "exchange.protocol": 400,
         "exchange.schema": 422,
+        "exchange.unapplicable": 422,
         "exchange.unsigned": 401,
         "exchange.bad_signature": 401,
         "exchange.unknown_key": 401,

@@ -29,6 +29,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "消息不符合模式（{reason}）。",
         "en": "The message does not match its schema ({reason}).",
     },
+    "exchange.unapplicable": {
+        "vi": "Bản tin hợp lệ nhưng không áp dụng được ở đây ({reason}).",
+        "zh": "消息有效，但无法在本方执行（{reason}）。",
+        "en": "The message is authentic but cannot be applied here ({reason}).",
+    },
     "exchange.unsigned": {
         "vi": "Bản tin không có chữ ký.",
         "zh": "消息未签名。",

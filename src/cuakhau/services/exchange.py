@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from cuakhau.domain.capacity import opposite
 from cuakhau.domain.clock import Clock, ensure_utc
 from cuakhau.domain.common import parse_enum
-from cuakhau.domain.errors import Conflict, InvalidInput, NotFound, require
+from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput, NotFound, require
 from cuakhau.domain.exchange import (
     COUNTERPART_DECISION,
     INCIDENT_ESCALATED,
@@ -73,6 +73,10 @@ class DeliveryFailed(Exception):
     """The peer did not take the message (it is tried again after the backoff)."""
 
 
+class DeliveryRejected(DeliveryFailed):
+    """The peer refused the message for good (its content, not the link): it is not tried again."""
+
+
 class Transport(Protocol):
     def post(self, url: str, document: Mapping[str, Any]) -> None:
         """Deliver one signed envelope; return when the peer has it, raise :class:`DeliveryFailed` otherwise."""
@@ -104,6 +108,8 @@ class DeliveryReport:
     delivered: int = 0
     retried: int = 0
     errors: tuple[str, ...] = field(default_factory=tuple)
+    #: Refused by the peer for good (not retried; see the health view).
+    rejected: int = 0
 
 
 # --- keys and peers ---------------------------------------------------------------------------------------
@@ -653,8 +659,8 @@ def receive(
                 return Receipt(envelope["id"], "held")
         if not uow.exchange.claim(envelope, "applied", now):
             raise ExchangeRefused("exchange.replayed", field="id", id=envelope["id"])
-        _apply(uow, clock, identity, kind, envelope)
-        applied = [envelope["id"]]
+        problem = _apply_or_reject(uow, clock, identity, kind, envelope, now)
+        applied = [envelope["id"]] if problem is None else []
         if kind in TRIP_KINDS:
             assert isinstance(trip_ref, str)
             seq = int(envelope["seq"])
@@ -662,13 +668,45 @@ def receive(
             for held in uow.exchange.held(sender, trip_ref):  # the gap is filled: apply what waited, in order
                 if held["seq"] != seq + 1:
                     break
-                _apply(uow, clock, identity, MessageKind(held["kind"]), held["envelope"])
-                uow.exchange.mark_applied(sender, held["message_id"], now)
+                if _apply_or_reject(uow, clock, identity, MessageKind(held["kind"]), held["envelope"], now) is None:
+                    uow.exchange.mark_applied(sender, held["message_id"], now)
+                    applied.append(held["message_id"])
                 seq += 1
                 uow.exchange.set_last_seq(sender, "in", trip_ref, seq)
-                applied.append(held["message_id"])
         uow.commit()
+    if problem is not None:
+        raise problem
     return Receipt(envelope["id"], "applied", tuple(applied))
+
+
+def _apply_or_reject(
+    uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind, envelope: Mapping[str, Any], now: datetime
+) -> ExchangeRefused | None:
+    """Apply an authentic, in-scope message; one whose content cannot be applied here (a closure ending before
+    it starts, a booking rule it breaks) is undone, kept as ``rejected`` — so it does not block the messages of
+    its trip that follow — and logged. Returns that refusal, or None when applied."""
+    try:
+        with uow.savepoint():
+            _apply(uow, clock, identity, kind, envelope)
+    except ExchangeRefused:
+        raise
+    except CuakhauError as exc:
+        problem = ExchangeRefused("exchange.unapplicable", field=exc.field, reason=exc.code)
+        uow.exchange.mark_rejected(envelope["sender"], envelope["id"])
+        uow.exchange.add_refusal(
+            {
+                "id": new_id(),
+                "at": now,
+                "code": problem.code,
+                "sender": envelope["sender"],
+                "message_id": envelope["id"],
+                "kind": kind.value,
+                "key_id": envelope.get("key_id"),
+                "detail": f"{problem.describe()}: {exc.describe()}"[:2000],
+            }
+        )
+        return problem
+    return None
 
 
 def record_refusal(
@@ -888,7 +926,7 @@ def deliver_due(
         key = uow.exchange.signing_key()
         peers = {p["id"]: p for p in uow.exchange.peers()}
         uow.commit()
-    delivered = retried = 0
+    delivered = retried = rejected = 0
     errors: list[str] = []
     failures: dict[str, list[str]] = {}
     for row, attempt in batch:
@@ -905,6 +943,13 @@ def deliver_due(
             document = sign_envelope(row["envelope"], key=key, scheme=scheme, now=clock.now())
             try:
                 transport.post(peer["inbox_url"], document)
+            except DeliveryRejected as exc:
+                with uow_factory() as uow:
+                    uow.exchange.mark_rejected_out(row["id"], str(exc), clock.now())
+                    uow.commit()
+                rejected += 1
+                errors.append(str(exc))
+                continue
             except DeliveryFailed as exc:
                 error = str(exc) or type(exc).__name__
                 failed.append(error)
@@ -917,7 +962,7 @@ def deliver_due(
                 retried += 1
                 errors.append(error)
             uow.commit()
-    return DeliveryReport(delivered, retried, tuple(errors))
+    return DeliveryReport(delivered, retried, tuple(errors), rejected)
 
 
 def health(uow: UnitOfWork, *, clock: Clock) -> dict[str, Any]:
@@ -941,6 +986,7 @@ def health(uow: UnitOfWork, *, clock: Clock) -> dict[str, Any]:
                 "gates": peer["gates"],
                 "backlog": o.get("pending", 0),
                 "delivered": o.get("delivered", 0),
+                "rejected": o.get("rejected", 0),
                 "last_delivery": o.get("last_delivery"),
                 "oldest_pending_age_s": int((now - oldest).total_seconds()) if oldest else 0,
                 "failing": o.get("failing", 0),

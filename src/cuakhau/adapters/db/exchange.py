@@ -172,6 +172,15 @@ class SqlExchangeRepository:
             .values(status="delivered", delivered_at=now, last_error=None)
         )
 
+    def mark_rejected_out(self, message_id: str, error: str, now: datetime) -> None:
+        """The peer refused the message for good (its content): kept, not retried, shown by the health view."""
+        o = t.exchange_outbox
+        self.conn.execute(
+            update(o)
+            .where(o.c.id == message_id, o.c.status == "pending")
+            .values(status="rejected", last_error=error[:MAX_ERROR_LENGTH], delivered_at=now)
+        )
+
     def mark_retry(self, message_id: str, attempts: int, error: str, next_at: datetime) -> None:
         o = t.exchange_outbox
         self.conn.execute(
@@ -193,7 +202,7 @@ class SqlExchangeRepository:
             s[status] = int(n)
             if status == "delivered":
                 s["last_delivery"] = last
-            else:
+            elif status == "pending":
                 s["oldest_pending"] = oldest
         failing = self.conn.execute(
             select(o.c.peer_id, func.count(), func.max(o.c.attempts))
@@ -256,6 +265,10 @@ class SqlExchangeRepository:
             update(i).where(i.c.sender == sender, i.c.message_id == message_id).values(status="applied", applied_at=now)
         )
 
+    def mark_rejected(self, sender: str, message_id: str) -> None:
+        i = t.exchange_inbox
+        self.conn.execute(update(i).where(i.c.sender == sender, i.c.message_id == message_id).values(status="rejected"))
+
     def inbox_stats(self) -> dict[str, Any]:
         i = t.exchange_inbox
         rows = self.conn.execute(
@@ -263,7 +276,7 @@ class SqlExchangeRepository:
         ).all()
         stats: dict[str, Any] = {}
         for sender, status, n, last in rows:
-            s = stats.setdefault(sender, {"applied": 0, "held": 0, "last_received": None})
+            s = stats.setdefault(sender, {"applied": 0, "held": 0, "rejected": 0, "last_received": None})
             s[status] = int(n)
             if s["last_received"] is None or (last is not None and last > s["last_received"]):
                 s["last_received"] = last

@@ -73,7 +73,8 @@ def accept(context: ServiceContext, runtime: ExchangeRuntime, raw: bytes) -> exc
             window=runtime.window,
         )
     except ExchangeRefused as exc:
-        exchange.record_refusal(context.uow(), clock=context.clock, error=exc, document=document)
+        if exc.code != "exchange.unapplicable":  # that one is logged with the message it rejected
+            exchange.record_refusal(context.uow(), clock=context.clock, error=exc, document=document)
         raise
     if receipt.applied:
         runtime.wake()  # what was applied may have written replies or notifications

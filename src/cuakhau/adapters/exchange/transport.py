@@ -11,7 +11,8 @@ import urllib.request
 from collections.abc import Mapping
 from typing import IO, Any, NoReturn
 
-from cuakhau.services.exchange import DeliveryFailed
+from cuakhau.domain.exchange import FINAL_REFUSALS
+from cuakhau.services.exchange import DeliveryFailed, DeliveryRejected
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -43,6 +44,8 @@ class HttpTransport:
             exc.close()
             if exc.code == 409 and detail == "exchange.replayed":
                 return  # the peer already has it
+            if detail in FINAL_REFUSALS:
+                raise DeliveryRejected(f"peer refused {exc.code} {detail}") from None
             raise DeliveryFailed(f"peer answered {exc.code} {detail or exc.reason}") from None
         except DeliveryFailed:
             raise
