@@ -307,7 +307,7 @@ exchange_app.add_typer(peer_app, name="peer")
 def _print_key(key: dict[str, str]) -> None:
     console.print(f"key id:     {key['key_id']}")
     console.print(f"public key: {key['public_key']}")
-    console.print(f"give the partner: --key {key['key_id']}={key['public_key']}")
+    console.print(f"give the partner: --key {key['key_id']}={key['public_key']}", soft_wrap=True)
 
 
 @exchange_app.command("keygen")
@@ -452,7 +452,7 @@ def exchange_health(
         "received",
         "held",
     ):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "partner")
     for p in report["peers"]:
         table.add_row(
             p["peer_id"],

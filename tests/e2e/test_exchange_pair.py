@@ -316,3 +316,23 @@ def _inbox(engine: Engine) -> dict[str, set[str]]:
     with engine.connect() as c:
         rows = c.execute(select(i.c.message_id, i.c.status)).all()
     return {s: {r.message_id for r in rows if r.status == s} for s in ("applied", "held")}
+
+
+def test_the_pair_demo_shows_a_manifest_cross_and_a_decision_return(tmp_path: Path) -> None:
+    ports = ["--vn-port", str(free_port()), "--cn-port", str(free_port())]
+    result = subprocess.run(
+        [sys.executable, "-m", "cuakhau", "exchange", "demo", "--dir", str(tmp_path), "--no-serve", *ports],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for step in ("2. VN sends the pre-arrival manifest", "3. CN has it after", "4. CN accepts; VN sees the decision"):
+        assert step in out, out
+    assert "5. CN closes for two hours" in out and "VN has re-planned" in out
+    assert "6. Hotline" in out
+    assert "vn-huu-nghi: delivered 2, backlog 0, received 3" in out
+    assert "cn-youyiguan: delivered 3, backlog 0, received 2" in out

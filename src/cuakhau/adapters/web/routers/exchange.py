@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from cuakhau.adapters.exchange.runtime import ExchangeRuntime, accept
@@ -41,7 +42,8 @@ def _identity(request: Request) -> exchange.Identity:
 @router.post("/inbox", summary="Receive one signed message from the partner across the line")
 async def inbox(request: Request, ctx: ContextDep) -> dict[str, Any]:
     raw = await request.body()
-    receipt = accept(ctx, _runtime(request), raw)
+    # the database work runs in the thread pool, like the synchronous routes: the event loop stays free
+    receipt = await run_in_threadpool(accept, ctx, _runtime(request), raw)
     return {"id": receipt.message_id, "status": receipt.status, "applied": list(receipt.applied)}
 
 
