@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     #: A message signed longer ago than this (or ahead by as much) is refused as a possible replay.
     exchange_window_seconds: int = Field(default=300, ge=5, le=86_400)
     exchange_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: A partner not reached for this long gets a hotline ``link_fault`` incident raised automatically.
+    exchange_link_fault_seconds: float = Field(default=300.0, gt=0)
 
 
 def load(**overrides: object) -> Settings:

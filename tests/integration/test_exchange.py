@@ -486,3 +486,25 @@ def test_the_http_inbox_answers_with_the_refusal_code(
     with TestClient(disabled, raise_server_exceptions=False) as client:
         r = client.post("/api/v1/exchange/inbox", content=json.dumps(doc))
         assert r.status_code == 409 and r.json()["error"]["code"] == "exchange.disabled"
+
+
+def test_a_partner_not_reached_for_five_minutes_gets_one_link_fault_incident(
+    ctx: ServiceContext, world: World, partner: Partner, runtime: ExchangeRuntime, clock: ManualClock
+) -> None:
+    assert runtime.identity is not None
+    manifest_out(ctx, world, runtime)
+    down = FlakyTransport(failures=1000)
+    exchange.deliver_due(ctx.uow, down, SCHEME, clock)
+    clock.advance(timedelta(minutes=4))
+    assert exchange.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 0
+    clock.advance(timedelta(minutes=2))
+    assert exchange.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 1
+    assert exchange.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 0  # one open at a time
+    with ctx.uow(read_only=True) as uow:
+        [incident], _ = uow.exchange.incidents(status="open", limit=10, offset=0)
+    assert incident["kind"] == "link_fault" and incident["peer_id"] == CN and incident["gate_id"] == VN
+    assert "6 min" in incident["summary"] and "connection refused" in incident["summary"]
+    up = FlakyTransport(0)
+    clock.advance(timedelta(minutes=10))
+    exchange.deliver_due(ctx.uow, up, SCHEME, clock)
+    assert sorted(d["kind"] for d in up.got) == ["incident.raised", "manifest.submitted"]

@@ -463,45 +463,116 @@ def raise_incident(
     summary = summary.strip()
     if not summary:
         raise InvalidInput("reason.required", field="summary")
-    now = clock.now()
     with uow:
         gate = _own_gate(uow, identity, gate_id)
         peer = _peer_for_gate(uow, gate.counterpart_id or "")
-        incident_id = new_id()
-        due = ack_deadline(level, now)
-        uow.exchange.add_incident(
-            {
-                "id": incident_id,
-                "origin": SELF,
-                "peer_id": peer["id"],
-                "gate_id": gate.id,
-                "kind": incident_kind.value,
-                "severity": level.value,
-                "summary": summary,
-                "trip_ref": trip_ref,
-                "raised_at": now,
-                "ack_due_at": due,
-                "status": "open",
-                "acknowledged_at": None,
-                "acknowledged_by": None,
-                "escalation_level": 0,
-            }
-        )
-        uow.exchange.add_incident_event(incident_id, now, "raised", actor.id, summary)
-        body = {
-            "incident_id": incident_id,
-            "kind": incident_kind.value,
+        incident = _raise(uow, clock, identity, gate, peer["id"], incident_kind, level, summary, actor, trip_ref)
+        uow.commit()
+    return incident
+
+
+def _raise(
+    uow: UnitOfWork,
+    clock: Clock,
+    identity: Identity,
+    gate: Gate,
+    peer_id: str,
+    kind: IncidentKind,
+    level: Severity,
+    summary: str,
+    actor: Actor,
+    trip_ref: str | None,
+) -> dict[str, Any]:
+    now = clock.now()
+    incident_id = new_id()
+    due = ack_deadline(level, now)
+    uow.exchange.add_incident(
+        {
+            "id": incident_id,
+            "origin": SELF,
+            "peer_id": peer_id,
+            "gate_id": gate.id,
+            "kind": kind.value,
             "severity": level.value,
             "summary": summary,
             "trip_ref": trip_ref,
-            "raised_at": now.isoformat(),
-            "ack_due_at": due.isoformat(),
-            "raised_by": actor.id,
+            "raised_at": now,
+            "ack_due_at": due,
+            "status": "open",
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+            "escalation_level": 0,
         }
-        _enqueue(uow, clock, identity, peer["id"], MessageKind.INCIDENT, gate.id, body)
-        incident = require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
+    )
+    uow.exchange.add_incident_event(incident_id, now, "raised", actor.id, summary)
+    body = {
+        "incident_id": incident_id,
+        "kind": kind.value,
+        "severity": level.value,
+        "summary": summary,
+        "trip_ref": trip_ref,
+        "raised_at": now.isoformat(),
+        "ack_due_at": due.isoformat(),
+        "raised_by": actor.id,
+    }
+    _enqueue(uow, clock, identity, peer_id, MessageKind.INCIDENT, gate.id, body)
+    return require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
+
+
+#: A partner whose oldest undelivered message is this old gets a ``link_fault`` incident raised automatically.
+LINK_FAULT_AFTER = timedelta(minutes=5)
+LINK_WATCH = Actor("cuakhau:exchange-link", ActorRole.SYSTEM)
+
+
+def watch_links(uow: UnitOfWork, *, clock: Clock, identity: Identity, after: timedelta = LINK_FAULT_AFTER) -> int:
+    """Raise a hotline ``link_fault`` for each partner we have not reached for ``after`` (one open at a time).
+
+    It is recorded and escalated here at once, and reaches the partner with the backlog when the link is back.
+    """
+    now = clock.now()
+    raised = 0
+    with uow:
+        stats = uow.exchange.outbox_stats()
+        open_faults = {
+            i["peer_id"]
+            for i in uow.exchange.incidents(status="open", limit=500, offset=0)[0]
+            if i["origin"] == SELF and i["kind"] == IncidentKind.LINK_FAULT.value
+        }
+        for peer in uow.exchange.peers():
+            oldest = stats.get(peer["id"], {}).get("oldest_pending")
+            if oldest is None or now - oldest < after or peer["id"] in open_faults:
+                continue
+            gate = next(
+                (
+                    g
+                    for gid in sorted(identity.gates)
+                    if (g := uow.gates.get(gid)) and g.counterpart_id in peer["gates"]
+                ),
+                None,
+            )
+            if gate is None:
+                continue
+            minutes = int((now - oldest).total_seconds() // 60)
+            last_error = stats[peer["id"]].get("last_error") or "-"
+            who = peer["id"]
+            vi = f"Không gửi được tới {who} trong {minutes} phút"
+            zh = f"无法向 {who} 发送消息已 {minutes} 分钟"
+            summary = f"{vi} / {zh} / no delivery to {who} for {minutes} min ({last_error[:200]})"
+            _raise(
+                uow,
+                clock,
+                identity,
+                gate,
+                peer["id"],
+                IncidentKind.LINK_FAULT,
+                Severity.HIGH,
+                summary,
+                LINK_WATCH,
+                None,
+            )
+            raised += 1
         uow.commit()
-    return incident
+    return raised
 
 
 def acknowledge_incident(

@@ -51,6 +51,8 @@ def build_runtime(settings: Settings, context: ServiceContext) -> ExchangeRuntim
             ),
             # a sender that died mid-send has its messages due again after this (at least one timeout per try)
             lease=max(timedelta(seconds=5), timedelta(seconds=3 * settings.exchange_timeout_seconds)),
+            identity=identity,
+            link_fault_after=timedelta(seconds=settings.exchange_link_fault_seconds),
         )
     return ExchangeRuntime(identity, scheme, timedelta(seconds=settings.exchange_window_seconds), sender)
 

@@ -27,6 +27,8 @@ class ExchangeSender:
         retry: RetryPolicy | None = None,
         limit: int = ROUND_LIMIT,
         lease: timedelta = exchange.CLAIM_LEASE,
+        identity: exchange.Identity | None = None,
+        link_fault_after: timedelta = exchange.LINK_FAULT_AFTER,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")
@@ -37,6 +39,8 @@ class ExchangeSender:
         self.retry = retry or RetryPolicy()
         self.limit = limit
         self.lease = lease
+        self.identity = identity
+        self.link_fault_after = link_fault_after
         self.rounds = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -64,6 +68,13 @@ class ExchangeSender:
             )
         finally:
             try:
+                if self.identity is not None:
+                    exchange.watch_links(
+                        self.context.uow(),
+                        clock=self.context.clock,
+                        identity=self.identity,
+                        after=self.link_fault_after,
+                    )
                 exchange.sweep_incidents(self.context.uow(), clock=self.context.clock)
             except Exception:
                 log.exception("hotline sweep failed; the next round tries again")
