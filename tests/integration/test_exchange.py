@@ -137,7 +137,7 @@ def refused(ctx: ServiceContext, runtime: ExchangeRuntime, raw: bytes | Mapping[
 
 
 def manifest_out(ctx: ServiceContext, world: World, runtime: ExchangeRuntime) -> str:
-    trip = world.declare()
+    trip = world.declare(vehicle_id=world.new_truck())
     world.book(trip.id)
     assert runtime.identity is not None
     exchange.submit_manifest(ctx.uow(), clock=ctx.clock, identity=runtime.identity, trip_id=trip.id)
@@ -508,3 +508,40 @@ def test_a_partner_not_reached_for_five_minutes_gets_one_link_fault_incident(
     clock.advance(timedelta(minutes=10))
     exchange.deliver_due(ctx.uow, up, SCHEME, clock)
     assert sorted(d["kind"] for d in up.got) == ["incident.raised", "manifest.submitted"]
+
+
+def test_concurrent_deliveries_of_one_trip_neither_strand_a_message_nor_apply_one_twice(
+    ctx: ServiceContext, world: World, partner: Partner, runtime: ExchangeRuntime
+) -> None:
+    """A message and its successor (or two copies) arriving at the same moment, as two server threads would."""
+    import threading
+
+    trips_n = 8
+    trips = [manifest_out(ctx, world, runtime) for _ in range(trips_n)]
+    for trip_id in trips:
+        first, second = partner.decision(trip_id), partner.crossing(trip_id)
+        outcomes: list[str] = []
+        barrier = threading.Barrier(3)
+
+        def deliver(doc: dict[str, Any], outcomes: list[str] = outcomes, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                outcomes.append(send(ctx, runtime, doc).status)
+            except ExchangeRefused as exc:
+                outcomes.append(exc.code)
+
+        threads = [threading.Thread(target=deliver, args=(d,)) for d in (second, first, first)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        assert sorted(outcomes) in (
+            ["applied", "applied", "exchange.replayed"],  # the successor came after its predecessor
+            ["applied", "exchange.replayed", "held"],  # it came first and waited
+        ), outcomes
+    with ctx.uow(read_only=True) as uow:
+        assert {(uow.exchange.get_manifest(CN, t) or {})["status"] for t in trips} == {"crossed"}
+        stats = uow.exchange.inbox_stats()[CN]
+        notes = [n for n in uow.outbox.recent(100) if n["kind"] == "counterpart_decision"]
+    assert (stats["applied"], stats["held"]) == (2 * len(trips), 0)
+    assert len(notes) == len(trips)

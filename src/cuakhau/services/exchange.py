@@ -720,7 +720,7 @@ def receive(
         if kind in TRIP_KINDS:
             if not isinstance(trip_ref, str) or not isinstance(envelope.get("seq"), int) or envelope["seq"] < 1:
                 raise ExchangeRefused("exchange.malformed", field="seq", reason="sequence")
-            expected = uow.exchange.last_seq(sender, "in", trip_ref) + 1
+            expected = uow.exchange.lock_seq(sender, "in", trip_ref) + 1  # one message of a trip at a time
             if envelope["seq"] < expected:
                 raise ExchangeRefused("exchange.replayed", field="seq", id=envelope["id"], seq=envelope["seq"])
             if envelope["seq"] > expected:

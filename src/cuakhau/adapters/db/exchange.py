@@ -106,11 +106,23 @@ class SqlExchangeRepository:
     def next_seq(self, peer_id: str, way: str, trip_ref: str) -> int:
         """The next number of this trip's messages (1 for the first), counted in the caller's transaction."""
         s = t.exchange_sequences
+        self.lock_seq(peer_id, way, trip_ref)
         key = and_(s.c.peer_id == peer_id, s.c.way == way, s.c.trip_ref == trip_ref)
-        if self.conn.execute(update(s).where(key).values(last_seq=s.c.last_seq + 1)).rowcount == 0:
-            self.conn.execute(insert(s), {"peer_id": peer_id, "way": way, "trip_ref": trip_ref, "last_seq": 1})
-            return 1
+        self.conn.execute(update(s).where(key).values(last_seq=s.c.last_seq + 1))
         return int(self.conn.execute(select(s.c.last_seq).where(key)).scalar_one())
+
+    def lock_seq(self, peer_id: str, way: str, trip_ref: str) -> int:
+        """The trip's last sequence number, its row locked until the transaction ends (created at 0).
+
+        Two transactions about the same trip — two copies, or a message and its successor — queue here, so the
+        second sees what the first applied (PostgreSQL; SQLite's single writer already serialises them).
+        """
+        s = t.exchange_sequences
+        _insert_ignore(self.conn, s, {"peer_id": peer_id, "way": way, "trip_ref": trip_ref, "last_seq": 0})
+        q = select(s.c.last_seq).where(s.c.peer_id == peer_id, s.c.way == way, s.c.trip_ref == trip_ref)
+        if self.conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        return int(self.conn.execute(q).scalar_one())
 
     def last_seq(self, peer_id: str, way: str, trip_ref: str) -> int:
         s = t.exchange_sequences
