@@ -545,3 +545,88 @@ def test_concurrent_deliveries_of_one_trip_neither_strand_a_message_nor_apply_on
         notes = [n for n in uow.outbox.recent(100) if n["kind"] == "counterpart_decision"]
     assert (stats["applied"], stats["held"]) == (2 * len(trips), 0)
     assert len(notes) == len(trips)
+
+
+def test_hours_and_lifted_closures_of_the_counterpart_only(
+    ctx: ServiceContext, world: World, partner: Partner, runtime: ExchangeRuntime, clock: ManualClock
+) -> None:
+    closure = partner.closure(clock.now() + timedelta(days=1), hours=2)
+    send(ctx, runtime, closure)
+    closure_id = closure["body"]["closures"][0]["id"]
+    with ctx.uow(read_only=True) as uow:
+        own = (uow.gates.get(VN) or world.gates[0]).closures[0]
+    hours = [{"opens": "06:00", "closes": "22:00", "weekdays": [1, 2, 3, 4, 5, 6, 7]}]
+    body = {"gate_id": CN, "lifted": [closure_id, own.id or ""], "hours": hours, "declared_by": "cn-admin"}
+    send(ctx, runtime, partner.document(MessageKind.CAPACITY, body))
+    with ctx.uow(read_only=True) as uow:
+        youyiguan, huu_nghi = uow.gates.get(CN), uow.gates.get(VN)
+    assert youyiguan is not None and huu_nghi is not None
+    assert closure_id not in {c.id for c in youyiguan.closures}
+    assert own.id in {c.id for c in huu_nghi.closures}  # a partner cannot lift a closure of ours
+    assert [(p.opens.hour, p.closes.hour) for p in youyiguan.opening_hours] == [(6, 22)]
+
+
+def test_the_exchange_api_answers_bad_requests_with_codes_never_500(
+    ctx: ServiceContext, world: World, partner: Partner, runtime: ExchangeRuntime, clock: ManualClock
+) -> None:
+    from cuakhau.adapters.web.app import build_app
+
+    app = build_app(ctx)
+    app.state.exchange = runtime
+    admin = {"id": "vn-admin", "role": "gate_admin"}
+    later = (clock.now() + timedelta(hours=5)).isoformat()
+    sooner = (clock.now() + timedelta(hours=1)).isoformat()
+    cases: list[tuple[str, str, Any, int, str]] = [
+        ("POST", "/exchange/manifests", {"trip_id": "nope"}, 404, "trip.not_found"),
+        ("POST", "/exchange/manifests/nope/decision", {"decision": "accepted", "actor": admin}, 404, ""),
+        ("POST", "/exchange/manifests/nope/crossing", {"actor": admin}, 404, "exchange_manifest.not_found"),
+        ("POST", "/exchange/incidents/nope/acknowledge", {"actor": admin}, 404, "exchange_incident.not_found"),
+        ("POST", "/exchange/capacity", {"gate_id": "cn-pozhai", "hours": [], "actor": admin}, 422, ""),
+        (
+            "POST",
+            "/exchange/capacity",
+            {"gate_id": VN, "closures": [{"starts_at": later, "ends_at": sooner, "reason": "x"}], "actor": admin},
+            422,
+            "time.end_before_start",
+        ),
+        ("POST", "/exchange/capacity", {"gate_id": VN, "actor": admin}, 422, "exchange.empty_declaration"),
+        (
+            "POST",
+            "/exchange/incidents",
+            {"gate_id": VN, "kind": "alien", "summary": "x", "actor": admin},
+            422,
+            "enum.invalid",
+        ),
+        ("GET", "/exchange/incidents/nope", None, 404, "exchange_incident.not_found"),
+        ("GET", "/exchange/manifests?way=sideways", None, 422, ""),
+    ]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for method, path, body, status, code in cases:
+            r = client.request(method, f"/api/v1{path}", json=body)
+            assert r.status_code == status, (path, r.text)
+            assert not code or r.json()["error"]["code"] == code, (path, r.text)
+        trip_id = manifest_out(ctx, world, runtime)
+        r = client.post("/api/v1/exchange/manifests", json={"trip_id": trip_id})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "exchange.manifest_exists"
+        r = client.post(
+            "/api/v1/exchange/capacity",
+            json={
+                "gate_id": VN,
+                "closures": [{"starts_at": sooner, "ends_at": later, "reason": "Bão / 台风"}],
+                "actor": admin,
+            },
+        )
+        assert r.status_code == 201 and r.json()["body"]["closures"][0]["reason"] == "Bão / 台风"
+        r = client.post(
+            "/api/v1/exchange/incidents",
+            json={"gate_id": VN, "kind": "congestion", "severity": "normal", "summary": "Ùn tắc", "actor": admin},
+        )
+        assert r.status_code == 201
+        incident_id = r.json()["id"]
+        r = client.post(f"/api/v1/exchange/incidents/{incident_id}/acknowledge", json={"actor": admin})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "exchange.own_incident"
+        history = client.get(f"/api/v1/exchange/incidents/{incident_id}").json()["history"]
+        assert [h["action"] for h in history] == ["raised"]
+        assert client.get("/api/v1/exchange/manifests?way=out").json()["total"] == 1
+        assert client.get("/api/v1/exchange/keys").json()["keys"][0]["key_id"].startswith("ed25519:")
+        assert "private_key" not in client.get("/api/v1/exchange/keys").json()["keys"][0]
