@@ -17,7 +17,7 @@ from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.exchange import PROTOCOL, SELF, ExchangeRefused, MessageKind, canonical_bytes
 from cuakhau.domain.trip import Actor, ActorRole, new_id
-from cuakhau.services import exchange
+from cuakhau.services import exchange, hotline
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.factories import World
 
@@ -331,7 +331,7 @@ def test_hotline_incident_deadline_escalation_and_acknowledgement(
     ctx: ServiceContext, world: World, partner: Partner, runtime: ExchangeRuntime, clock: ManualClock
 ) -> None:
     assert runtime.identity is not None
-    incident = exchange.raise_incident(
+    incident = hotline.raise_incident(
         ctx.uow(),
         clock=ctx.clock,
         identity=runtime.identity,
@@ -345,10 +345,10 @@ def test_hotline_incident_deadline_escalation_and_acknowledgement(
     with ctx.uow(read_only=True) as uow:
         sent = [r for r in uow.exchange.claim_due(clock.now(), 10, timedelta(0)) if r[0]["kind"] == "incident.raised"]
     assert len(sent) == 1 and sent[0][0]["envelope"]["body"]["incident_id"] == incident["id"]
-    assert exchange.sweep_incidents(ctx.uow(), clock=ctx.clock) == 0
+    assert hotline.sweep_incidents(ctx.uow(), clock=ctx.clock) == 0
     clock.advance(timedelta(minutes=16))
-    assert exchange.sweep_incidents(ctx.uow(), clock=ctx.clock) == 1
-    assert exchange.sweep_incidents(ctx.uow(), clock=ctx.clock) == 0  # the next deadline is 15 minutes on
+    assert hotline.sweep_incidents(ctx.uow(), clock=ctx.clock) == 1
+    assert hotline.sweep_incidents(ctx.uow(), clock=ctx.clock) == 0  # the next deadline is 15 minutes on
     ack = {
         "incident_id": incident["id"],
         "acknowledged_at": clock.now().isoformat(),
@@ -357,8 +357,8 @@ def test_hotline_incident_deadline_escalation_and_acknowledgement(
     }
     send(ctx, runtime, partner.document(MessageKind.ACKNOWLEDGEMENT, ack))
     clock.advance(timedelta(hours=2))
-    assert exchange.sweep_incidents(ctx.uow(), clock=ctx.clock) == 0
-    found, history = exchange.incident_history(ctx.uow(), incident["id"])
+    assert hotline.sweep_incidents(ctx.uow(), clock=ctx.clock) == 0
+    found, history = hotline.incident_history(ctx.uow(), incident["id"])
     assert found["status"] == "acknowledged" and found["escalation_level"] == 1
     assert [e["action"] for e in history] == ["raised", "escalated", "acknowledged"]
     with ctx.uow(read_only=True) as uow:
@@ -380,7 +380,7 @@ def test_an_incident_from_over_there_is_acknowledged_here_and_the_answer_goes_ba
         "raised_by": "cn-quarantine",
     }
     send(ctx, runtime, partner.document(MessageKind.INCIDENT, body))
-    found = exchange.acknowledge_incident(
+    found = hotline.acknowledge_incident(
         ctx.uow(), clock=ctx.clock, identity=runtime.identity, incident_id=incident_id, actor=ADMIN, note="OK"
     )
     assert found["status"] == "acknowledged" and found["origin"] == CN
@@ -496,10 +496,10 @@ def test_a_partner_not_reached_for_five_minutes_gets_one_link_fault_incident(
     down = FlakyTransport(failures=1000)
     exchange.deliver_due(ctx.uow, down, SCHEME, clock)
     clock.advance(timedelta(minutes=4))
-    assert exchange.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 0
+    assert hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 0
     clock.advance(timedelta(minutes=2))
-    assert exchange.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 1
-    assert exchange.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 0  # one open at a time
+    assert hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 1
+    assert hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=runtime.identity) == 0  # one open at a time
     with ctx.uow(read_only=True) as uow:
         [incident], _ = uow.exchange.incidents(status="open", limit=10, offset=0)
     assert incident["kind"] == "link_fault" and incident["peer_id"] == CN and incident["gate_id"] == VN

@@ -6,11 +6,8 @@ message exists exactly when its change was committed. :func:`deliver_due` signs 
 ``sent_at`` is inside the receiver's replay window even after a long outage) and posts it; failures wait on the
 published backoff and are never given up.
 
-Receiving: :func:`receive` checks, in order, the sender, the key, the signature, the time window and the scope,
-then claims ``(sender, id)`` in the inbox and applies the effect in one transaction — so a message is applied
-exactly once whatever the network does. Messages about one trip carry a sequence number; one that arrives
-before its predecessor is *held* (claimed, not applied) and applied when the gap fills. A refused message
-changes nothing and is written to the refusal log.
+Receiving is :mod:`cuakhau.services.exchange_inbox` (checked, applied exactly once, in order per trip, or
+refused and logged); the hotline's incidents, deadlines and escalation are :mod:`cuakhau.services.hotline`.
 """
 
 from __future__ import annotations
@@ -20,32 +17,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from cuakhau.domain.capacity import opposite
-from cuakhau.domain.clock import Clock, ensure_utc
+from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
-from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput, NotFound, require
+from cuakhau.domain.errors import Conflict, InvalidInput, NotFound, require
 from cuakhau.domain.exchange import (
-    COUNTERPART_DECISION,
-    INCIDENT_ESCALATED,
     PROTOCOL,
-    REPLAY_WINDOW,
     SCHEMA_VERSIONS,
     SELF,
-    TRIP_KINDS,
     Decision,
-    ExchangeRefused,
-    IncidentKind,
     MessageKind,
     RetryPolicy,
-    Severity,
-    ack_deadline,
     canonical_bytes,
     check_token,
-    check_window,
-    next_escalation,
 )
-from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, OpeningPeriod
-from cuakhau.domain.notification import Notification
+from cuakhau.domain.gate import Closure, Direction, Gate, OpeningPeriod
 from cuakhau.domain.trip import Actor, ActorRole, new_id
 from cuakhau.services import equeue
 from cuakhau.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -174,7 +159,7 @@ def add_peer_key(uow: UnitOfWork, *, clock: Clock, peer_id: str, key_id: str, pu
 # --- composing messages -----------------------------------------------------------------------------------
 
 
-def _peer_for_gate(uow: UnitOfWork, gate_id: str) -> dict[str, Any]:
+def peer_for_gate(uow: UnitOfWork, gate_id: str) -> dict[str, Any]:
     """The partner that speaks for ``gate_id`` (the counterpart of one of ours)."""
     for peer in uow.exchange.peers():
         if gate_id in peer["gates"]:
@@ -182,7 +167,7 @@ def _peer_for_gate(uow: UnitOfWork, gate_id: str) -> dict[str, Any]:
     raise NotFound("exchange_peer", gate_id, field="gate_id")
 
 
-def _own_gate(uow: UnitOfWork, identity: Identity, gate_id: str) -> Gate:
+def own_gate(uow: UnitOfWork, identity: Identity, gate_id: str) -> Gate:
     if gate_id not in identity.gates:
         raise InvalidInput("exchange.not_our_gate", field="gate_id", gate=gate_id)
     gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
@@ -191,7 +176,7 @@ def _own_gate(uow: UnitOfWork, identity: Identity, gate_id: str) -> Gate:
     return gate
 
 
-def _enqueue(
+def enqueue(
     uow: UnitOfWork,
     clock: Clock,
     identity: Identity,
@@ -274,8 +259,8 @@ def declare_capacity(
             raise InvalidInput("acceptance.empty", field=f"acceptance[{i}].daily_quota")
     now = clock.now()
     with uow:
-        gate = _own_gate(uow, identity, gate_id)
-        peer = _peer_for_gate(uow, gate.counterpart_id or "")
+        gate = own_gate(uow, identity, gate_id)
+        peer = peer_for_gate(uow, gate.counterpart_id or "")
         sent_closures = []
         for c in closures:
             closure = Closure(c.starts_at, c.ends_at, c.reason, c.kind, id=c.id or new_id())
@@ -309,7 +294,7 @@ def declare_capacity(
             "hours": [_period_json(p) for p in hours] if hours is not None else None,
             "declared_by": actor.id,
         }
-        envelope = _enqueue(uow, clock, identity, peer["id"], MessageKind.CAPACITY, gate.id, body)
+        envelope = enqueue(uow, clock, identity, peer["id"], MessageKind.CAPACITY, gate.id, body)
         uow.commit()
     return envelope
 
@@ -319,12 +304,12 @@ def submit_manifest(uow: UnitOfWork, *, clock: Clock, identity: Identity, trip_i
     now = clock.now()
     with uow:
         trip = require(uow.trips.get(trip_id), "trip", trip_id, field="trip_id")
-        gate = _own_gate(uow, identity, trip.gate_id)
+        gate = own_gate(uow, identity, trip.gate_id)
         if trip.direction is not Direction.EXPORT:
             raise InvalidInput("exchange.manifest_direction", field="trip_id", direction=trip.direction.value)
         if trip.is_terminal:
             raise Conflict("exchange.trip_finished", field="trip_id", state=trip.state.value)
-        peer = _peer_for_gate(uow, gate.counterpart_id or "")
+        peer = peer_for_gate(uow, gate.counterpart_id or "")
         if uow.exchange.get_manifest(peer["id"], trip.id) is not None:
             raise Conflict("exchange.manifest_exists", field="trip_id")
         shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
@@ -374,7 +359,7 @@ def submit_manifest(uow: UnitOfWork, *, clock: Clock, identity: Identity, trip_i
                 "updated_at": now,
             }
         )
-        envelope = _enqueue(uow, clock, identity, peer["id"], MessageKind.MANIFEST, gate.id, body, trip_ref=trip.id)
+        envelope = enqueue(uow, clock, identity, peer["id"], MessageKind.MANIFEST, gate.id, body, trip_ref=trip.id)
         uow.commit()
     return envelope
 
@@ -413,7 +398,7 @@ def decide(
             "decided_by": actor.id,
             "decided_at": now.isoformat(),
         }
-        envelope = _enqueue(
+        envelope = enqueue(
             uow, clock, identity, manifest["peer_id"], MessageKind.DECISION, manifest["to_gate_id"], body, trip_ref
         )
         uow.commit()
@@ -431,7 +416,7 @@ def confirm_crossing(
             raise Conflict("exchange.not_accepted", field="trip_ref", status=manifest["status"])
         uow.exchange.update_manifest(manifest["peer_id"], trip_ref, status="crossed", updated_at=now)
         body = {"trip_ref": trip_ref, "crossed_at": now.isoformat(), "confirmed_by": actor.id}
-        envelope = _enqueue(
+        envelope = enqueue(
             uow, clock, identity, manifest["peer_id"], MessageKind.CROSSING, manifest["to_gate_id"], body, trip_ref
         )
         uow.commit()
@@ -443,523 +428,6 @@ def _incoming_manifest(uow: UnitOfWork, trip_ref: str) -> dict[str, Any]:
     if manifest is None or manifest["way"] != "in":
         raise NotFound("exchange_manifest", trip_ref, field="trip_ref")
     return manifest
-
-
-def raise_incident(
-    uow: UnitOfWork,
-    *,
-    clock: Clock,
-    identity: Identity,
-    gate_id: str,
-    kind: str,
-    severity: str,
-    summary: str,
-    actor: Actor,
-    trip_ref: str | None = None,
-) -> dict[str, Any]:
-    """Call the hotline: the incident is recorded here with its acknowledgement deadline and sent across."""
-    incident_kind = parse_enum(IncidentKind, kind, field="kind")
-    level = parse_enum(Severity, severity, field="severity")
-    summary = summary.strip()
-    if not summary:
-        raise InvalidInput("reason.required", field="summary")
-    with uow:
-        gate = _own_gate(uow, identity, gate_id)
-        peer = _peer_for_gate(uow, gate.counterpart_id or "")
-        incident = _raise(uow, clock, identity, gate, peer["id"], incident_kind, level, summary, actor, trip_ref)
-        uow.commit()
-    return incident
-
-
-def _raise(
-    uow: UnitOfWork,
-    clock: Clock,
-    identity: Identity,
-    gate: Gate,
-    peer_id: str,
-    kind: IncidentKind,
-    level: Severity,
-    summary: str,
-    actor: Actor,
-    trip_ref: str | None,
-) -> dict[str, Any]:
-    now = clock.now()
-    incident_id = new_id()
-    due = ack_deadline(level, now)
-    uow.exchange.add_incident(
-        {
-            "id": incident_id,
-            "origin": SELF,
-            "peer_id": peer_id,
-            "gate_id": gate.id,
-            "kind": kind.value,
-            "severity": level.value,
-            "summary": summary,
-            "trip_ref": trip_ref,
-            "raised_at": now,
-            "ack_due_at": due,
-            "status": "open",
-            "acknowledged_at": None,
-            "acknowledged_by": None,
-            "escalation_level": 0,
-        }
-    )
-    uow.exchange.add_incident_event(incident_id, now, "raised", actor.id, summary)
-    body = {
-        "incident_id": incident_id,
-        "kind": kind.value,
-        "severity": level.value,
-        "summary": summary,
-        "trip_ref": trip_ref,
-        "raised_at": now.isoformat(),
-        "ack_due_at": due.isoformat(),
-        "raised_by": actor.id,
-    }
-    _enqueue(uow, clock, identity, peer_id, MessageKind.INCIDENT, gate.id, body)
-    return require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
-
-
-#: A partner whose oldest undelivered message is this old gets a ``link_fault`` incident raised automatically.
-LINK_FAULT_AFTER = timedelta(minutes=5)
-LINK_WATCH = Actor("cuakhau:exchange-link", ActorRole.SYSTEM)
-
-
-def watch_links(uow: UnitOfWork, *, clock: Clock, identity: Identity, after: timedelta = LINK_FAULT_AFTER) -> int:
-    """Raise a hotline ``link_fault`` for each partner we have not reached for ``after`` (one open at a time).
-
-    It is recorded and escalated here at once, and reaches the partner with the backlog when the link is back.
-    """
-    now = clock.now()
-    raised = 0
-    with uow:
-        stats = uow.exchange.outbox_stats()
-        open_faults = {
-            i["peer_id"]
-            for i in uow.exchange.incidents(status="open", limit=500, offset=0)[0]
-            if i["origin"] == SELF and i["kind"] == IncidentKind.LINK_FAULT.value
-        }
-        for peer in uow.exchange.peers():
-            oldest = stats.get(peer["id"], {}).get("oldest_pending")
-            if oldest is None or now - oldest < after or peer["id"] in open_faults:
-                continue
-            gate = next(
-                (
-                    g
-                    for gid in sorted(identity.gates)
-                    if (g := uow.gates.get(gid)) and g.counterpart_id in peer["gates"]
-                ),
-                None,
-            )
-            if gate is None:
-                continue
-            minutes = int((now - oldest).total_seconds() // 60)
-            last_error = stats[peer["id"]].get("last_error") or "-"
-            who = peer["id"]
-            vi = f"Không gửi được tới {who} trong {minutes} phút"
-            zh = f"无法向 {who} 发送消息已 {minutes} 分钟"
-            summary = f"{vi} / {zh} / no delivery to {who} for {minutes} min ({last_error[:200]})"
-            _raise(
-                uow,
-                clock,
-                identity,
-                gate,
-                peer["id"],
-                IncidentKind.LINK_FAULT,
-                Severity.HIGH,
-                summary,
-                LINK_WATCH,
-                None,
-            )
-            raised += 1
-        uow.commit()
-    return raised
-
-
-def acknowledge_incident(
-    uow: UnitOfWork, *, clock: Clock, identity: Identity, incident_id: str, actor: Actor, note: str = ""
-) -> dict[str, Any]:
-    """Acknowledge an incident the other side raised: recorded here and sent back to them."""
-    now = clock.now()
-    with uow:
-        incident = require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
-        if incident["origin"] == SELF:
-            raise Conflict("exchange.own_incident", field="incident_id")
-        if incident["status"] != "open":
-            raise Conflict("exchange.incident_closed", field="incident_id", status=incident["status"])
-        uow.exchange.update_incident(incident_id, status="acknowledged", acknowledged_at=now, acknowledged_by=actor.id)
-        uow.exchange.add_incident_event(incident_id, now, "acknowledged", actor.id, note.strip() or None)
-        our_gate = next(
-            (
-                g
-                for g in identity.gates
-                if (gg := uow.gates.get(g)) is not None and gg.counterpart_id == incident["gate_id"]
-            ),
-            None,
-        )
-        body = {
-            "incident_id": incident_id,
-            "acknowledged_at": now.isoformat(),
-            "acknowledged_by": actor.id,
-            "note": note.strip(),
-        }
-        _enqueue(uow, clock, identity, incident["origin"], MessageKind.ACKNOWLEDGEMENT, our_gate or "", body)
-        found = require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
-        uow.commit()
-    return found
-
-
-def sweep_incidents(uow: UnitOfWork, *, clock: Clock) -> int:
-    """Escalate every open incident whose acknowledgement deadline passed (driven by the clock)."""
-    now = clock.now()
-    count = 0
-    with uow:
-        for incident in uow.exchange.overdue_incidents(now):
-            step = next_escalation(Severity(incident["severity"]), int(incident["escalation_level"]), now)
-            if step is None:
-                continue
-            level, due = step
-            uow.exchange.update_incident(incident["id"], escalation_level=level, ack_due_at=due)
-            uow.exchange.add_incident_event(
-                incident["id"], now, "escalated", "cuakhau:hotline", f"level {level}: not acknowledged in time"
-            )
-            gate = uow.gates.get(incident["gate_id"])
-            uow.outbox.add(
-                Notification(
-                    id=new_id(),
-                    kind=INCIDENT_ESCALATED,
-                    created_at=now,
-                    language="zh" if gate is not None and gate.country.value == "CN" else "vi",
-                    payload={
-                        "incident_id": incident["id"],
-                        "gate_id": incident["gate_id"],
-                        "severity": incident["severity"],
-                        "level": level,
-                        "summary": incident["summary"],
-                        "next_deadline": due.isoformat(),
-                    },
-                )
-            )
-            count += 1
-        uow.commit()
-    return count
-
-
-def incident_history(uow: UnitOfWork, incident_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    with uow:
-        incident = require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
-        return incident, uow.exchange.incident_events(incident_id)
-
-
-# --- receiving --------------------------------------------------------------------------------------------
-
-
-def verify(
-    uow: UnitOfWork,
-    document: Mapping[str, Any],
-    *,
-    identity: Identity,
-    scheme: SignatureScheme,
-    now: datetime,
-    window: timedelta = REPLAY_WINDOW,
-) -> dict[str, Any]:
-    """Inside an open unit of work: refuse a message that is not authentic or not for us; return its peer."""
-    sender = check_token(document.get("sender"), "sender")
-    peer = uow.exchange.get_peer(sender)
-    if peer is None:
-        raise ExchangeRefused("exchange.unknown_sender", field="sender", sender=sender)
-    if document.get("recipient") != identity.partner_id:
-        raise ExchangeRefused("exchange.not_for_us", field="recipient", recipient=str(document.get("recipient"))[:64])
-    signature = document.get("signature")
-    if not isinstance(signature, str) or not signature:
-        raise ExchangeRefused("exchange.unsigned", field="signature")
-    key_id = check_token(document.get("key_id"), "key_id")
-    key = uow.exchange.get_key(sender, key_id)
-    if key is None:
-        raise ExchangeRefused("exchange.unknown_key", field="key_id", key_id=key_id)
-    if key["status"] != "active":
-        raise ExchangeRefused("exchange.key_revoked", field="key_id", key_id=key_id)
-    signed = {k: v for k, v in document.items() if k != "signature"}
-    if not scheme.verify(key["public_key"], canonical_bytes(signed), signature):
-        raise ExchangeRefused("exchange.bad_signature", field="signature")
-    check_window(_instant(document.get("sent_at"), "sent_at"), now, window)
-    if document.get("gate_id") not in peer["gates"]:
-        raise ExchangeRefused("exchange.out_of_scope", field="gate_id", gate=str(document.get("gate_id"))[:64])
-    return peer
-
-
-def _instant(value: object, name: str) -> datetime:
-    if not isinstance(value, str):
-        raise ExchangeRefused("exchange.malformed", field=name, reason="time")
-    try:
-        return ensure_utc(datetime.fromisoformat(value), field=name)
-    except (ValueError, InvalidInput):
-        raise ExchangeRefused("exchange.malformed", field=name, reason="time") from None
-
-
-def receive(
-    uow: UnitOfWork,
-    *,
-    clock: Clock,
-    identity: Identity,
-    scheme: SignatureScheme,
-    document: Mapping[str, Any],
-    body: Mapping[str, Any],
-    window: timedelta = REPLAY_WINDOW,
-) -> Receipt:
-    """Check and apply one message (``body`` is its body as validated against the kind's schema).
-
-    Raises :class:`ExchangeRefused` (nothing changed; the caller logs it with :func:`record_refusal`).
-    """
-    now = clock.now()
-    kind = MessageKind(str(document["kind"]))
-    with uow:
-        verify(uow, document, identity=identity, scheme=scheme, now=now, window=window)
-        envelope = {k: v for k, v in document.items() if k != "signature"} | {"body": dict(body)}
-        _check_scope(uow, identity, kind, envelope)
-        sender, trip_ref = envelope["sender"], envelope.get("trip_ref")
-        if kind in TRIP_KINDS:
-            if not isinstance(trip_ref, str) or not isinstance(envelope.get("seq"), int) or envelope["seq"] < 1:
-                raise ExchangeRefused("exchange.malformed", field="seq", reason="sequence")
-            expected = uow.exchange.lock_seq(sender, "in", trip_ref) + 1  # one message of a trip at a time
-            if envelope["seq"] < expected:
-                raise ExchangeRefused("exchange.replayed", field="seq", id=envelope["id"], seq=envelope["seq"])
-            if envelope["seq"] > expected:
-                if not uow.exchange.claim(envelope, "held", now):
-                    raise ExchangeRefused("exchange.replayed", field="id", id=envelope["id"])
-                uow.commit()
-                return Receipt(envelope["id"], "held")
-        if not uow.exchange.claim(envelope, "applied", now):
-            raise ExchangeRefused("exchange.replayed", field="id", id=envelope["id"])
-        problem = _apply_or_reject(uow, clock, identity, kind, envelope, now)
-        applied = [envelope["id"]] if problem is None else []
-        if kind in TRIP_KINDS:
-            assert isinstance(trip_ref, str)
-            seq = int(envelope["seq"])
-            uow.exchange.set_last_seq(sender, "in", trip_ref, seq)
-            for held in uow.exchange.held(sender, trip_ref):  # the gap is filled: apply what waited, in order
-                if held["seq"] != seq + 1:
-                    break
-                if _apply_or_reject(uow, clock, identity, MessageKind(held["kind"]), held["envelope"], now) is None:
-                    uow.exchange.mark_applied(sender, held["message_id"], now)
-                    applied.append(held["message_id"])
-                seq += 1
-                uow.exchange.set_last_seq(sender, "in", trip_ref, seq)
-        uow.commit()
-    if problem is not None:
-        raise problem
-    return Receipt(envelope["id"], "applied", tuple(applied))
-
-
-def _apply_or_reject(
-    uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind, envelope: Mapping[str, Any], now: datetime
-) -> ExchangeRefused | None:
-    """Apply an authentic, in-scope message; one whose content cannot be applied here (a closure ending before
-    it starts, a booking rule it breaks) is undone, kept as ``rejected`` — so it does not block the messages of
-    its trip that follow — and logged. Returns that refusal, or None when applied."""
-    try:
-        with uow.savepoint():
-            _apply(uow, clock, identity, kind, envelope)
-    except ExchangeRefused:
-        raise
-    except CuakhauError as exc:
-        problem = ExchangeRefused("exchange.unapplicable", field=exc.field, reason=exc.code)
-        uow.exchange.mark_rejected(envelope["sender"], envelope["id"])
-        uow.exchange.add_refusal(
-            {
-                "id": new_id(),
-                "at": now,
-                "code": problem.code,
-                "sender": envelope["sender"],
-                "message_id": envelope["id"],
-                "kind": kind.value,
-                "key_id": envelope.get("key_id"),
-                "detail": f"{problem.describe()}: {exc.describe()}"[:2000],
-            }
-        )
-        return problem
-    return None
-
-
-def record_refusal(
-    uow: UnitOfWork, *, clock: Clock, error: ExchangeRefused, document: Mapping[str, Any] | None
-) -> None:
-    """Write a refused message to the refusal log (its own transaction: the refused one changed nothing)."""
-    doc = document or {}
-
-    def text(name: str) -> str | None:
-        value = doc.get(name)
-        return value[:64] if isinstance(value, str) else None
-
-    with uow:
-        uow.exchange.add_refusal(
-            {
-                "id": new_id(),
-                "at": clock.now(),
-                "code": error.code,
-                "sender": text("sender"),
-                "message_id": text("id"),
-                "kind": (text("kind") or "")[:32] or None,
-                "key_id": text("key_id"),
-                "detail": error.describe()[:2000],
-            }
-        )
-        uow.commit()
-
-
-def _check_scope(uow: UnitOfWork, identity: Identity, kind: MessageKind, env: Mapping[str, Any]) -> None:
-    """A partner speaks only for its own gate, and only about what concerns one of ours."""
-    gate_id, body, sender = env["gate_id"], env["body"], env["sender"]
-    gate = uow.gates.get(gate_id)
-    if gate is None or gate.counterpart_id not in identity.gates:
-        raise ExchangeRefused("exchange.out_of_scope", field="gate_id", gate=gate_id)
-    if kind is MessageKind.CAPACITY and body["gate_id"] != gate_id:
-        raise ExchangeRefused("exchange.out_of_scope", field="body.gate_id", gate=body["gate_id"])
-    if kind is MessageKind.MANIFEST and (
-        body["from_gate_id"] != gate_id
-        or body["to_gate_id"] != gate.counterpart_id
-        or body["trip_ref"] != env.get("trip_ref")
-    ):
-        raise ExchangeRefused("exchange.out_of_scope", field="body.to_gate_id", gate=body["to_gate_id"])
-    if kind in {MessageKind.DECISION, MessageKind.CROSSING}:
-        manifest = uow.exchange.get_manifest(sender, env.get("trip_ref") or "")
-        if (
-            manifest is None
-            or manifest["way"] != "out"
-            or manifest["to_gate_id"] != gate_id
-            or body["trip_ref"] != env.get("trip_ref")
-        ):
-            raise ExchangeRefused("exchange.out_of_scope", field="trip_ref", gate=gate_id)
-    if kind is MessageKind.ACKNOWLEDGEMENT:
-        incident = uow.exchange.get_incident(body["incident_id"])
-        if incident is None or incident["origin"] != SELF or incident["peer_id"] != sender:
-            raise ExchangeRefused("exchange.out_of_scope", field="body.incident_id", gate=gate_id)
-
-
-COUNTERPART = ActorRole.COUNTERPART
-
-
-def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind, env: Mapping[str, Any]) -> None:
-    now = clock.now()
-    body, sender, gate_id = env["body"], env["sender"], env["gate_id"]
-    actor = Actor(f"exchange:{sender}", COUNTERPART)
-    if kind is MessageKind.CAPACITY:
-        their = require(uow.gates.get(gate_id), "gate", gate_id)
-        ours = their.counterpart_id or ""
-        if body.get("hours") is not None:
-            uow.exchange.set_opening_hours(gate_id, list(body["hours"]))
-            equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=now, end=now + timedelta(days=14))
-        for c in body.get("closures", []):
-            if uow.exchange.has_closure(c["id"]):
-                continue
-            closure = Closure(
-                datetime.fromisoformat(c["starts_at"]),
-                datetime.fromisoformat(c["ends_at"]),
-                c["reason"],
-                ClosureKind(c["kind"]),
-                id=c["id"],
-            )
-            uow.gates.add_closure(gate_id, closure)
-            equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=closure.starts_at, end=closure.ends_at)
-        for closure_id in body.get("lifted", []):
-            found = next((c for c in their.closures if c.id == closure_id), None)
-            if found is not None and uow.exchange.remove_closure(gate_id, closure_id):
-                equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=found.starts_at, end=found.ends_at)
-        for a in body.get("acceptance", []):
-            # They accept N trucks *into* their country: that bounds *our* flow the other way.
-            equeue.apply_acceptance(
-                uow,
-                clock=clock,
-                gate_id=ours,
-                direction=opposite(Direction(a["direction"])),
-                day=date.fromisoformat(a["date"]),
-                daily_quota=a.get("daily_quota"),
-                hourly_quota=a.get("hourly_quota"),
-                actor=actor,
-                reason=a.get("reason"),
-            )
-    elif kind is MessageKind.MANIFEST:
-        uow.exchange.add_manifest(
-            {
-                "peer_id": sender,
-                "trip_ref": body["trip_ref"],
-                "way": "in",
-                "gate_id": gate_id,
-                "to_gate_id": body["to_gate_id"],
-                "plate": body["plate"],
-                "summary": dict(body),
-                "status": "submitted",
-                "reasons": [],
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    elif kind is MessageKind.DECISION:
-        uow.exchange.update_manifest(
-            sender, body["trip_ref"], status=body["decision"], reasons=list(body["reasons"]), updated_at=now
-        )
-        _tell_holder(uow, clock, body["trip_ref"], gate_id, dict(body))
-    elif kind is MessageKind.CROSSING:
-        uow.exchange.update_manifest(sender, body["trip_ref"], status="crossed", updated_at=now)
-    elif kind is MessageKind.INCIDENT:
-        added = uow.exchange.add_incident(
-            {
-                "id": body["incident_id"],
-                "origin": sender,
-                "peer_id": sender,
-                "gate_id": gate_id,
-                "kind": body["kind"],
-                "severity": body["severity"],
-                "summary": body["summary"],
-                "trip_ref": body.get("trip_ref"),
-                "raised_at": datetime.fromisoformat(body["raised_at"]),
-                "ack_due_at": datetime.fromisoformat(body["ack_due_at"]),
-                "status": "open",
-                "acknowledged_at": None,
-                "acknowledged_by": None,
-                "escalation_level": 0,
-            }
-        )
-        if added:
-            uow.exchange.add_incident_event(body["incident_id"], now, "received", body["raised_by"], body["summary"])
-    elif kind is MessageKind.ACKNOWLEDGEMENT:
-        incident_id = body["incident_id"]
-        uow.exchange.update_incident(
-            incident_id,
-            status="acknowledged",
-            acknowledged_at=datetime.fromisoformat(body["acknowledged_at"]),
-            acknowledged_by=body["acknowledged_by"],
-        )
-        uow.exchange.add_incident_event(
-            incident_id, now, "acknowledged", body["acknowledged_by"], body.get("note") or None
-        )
-
-
-def _tell_holder(uow: UnitOfWork, clock: Clock, trip_id: str, their_gate: str, body: dict[str, Any]) -> None:
-    """The exporter (through the notifier) learns the other side's decision on their truck."""
-    trip = uow.trips.get(trip_id)
-    if trip is None:
-        return
-    gate = uow.gates.get(trip.gate_id)
-    booking = uow.bookings.latest_for_trip(trip_id)
-    shipment = uow.shipments.get(trip.shipment_id)
-    uow.outbox.add(
-        Notification(
-            id=new_id(),
-            kind=COUNTERPART_DECISION,
-            created_at=clock.now(),
-            language="zh" if gate is not None and gate.country.value == "CN" else "vi",
-            payload={
-                "gate_id": trip.gate_id,
-                "counterpart_gate_id": their_gate,
-                "decision": body["decision"],
-                "reasons": list(body["reasons"]),
-                "status": body["decision"],
-            },
-            trip_id=trip_id,
-            booking_id=booking.id if booking else None,
-            enterprise_id=shipment.exporter_id if shipment else None,
-        )
-    )
 
 
 # --- delivering -------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from cuakhau.adapters.exchange.signing import Ed25519Scheme
 from cuakhau.adapters.exchange.transport import HttpTransport
 from cuakhau.config import Settings
 from cuakhau.domain.exchange import REPLAY_WINDOW, ExchangeRefused, RetryPolicy
-from cuakhau.services import exchange
+from cuakhau.services import exchange, exchange_inbox
 from cuakhau.services.context import ServiceContext
 
 
@@ -65,7 +65,7 @@ def accept(context: ServiceContext, runtime: ExchangeRuntime, raw: bytes) -> exc
             raise ExchangeRefused("exchange.not_for_us", field="recipient", recipient="-")
         document = messages.parse(raw)
         body = messages.validate(document)
-        receipt = exchange.receive(
+        receipt = exchange_inbox.receive(
             context.uow(),
             clock=context.clock,
             identity=runtime.identity,
@@ -76,7 +76,7 @@ def accept(context: ServiceContext, runtime: ExchangeRuntime, raw: bytes) -> exc
         )
     except ExchangeRefused as exc:
         if exc.code != "exchange.unapplicable":  # that one is logged with the message it rejected
-            exchange.record_refusal(context.uow(), clock=context.clock, error=exc, document=document)
+            exchange_inbox.record_refusal(context.uow(), clock=context.clock, error=exc, document=document)
         raise
     if receipt.applied:
         runtime.wake()  # what was applied may have written replies or notifications

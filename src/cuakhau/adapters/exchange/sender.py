@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 
 from cuakhau.domain.exchange import RetryPolicy
-from cuakhau.services import exchange
+from cuakhau.services import exchange, hotline
 from cuakhau.services.context import ServiceContext
 
 log = logging.getLogger("cuakhau.exchange.sender")
@@ -28,7 +28,7 @@ class ExchangeSender:
         limit: int = ROUND_LIMIT,
         lease: timedelta = exchange.CLAIM_LEASE,
         identity: exchange.Identity | None = None,
-        link_fault_after: timedelta = exchange.LINK_FAULT_AFTER,
+        link_fault_after: timedelta = hotline.LINK_FAULT_AFTER,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")
@@ -69,13 +69,13 @@ class ExchangeSender:
         finally:
             try:
                 if self.identity is not None:
-                    exchange.watch_links(
+                    hotline.watch_links(
                         self.context.uow(),
                         clock=self.context.clock,
                         identity=self.identity,
                         after=self.link_fault_after,
                     )
-                exchange.sweep_incidents(self.context.uow(), clock=self.context.clock)
+                hotline.sweep_incidents(self.context.uow(), clock=self.context.clock)
             except Exception:
                 log.exception("hotline sweep failed; the next round tries again")
             self.rounds += 1

@@ -18,7 +18,7 @@ from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Strict, Text
 from cuakhau.domain.errors import Conflict, require
 from cuakhau.domain.exchange import SELF
 from cuakhau.domain.gate import Closure, ClosureKind, Direction
-from cuakhau.services import exchange
+from cuakhau.services import exchange, hotline
 
 router = APIRouter(prefix="/exchange", responses=ERRORS, tags=["exchange"])
 
@@ -190,7 +190,7 @@ class IncidentIn(Strict):
 
 @router.post("/incidents", status_code=201, summary="Raise a hotline incident (sent across, to be acknowledged)")
 def raise_incident(body: IncidentIn, ctx: ContextDep, request: Request) -> dict[str, Any]:
-    incident = exchange.raise_incident(
+    incident = hotline.raise_incident(
         ctx.uow(),
         clock=ctx.clock,
         identity=_identity(request),
@@ -216,7 +216,7 @@ def list_incidents(
 
 @router.get("/incidents/{incident_id}", summary="One incident with its history (raised, received, escalated …)")
 def get_incident(incident_id: str, ctx: ContextDep) -> dict[str, Any]:
-    incident, events = exchange.incident_history(ctx.uow(read_only=True), incident_id)
+    incident, events = hotline.incident_history(ctx.uow(read_only=True), incident_id)
     return {**incident, "history": events}
 
 
@@ -227,7 +227,7 @@ class AckIn(Strict):
 
 @router.post("/incidents/{incident_id}/acknowledge", summary="Acknowledge the other side's incident")
 def acknowledge(incident_id: str, body: AckIn, ctx: ContextDep, request: Request) -> dict[str, Any]:
-    incident = exchange.acknowledge_incident(
+    incident = hotline.acknowledge_incident(
         ctx.uow(),
         clock=ctx.clock,
         identity=_identity(request),
