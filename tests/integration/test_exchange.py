@@ -18,7 +18,7 @@ from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.exchange import PROTOCOL, SELF, ExchangeRefused, MessageKind, canonical_bytes
 from cuakhau.domain.trip import Actor, ActorRole, new_id
-from cuakhau.services import exchange, hotline
+from cuakhau.services import exchange, hotline, trips
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World
@@ -634,3 +634,24 @@ def test_the_exchange_api_answers_bad_requests_with_codes_never_500(
         assert client.get("/api/v1/exchange/manifests?way=out").json()["total"] == 1
         assert client.get("/api/v1/exchange/keys").json()["keys"][0]["key_id"].startswith("ed25519:")
         assert "private_key" not in client.get("/api/v1/exchange/keys").json()["keys"][0]
+
+
+def test_a_departed_truck_is_announced_across_once_without_anyone_submitting(
+    ctx: ServiceContext, world: World, runtime: ExchangeRuntime, partner: Partner
+) -> None:
+    assert runtime.identity is not None
+    waiting = world.declare(vehicle_id=world.new_truck())
+    world.book(waiting.id)  # booked, still at the orchard: nothing to announce yet
+    left = world.declare(vehicle_id=world.new_truck())
+    world.book(left.id)
+    trips.transition_trip(
+        ctx.uow(), clock=ctx.clock, trip_id=left.id, action="dispatch", actor=Actor("d", ActorRole.DRIVER)
+    )
+    sent = exchange.announce_departures(ctx.uow, clock=ctx.clock, identity=runtime.identity)
+    assert sent == 1
+    with ctx.uow(read_only=True) as uow:
+        out, _ = uow.exchange.manifests(way="out", status=None, limit=10, offset=0)
+        assert [m["trip_ref"] for m in out] == [left.id]
+        assert out[0]["summary"]["lines"][0]["hs_code"] == "081090"  # from the declaration on record
+        assert uow.exchange.outbox_stats()[CN]["pending"] == 1
+    assert exchange.announce_departures(ctx.uow, clock=ctx.clock, identity=runtime.identity) == 0

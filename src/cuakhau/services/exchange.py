@@ -299,6 +299,38 @@ def declare_capacity(
     return envelope
 
 
+#: A truck is announced across the line once it leaves for the gate (and, if the link was down then, while it waits).
+ANNOUNCE_STATES = ["dispatched", "arrived", "called", "inspecting", "held", "released", "cleared"]
+
+
+def announce_departures(uow_factory: UnitOfWorkFactory, *, clock: Clock, identity: Identity, limit: int = 50) -> int:
+    """Send the pre-arrival manifest of every export trip of ours that has left and is not announced yet.
+
+    Declare once: the manifest is built from the declaration already on record, without the exporter or an officer
+    doing anything. Each manifest goes in its own unit of work, so one that cannot be built does not stop the rest;
+    returns how many were sent.
+    """
+    sent = 0
+    for gate_id in sorted(identity.gates):
+        with uow_factory(read_only=True) as uow:
+            gate = uow.gates.get(gate_id)
+            peers = [p for p in uow.exchange.peers() if gate and gate.counterpart_id in p["gates"]]
+            if gate is None or not peers:
+                continue
+            due = uow.exchange.unannounced_trips(gate_id, peers[0]["id"], ANNOUNCE_STATES, limit - sent)
+        for trip_id in due:
+            try:
+                submit_manifest(uow_factory(), clock=clock, identity=identity, trip_id=trip_id)
+            except Conflict as exc:
+                if exc.code != "exchange.manifest_exists":  # another server process announced it first
+                    raise
+                continue
+            sent += 1
+        if sent >= limit:
+            break
+    return sent
+
+
 def submit_manifest(uow: UnitOfWork, *, clock: Clock, identity: Identity, trip_id: str) -> dict[str, Any]:
     """Send the pre-arrival manifest of one of our trips to the gate across the line."""
     now = clock.now()

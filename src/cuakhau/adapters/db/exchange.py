@@ -326,6 +326,23 @@ class SqlExchangeRepository:
         r = self.conn.execute(select(m).where(m.c.peer_id == peer_id, m.c.trip_ref == trip_ref)).first()
         return _dict(r) if r else None
 
+    def unannounced_trips(self, gate_id: str, peer_id: str, states: list[str], limit: int) -> list[str]:
+        """Our export trips at ``gate_id`` in ``states`` with no manifest sent to ``peer_id`` yet, oldest first."""
+        m = t.exchange_manifests.c
+        announced = select(m.trip_ref).where(m.peer_id == peer_id, m.way == "out")
+        rows = self.conn.execute(
+            select(t.trips.c.id)
+            .where(
+                t.trips.c.gate_id == gate_id,
+                t.trips.c.direction == "export",
+                t.trips.c.state.in_(states),
+                t.trips.c.id.not_in(announced),
+            )
+            .order_by(t.trips.c.declared_at, t.trips.c.id)
+            .limit(limit)
+        )
+        return [r.id for r in rows]
+
     def find_manifest(self, trip_ref: str) -> dict[str, Any] | None:
         m = t.exchange_manifests
         r = self.conn.execute(select(m).where(m.c.trip_ref == trip_ref).limit(1)).first()

@@ -1,4 +1,5 @@
-"""The exchange worker of a server process: deliver due messages and escalate overdue hotline incidents every
+"""The exchange worker of a server process: announce departed trucks, deliver due messages and escalate overdue
+hotline incidents every
 ``poll_seconds`` on a daemon thread (started and stopped by the web app's lifespan, like the notification
 dispatcher). Failures are logged and the next round tries again."""
 
@@ -56,6 +57,11 @@ class ExchangeSender:
         self._wake.set()
 
     def run_once(self) -> exchange.DeliveryReport:
+        if self.identity is not None:
+            try:
+                exchange.announce_departures(self.context.uow, clock=self.context.clock, identity=self.identity)
+            except Exception:
+                log.exception("announcing departures failed; the next round tries again")
         try:
             report = exchange.deliver_due(
                 self.context.uow,
