@@ -17,6 +17,7 @@ from cuakhau.i18n import (
     messages_devices,
     messages_equeue,
     messages_gates,
+    messages_pages,
     messages_quarantine,
     messages_values,
 )
@@ -33,6 +34,7 @@ _CATALOGS = (
     messages_devices,
     messages_customs,
     messages_quarantine,
+    messages_pages,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

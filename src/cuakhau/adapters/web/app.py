@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.web import errors
 from cuakhau.adapters.web.limits import BodySizeLimit
+from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import equeue, gate_ops, gates, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
@@ -58,6 +59,7 @@ def build_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     for router in (gates.router, parties.router, shipments.router, trips.router, equeue.router, gate_ops.router):
         app.include_router(router, prefix=API_PREFIX)
+    pages.install(app, context)  # HTML pages, the public wait board and its JSON API, live dashboards
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

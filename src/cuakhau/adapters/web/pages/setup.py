@@ -1,0 +1,53 @@
+"""Wire the pages into the app: static files, routers, the live hub, and HTML answers for sign-in errors."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from cuakhau.adapters.web import errors
+from cuakhau.adapters.web.pages import dashboard, public
+from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
+from cuakhau.adapters.web.pages.render import render
+from cuakhau.services.context import ServiceContext
+
+ROUTERS = (public.router, dashboard.router)
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path.endswith((".json", "/events")))
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if wants_html(request) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return errors.respond(request, 401, LoginRequired.default_code, field="session")
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    if wants_html(request):
+        return render(request, "error.html", status=403, message=_text(request, PageForbidden.default_code))
+    return errors.respond(request, 403, PageForbidden.default_code)
+
+
+def _text(request: Request, code: str) -> str:
+    from cuakhau import i18n
+    from cuakhau.adapters.web.pages.render import language_of
+
+    return i18n.render(code, language_of(request))
+
+
+def install(app: FastAPI, context: ServiceContext) -> None:
+    app.state.live_hub = dashboard.make_hub(context)
+    if hasattr(context.uow, "after_commit"):  # the SQL unit of work: wake live dashboards after each commit here
+        setattr(context.uow, "after_commit", app.state.live_hub.poke)  # noqa: B010
+    app.mount("/static", StaticFiles(packages=[("cuakhau.adapters.web", "static")]), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PageForbidden, _forbidden)
+    for router in ROUTERS:
+        app.include_router(router)
