@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from cuakhau.domain.capacity import day_bounds
+from cuakhau.domain.capacity import day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
+from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Closure, Direction, Gate
 from cuakhau.domain.trip import TERMINAL_STATES, TripState
@@ -213,3 +214,32 @@ def change_marker(uow: UnitOfWork, gate_id: str) -> tuple[object, ...]:
     with uow:
         gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
         return uow.activity.marker([gate.id] + ([gate.counterpart_id] if gate.counterpart_id else []))
+
+
+# --- remaining capacity, for the exporter choosing a window --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlotView:
+    starts_at: datetime
+    capacity: int
+    booked: int
+    remaining: int
+    limit: str  # which limit binds (own lanes, the counterpart's, a closure …)
+
+
+def day_capacity(uow: UnitOfWork, *, gate_id: str, direction: str, day: date) -> tuple[Gate, list[SlotView]]:
+    """A gate day's hourly slots with what remains; hours nobody booked yet are computed, not written."""
+    flow = parse_enum(Direction, direction, field="direction")
+    with uow:
+        gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+        counterpart = uow.gates.get(gate.counterpart_id) if gate.counterpart_id else None
+        hourly = uow.quotas.latest_hourly(gate.id, flow, day.isoformat())
+        planned = slot_capacities(gate, counterpart, flow, day, hourly_quota=hourly)
+        stored = {s.starts_at: s for s in uow.slots.between(gate.id, flow, *day_bounds(gate, day))}
+    out = []
+    for p in planned:
+        row = stored.get(p.starts_at)
+        capacity, booked = (row.capacity, row.booked) if row else (p.capacity, 0)
+        out.append(SlotView(p.starts_at, capacity, booked, max(0, capacity - booked), p.limit.value))
+    return gate, out

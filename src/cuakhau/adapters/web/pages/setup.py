@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cuakhau.adapters.web import errors
-from cuakhau.adapters.web.pages import dashboard, public
+from cuakhau.adapters.web.pages import dashboard, portal, public
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.services.context import ServiceContext
 
-ROUTERS = (public.router, dashboard.router)
+ROUTERS = (public.router, dashboard.router, portal.router)
 
 
 def wants_html(request: Request) -> bool:
