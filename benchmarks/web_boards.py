@@ -100,9 +100,8 @@ def run(url: str, trips_n: int, fresh: bool) -> None:
     for hook in (True, False):
         lat = asyncio.run(latency(ctx, hook=hook, steps=25))
         how = "commit hook" if hook else "polling 0.5 s"
-        print(
-            f"commit -> patch ({how:13}) median {statistics.median(lat):6.1f} ms  p95 {p95(lat):6.1f} ms  max {max(lat):6.1f} ms"
-        )
+        figures = f"median {statistics.median(lat):6.1f} ms  p95 {p95(lat):6.1f} ms  max {max(lat):6.1f} ms"
+        print(f"commit -> patch ({how:13}) {figures}")
     platform.close()
 
 
