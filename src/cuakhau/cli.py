@@ -98,9 +98,17 @@ def serve(
             port=settings.port,
             workers=workers,
             log_level=settings.log_level,
+            timeout_graceful_shutdown=5,
         )
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    # Open live dashboards (server-sent events) must not hold a shutdown: they reconnect to the next server.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command()

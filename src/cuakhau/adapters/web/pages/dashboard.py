@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,11 @@ from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import get_gate
 
 router = APIRouter()
+
+#: A stream ends after this long and the browser reconnects (EventSource does it by itself), so a server can shut
+#: down without waiting on dashboards left open; a comment every KEEPALIVE_SECONDS notices closed connections.
+MAX_STREAM_SECONDS = 600.0
+KEEPALIVE_SECONDS = 15.0
 
 
 def snapshot(ctx: ServiceContext, gate_id: str) -> tuple[str, dict[str, Any]]:
@@ -94,17 +101,27 @@ async def dashboard_events(gate_id: str, request: Request, ctx: ContextDep) -> S
     async def stream() -> AsyncIterator[str]:
         yield "retry: 2000\n\n"
         state: dict[str, Any] = {}
-        async for message in hub.subscribe(gate_id):
-            if await request.is_disconnected():
-                break
-            if message["type"] == "snapshot":
-                state = dict(message["data"])
-                rendered = html(state, state)
-            else:
-                state.update(message["changed"])
-                rendered = html(message["changed"], state)
-            text = fmt.datetime(boards_time(message.get("computed_at")), tz, "medium")
-            yield _sse(message["type"], {**message, "html": rendered, "computed_at_text": text})
+        feed = hub.subscribe(gate_id)
+        ends = asyncio.get_running_loop().time() + MAX_STREAM_SECONDS
+        try:
+            while asyncio.get_running_loop().time() < ends:
+                try:
+                    message = await asyncio.wait_for(anext(feed), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield ": keepalive\n\n"  # also lets a proxy and the client see the stream is alive
+                    continue
+                if message["type"] == "snapshot":
+                    state = dict(message["data"])
+                    rendered = html(state, state)
+                else:
+                    state.update(message["changed"])
+                    rendered = html(message["changed"], state)
+                text = fmt.datetime(_instant(message.get("computed_at")), tz, "medium")
+                yield _sse(message["type"], {**message, "html": rendered, "computed_at_text": text})
+        finally:
+            await feed.aclose()  # type: ignore[attr-defined]
 
     return StreamingResponse(
         stream(),
@@ -113,7 +130,5 @@ async def dashboard_events(gate_id: str, request: Request, ctx: ContextDep) -> S
     )
 
 
-def boards_time(value: str | None) -> Any:
-    from datetime import datetime
-
+def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
