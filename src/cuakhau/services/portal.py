@@ -17,6 +17,7 @@ from cuakhau.domain.parties import Driver, Vehicle
 from cuakhau.domain.shipment import Shipment
 from cuakhau.domain.stages import StageSpan, stage_clock
 from cuakhau.domain.trip import Trip, TripEvent
+from cuakhau.domain.values import IdentityDocument
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 
 MAX_VEHICLES = 500
@@ -75,8 +76,10 @@ def my_vehicles(uow: UnitOfWork, *, enterprise_id: str) -> list[Vehicle]:
 
 
 def driver_by_document(uow: UnitOfWork, *, kind: str, number: str) -> Driver:
+    """The registered driver holding this identity document (written as the driver has it)."""
+    document = IdentityDocument.parse(kind, number, field="driver_document")
     with uow:
-        driver = uow.drivers.get_by_document(kind.strip(), number.strip())
+        driver = uow.drivers.get_by_document(document.kind.value, document.number)
     if driver is None:
-        raise NotFound("driver", number.strip()[:40], field="driver_document")
+        raise NotFound("driver", document.number, field="driver_document")
     return driver

@@ -23,6 +23,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs_terms import find_goods
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import Actor, ActorRole
+from cuakhau.domain.values import IdentityDocumentKind
 from cuakhau.services import boards, equeue, portal
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
@@ -43,7 +44,7 @@ LINE_FIELDS = (
     "packing_house_code",
 )
 MAX_FORM_LINES = 10
-DOCUMENT_KINDS = ("vn_citizen_id", "cn_resident_id", "passport", "border_pass")
+DOCUMENT_KINDS = tuple(k.value for k in IdentityDocumentKind)
 
 
 def actor_of(principal: PagePrincipal) -> Actor:

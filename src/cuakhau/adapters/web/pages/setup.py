@@ -12,6 +12,7 @@ from cuakhau.adapters.web import errors
 from cuakhau.adapters.web.pages import dashboard, portal, public
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
+from cuakhau.domain.errors import CuakhauError
 from cuakhau.services.context import ServiceContext
 
 ROUTERS = (public.router, dashboard.router, portal.router)
@@ -42,11 +43,28 @@ def _text(request: Request, code: str) -> str:
     return i18n.render(code, language_of(request))
 
 
+def _html_errors(app: FastAPI) -> None:
+    """Errors on pages answer with a page in the reader's language; the API keeps its JSON error shape."""
+    api_handler = app.exception_handlers[CuakhauError]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if not wants_html(request) or not isinstance(exc, CuakhauError):
+            return await api_handler(request, exc)  # type: ignore[no-any-return]
+        from cuakhau import i18n
+        from cuakhau.adapters.web.pages.render import language_of
+
+        message = i18n.render(exc.code, language_of(request), exc.params)
+        return render(request, "error.html", status=exc.http_status, message=message, code=exc.code)
+
+    app.add_exception_handler(CuakhauError, handler)
+
+
 def install(app: FastAPI, context: ServiceContext) -> None:
     app.state.live_hub = dashboard.make_hub(context)
     if hasattr(context.uow, "after_commit"):  # the SQL unit of work: wake live dashboards after each commit here
         setattr(context.uow, "after_commit", app.state.live_hub.poke)  # noqa: B010
     app.mount("/static", StaticFiles(packages=[("cuakhau.adapters.web", "static")]), name="static")
+    _html_errors(app)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageForbidden, _forbidden)
     for router in ROUTERS:
