@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -49,7 +50,8 @@ def _html_errors(app: FastAPI) -> None:
 
     async def handler(request: Request, exc: Exception) -> Response:
         if not wants_html(request) or not isinstance(exc, CuakhauError):
-            return await api_handler(request, exc)  # type: ignore[no-any-return]
+            answer = api_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         from cuakhau import i18n
         from cuakhau.adapters.web.pages.render import language_of
 
