@@ -7,9 +7,14 @@ it, seeds the reference gates and one declared trip per booking, then starts two
 
 * ``bare``: a FastAPI endpoint that does only the atomic capacity update (``UPDATE slots SET booked = booked+1
   WHERE … AND booked < capacity``), as the issue's reference point;
-* ``full``: ``cuakhau serve`` — request validation, idempotency key, window rules, the conditional update,
-  the booking row, its change record, the trip's ``book`` event and the notification outbox, in one
-  transaction.
+* ``full``: ``cuakhau serve`` — the bearer token resolved to an exporter account (one indexed lookup, then
+  the in-process token cache), the tenant check on the trip, the per-account booking rate limiter, request
+  validation, idempotency key, window rules, the conditional update, the booking row, its change record, the
+  trip's ``book`` event and the notification outbox, in one transaction.
+
+The load comes from ``--clients`` exporter accounts of the one seeded enterprise (one token each). The booking
+rate limit is raised for the run (``CUAKHAU_RATE_BOOKING``) so that it counts every request without refusing
+any: the benchmark measures the limiter's cost, not its refusals.
 
 Each gets the same number of bookings from ``--clients`` concurrent clients (an asyncio load generator on the
 same 2-core machine, so absolute rates are understated; the ratio is what compares). Afterwards it counts
@@ -46,7 +51,7 @@ from cuakhau.domain.shipment import Shipment
 from cuakhau.domain.trip import Actor, ActorRole, Trip
 from cuakhau.domain.values import make_vn_tax_code
 from cuakhau.reference.gates import reference_gates
-from cuakhau.services import equeue
+from cuakhau.services import accounts, equeue
 
 ADMIN_URL = os.environ.get("CUAKHAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BARE_APP = textwrap.dedent(
@@ -98,8 +103,9 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def seed(url: str, n: int, now: datetime) -> tuple[list[str], str, datetime]:
-    """Gates, one exporter, and ``n`` declared trips with their own trucks (bulk, in a few transactions)."""
+def seed(url: str, n: int, now: datetime, users: int) -> tuple[list[str], list[str], datetime]:
+    """Gates, one exporter with ``users`` accounts (a token each), and ``n`` declared trips with their own trucks
+    (bulk, in a few transactions)."""
     engine = make_engine(url)
     upgrade(engine)
     nomenclature = HsNomenclature.load_default()
@@ -175,8 +181,19 @@ def seed(url: str, n: int, now: datetime) -> tuple[list[str], str, datetime]:
             if gate.id in ("vn-huu-nghi", "vn-tan-thanh"):
                 equeue.ensure_slots(w, gate, Direction.EXPORT, equeue.local_days(gate, now, now + timedelta(days=2)))
         w.commit()
+    tokens = []
+    for k in range(users):
+        account = accounts.create_account(
+            uow(),
+            username=f"bench-exporter-{k}",
+            password=None,
+            role="exporter",
+            enterprise_id=exporter.id,
+            clock=_Fixed(now),
+        )
+        tokens.append(accounts.issue_api_token(uow(), account.id, clock=_Fixed(now), label="booking benchmark"))
     engine.dispose()
-    return trip_ids, exporter.id, now
+    return trip_ids, tokens, now
 
 
 class _Fixed:
@@ -234,13 +251,19 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--bookings", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ports", type=int, nargs=2, default=(8601, 8602), help="bare and full server ports")
     opts = parser.parse_args()
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     url = scratch_database()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        trip_ids, exporter_id, now = seed(url, opts.bookings, now)
-        env = {"CUAKHAU_DATABASE_URL": url, "CUAKHAU_LOG_LEVEL": "warning", "PYTHONPATH": str(Path(__file__).parent)}
+        trip_ids, tokens, now = seed(url, opts.bookings, now, opts.clients)
+        env = {
+            "CUAKHAU_DATABASE_URL": url,
+            "CUAKHAU_LOG_LEVEL": "warning",
+            "PYTHONPATH": str(Path(__file__).parent),
+            "CUAKHAU_RATE_BOOKING": f"{opts.bookings}/60",
+        }
         bare_file = Path(__file__).with_name("_bare_app.py")
         bare_file.write_text(BARE_APP)
         procs.append(
@@ -252,23 +275,26 @@ def main() -> None:
                     "--factory",
                     "_bare_app:create_app",
                     "--port",
-                    "8601",
+                    str(opts.ports[0]),
                     "--workers",
                     str(opts.workers),
                     "--log-level",
                     "warning",
                 ],
-                8601,
+                opts.ports[0],
                 env,
-                Path("/tmp/bare.log"),
+                Path(f"/tmp/bare-{opts.ports[0]}.log"),
             )
         )
         procs.append(
             serve(
-                [sys.executable, "-m", "cuakhau", "serve", "--port", "8602", "--workers", str(opts.workers)],
-                8602,
+                [
+                    *(sys.executable, "-m", "cuakhau", "serve"),
+                    *("--port", str(opts.ports[1]), "--workers", str(opts.workers)),
+                ],
+                opts.ports[1],
                 env,
-                Path("/tmp/full.log"),
+                Path(f"/tmp/full-{opts.ports[1]}.log"),
             )
         )
         # Same slots, same order: each booking asks for the next 12 hours from now.
@@ -281,14 +307,13 @@ def main() -> None:
                     "earliest": now.isoformat(),
                     "latest": (now + timedelta(hours=12)).isoformat(),
                     "travel_minutes": 60,
-                    "actor": {"id": exporter_id, "role": "exporter"},
                 },
-                {"Idempotency-Key": f"bench-{trip_id}"},
+                {"Idempotency-Key": f"bench-{trip_id}", "Authorization": f"Bearer {tokens[i % len(tokens)]}"},
             )
-            for trip_id in trip_ids
+            for i, trip_id in enumerate(trip_ids)
         ]
-        bare = asyncio.run(load(8601, bare_reqs, opts.clients))
-        full = asyncio.run(load(8602, full_reqs, opts.clients))
+        bare = asyncio.run(load(opts.ports[0], bare_reqs, opts.clients))
+        full = asyncio.run(load(opts.ports[1], full_reqs, opts.clients))
         engine = make_engine(url)
         with engine.connect() as conn:
             over = conn.execute(select(func.count()).select_from(t.slots).where(t.slots.c.booked > t.slots.c.capacity))

@@ -13,6 +13,7 @@ from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.notify import build_notifier
 from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
 from cuakhau.adapters.web.app import build_app
+from cuakhau.adapters.web.auth import Security
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
@@ -47,6 +48,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     dispatcher = NotificationDispatcher(
         platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
     )
-    app = build_app(platform.context, max_body_bytes=platform.settings.max_body_bytes, background=[dispatcher])
+    settings = platform.settings
+    security = Security.build(
+        rate_login_username=settings.rate_login_username,
+        rate_login_ip=settings.rate_login_ip,
+        rate_booking=settings.rate_booking,
+        token_cache_seconds=settings.token_cache_seconds,
+        session_hours=settings.session_hours,
+        cookie_secure=settings.cookie_secure,
+    )
+    app = build_app(
+        platform.context, max_body_bytes=settings.max_body_bytes, background=[dispatcher], security=security
+    )
     app.state.platform = platform
     return app

@@ -130,7 +130,7 @@ def demo(
     from cuakhau.adapters.db.migrate import upgrade
     from cuakhau.bootstrap import bootstrap, create_app
     from cuakhau.domain.clock import ManualClock
-    from cuakhau.services.demo import seed_demo
+    from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -151,12 +151,25 @@ def demo(
         ("/docs", "interactive API documentation"),
         ("/openapi.json", "OpenAPI description"),
         ("/api/v1/gates", "the gates, their hours, closures and whether they are open now"),
-        ("/api/v1/trips?gate_id=vn-huu-nghi&limit=20", "trips at Hữu Nghị, newest first"),
-        ("/api/v1/trips?state=held", "trucks on hold, with reasons in their timelines"),
-        ("/api/v1/gates/vn-huu-nghi/plan?date=YYYY-MM-DD", "a gate day's bookings, each with its rule and reason"),
+        ("/api/v1/trips?gate_id=vn-huu-nghi&limit=20", "trips at Hữu Nghị, newest first (signed in)"),
+        ("/api/v1/trips?state=held", "trucks on hold, with reasons in their timelines (signed in)"),
+        (
+            "/api/v1/gates/vn-huu-nghi/plan?date=YYYY-MM-DD",
+            "a gate day's bookings, each with its rule and reason (gate staff)",
+        ),
         ("/api/v1/booking-rules", "the published booking rules and perishability weights"),
+        ("/api/v1/gates/vn-huu-nghi/yard", "the yard: occupancy, dwell, fees"),
+        ("/api/v1/gates/vn-huu-nghi/review", "device reads waiting for an officer (low confidence, weight flags)"),
+        ("/api/v1/gates/vn-huu-nghi/inspection-queues/quarantine_bay", "the quarantine bays' queue and forecast"),
+        ("/api/v1/gates/vn-huu-nghi/holds", "trucks held, by agency, with reasons and laboratory samples"),
     ):
         console.print(f"  {base}{path}  — {what}")
+    console.print(
+        f"\n[bold red]DEMO ONLY[/bold red] accounts (password [bold]{DEMO_PASSWORD}[/bold]; "
+        f"officers at {DEMO_GATE}) — log in with POST {base}/api/v1/auth/login:"
+    )
+    for username, role in DEMO_ACCOUNTS:
+        console.print(f"  {username:<20} {role.value}")
     sys.stdout.flush()
     if serve_api:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
@@ -302,6 +315,79 @@ def devices_simulate(
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"[green]{sent} messages acknowledged by the broker[/green]")
+
+
+accounts_app = typer.Typer(help="Accounts and API tokens (docs/security.md)", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.command("create")
+def accounts_create(
+    username: Annotated[str, typer.Argument(help="Lower-case letters, digits, . _ - @ (3–64)")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="exporter, driver, customs_officer, quarantine_officer, border_guard, gate_admin, counterpart "
+            "or system_admin"
+        ),
+    ],
+    enterprise: Annotated[str | None, typer.Option(help="Enterprise id (exporter, driver)")] = None,
+    gate: Annotated[list[str] | None, typer.Option(help="Gate id; repeat for several (officers, counterpart)")] = None,
+    driver: Annotated[str | None, typer.Option(help="Driver id (driver accounts)")] = None,
+    locale: Annotated[str, typer.Option(help="vi, zh or en")] = "vi",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="A machine account that uses only API tokens (counterpart)")
+    ] = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Create an account. The password is asked for (twice) unless --password-stdin or --no-password."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import create_account
+
+    password: str | None
+    if no_password:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    platform = bootstrap(_settings(database_url))
+    try:
+        account = create_account(
+            platform.context.uow(),
+            username=username,
+            password=password,
+            role=role,
+            enterprise_id=enterprise,
+            gate_codes=tuple(gate or ()),
+            driver_id=driver,
+            locale=locale,
+            clock=platform.context.clock,
+        )
+    finally:
+        platform.close()
+    console.print(f"[green]account created[/green]: {account.username} ({account.role.value}) id={account.id}")
+
+
+@accounts_app.command("token")
+def accounts_token(
+    username: Annotated[str, typer.Argument(help="The account")],
+    label: Annotated[str, typer.Option(help="What the token is for (shown in audits)")],
+    database_url: DbUrl = None,
+) -> None:
+    """Issue an API token for USERNAME and print it once (only its hash is stored)."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import account_by_username, issue_api_token
+
+    platform = bootstrap(_settings(database_url))
+    try:
+        account = account_by_username(platform.context.uow(read_only=True), username)
+        token = issue_api_token(platform.context.uow(), account.id, clock=platform.context.clock, label=label)
+    finally:
+        platform.close()
+    err_console.print(f"API token for {account.username} ({account.role.value}); it is shown only now:")
+    print(token)
 
 
 def _instant(text: str, option: str) -> datetime:

@@ -26,6 +26,17 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     #: How often the notification dispatcher looks for due messages.
     notify_poll_seconds: float = Field(default=2.0, gt=0)
+    #: How long a login session lasts (hours).
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    #: Resolved tokens are kept in each process this long; a logout elsewhere takes effect within it.
+    token_cache_seconds: float = Field(default=30.0, ge=0, le=300)
+    #: Set when served over HTTPS (behind the reverse proxy): the session cookie is then ``Secure``.
+    cookie_secure: bool = False
+    #: Rate limits, ``COUNT/SECONDS`` per process (docs/security.md): logins per username and per client IP,
+    #: booking changes (book, reschedule, cancel) per account.
+    rate_login_username: str = Field(default="10/300", pattern=r"^[0-9]+/[0-9.]+$")
+    rate_login_ip: str = Field(default="60/60", pattern=r"^[0-9]+/[0-9.]+$")
+    rate_booking: str = Field(default="30/60", pattern=r"^[0-9]+/[0-9.]+$")
 
 
 def load(**overrides: object) -> Settings:

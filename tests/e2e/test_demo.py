@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import TripState
+from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cuakhau.services.ports import TripFilter
 from tests.e2e.conftest import free_port, running
 
@@ -36,6 +39,8 @@ def test_demo_day_shows_every_stage_with_reasons(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "120 trips:" in run.stdout
+    assert "DEMO ONLY" in run.stdout and DEMO_PASSWORD in run.stdout
+    assert all(username in run.stdout for username, _ in DEMO_ACCOUNTS)
     engine = make_engine(f"sqlite:///{db}")
     try:
         uow_factory = SqlUnitOfWorkFactory(engine, HsNomenclature.load_default())
@@ -43,8 +48,23 @@ def test_demo_day_shows_every_stage_with_reasons(tmp_path: Path) -> None:
             counts = {state: uow.trips.find(TripFilter(state=state), limit=1, offset=0)[1] for state in TripState}
             held = uow.trips.find(TripFilter(state=TripState.HELD), limit=1, offset=0)[0][0].trip
             events = uow.trips.events(held.id)
+        with engine.connect() as conn:
+            reads = dict(
+                conn.execute(
+                    select(t.device_messages.c.outcome, func.count()).group_by(t.device_messages.c.outcome)
+                ).all()
+            )
+            reviews = dict(
+                conn.execute(select(t.review_items.c.kind, func.count()).group_by(t.review_items.c.kind)).all()
+            )
+            bay_jobs = dict(
+                conn.execute(select(t.inspection_jobs.c.kind, func.count()).group_by(t.inspection_jobs.c.kind)).all()
+            )
     finally:
         engine.dispose()
+    # yard entries and border crossings came through the device handler; officers have reads to review
+    assert reads.get("applied", 0) > 50 and reviews, (reads, reviews)
+    assert bay_jobs.get("quarantine_bay", 0) > 5, bay_jobs
     assert sum(counts.values()) == 120
     assert [s.value for s, n in counts.items() if n == 0] == [], counts
     assert (
@@ -79,15 +99,29 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
                 "cn-dongxing",
             ]
         )
+        assert api.get("/api/v1/trips", params={"limit": 1}).status_code == 401
+
+        def login(username: str) -> dict[str, str]:
+            r = api.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+            assert r.status_code == 200, r.text
+            return {"Authorization": f"Bearer {r.json()['token']}"}
+
+        api.headers.update(login("demo-admin"))
         assert api.get("/api/v1/trips", params={"limit": 1}).json()["total"] == 120
         first = api.get("/api/v1/trips", params={"limit": 1}).json()["items"][0]
         timeline = api.get(first["links"]["timeline"]).json()
         assert timeline["events"][0]["action"] == "declare"
-        # an exporter declares a trip against the seeded parties, over HTTP
+        # the demo exporter declares a trip with its own truck, over HTTP; it sees only its own enterprise
+        api.headers.update(login("demo-exporter"))
         vehicle = api.get("/api/v1/vehicles", params={"limit": 1}).json()["items"][0]
-        driver = api.get("/api/v1/drivers", params={"limit": 1}).json()["items"][0]
-        exporter = next(
-            e for e in api.get("/api/v1/enterprises", params={"limit": 50}).json()["items"] if "exporter" in e["roles"]
+        driver = api.get("/api/v1/drivers/" + api.get("/api/v1/auth/me").json()["account_id"])
+        assert driver.status_code == 404  # an account id is no driver id: not found, like any unknown id
+        listed = api.get("/api/v1/enterprises", params={"limit": 50}).json()
+        assert listed["total"] == 1
+        exporter = listed["items"][0]
+        assert vehicle["owner_id"] == exporter["id"]
+        driver_id = next(
+            t["driver_id"] for t in api.get("/api/v1/trips", params={"limit": 5}).json()["items"] if t["driver_id"]
         )
         r = api.post(
             "/api/v1/trips",
@@ -95,7 +129,7 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
                 "gate_id": "vn-tan-thanh",
                 "direction": "export",
                 "vehicle_id": vehicle["id"],
-                "driver_id": driver["id"],
+                "driver_id": driver_id,
                 "shipment": {
                     "exporter_id": exporter["id"],
                     "consignee_name": "凭祥市鲜果贸易有限公司",
@@ -124,7 +158,6 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
                 "earliest": now.isoformat(),
                 "latest": (now + timedelta(hours=30)).isoformat(),
                 "travel_minutes": 60,
-                "actor": {"id": exporter["id"], "role": "exporter"},
             },
             headers={"Idempotency-Key": "e2e-1"},
         )

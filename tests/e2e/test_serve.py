@@ -38,10 +38,26 @@ def test_upgrade_then_serve(tmp_path: Path, database_url: str, engine: Engine) -
     )
     assert up.returncode == 0, up.stderr
     assert "revision" in up.stdout
+    made = subprocess.run(
+        [
+            *(sys.executable, "-m", "cuakhau", "accounts", "create", "ops-admin", "--role", "system_admin"),
+            *("--password-stdin", "--database-url", database_url),
+        ],
+        input="a long enough secret\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
     port = free_port()
     with running(
         ["serve", "--port", str(port)], cwd=tmp_path, port=port, env={"CUAKHAU_DATABASE_URL": database_url}
     ) as api:
+        assert api.get("/api/v1/enterprises").status_code == 401
+        login = api.post("/api/v1/auth/login", json={"username": "ops-admin", "password": "a long enough secret"})
+        assert login.status_code == 200, login.text
+        api.headers["Authorization"] = f"Bearer {login.json()['token']}"
         r = api.post(
             "/api/v1/enterprises",
             json={

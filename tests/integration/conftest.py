@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cuakhau.adapters.web.app import build_app
+from cuakhau.domain.accounts import Role
 from cuakhau.services.context import ServiceContext
+from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World
+
+#: ``as_role(role, enterprise_id=..., gates=[...], driver_id=...)`` -> a client authenticated as that account.
+RoleClient = Callable[..., TestClient]
 
 
 @pytest.fixture
@@ -16,6 +22,29 @@ def world(ctx: ServiceContext) -> World:
 
 
 @pytest.fixture
-def client(ctx: ServiceContext) -> Iterator[TestClient]:
-    with TestClient(build_app(ctx), raise_server_exceptions=False) as c:
+def app(ctx: ServiceContext) -> FastAPI:
+    return build_app(ctx)
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> Iterator[TestClient]:
+    """The public: no token."""
+    with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def client(ctx: ServiceContext, app: FastAPI) -> Iterator[TestClient]:
+    """A ``system_admin`` integration client: may do everything and may name the actor in a body."""
+    token = token_for(ctx, Role.SYSTEM_ADMIN)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(token)) as c:
+        yield c
+
+
+@pytest.fixture
+def as_role(ctx: ServiceContext, app: FastAPI) -> RoleClient:
+    def make(role: Role | str, **binding: object) -> TestClient:
+        token = token_for(ctx, role, **binding)  # type: ignore[arg-type]
+        return TestClient(app, raise_server_exceptions=False, headers=bearer(token))
+
+    return make

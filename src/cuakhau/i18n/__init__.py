@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from cuakhau.i18n import (
+    messages_auth,
     messages_core,
     messages_customs,
     messages_devices,
     messages_equeue,
     messages_gates,
+    messages_inspection,
     messages_pages,
     messages_quarantine,
     messages_values,
@@ -35,6 +37,8 @@ _CATALOGS = (
     messages_customs,
     messages_quarantine,
     messages_pages,
+    messages_inspection,
+    messages_auth,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

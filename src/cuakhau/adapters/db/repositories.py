@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
@@ -324,7 +324,14 @@ class SqlDriverRepository:
         ).first()
         return _driver(r) if r else None
 
-    def page(self, *, limit: int, offset: int) -> tuple[list[Driver], int]:
+    def page(self, *, limit: int, offset: int, employer_id: str | None = None) -> tuple[list[Driver], int]:
+        if employer_id is not None:
+            c = t.drivers.c
+            where = c.employer_id == employer_id
+            rows = self.conn.execute(
+                select(t.drivers).where(where).order_by(c.full_name, c.id).limit(limit).offset(offset)
+            )
+            return [_driver(r) for r in rows], _count(self.conn, t.drivers, where)
         rows = self.conn.execute(
             select(t.drivers).order_by(t.drivers.c.full_name, t.drivers.c.id).limit(limit).offset(offset)
         )
@@ -522,6 +529,10 @@ class SqlTripRepository:
             conds.append(t.shipments.c.exporter_id == flt.exporter_id)
         if flt.plate:
             conds.append(t.vehicles.c.plate == flt.plate)
+        if flt.party_id:
+            conds.append(or_(t.shipments.c.exporter_id == flt.party_id, t.vehicles.c.owner_id == flt.party_id))
+        if flt.driver_id:
+            conds.append(t.trips.c.driver_id == flt.driver_id)
         if flt.declared_from:
             conds.append(t.trips.c.declared_at >= flt.declared_from)
         if flt.declared_to:

@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.activity import SqlGateActivity
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
@@ -19,6 +20,7 @@ from cuakhau.adapters.db.equeue import (
     SqlSlotRepository,
 )
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
+from cuakhau.adapters.db.inspection import SqlInspectionRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.repositories import (
     SqlDriverRepository,
@@ -54,6 +56,10 @@ class SqlUnitOfWork:
     lanes: SqlLaneCallRepository
     customs: SqlCustomsRepository
     activity: SqlGateActivity
+    inspections: SqlInspectionRepository
+    accounts: SqlAccountRepository
+    tokens: SqlTokenRepository
+    access: SqlAccessRepository
 
     def __init__(
         self,
@@ -93,6 +99,10 @@ class SqlUnitOfWork:
         self.lanes = SqlLaneCallRepository(conn)
         self.customs = SqlCustomsRepository(conn)
         self.activity = SqlGateActivity(conn)
+        self.inspections = SqlInspectionRepository(conn)
+        self.accounts = SqlAccountRepository(conn)
+        self.tokens = SqlTokenRepository(conn)
+        self.access = SqlAccessRepository(conn)
         return self
 
     def __exit__(

@@ -10,16 +10,19 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
-from cuakhau.adapters.web import errors
+from cuakhau.adapters.web import auth, errors
 from cuakhau.adapters.web.limits import BodySizeLimit
 from cuakhau.adapters.web.pages import setup as pages
-from cuakhau.adapters.web.routers import equeue, gate_ops, gates, parties, shipments, trips
+from cuakhau.adapters.web.routers import equeue, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
 
 DESCRIPTION = """
 cuakhau — cửa khẩu thông minh / 智慧口岸 — runs road-freight border crossings between Vietnam and China.
+
+Authenticate with `Authorization: Bearer <token>` (from `POST /api/v1/auth/login`, or an API token issued
+with `cuakhau accounts token`); the public reads gates, hours, closures, slots and published rules without one.
 
 Every error has one shape: `{"error": {"code", "message", "field", "params", "details"}}`. The `code` is
 stable; the `message` follows `Accept-Language` (`vi`, `zh` or `en`). Times are ISO 8601; `*_local` fields
@@ -33,7 +36,11 @@ class Background(Protocol):
 
 
 def build_app(
-    context: ServiceContext, *, max_body_bytes: int = 1024 * 1024, background: Sequence[Background] = ()
+    context: ServiceContext,
+    *,
+    max_body_bytes: int = 1024 * 1024,
+    background: Sequence[Background] = (),
+    security: auth.Security | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,9 +62,19 @@ def build_app(
         redoc_url=None,
     )
     app.state.context = context
+    app.state.security = security or auth.Security()
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    for router in (gates.router, parties.router, shipments.router, trips.router, equeue.router, gate_ops.router):
+    for router in (
+        auth.router,
+        gates.router,
+        parties.router,
+        shipments.router,
+        trips.router,
+        equeue.router,
+        gate_ops.router,
+        inspections.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     pages.install(app, context)  # HTML pages, the public wait board and its JSON API, live dashboards
 

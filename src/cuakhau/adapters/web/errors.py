@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cuakhau import i18n
+from cuakhau.domain.accounts import RateLimited
 from cuakhau.domain.errors import CuakhauError
 
 log = logging.getLogger("cuakhau.web")
@@ -93,7 +94,12 @@ async def _cuakhau_error(request: Request, exc: Exception) -> JSONResponse:
         {"code": p["code"], "field": p.get("field"), "message": i18n.render(p["code"], language, p)}
         for p in exc.params.get("problems", [])
     ]
-    return respond(request, exc.http_status, exc.code, field=exc.field, params=dict(exc.params), details=details)
+    response = respond(request, exc.http_status, exc.code, field=exc.field, params=dict(exc.params), details=details)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    elif exc.http_status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="cuakhau"'
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -24,7 +24,9 @@ class Strict(BaseModel):
 
 
 class ActorIn(Strict):
-    """Who takes the step. Until accounts land this is stated by the caller and recorded as given."""
+    """Who takes the step. Optional: the step is recorded under the authenticated account. Only a
+    ``system_admin`` (an integration replaying records) may name someone else; any other account that states a
+    role other than its own is refused (``auth.actor_mismatch``)."""
 
     id: Short
     role: ActorRole
@@ -97,7 +99,7 @@ class TripIn(Strict):
 
 class TransitionIn(Strict):
     action: Annotated[str, Field(max_length=32, examples=["book", "hold", "clear"])]
-    actor: ActorIn
+    actor: ActorIn | None = None
     reason: Text | None = None
     expected_version: int | None = Field(
         default=None, description="Refuse with 409 if the trip has moved since the caller saw this version"
@@ -109,7 +111,7 @@ class ClosureIn(Strict):
     ends_at: datetime
     reason: Text
     kind: Annotated[str, Field(max_length=16)] = "suspension"
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 # --- responses --------------------------------------------------------------------------------------

@@ -1,22 +1,28 @@
-"""The electronic queue over HTTP: book, follow, reschedule, cancel; slots, plans, acceptance, no-shows."""
+"""The electronic queue over HTTP: book, follow, reschedule, cancel; slots, plans, acceptance, no-shows.
+
+Slots with their remaining capacity and the booking rules are public. Booking changes are the trip's
+owner's (or the gate administrator's) and are rate-limited per account; the day plan is gate staff's.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from cuakhau.adapters.web.auth import PrincipalDep, actor_for, limit_booking
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.domain.accounts import Permission
 from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
 from cuakhau.domain.capacity import day_bounds
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Direction, Gate
-from cuakhau.services import equeue
+from cuakhau.services import access, equeue
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import UnitOfWork
 
@@ -32,17 +38,17 @@ class BookingIn(Strict):
     earliest: datetime = Field(description="Earliest arrival at the gate (with time zone)")
     latest: datetime = Field(description="Latest acceptable arrival")
     travel_minutes: int = Field(ge=0, le=7 * 24 * 60, description="Driving time from the origin to the gate")
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class RescheduleIn(Strict):
     earliest: datetime
     latest: datetime
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class CancelIn(Strict):
-    actor: ActorIn
+    actor: ActorIn | None = None
     reason: Text
 
 
@@ -50,7 +56,7 @@ class ReplanIn(Strict):
     direction: Annotated[str, Field(max_length=8)]
     date: date
     policy: Annotated[str, Field(max_length=16)] = "optimal"
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class AcceptanceIn(Strict):
@@ -59,7 +65,7 @@ class AcceptanceIn(Strict):
     daily_quota: int | None = None
     hourly_quota: int | None = None
     reason: Text | None = None
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class BookingOut(Out):
@@ -140,8 +146,16 @@ def booking_out(b: Booking, tz_gate: Gate, history: list[dict[str, Any]] | None 
 
 @router.post("/trips/{trip_id}/booking", status_code=201, summary="Book a slot (or join the waiting list)")
 def book(
-    trip_id: str, body: BookingIn, ctx: ContextDep, response: Response, idempotency_key: IdempotencyKey = None
+    trip_id: str,
+    body: BookingIn,
+    ctx: ContextDep,
+    request: Request,
+    response: Response,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
+    limit_booking(request, principal, ctx)
     key = equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json"))
     result = equeue.book_trip(
         ctx.uow(),
@@ -150,7 +164,7 @@ def book(
         earliest=body.earliest,
         latest=body.latest,
         travel_minutes=body.travel_minutes,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         idempotency=key,
     )
     if result.replayed:
@@ -160,27 +174,36 @@ def book(
 
 
 @router.get("/trips/{trip_id}/booking", summary="The trip's booking with every change and its reason")
-def get_booking(trip_id: str, ctx: ContextDep) -> BookingOut:
+def get_booking(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> BookingOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
     booking, history = equeue.get_booking(ctx.uow(read_only=True), trip_id)
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id), history)
 
 
 @router.patch("/trips/{trip_id}/booking", summary="Reschedule into a new window (limited edits)")
-def reschedule(trip_id: str, body: RescheduleIn, ctx: ContextDep) -> BookingOut:
+def reschedule(
+    trip_id: str, body: RescheduleIn, ctx: ContextDep, request: Request, principal: PrincipalDep
+) -> BookingOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
+    limit_booking(request, principal, ctx)
     booking = equeue.reschedule_booking(
         ctx.uow(),
         clock=ctx.clock,
         trip_id=trip_id,
         earliest=body.earliest,
         latest=body.latest,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
     )
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id))
 
 
 @router.post("/trips/{trip_id}/booking/cancel", summary="Cancel the booking and the trip; the place is passed on")
-def cancel(trip_id: str, body: CancelIn, ctx: ContextDep) -> BookingOut:
-    equeue.cancel_booking(ctx.uow(), clock=ctx.clock, trip_id=trip_id, actor=body.actor.to_domain(), reason=body.reason)
+def cancel(trip_id: str, body: CancelIn, ctx: ContextDep, request: Request, principal: PrincipalDep) -> BookingOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
+    limit_booking(request, principal, ctx)
+    equeue.cancel_booking(
+        ctx.uow(), clock=ctx.clock, trip_id=trip_id, actor=actor_for(principal, body.actor), reason=body.reason
+    )
     booking, history = equeue.get_booking(ctx.uow(read_only=True), trip_id)
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id), history)
 
@@ -195,7 +218,11 @@ def slots(
     flow = parse_enum(Direction, direction, field="direction")
     with ctx.uow() as uow:
         gate = get_gate_in(uow, gate_id)
-        equeue.ensure_slots(uow, gate, flow, [day])
+        today = gate.local(ctx.clock.now()).date()
+        # The route is public: it creates slot rows only for days that can be booked, so an anonymous caller
+        # cannot fill the table by asking for every date there is.
+        if today - timedelta(days=1) <= day <= today + DEFAULT_RULES.horizon + timedelta(days=1):
+            equeue.ensure_slots(uow, gate, flow, [day])
         rows = uow.slots.between(gate.id, flow, *day_bounds(gate, day))
         uow.commit()
     return [
@@ -220,9 +247,11 @@ def get_gate_in(uow: UnitOfWork, gate_id: str) -> Gate:
 def day_plan(
     gate_id: str,
     ctx: ContextDep,
+    principal: PrincipalDep,
     day: Annotated[date, Query(alias="date")],
     direction: Annotated[str, Query(max_length=8)] = "export",
 ) -> list[BookingOut]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     flow = parse_enum(Direction, direction, field="direction")
     with ctx.uow(read_only=True) as uow:
         gate = get_gate_in(uow, gate_id)
@@ -232,7 +261,8 @@ def day_plan(
 
 
 @router.post("/gates/{gate_id}/plan", summary="Re-plan a gate day under a published policy")
-def replan(gate_id: str, body: ReplanIn, ctx: ContextDep) -> DayPlanOut:
+def replan(gate_id: str, body: ReplanIn, ctx: ContextDep, principal: PrincipalDep) -> DayPlanOut:
+    access.require_gate(principal, Permission.ADMINISTER_GATE, gate_id)
     result = equeue.replan(
         ctx.uow(),
         clock=ctx.clock,
@@ -240,13 +270,14 @@ def replan(gate_id: str, body: ReplanIn, ctx: ContextDep) -> DayPlanOut:
         direction=body.direction,
         day=body.date,
         policy=body.policy,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
     )
     return day_plan_out(result)
 
 
 @router.post("/gates/{gate_id}/acceptance", summary="The counterpart declares its acceptance (daily or hourly quota)")
-def acceptance(gate_id: str, body: AcceptanceIn, ctx: ContextDep) -> list[DayPlanOut]:
+def acceptance(gate_id: str, body: AcceptanceIn, ctx: ContextDep, principal: PrincipalDep) -> list[DayPlanOut]:
+    access.require_gate(principal, Permission.DECLARE_ACCEPTANCE, gate_id)
     plans = equeue.declare_acceptance(
         ctx.uow(),
         clock=ctx.clock,
@@ -255,7 +286,7 @@ def acceptance(gate_id: str, body: AcceptanceIn, ctx: ContextDep) -> list[DayPla
         day=body.date,
         daily_quota=body.daily_quota,
         hourly_quota=body.hourly_quota,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         reason=body.reason,
     )
     return [day_plan_out(p) for p in plans]
@@ -277,5 +308,6 @@ def rules() -> RulesOut:
 
 
 @router.post("/queue/no-shows", summary="Apply the no-show rule now (also runs in the background)")
-def no_shows(ctx: ContextDep) -> dict[str, int]:
+def no_shows(ctx: ContextDep, principal: PrincipalDep) -> dict[str, int]:
+    access.require_permission(principal, Permission.MARK_NO_SHOWS)
     return {"no_shows": equeue.mark_no_shows(ctx.uow(), clock=ctx.clock)}

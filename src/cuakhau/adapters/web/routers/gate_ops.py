@@ -1,4 +1,8 @@
-"""Gate operations over HTTP: the yard, the review queue, manual reads, the device log, call-forward, stage clocks."""
+"""Gate operations over HTTP: the yard, the review queue, manual reads, the device log, call-forward, stage clocks.
+
+Gate staff act only at their gates; a trip's stage clock and customs channel are read by its owner too. The
+published rules (gate rules, the selectivity profile) are public.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,15 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from cuakhau import i18n
+from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.domain.accounts import Permission
 from cuakhau.domain.callforward import DEFAULT_CALL_RULE
 from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.devices import Checkpoint
 from cuakhau.domain.gate import Direction
-from cuakhau.services import customs, gate_ops, lanes
+from cuakhau.services import access, customs, gate_ops, lanes
 from cuakhau.services.ports import DeviceRecord, ReviewItem
 
 router = APIRouter(responses=ERRORS, tags=["gate operations"])
@@ -27,19 +33,19 @@ class ManualReadIn(Strict):
     plate: Annotated[str, Field(min_length=1, max_length=32)]
     at: datetime | None = Field(default=None, description="When the truck passed (default: now)")
     note: Text | None = None
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class ResolveIn(Strict):
     decision: Annotated[str, Field(pattern="^(apply|dismiss)$")]
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
     plate: Annotated[str | None, Field(max_length=32, description="The plate as the officer reads it")] = None
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class CallForwardIn(Strict):
     direction: Direction
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 class OutcomeOut(Out):
@@ -161,7 +167,8 @@ def gate_rules() -> dict[str, Any]:
 
 
 @router.get("/gates/{gate_id}/yard", summary="Yards: capacity, occupancy, each truck's dwell and fee so far")
-def yard(gate_id: str, ctx: ContextDep) -> list[YardOut]:
+def yard(gate_id: str, ctx: ContextDep, principal: PrincipalDep) -> list[YardOut]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     now = ctx.clock.now()
     return [
         YardOut(
@@ -192,19 +199,22 @@ def review(
     gate_id: str,
     ctx: ContextDep,
     page: PageDep,
+    principal: PrincipalDep,
     status: Annotated[str | None, Query(pattern="^(open|resolved|dismissed)$")] = "open",
 ) -> dict[str, Any]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     items, total = gate_ops.review_queue(ctx.uow(), gate_id, status, limit=page.limit, offset=page.offset)
     return {"items": [_review(i) for i in items], "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.post("/review/{item_id}/resolve", summary="Close a review item: apply it as a manual read, or dismiss it")
-def resolve(item_id: str, body: ResolveIn, ctx: ContextDep) -> dict[str, Any]:
+def resolve(item_id: str, body: ResolveIn, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    access.review_in_scope(ctx.uow(read_only=True), principal, item_id, Permission.OPERATE_GATE)
     item, outcome = gate_ops.resolve_review(
         ctx.uow(),
         clock=ctx.clock,
         item_id=item_id,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         decision=body.decision,
         reason=body.reason,
         plate=body.plate,
@@ -217,14 +227,15 @@ def resolve(item_id: str, body: ResolveIn, ctx: ContextDep) -> dict[str, Any]:
     status_code=201,
     summary="Record a passage by hand while a camera or the link is down (marked manual, reconciled later)",
 )
-def manual_read(gate_id: str, body: ManualReadIn, ctx: ContextDep) -> OutcomeOut:
+def manual_read(gate_id: str, body: ManualReadIn, ctx: ContextDep, principal: PrincipalDep) -> OutcomeOut:
+    access.require_gate(principal, Permission.OPERATE_GATE, gate_id)
     outcome = gate_ops.record_manual_read(
         ctx.uow(),
         clock=ctx.clock,
         gate_id=gate_id,
         checkpoint=body.checkpoint.value,
         plate=body.plate,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         at=ensure_utc(body.at, field="at") if body.at else None,
         note=body.note,
     )
@@ -232,15 +243,21 @@ def manual_read(gate_id: str, body: ManualReadIn, ctx: ContextDep) -> OutcomeOut
 
 
 @router.get("/gates/{gate_id}/device-log", summary="Device messages as received, newest first, with their outcome")
-def device_log(gate_id: str, ctx: ContextDep, page: PageDep) -> dict[str, Any]:
+def device_log(gate_id: str, ctx: ContextDep, page: PageDep, principal: PrincipalDep) -> dict[str, Any]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     records, total = gate_ops.device_log(ctx.uow(), gate_id, limit=page.limit, offset=page.offset)
     return {"items": [_record(r) for r in records], "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.post("/gates/{gate_id}/call-forward", summary="Call trucks from the yard to the free lanes now")
-def call_forward(gate_id: str, body: CallForwardIn, ctx: ContextDep) -> CallReportOut:
+def call_forward(gate_id: str, body: CallForwardIn, ctx: ContextDep, principal: PrincipalDep) -> CallReportOut:
+    access.require_gate(principal, Permission.CALL_FORWARD, gate_id)
     report = lanes.call_forward(
-        ctx.uow(), clock=ctx.clock, gate_id=gate_id, direction=body.direction.value, actor=body.actor.to_domain()
+        ctx.uow(),
+        clock=ctx.clock,
+        gate_id=gate_id,
+        direction=body.direction.value,
+        actor=actor_for(principal, body.actor),
     )
     return CallReportOut(
         calls=[CallOut(trip_id=c.trip_id, lane=c.lane, position=c.position, reason=c.reason) for c in report.calls],
@@ -251,7 +268,8 @@ def call_forward(gate_id: str, body: CallForwardIn, ctx: ContextDep) -> CallRepo
 
 
 @router.get("/trips/{trip_id}/stages", summary="The stage clock: time in each stage and which agency held the truck")
-def stages(trip_id: str, ctx: ContextDep) -> list[StageOut]:
+def stages(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> list[StageOut]:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
     return [
         StageOut(
             state=s.state.value,
@@ -266,7 +284,8 @@ def stages(trip_id: str, ctx: ContextDep) -> list[StageOut]:
 
 
 @router.get("/gates/{gate_id}/delays", summary="Hours by stage and by agency over the trips declared in a period")
-def delays(gate_id: str, since: datetime, until: datetime, ctx: ContextDep) -> DelaysOut:
+def delays(gate_id: str, since: datetime, until: datetime, ctx: ContextDep, principal: PrincipalDep) -> DelaysOut:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     start, end = ensure_utc(since, field="since"), ensure_utc(until, field="until")
     report = gate_ops.gate_delays(ctx.uow(), clock=ctx.clock, gate_id=gate_id, since=start, until=end)
     return DelaysOut(
@@ -282,7 +301,7 @@ def delays(gate_id: str, since: datetime, until: datetime, ctx: ContextDep) -> D
 class CustomsResultIn(Strict):
     kind: Annotated[str, Field(pattern="^(release|hold|reject)$")]
     reason: Text | None = None
-    actor: ActorIn
+    actor: ActorIn | None = None
 
 
 @router.get("/customs/profile", summary="The published selectivity profile: risk tables, target rates, sampling")
@@ -291,7 +310,12 @@ def customs_profile() -> dict[str, Any]:
 
 
 @router.get("/trips/{trip_id}/customs", summary="The declaration's risk channel with its reasons, and the results")
-def trip_customs(trip_id: str, ctx: ContextDep, language: LanguageDep) -> dict[str, Any]:
+def trip_customs(trip_id: str, ctx: ContextDep, language: LanguageDep, principal: PrincipalDep) -> dict[str, Any]:
+    if principal.is_tenant:
+        # The declarant sees its declaration's channel and the reasons: the published rule explains the wait.
+        access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
+    else:
+        access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_CUSTOMS)
     decision, results = customs.get_channel(ctx.uow(), trip_id)
     return {
         "decision": None
@@ -311,8 +335,14 @@ def trip_customs(trip_id: str, ctx: ContextDep, language: LanguageDep) -> dict[s
     status_code=201,
     summary="Record customs' result (release, hold, reject): kept, and carried onto the trip",
 )
-def customs_result(trip_id: str, body: CustomsResultIn, ctx: ContextDep) -> dict[str, Any]:
+def customs_result(trip_id: str, body: CustomsResultIn, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.RECORD_CUSTOMS)
     result, trip = customs.record_customs_result(
-        ctx.uow(), clock=ctx.clock, trip_id=trip_id, kind=body.kind, actor=body.actor.to_domain(), reason=body.reason
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        kind=body.kind,
+        actor=actor_for(principal, body.actor),
+        reason=body.reason,
     )
     return {"result": result.to_dict(), "trip_state": trip.state.value}

@@ -1,4 +1,8 @@
-"""Trips: declare, read, list with filters, take a lifecycle step, read the timeline."""
+"""Trips: declare, read, list with filters, take a lifecycle step, read the timeline.
+
+An exporter sees its own trips (as exporter of the shipment or owner of the truck), a driver account with a
+driver id the trips it drives, gate staff the trips at their gates; anything else reads as not found.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, PageDep
 from cuakhau.adapters.web.schemas import (
     ERRORS,
@@ -18,11 +23,13 @@ from cuakhau.adapters.web.schemas import (
     event_out,
     trip_out,
 )
+from cuakhau.domain.accounts import Forbidden, Permission, Role
 from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.trip import TripState
 from cuakhau.domain.values import Plate
+from cuakhau.services import access
 from cuakhau.services import trips as svc
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import TripFilter
@@ -31,7 +38,16 @@ router = APIRouter(prefix="/trips", tags=["trips"], responses=ERRORS)
 
 
 @router.post("", status_code=201, summary="Declare a trip (with its shipment inline or by id)")
-def declare_trip(body: TripIn, ctx: ContextDep) -> TripOut:
+def declare_trip(body: TripIn, ctx: ContextDep, principal: PrincipalDep) -> TripOut:
+    access.check_declaration(
+        ctx.uow(read_only=True),
+        principal,
+        vehicle_id=body.vehicle_id,
+        driver_id=body.driver_id,
+        trailer_id=body.trailer_id,
+        shipment_id=body.shipment_id,
+        exporter_id=body.shipment.exporter_id if body.shipment else None,
+    )
     trip = svc.declare_trip(
         ctx.uow(),
         ctx.nomenclature,
@@ -44,7 +60,8 @@ def declare_trip(body: TripIn, ctx: ContextDep) -> TripOut:
         shipment_id=body.shipment_id,
         shipment=body.shipment.fields() if body.shipment else None,
         containers=body.containers,
-        actor=body.actor.to_domain() if body.actor else None,
+        # An admin declaring without naming anyone: recorded as the exporter, as before accounts.
+        actor=None if principal.is_admin and body.actor is None else actor_for(principal, body.actor),
     )
     return trip_out(trip)
 
@@ -53,6 +70,7 @@ def declare_trip(body: TripIn, ctx: ContextDep) -> TripOut:
 def list_trips(
     ctx: ContextDep,
     page: PageDep,
+    principal: PrincipalDep,
     gate_id: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
     direction: Annotated[str | None, Query(max_length=16)] = None,
@@ -61,6 +79,22 @@ def list_trips(
     declared_from: datetime | None = None,
     declared_to: datetime | None = None,
 ) -> PageOut[TripOut]:
+    access.require_permission(principal, Permission.READ_TRIP)
+    driver_id = party_id = None
+    if principal.is_admin:
+        pass
+    elif principal.role is Role.DRIVER and principal.driver_id is not None:
+        driver_id = principal.driver_id
+    elif principal.is_tenant:
+        # Only trips the enterprise takes part in; an ``exporter_id`` filter narrows within them.
+        party_id = principal.enterprise_id
+    else:
+        if gate_id is not None and not principal.acts_at_gate(gate_id):
+            raise Forbidden(permission=Permission.READ_TRIP.value, gate=gate_id)
+        if gate_id is None:
+            if len(principal.gate_codes) != 1:
+                raise Forbidden("auth.gate_required", field="gate_id")
+            gate_id = next(iter(principal.gate_codes))
     flt = TripFilter(
         gate_id=gate_id,
         state=parse_enum(TripState, state, field="state") if state else None,
@@ -69,6 +103,8 @@ def list_trips(
         plate=Plate.parse(plate).text if plate else None,
         declared_from=ensure_utc(declared_from, field="declared_from") if declared_from else None,
         declared_to=ensure_utc(declared_to, field="declared_to") if declared_to else None,
+        driver_id=driver_id,
+        party_id=party_id,
     )
     items, total = svc.list_trips(ctx.uow(read_only=True), flt, limit=page.limit, offset=page.offset)
     return PageOut(
@@ -89,18 +125,20 @@ def list_trips(
 
 
 @router.get("/{trip_id}")
-def get_trip(trip_id: str, ctx: ContextDep) -> TripOut:
+def get_trip(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> TripOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
     return trip_out(svc.get_trip(ctx.uow(read_only=True), trip_id))
 
 
 @router.post("/{trip_id}/transitions", summary="Take one lifecycle step, with actor and reason")
-def transition(trip_id: str, body: TransitionIn, ctx: ContextDep) -> TripOut:
+def transition(trip_id: str, body: TransitionIn, ctx: ContextDep, principal: PrincipalDep) -> TripOut:
+    access.check_transition(ctx.uow(read_only=True), principal, trip_id, body.action)
     trip, event = svc.transition_trip(
         ctx.uow(),
         clock=ctx.clock,
         trip_id=trip_id,
         action=body.action,
-        actor=body.actor.to_domain(),
+        actor=actor_for(principal, body.actor),
         reason=body.reason,
         expected_version=body.expected_version,
     )
@@ -109,7 +147,8 @@ def transition(trip_id: str, body: TransitionIn, ctx: ContextDep) -> TripOut:
 
 
 @router.get("/{trip_id}/timeline", summary="Every step of the trip: when, who, why")
-def timeline(trip_id: str, ctx: ContextDep) -> TimelineOut:
+def timeline(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> TimelineOut:
+    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
     trip, events = svc.timeline(ctx.uow(read_only=True), trip_id)
     gate = get_gate(ctx.uow(read_only=True), trip.gate_id)
     return TimelineOut(

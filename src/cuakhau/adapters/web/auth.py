@@ -1,0 +1,250 @@
+"""Who is calling: FastAPI dependencies for the principal, role checks, and the login/logout/me routes.
+
+The API takes ``Authorization: Bearer <token>``; pages send the session cookie ``cuakhau_session`` (HttpOnly,
+SameSite=Lax, Secure when ``CUAKHAU_COOKIE_SECURE``). A bearer header wins over the cookie. A request without a
+valid token gets 401 ``auth.unauthenticated``; a role or gate that does not allow the action gets 403
+``auth.forbidden``; an object outside the caller's scope answers like a missing one (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
+
+from cuakhau.adapters.web.deps import ContextDep
+from cuakhau.adapters.web.ratelimit import Rate, TokenBucketLimiter
+from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict
+from cuakhau.domain.accounts import Forbidden, Principal, Role, Unauthenticated
+from cuakhau.domain.trip import Actor
+from cuakhau.services import accounts
+from cuakhau.services.ports import RateLimiter
+
+SESSION_COOKIE = "cuakhau_session"
+LOGIN_USERNAME = "login.username"
+LOGIN_IP = "login.ip"
+BOOKING = "booking.account"
+
+DEFAULT_RATES = {
+    LOGIN_USERNAME: Rate.parse("10/300"),
+    LOGIN_IP: Rate.parse("60/60"),
+    BOOKING: Rate.parse("30/60"),
+}
+
+
+@dataclass(slots=True)
+class Security:
+    """The app's per-process security state: rate limiter, token cache, session length, cookie flags."""
+
+    limiter: RateLimiter | None = field(default_factory=lambda: TokenBucketLimiter(DEFAULT_RATES))
+    cache: accounts.TokenCache = field(default_factory=accounts.TokenCache)
+    session_ttl: timedelta = accounts.SESSION_TTL
+    cookie_secure: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        rate_login_username: str,
+        rate_login_ip: str,
+        rate_booking: str,
+        token_cache_seconds: float,
+        session_hours: float,
+        cookie_secure: bool,
+    ) -> Security:
+        rates = {
+            LOGIN_USERNAME: Rate.parse(rate_login_username),
+            LOGIN_IP: Rate.parse(rate_login_ip),
+            BOOKING: Rate.parse(rate_booking),
+        }
+        return cls(
+            limiter=TokenBucketLimiter(rates),
+            cache=accounts.TokenCache(ttl_seconds=token_cache_seconds),
+            session_ttl=timedelta(hours=session_hours),
+            cookie_secure=cookie_secure,
+        )
+
+
+def get_security(request: Request) -> Security:
+    security: Security = request.app.state.security
+    return security
+
+
+SecurityDep = Annotated[Security, Depends(get_security)]
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def token_of(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        return value.strip() or None if scheme.lower() == "bearer" else None
+    token = request.cookies.get(SESSION_COOKIE) or None
+    if token is not None and request.method not in SAFE_METHODS:
+        check_same_origin(request)
+    return token
+
+
+def check_same_origin(request: Request) -> None:
+    """A change made with the session cookie must come from our own pages (defence in depth with SameSite=Lax):
+    a browser sends ``Origin`` on such requests, and it must name this host."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    if urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        raise Forbidden("auth.cross_site", origin=origin[:200])
+
+
+def optional_principal(request: Request, ctx: ContextDep, security: SecurityDep) -> Principal | None:
+    """The caller, or None for the public (an invalid or expired token also reads as the public)."""
+    token = token_of(request)
+    if token is None:
+        return None
+    principal = accounts.resolve_token(ctx.uow(read_only=True), token, clock=ctx.clock, cache=security.cache)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only ``roles`` (and ``system_admin``, which may do everything)::
+
+    principal: Annotated[Principal, Depends(require_roles(Role.GATE_ADMIN))]
+    """
+    allowed = frozenset(roles) | {Role.SYSTEM_ADMIN}
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(permission="role")
+        return principal
+
+    return check
+
+
+def actor_for(principal: Principal, stated: ActorIn | None) -> Actor:
+    """Who a step is recorded under: the account itself.
+
+    A ``system_admin`` (an integration replaying records, the demo) may name the actor in the body. Anyone
+    else may leave it out; stating a different role is refused rather than silently rewritten.
+    """
+    if stated is not None and principal.is_admin:
+        return stated.to_domain()
+    actor = principal.as_actor()
+    if stated is not None and stated.role is not actor.role:
+        raise Forbidden("auth.actor_mismatch", field="actor.role", role=stated.role.value)
+    return actor
+
+
+def client_ip(request: Request) -> str:
+    # The direct peer: behind a reverse proxy, configure it (uvicorn --forwarded-allow-ips) to set the client.
+    return request.client.host if request.client else "unknown"
+
+
+def limit_booking(request: Request, principal: Principal, ctx: ContextDep) -> None:
+    accounts.enforce_rate(get_security(request).limiter, BOOKING, principal.account_id, ctx.clock.now())
+
+
+# --- routes ---------------------------------------------------------------------------------------------------
+
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
+
+
+class LoginIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class PrincipalOut(Out):
+    account_id: str
+    username: str
+    role: str
+    enterprise_id: str | None
+    driver_id: str | None
+    gate_codes: list[str]
+    locale: str
+
+
+class SessionOut(PrincipalOut):
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+def principal_out(p: Principal) -> PrincipalOut:
+    return PrincipalOut(
+        account_id=p.account_id,
+        username=p.username,
+        role=p.role.value,
+        enterprise_id=p.enterprise_id,
+        driver_id=p.driver_id,
+        gate_codes=sorted(p.gate_codes),
+        locale=p.locale,
+    )
+
+
+def set_session_cookie(response: Response, session: accounts.Session, security: Security) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=int(security.session_ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=security.cookie_secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def do_logout(request: Request, ctx: ContextDep, security: Security) -> None:
+    """Revoke the token or session cookie of this request, if any (the pages' logout uses this too)."""
+    token = token_of(request)
+    if token is not None:
+        accounts.logout(ctx.uow(), token, clock=ctx.clock, cache=security.cache)
+
+
+def do_login(request: Request, ctx: ContextDep, security: Security, username: str, password: str) -> accounts.Session:
+    """Log in with both rate limits applied (the web pages' login form uses this too)."""
+    now = ctx.clock.now()
+    accounts.enforce_rate(security.limiter, LOGIN_IP, client_ip(request), now)
+    accounts.enforce_rate(security.limiter, LOGIN_USERNAME, username.strip().lower()[:64], now)
+    return accounts.login_session(ctx.uow(), username, password, clock=ctx.clock, ttl=security.session_ttl)
+
+
+@router.post("/login", summary="Log in: a session token (also set as the session cookie)")
+def login(body: LoginIn, request: Request, response: Response, ctx: ContextDep, security: SecurityDep) -> SessionOut:
+    session = do_login(request, ctx, security, body.username, body.password)
+    set_session_cookie(response, session, security)
+    out = principal_out(session.principal).model_dump()
+    return SessionOut(**out, token=session.token, expires_at=session.expires_at)
+
+
+@router.post("/logout", status_code=204, summary="Revoke the token or session in use")
+def logout(request: Request, ctx: ContextDep, security: SecurityDep, _principal: PrincipalDep) -> Response:
+    do_logout(request, ctx, security)
+    response = Response(status_code=204)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/me", summary="The account behind the token")
+def me(principal: PrincipalDep) -> PrincipalOut:
+    return principal_out(principal)
