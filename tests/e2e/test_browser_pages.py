@@ -125,8 +125,10 @@ def test_exporter_declares_with_an_hs_lookup_and_books(demo: tuple[str, str], br
     page = context.new_page()
     login(page, base, "demo-exporter")
     assert page.url.endswith("/portal"), page.url
-    shot(page, "portal-trips")
-    page.click("text=Declare a trip")
+    assert page.locator("html").get_attribute("lang") == "vi"  # the account's language, over the browser's
+    shot(page, "portal-trips-vi")
+    page.goto(f"{base}/portal?lang=en")  # the reader's choice wins, and is remembered
+    page.click("a.button[href='/portal/trips/new']")
     page.select_option("#gate_id", GATE)
     page.select_option("#direction", "export")
     page.select_option("#driver_document_kind", "vn_citizen_id")
@@ -195,6 +197,7 @@ def test_dashboard_changes_live_and_equals_a_fresh_load(demo: tuple[str, str], b
     officer = browser.new_context(locale="en-GB")
     page = officer.new_page()
     login(page, base, "demo-customs")
+    assert page.url.endswith(f"/gates/{GATE}/dashboard"), page.url  # an officer lands on their gate
     page.goto(f"{base}/gates/{GATE}/dashboard?lang=en")
     page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
     assert page.locator("#live").get_attribute("data-state") == "live"
@@ -246,7 +249,7 @@ def test_dashboard_changes_live_and_equals_a_fresh_load(demo: tuple[str, str], b
     exporter = browser.new_context(locale="en-GB")
     other = exporter.new_page()
     login(other, base, "demo-exporter")
-    other.goto(f"{base}/portal/trips/new")
+    other.goto(f"{base}/portal/trips/new?lang=en")
     other.select_option("#gate_id", GATE)
     other.fill("#driver_document", driver_document(database_url))
     other.fill("#consignee_name", "东兴市边贸鲜果供应链有限公司")
@@ -294,5 +297,6 @@ def test_pages_need_the_right_account(demo: tuple[str, str], browser: Any) -> No
     page.fill("#username", "demo-exporter")
     page.fill("#password", "wrong password")
     page.click("#login-form button[type=submit]")
+    assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#problem").inner_text() == "Wrong username or password."
     context.close()

@@ -116,7 +116,7 @@ def test_every_page_is_labelled_and_keyboard_reachable(
     trip_id = dispatched(world)
     read(ctx, plate_of(ctx, trip_id), Checkpoint.YARD_ENTRY)
     declared = world.declare(GATE, vehicle_id=world.new_truck()).id
-    pages = ["/waits"]
+    pages = ["/waits", "/login"]
     for path in pages:
         response = client.get(f"{path}?lang={language}")
         assert response.status_code == 200, path

@@ -17,6 +17,10 @@ from cuakhau.domain.errors import CuakhauError
 
 
 class PagePrincipal(Protocol):
+    """What pages read of :class:`cuakhau.domain.accounts.Principal`."""
+
+    @property
+    def account_id(self) -> str: ...
     @property
     def username(self) -> str: ...
     @property

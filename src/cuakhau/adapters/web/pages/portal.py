@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cuakhau import i18n
+from cuakhau.adapters.web import auth
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.access import PagePrincipal, exporter
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
@@ -48,8 +49,9 @@ DOCUMENT_KINDS = tuple(k.value for k in IdentityDocumentKind)
 
 
 def actor_of(principal: PagePrincipal) -> Actor:
-    account = getattr(principal, "account_id", None) or principal.username
-    return Actor(str(account), ActorRole.EXPORTER)
+    """The account itself, as the accounts service records it (``Principal.as_actor``)."""
+    as_actor = getattr(principal, "as_actor", None)
+    return as_actor() if callable(as_actor) else Actor(principal.username, ActorRole.EXPORTER)
 
 
 def _problem(request: Request, exc: CuakhauError) -> dict[str, Any]:
@@ -294,6 +296,8 @@ async def book_submit(trip_id: str, request: Request, ctx: ContextDep) -> Respon
                     "booking.travel_minutes", field="travel_minutes", value=values.get("travel_minutes", "")[:20]
                 ) from None
             body = {"earliest": earliest.isoformat(), "latest": latest.isoformat(), "travel_minutes": travel}
+            # the same limit as the API's booking route: bots that grab slots to resell them are slowed down here too
+            auth.limit_booking(request, principal, ctx)  # type: ignore[arg-type]
             equeue.book_trip(
                 ctx.uow(),
                 clock=ctx.clock,

@@ -35,10 +35,14 @@ def environment(language: str) -> Environment:
 
 
 def language_of(request: Request) -> str:
+    """``?lang=``, the language cookie, the signed-in account's language, then ``Accept-Language``."""
+    principal = getattr(request.state, "principal", None)
+    locale = getattr(principal, "locale", None)
+    header = request.headers.get("accept-language")
     return pick_language(
         query=request.query_params.get("lang"),
         cookie=request.cookies.get(COOKIE),
-        accept_language=request.headers.get("accept-language"),
+        accept_language=locale if locale in LANGUAGES else header,
     )
 
 
@@ -94,6 +98,9 @@ def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str,
 
 
 def render_text(request: Request, template: str, **context: Any) -> str:
+    from cuakhau.adapters.web.pages.access import page_principal
+
+    page_principal(request)  # the navigation shows who is signed in, in their language
     language = language_of(request)
     tz: ZoneInfo = context.pop("tz", None) or ZoneInfo("Asia/Ho_Chi_Minh")
     page = environment(language).get_template(template)

@@ -10,13 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cuakhau.adapters.web import errors
-from cuakhau.adapters.web.pages import dashboard, portal, public
+from cuakhau.adapters.web.pages import dashboard, login, portal, public
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.errors import CuakhauError
 from cuakhau.services.context import ServiceContext
 
-ROUTERS = (public.router, dashboard.router, portal.router)
+ROUTERS = (public.router, login.router, dashboard.router, portal.router)
 
 
 def wants_html(request: Request) -> bool:
@@ -62,6 +62,7 @@ def _html_errors(app: FastAPI) -> None:
 
 
 def install(app: FastAPI, context: ServiceContext) -> None:
+    app.state.page_principal_resolver = login.resolve  # the session cookie (tests may swap it)
     app.state.live_hub = dashboard.make_hub(context)
     if hasattr(context.uow, "after_commit"):  # the SQL unit of work: wake live dashboards after each commit here
         setattr(context.uow, "after_commit", app.state.live_hub.poke)  # noqa: B010
