@@ -40,6 +40,7 @@ PUBLIC = {
     ("GET", "/api/v1/customs/profile"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/healthz"),
+    ("GET", "/api/v1/public/waits"),  # the public wait board
 }
 MISSING = "0123456789abcdef0123456789abcdef"
 VN_CERT = (Path(__file__).resolve().parents[1] / "fixtures" / "ephyto" / "vn_dragon_fruit.xml").read_text("utf-8")

@@ -134,8 +134,9 @@ class Officer:
 
 
 def test_the_dashboard_page_and_its_snapshot_are_for_officers_of_that_gate(
-    ctx: ServiceContext, world: World, client: TestClient
+    ctx: ServiceContext, world: World, anon: TestClient
 ) -> None:
+    client = anon
     trip_id = dispatched(world)
     read(ctx, plate_of(ctx, trip_id), Checkpoint.YARD_ENTRY)
     assert client.get(f"/gates/{GATE}/dashboard", follow_redirects=False).status_code == 303

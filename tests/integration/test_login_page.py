@@ -12,6 +12,7 @@ from cuakhau.domain.accounts import Role
 from cuakhau.services import accounts
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.factories import World
+from tests.integration.conftest import RoleClient
 
 PASSWORD = "mật-khẩu-đủ-dài-2026"
 
@@ -76,3 +77,12 @@ def test_login_logout_and_landing_pages(ctx: ServiceContext, world: World, app: 
         assert browser.get("/portal").status_code == 403
         # The session cookie is for pages; the same login also works for the JSON snapshot in the browser.
         assert browser.get("/gates/vn-chi-ma/dashboard.json").json()["data"]["gate"]["id"] == "vn-chi-ma"
+
+
+def test_the_dashboard_snapshot_takes_an_api_token_for_that_gate_only(world: World, as_role: RoleClient) -> None:
+    officer = as_role(Role.CUSTOMS_OFFICER, gates=["vn-chi-ma"])
+    assert officer.get("/gates/vn-chi-ma/dashboard.json").json()["data"]["gate"]["id"] == "vn-chi-ma"
+    other = officer.get("/gates/vn-huu-nghi/dashboard.json")
+    assert other.status_code == 403 and other.json()["error"]["code"] == "auth.forbidden"
+    exporter = as_role(Role.EXPORTER, enterprise_id=world.exporter.id)
+    assert exporter.get("/gates/vn-chi-ma/dashboard.json").status_code == 403

@@ -130,6 +130,6 @@ def test_hs_lookup_in_three_languages(world: World, client: TestClient) -> None:
     assert client.get("/portal/hs?q=" + "x" * 101).status_code == 422
 
 
-def test_pages_send_the_public_to_log_in(client: TestClient) -> None:
-    response = client.get("/portal/trips/new", follow_redirects=False)
+def test_pages_send_the_public_to_log_in(anon: TestClient) -> None:
+    response = anon.get("/portal/trips/new", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fportal%2Ftrips%2Fnew"

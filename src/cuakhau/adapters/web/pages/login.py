@@ -24,8 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def resolve(request: Request) -> PagePrincipal | None:
-    """The page principal from the session cookie (the API's bearer header is not for pages)."""
-    token = request.cookies.get(auth.SESSION_COOKIE)
+    """The principal from the session cookie, or a bearer token (an API client reading the dashboard's JSON)."""
+    token = auth.token_of(request)
     if not token:
         return None
     ctx = request.app.state.context

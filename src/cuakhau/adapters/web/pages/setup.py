@@ -9,10 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web import errors
 from cuakhau.adapters.web.pages import dashboard, login, portal, public
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
+from cuakhau.domain.accounts import Forbidden, Unauthenticated
 from cuakhau.domain.errors import CuakhauError
 from cuakhau.services.context import ServiceContext
 
@@ -28,13 +28,21 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     if wants_html(request) and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    return errors.respond(request, 401, LoginRequired.default_code, field="session")
+    # API clients (the JSON snapshot, the event stream) get the API's answer: 401 auth.unauthenticated, with
+    # WWW-Authenticate, exactly as every other protected route.
+    return await _api_error(request, Unauthenticated())
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
     if wants_html(request):
         return render(request, "error.html", status=403, message=_text(request, PageForbidden.default_code))
-    return errors.respond(request, 403, PageForbidden.default_code)
+    return await _api_error(request, Forbidden(field=getattr(exc, "field", None)))
+
+
+async def _api_error(request: Request, exc: CuakhauError) -> Response:
+    answer = request.app.state.api_error_handler(request, exc)
+    response: Response = await answer if inspect.isawaitable(answer) else answer
+    return response
 
 
 def _text(request: Request, code: str) -> str:
@@ -46,7 +54,7 @@ def _text(request: Request, code: str) -> str:
 
 def _html_errors(app: FastAPI) -> None:
     """Errors on pages answer with a page in the reader's language; the API keeps its JSON error shape."""
-    api_handler = app.exception_handlers[CuakhauError]
+    api_handler = app.state.api_error_handler = app.exception_handlers[CuakhauError]
 
     async def handler(request: Request, exc: Exception) -> Response:
         if not wants_html(request) or not isinstance(exc, CuakhauError):
