@@ -162,6 +162,7 @@ def test_public_waits_json_and_page(ctx: ServiceContext, world: World, client: T
     assert export["sample_size"] == 0 and export["confidence"] == "none" and export["expected_wait_minutes"] is None
     assert gate["counterpart"]["id"] == "cn-aidian" and "hours_today" in gate["counterpart"]
     assert body["computed_at"] and body["age_seconds"] == 0
+    assert client.get("/api/v1/public/waits").headers["cache-control"] == "public, max-age=15"
     assert client.get("/api/v1/public/waits?gate_id=vn-nowhere").status_code == 404
     page = client.get(f"/waits?lang={language}")
     assert page.status_code == 200 and f'<html lang="{language}">' in page.text

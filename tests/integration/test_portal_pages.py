@@ -133,3 +133,44 @@ def test_hs_lookup_in_three_languages(world: World, client: TestClient) -> None:
 def test_pages_send_the_public_to_log_in(anon: TestClient) -> None:
     response = anon.get("/portal/trips/new", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fportal%2Ftrips%2Fnew"
+
+
+class Admin:
+    account_id = "acc-admin"
+    username = "admin"
+    role = "system_admin"
+    enterprise_id = "0" * 32
+    gate_codes: frozenset[str] = frozenset()
+    locale = "en"
+
+
+def test_bad_input_on_pages_is_never_a_server_error(world: World, anon: TestClient) -> None:
+    app: Any = anon.app
+    app.state.page_principal_resolver = lambda request: Admin()
+    csrf = token(anon.get("/portal/trips/new").text)
+    gets = [
+        "/portal/trips/nope",
+        "/portal/trips/nope?day=not-a-date",
+        "/portal/trips/" + "x" * 5000,
+        "/portal?offset=-1",
+        "/portal/hs?line=abc&q=%00",
+        "/portal/hs?q=" + "%F0%9F%8D%88" * 20,
+        "/gates/vn-nowhere/dashboard",
+        "/gates/vn-nowhere/dashboard.json",
+        "/gates/vn-nowhere/dashboard/events",
+        "/waits?lang=xx",
+        "/api/v1/public/waits?gate_id=" + "y" * 65,
+        "/login?next=javascript:alert(1)",
+    ]
+    for path in gets:
+        assert anon.get(path).status_code < 500, path
+    posts = [
+        ("/portal/trips/new", {"csrf_token": csrf}),
+        ("/portal/trips/new", {"csrf_token": csrf, "lines-0-packages": "many", "gate_id": "vn-huu-nghi"}),
+        ("/portal/trips/new", {"csrf_token": csrf, "driver_document_kind": "x", "driver_document": "\u0000"}),
+        ("/portal/trips/nope/booking", {"csrf_token": csrf, "earliest": "tomorrow"}),
+        ("/login", {"csrf_token": csrf}),
+        ("/logout", {}),
+    ]
+    for path, data in posts:
+        assert anon.post(path, data=data, follow_redirects=False).status_code < 500, (path, data)

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from cuakhau.adapters.web.deps import ContextDep
@@ -65,10 +65,14 @@ def _payload(request: Request, ctx: ServiceContext, gate_id: str | None) -> dict
 @router.get("/api/v1/public/waits", tags=["public"], summary="Trucks waiting and expected waits, every gate")
 def public_waits(
     request: Request,
+    response: Response,
     ctx: ContextDep,
     gate_id: Annotated[str | None, Query(max_length=64, description="Only this gate")] = None,
 ) -> dict[str, Any]:
-    return _payload(request, ctx, gate_id)
+    payload = _payload(request, ctx, gate_id)
+    # Caches and proxies may keep it as long as the server does; the figure carries its own age.
+    response.headers["Cache-Control"] = f"public, max-age={max(0, CACHE_SECONDS - payload['age_seconds'])}"
+    return payload
 
 
 @router.get("/waits", include_in_schema=False, response_class=HTMLResponse)
