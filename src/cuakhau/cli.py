@@ -148,6 +148,8 @@ def demo(
     base = f"http://{host}:{port}"
     console.print("\nOpen:")
     for path, what in (
+        ("/waits", "the public wait board (pages in vi / zh / en: ?lang=)"),
+        ("/login", "log in: demo-exporter -> the exporter portal, demo-customs -> the Hữu Nghị dashboard (live)"),
         ("/docs", "interactive API documentation"),
         ("/openapi.json", "OpenAPI description"),
         ("/api/v1/gates", "the gates, their hours, closures and whether they are open now"),
