@@ -17,6 +17,7 @@ from cuakhau.i18n import (
     messages_customs,
     messages_devices,
     messages_equeue,
+    messages_exchange,
     messages_gates,
     messages_inspection,
     messages_pages,
@@ -39,6 +40,7 @@ _CATALOGS = (
     messages_pages,
     messages_inspection,
     messages_auth,
+    messages_exchange,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

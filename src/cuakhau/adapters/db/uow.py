@@ -19,6 +19,7 @@ from cuakhau.adapters.db.equeue import (
     SqlRegistryRepository,
     SqlSlotRepository,
 )
+from cuakhau.adapters.db.exchange import SqlExchangeRepository
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
 from cuakhau.adapters.db.inspection import SqlInspectionRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
     accounts: SqlAccountRepository
     tokens: SqlTokenRepository
     access: SqlAccessRepository
+    exchange: SqlExchangeRepository
 
     def __init__(
         self,
@@ -103,6 +105,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(conn)
         self.tokens = SqlTokenRepository(conn)
         self.access = SqlAccessRepository(conn)
+        self.exchange = SqlExchangeRepository(conn)
         return self
 
     def __exit__(

@@ -13,7 +13,7 @@ from cuakhau import __version__
 from cuakhau.adapters.web import auth, errors
 from cuakhau.adapters.web.limits import BodySizeLimit
 from cuakhau.adapters.web.pages import setup as pages
-from cuakhau.adapters.web.routers import equeue, gate_ops, gates, inspections, parties, shipments, trips
+from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -74,6 +74,7 @@ def build_app(
         equeue.router,
         gate_ops.router,
         inspections.router,
+        exchange.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     pages.install(app, context)  # HTML pages, the public wait board and its JSON API, live dashboards
