@@ -98,9 +98,17 @@ def serve(
             port=settings.port,
             workers=workers,
             log_level=settings.log_level,
+            timeout_graceful_shutdown=5,
         )
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    # Open live dashboards (server-sent events) must not hold a shutdown: they reconnect to the next server.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command()
@@ -140,6 +148,8 @@ def demo(
     base = f"http://{host}:{port}"
     console.print("\nOpen:")
     for path, what in (
+        ("/waits", "the public wait board (pages in vi / zh / en: ?lang=)"),
+        ("/login", "log in: demo-exporter -> the exporter portal, demo-customs -> the Hữu Nghị dashboard (live)"),
         ("/docs", "interactive API documentation"),
         ("/openapi.json", "OpenAPI description"),
         ("/api/v1/gates", "the gates, their hours, closures and whether they are open now"),

@@ -20,6 +20,7 @@ from cuakhau.i18n import (
     messages_exchange,
     messages_gates,
     messages_inspection,
+    messages_pages,
     messages_quarantine,
     messages_values,
 )
@@ -36,6 +37,7 @@ _CATALOGS = (
     messages_devices,
     messages_customs,
     messages_quarantine,
+    messages_pages,
     messages_inspection,
     messages_auth,
     messages_exchange,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
 from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
+from cuakhau.adapters.db.activity import SqlGateActivity
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
@@ -55,15 +56,24 @@ class SqlUnitOfWork:
     yards: SqlYardRepository
     lanes: SqlLaneCallRepository
     customs: SqlCustomsRepository
+    activity: SqlGateActivity
     inspections: SqlInspectionRepository
     accounts: SqlAccountRepository
     tokens: SqlTokenRepository
     access: SqlAccessRepository
     exchange: SqlExchangeRepository
 
-    def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        nomenclature: HsNomenclature,
+        *,
+        read_only: bool = False,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
         self._nomenclature = nomenclature
+        self._after_commit = after_commit
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -90,6 +100,7 @@ class SqlUnitOfWork:
         self.yards = SqlYardRepository(conn)
         self.lanes = SqlLaneCallRepository(conn)
         self.customs = SqlCustomsRepository(conn)
+        self.activity = SqlGateActivity(conn)
         self.inspections = SqlInspectionRepository(conn)
         self.accounts = SqlAccountRepository(conn)
         self.tokens = SqlTokenRepository(conn)
@@ -128,6 +139,8 @@ class SqlUnitOfWork:
         if self._tx is None:
             raise RuntimeError("unit of work not open")
         self._tx.commit()
+        if self._after_commit is not None:
+            self._after_commit()  # e.g. wake the live dashboards (adapters/web/live.py); must not raise
 
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:
@@ -138,6 +151,8 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: Engine, nomenclature: HsNomenclature) -> None:
         self.engine = engine
         self.nomenclature = nomenclature
+        #: Called after every commit (set by the composition root; the web app's live feed listens here).
+        self.after_commit: Callable[[], None] | None = None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.nomenclature, read_only=read_only)
+        return SqlUnitOfWork(self.engine, self.nomenclature, read_only=read_only, after_commit=self.after_commit)

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.web import auth, errors
 from cuakhau.adapters.web.limits import BodySizeLimit
+from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
@@ -76,6 +77,7 @@ def build_app(
         exchange.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    pages.install(app, context)  # HTML pages, the public wait board and its JSON API, live dashboards
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -1,0 +1,140 @@
+"""Read queries for the public wait board and the officer dashboard (no writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from cuakhau.adapters.db import tables as t
+from cuakhau.domain.gate import Direction
+from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.trip import TERMINAL_STATES, TripAction, TripState
+from cuakhau.services.ports import CrossingRow, OpenCall, PresentTrip
+
+_TERMINAL = [s.value for s in TERMINAL_STATES]
+
+
+def _arrivals() -> Any:
+    e = t.trip_events.c
+    return (
+        select(e.trip_id, func.max(e.at).label("arrived_at"))
+        .where(e.to_state == TripState.ARRIVED.value, e.action == TripAction.ARRIVE.value)
+        .group_by(e.trip_id)
+        .subquery("arrivals")
+    )
+
+
+class SqlGateActivity:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def state_counts(self, gate_id: str) -> dict[tuple[Direction, TripState], int]:
+        tr = t.trips.c
+        rows = self.conn.execute(
+            select(tr.direction, tr.state, func.count())
+            .where(tr.gate_id == gate_id, tr.state.not_in(_TERMINAL))
+            .group_by(tr.direction, tr.state)
+        )
+        return {(Direction(d), TripState(s)): int(n) for d, s, n in rows}
+
+    def present(self, gate_id: str, states: Iterable[TripState]) -> list[PresentTrip]:
+        tr, e = t.trips.c, t.trip_events.c
+        arrivals = _arrivals()
+        q = (
+            select(
+                tr.id,
+                tr.direction,
+                tr.state,
+                tr.updated_at,
+                t.vehicles.c.plate,
+                t.shipments.c.perishability,
+                t.shipments.c.exporter_id,
+                arrivals.c.arrived_at,
+                e.actor_role,
+                e.reason,
+            )
+            .select_from(t.trips)
+            .join(t.vehicles, t.vehicles.c.id == tr.vehicle_id)
+            .join(t.shipments, t.shipments.c.id == tr.shipment_id)
+            .join(t.trip_events, and_(e.trip_id == tr.id, e.seq == tr.version))
+            .outerjoin(arrivals, arrivals.c.trip_id == tr.id)
+            .where(tr.gate_id == gate_id, tr.state.in_([s.value for s in states]))
+            .order_by(tr.updated_at, tr.id)
+        )
+        return [
+            PresentTrip(
+                trip_id=r.id,
+                direction=Direction(r.direction),
+                state=TripState(r.state),
+                plate=r.plate,
+                perishability=Perishability(r.perishability),
+                exporter_id=r.exporter_id,
+                since=r.updated_at,
+                arrived_at=r.arrived_at,
+                last_role=r.actor_role,
+                last_reason=r.reason,
+            )
+            for r in self.conn.execute(q)
+        ]
+
+    def crossings(self, gate_id: str, since: datetime) -> list[CrossingRow]:
+        tr, e = t.trips.c, t.trip_events.c
+        arrivals = _arrivals()
+        q = (
+            select(tr.id, tr.direction, e.at, arrivals.c.arrived_at)
+            .select_from(t.trip_events)
+            .join(t.trips, tr.id == e.trip_id)
+            .outerjoin(arrivals, arrivals.c.trip_id == tr.id)
+            .where(tr.gate_id == gate_id, e.action == TripAction.CROSS.value, e.at >= since)
+            .order_by(e.at, tr.id)
+        )
+        return [CrossingRow(r.id, Direction(r.direction), r.at, r.arrived_at) for r in self.conn.execute(q)]
+
+    def open_calls(self, gate_id: str) -> list[OpenCall]:
+        lc = t.lane_calls.c
+        q = (
+            select(lc.lane, lc.direction, lc.trip_id, t.vehicles.c.plate, lc.status, lc.called_at, lc.deadline)
+            .select_from(t.lane_calls)
+            .join(t.trips, t.trips.c.id == lc.trip_id)
+            .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
+            .where(lc.gate_id == gate_id, lc.status.in_(["called", "at_lane"]))
+            .order_by(lc.lane, lc.called_at)
+        )
+        return [
+            OpenCall(r.lane, Direction(r.direction), r.trip_id, r.plate, r.status, r.called_at, r.deadline)
+            for r in self.conn.execute(q)
+        ]
+
+    def open_reviews(self, gate_id: str) -> int:
+        rc = t.review_items.c
+        q = select(func.count()).where(rc.gate_id == gate_id, rc.status == "open")
+        return int(self.conn.execute(q).scalar_one())
+
+    def marker(self, gate_ids: Iterable[str]) -> tuple[Any, ...]:
+        """Counts and sums that move with every change: each trip step raises ``sum(version)``; closures, reviews,
+        yard moves, lane calls and device messages are counted by status."""
+        ids = sorted(set(gate_ids))
+        tr, rc, lc, yv, dm, gc = (
+            t.trips.c,
+            t.review_items.c,
+            t.lane_calls.c,
+            t.yard_visits.c,
+            t.device_messages.c,
+            t.gate_closures.c,
+        )
+        yard_ids = select(t.yards.c.id).where(t.yards.c.gate_id.in_(ids))
+        parts = [
+            select(func.count(), func.coalesce(func.sum(tr.version), 0)).where(tr.gate_id.in_(ids)),
+            select(func.count(), func.count(rc.resolved_at)).where(rc.gate_id.in_(ids)),
+            select(func.count(), func.count(lc.at_lane_at), func.count(lc.closed_at)).where(lc.gate_id.in_(ids)),
+            select(func.count(), func.count(yv.exited_at)).where(yv.yard_id.in_(yard_ids)),
+            select(func.count()).where(dm.gate_id.in_(ids)),
+            select(func.count(), func.max(gc.ends_at)).where(gc.gate_id.in_(ids)),
+        ]
+        out: list[Any] = []
+        for part in parts:
+            out.extend(self.conn.execute(part).one())
+        return tuple(str(v) for v in out)

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public wait board, the officer dashboard, the exporter portal, login."""

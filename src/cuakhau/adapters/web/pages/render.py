@@ -1,0 +1,123 @@
+"""Jinja2 rendering in the reader's language, CSRF tokens for forms, and the language cookie."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from cuakhau import i18n as messages
+from cuakhau.adapters.web.pages.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, Formatter, pick_language, translations
+
+CSRF_COOKIE = "cuakhau_csrf"
+CSRF_FIELD = "csrf_token"
+YEAR = 365 * 24 * 3600
+
+
+@functools.cache
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("cuakhau.adapters.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def language_of(request: Request) -> str:
+    """``?lang=``, the language cookie, the signed-in account's language, then ``Accept-Language``."""
+    principal = getattr(request.state, "principal", None)
+    locale = getattr(principal, "locale", None)
+    header = request.headers.get("accept-language")
+    return pick_language(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get(COOKIE),
+        accept_language=locale if locale in LANGUAGES else header,
+    )
+
+
+def _parse(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def csrf_token(request: Request) -> str:
+    """The form token: the value of the CSRF cookie (set on first sight; double-submit pattern)."""
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token or len(token) != 43:
+        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    return bool(cookie and submitted and hmac.compare_digest(cookie, submitted))
+
+
+def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str, Any]:
+    """What every template may use: formatters in the reader's locale and the given zone, the CSRF token."""
+    fmt = Formatter(language)
+
+    def zone_of(zone: ZoneInfo | str | None) -> ZoneInfo:
+        return ZoneInfo(zone) if isinstance(zone, str) else (zone or tz)
+
+    def dt(value: str | datetime | None, fmt_name: str = "short", zone: ZoneInfo | str | None = None) -> str:
+        return fmt.datetime(_parse(value), zone_of(zone), fmt_name)
+
+    def tm(value: str | datetime | None, zone: ZoneInfo | str | None = None) -> str:
+        return fmt.time(_parse(value), zone_of(zone))
+
+    def error_text(code: str, params: dict[str, Any] | None = None) -> str:
+        return messages.render(code, language, params)
+
+    return {
+        "lang": language,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "path": request.url.path,
+        "fmt": fmt,
+        "dt": dt,
+        "tm": tm,
+        "error_text": error_text,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "principal": getattr(request.state, "principal", None),
+        "now": request.app.state.context.clock.now(),
+    }
+
+
+def render_text(request: Request, template: str, **context: Any) -> str:
+    from cuakhau.adapters.web.pages.access import page_principal
+
+    page_principal(request)  # the navigation shows who is signed in, in their language
+    language = language_of(request)
+    tz: ZoneInfo = context.pop("tz", None) or ZoneInfo("Asia/Ho_Chi_Minh")
+    page = environment(language).get_template(template)
+    return page.render(**template_globals(request, language, tz), **context)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = render_text(request, template, **context)
+    response = HTMLResponse(html, status_code=status, headers={"Content-Language": language_of(request)})
+    finish(request, response)
+    return response
+
+
+def finish(request: Request, response: Any) -> None:
+    """Cookies every page response carries: the chosen language and the CSRF token."""
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(COOKIE, request.query_params["lang"], max_age=YEAR, samesite="lax", httponly=True)
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(CSRF_COOKIE, new, samesite="strict", httponly=True)

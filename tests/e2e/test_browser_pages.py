@@ -1,0 +1,302 @@
+"""The pages in a real browser (Debian's Chromium driven by Playwright) against a real ``cuakhau serve`` process on
+a seeded demo database: the public board and the language switch, an exporter who logs in, declares a trip
+(finding the HS code by its Vietnamese name) and books it, and an officer's dashboard that changes live when a
+device event or a transition arrives — and then equals a fresh load. A screenshot of each page is saved in
+``artifacts/screenshots/`` (``CUAKHAU_ARTIFACTS`` moves it).
+
+The browser is never downloaded: without ``/usr/bin/chromium`` (apt packages chromium, chromium-driver) these
+tests skip, and under ``CUAKHAU_REQUIRE_SERVICES=1`` (CI) they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cuakhau.bootstrap import bootstrap
+from cuakhau.config import Settings
+from cuakhau.domain.devices import Checkpoint, PlateRead
+from cuakhau.domain.trip import Actor, ActorRole, TripState
+from cuakhau.services import gate_ops, trips
+from cuakhau.services.ports import TripFilter
+from tests.conftest import service_unavailable
+from tests.e2e.conftest import free_port, running
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("CUAKHAU_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(os.environ.get("CUAKHAU_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts"))
+GATE = "vn-huu-nghi"
+PASSWORD = "cuakhau-demo-2026"  # the demo accounts' published password (DEMO ONLY)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A demo database and a server process on it: (base URL, database URL)."""
+    if not Path(CHROMIUM).exists():
+        service_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    work = tmp_path_factory.mktemp("browser")
+    db = work / "demo.db"
+    seeded = subprocess.run(
+        [sys.executable, "-m", "cuakhau", "demo", "--db", str(db), "--no-serve", "--trips", "200"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=work,
+    )
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    url = f"sqlite:///{db}"
+    port = free_port()
+    with running(["serve", "--port", str(port)], cwd=work, port=port, env={"CUAKHAU_DATABASE_URL": url}):
+        yield f"http://127.0.0.1:{port}", url
+
+
+@pytest.fixture(scope="module")
+def browser(demo: tuple[str, str]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def shot(page: Any, name: str) -> None:
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_public_board_keyboard_and_language_switch(demo: tuple[str, str], browser: Any) -> None:
+    base, _ = demo
+    context = browser.new_context(locale="vi-VN", extra_http_headers={"Accept-Language": "vi-VN,vi;q=0.9"})
+    page = context.new_page()
+    page.goto(f"{base}/waits")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator("h1").inner_text() == "Thời gian chờ tại cửa khẩu"
+    # Keyboard: the first Tab reaches the skip link, which moves focus to the main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    rows = page.locator(f"tr[data-gate='{GATE}']")
+    assert rows.count() == 2  # export and import
+    shot(page, "waits-vi")
+    page.click("a[hreflang=zh]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh"
+    assert page.locator("h1").inner_text() == "口岸等待时间"
+    page.goto(f"{base}/login")  # the choice is remembered (cookie), over the browser's Accept-Language
+    assert page.locator("html").get_attribute("lang") == "zh"
+    assert page.locator("label[for=username]").inner_text() == "用户名"
+    shot(page, "login-zh")
+    page.goto(f"{base}/waits?lang=en")
+    shot(page, "waits-en")
+    body = json.loads(page.evaluate("fetch('/api/v1/public/waits').then(r => r.text())"))
+    assert len(body["gates"]) == 10
+    huu_nghi = next(g for g in body["gates"] if g["id"] == GATE)
+    assert {d["direction"] for d in huu_nghi["directions"]} == {"export", "import"}
+    assert huu_nghi["counterpart"]["id"] == "cn-youyiguan"
+    context.close()
+
+
+def test_exporter_declares_with_an_hs_lookup_and_books(demo: tuple[str, str], browser: Any) -> None:
+    base, _ = demo
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    login(page, base, "demo-exporter")
+    assert page.url.endswith("/portal"), page.url
+    assert page.locator("html").get_attribute("lang") == "vi"  # the account's language, over the browser's
+    shot(page, "portal-trips-vi")
+    page.goto(f"{base}/portal?lang=en")  # the reader's choice wins, and is remembered
+    page.click("a.button[href='/portal/trips/new']")
+    page.select_option("#gate_id", GATE)
+    page.select_option("#direction", "export")
+    page.select_option("#driver_document_kind", "vn_citizen_id")
+    page.fill("#driver_document", driver_document(demo[1]))
+    page.fill("#consignee_name", "广西凭祥友谊果蔬进出口贸易有限公司")
+    page.fill("#consignee_country", "CN")
+    page.fill("#phytosanitary_certificate_no", "VN-PC-2026-000777")
+    # Find the HS code by the Vietnamese name of the goods, and pick it.
+    page.fill("#lines-0-hs_q", "sầu riêng")
+    page.click("#hs-results-0 button.pick[data-code='081060']")
+    assert page.input_value("#lines-0-hs_code") == "081060"
+    page.fill("#lines-0-description", "Sầu riêng Ri6 tươi / 鲜榴莲")
+    page.fill("#lines-0-net_kg", "18000")
+    page.fill("#lines-0-gross_kg", "19500")
+    page.fill("#lines-0-packages", "1000")
+    page.fill("#lines-0-value", "54000")
+    shot(page, "portal-declare")
+    page.click("#declare-submit")
+    page.wait_for_load_state()
+    assert "/portal/trips/" in page.url and "declared=1" in page.url, page.locator("#problem").all_inner_texts()
+    assert page.locator("#timeline li").count() == 1
+    assert page.locator("#slots tbody tr").count() > 0  # remaining capacity, hour by hour
+    page.click("#book-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "booked=1" in page.url, page.locator("#problem").all_inner_texts()
+    status = page.locator("#booking-status").inner_text()
+    assert status.startswith(("Slot", "On the waiting list")), status
+    assert page.locator("#timeline li").count() in (1, 2)  # booked, or waiting for a place
+    shot(page, "portal-trip")
+    page.set_viewport_size({"width": 375, "height": 812})  # a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    shot(page, "portal-trip-phone")
+    context.close()
+
+
+def driver_document(database_url: str) -> str:
+    platform = bootstrap(Settings(database_url=database_url))
+    try:
+        with platform.engine.connect() as conn:
+            from sqlalchemy import text
+
+            row = conn.execute(
+                text("select document_number from drivers where document_kind = 'vn_citizen_id' limit 1")
+            ).first()
+        assert row is not None
+        return str(row[0])
+    finally:
+        platform.close()
+
+
+def _count(page: Any, selector: str) -> int:
+    return int(page.locator(selector).first.inner_text().replace(",", "").replace(".", "").strip() or 0)
+
+
+def _wait_for(page: Any, selector: str, value: int, timeout: float = 5.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if _count(page, selector) == value:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"{selector} did not become {value} (is {_count(page, selector)})")
+
+
+def test_dashboard_changes_live_and_equals_a_fresh_load(demo: tuple[str, str], browser: Any) -> None:
+    base, database_url = demo
+    officer = browser.new_context(locale="en-GB")
+    page = officer.new_page()
+    login(page, base, "demo-customs")
+    assert page.url.endswith(f"/gates/{GATE}/dashboard"), page.url  # an officer lands on their gate
+    page.goto(f"{base}/gates/{GATE}/dashboard?lang=en")
+    page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
+    assert page.locator("#live").get_attribute("data-state") == "live"
+    shot(page, "dashboard-en")
+
+    # 1. A device event from another process (the device listener): an unreadable plate goes to review.
+    platform = bootstrap(Settings(database_url=database_url))
+    try:
+        ctx = platform.context
+        reviews = _count(page, "[data-count=reviews]")
+        gate_ops.apply_device_message(
+            ctx.uow(),
+            clock=ctx.clock,
+            message=PlateRead(
+                message_id=f"browser-{time.time_ns()}",
+                device_id=f"{GATE}:anpr-yard_entry",
+                gate_id=GATE,
+                checkpoint=Checkpoint.YARD_ENTRY,
+                plate_text="29C-999.99",
+                confidence=0.41,
+                at=ctx.clock.now(),
+            ),
+        )
+        seconds = _wait_for(page, "[data-count=reviews]", reviews + 1)
+        assert seconds < 1.5, seconds
+
+        # 2. A transition from another process: quarantine holds a truck that waits in the yard.
+        with ctx.uow() as uow:
+            arrived, _ = uow.trips.find(TripFilter(gate_id=GATE, state=TripState.ARRIVED), limit=1, offset=0)
+        assert arrived, "the demo has trucks in the yard at Hữu Nghị"
+        holds = page.locator("[data-holds=quarantine]")
+        before = _count(page, "[data-holds=quarantine]") if holds.count() else 0
+        trips.transition_trip(
+            ctx.uow(),
+            clock=ctx.clock,
+            trip_id=arrived[0].trip.id,
+            action="hold",
+            actor=Actor("vn-huu-nghi:quarantine-07", ActorRole.QUARANTINE),
+            reason="Lấy mẫu kiểm nghiệm / 抽样送检 / sampled for a residue test",
+        )
+        seconds = _wait_for(page, "[data-holds=quarantine]", before + 1)
+        assert seconds < 1.5, seconds
+        assert "sampled for a residue test" in page.locator("#sec-holds").inner_text()
+    finally:
+        platform.close()
+
+    # 3. A change made through the web process itself (an exporter declares at this gate): the commit wakes it.
+    declared = _count(page, "[data-stage='export:declared']")
+    exporter = browser.new_context(locale="en-GB")
+    other = exporter.new_page()
+    login(other, base, "demo-exporter")
+    other.goto(f"{base}/portal/trips/new?lang=en")
+    other.select_option("#gate_id", GATE)
+    other.fill("#driver_document", driver_document(database_url))
+    other.fill("#consignee_name", "东兴市边贸鲜果供应链有限公司")
+    other.fill("#consignee_country", "CN")
+    other.fill("#phytosanitary_certificate_no", "VN-PC-2026-000778")
+    other.fill("#lines-0-hs_code", "0810.90")
+    other.fill("#lines-0-description", "Thanh long ruột trắng / 白心火龙果")
+    for field, value in (("net_kg", "15000"), ("gross_kg", "16000"), ("packages", "900"), ("value", "21000")):
+        other.fill(f"#lines-0-{field}", value)
+    other.click("#declare-submit")
+    other.wait_for_load_state()
+    assert "declared=1" in other.url, other.locator("#problem").all_inner_texts()
+    seconds = _wait_for(page, "[data-stage='export:declared']", declared + 1)
+    assert seconds < 1.5, seconds
+    exporter.close()
+    shot(page, "dashboard-after-events")
+
+    # What the events built equals a fresh load (the clock moves figures too: retry until a refresh lines up).
+    for _ in range(40):
+        live = page.evaluate("window.cuakhauDashboard.state")
+        fresh = page.evaluate("fetch(location.pathname + '.json').then(r => r.json())")["data"]
+        if live == fresh:
+            break
+        time.sleep(0.5)
+    assert live == fresh
+    live_html = page.locator("#sec-stages").inner_html()
+    page.reload()
+    page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
+    assert page.locator("#sec-stages").inner_html() == live_html
+
+    page.goto(f"{base}/gates/{GATE}/dashboard?lang=vi")
+    page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
+    assert page.locator("h1").inner_text().startswith("Bảng điều hành cửa khẩu")
+    shot(page, "dashboard-vi")
+    assert page.goto(f"{base}/gates/cn-youyiguan/dashboard").status == 403  # not this officer's gate
+    officer.close()
+
+
+def test_pages_need_the_right_account(demo: tuple[str, str], browser: Any) -> None:
+    base, _ = demo
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{base}/portal")
+    assert "/login" in page.url  # sent to log in
+    page.fill("#username", "demo-exporter")
+    page.fill("#password", "wrong password")
+    page.click("#login-form button[type=submit]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#problem").inner_text() == "Wrong username or password."
+    context.close()
