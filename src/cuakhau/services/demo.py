@@ -416,6 +416,8 @@ def _progress(
             ctx.uow(), clock=clock, trip_id=trip_id, action=action, actor=actor, reason=reason
         )
         state = trip.state
+        if action == "call" and target is None:
+            _yard_exit(ctx, clock, rng, trip_id, gate_id)
     return state.value
 
 
@@ -472,6 +474,24 @@ def _device_passage(
     state = trip_service.get_trip(ctx.uow(), trip_id).state
     wanted = TripState.ARRIVED if checkpoint is Checkpoint.YARD_ENTRY else TripState.CROSSED
     return state if state is wanted else None
+
+
+def _yard_exit(ctx: ServiceContext, clock: ManualClock, rng: random.Random, trip_id: str, gate_id: str) -> None:
+    """Called forward, the truck drives out of the yard past its exit camera: the visit closes, its fee is due."""
+    trip = trip_service.get_trip(ctx.uow(), trip_id)
+    with ctx.uow(read_only=True) as uow:
+        vehicle = uow.vehicles.get(trip.vehicle_id)
+    assert vehicle is not None
+    read = PlateRead(
+        message_id=f"{trip_id[:12]}-yard-exit",
+        device_id=f"{gate_id}:anpr-yard-exit",
+        gate_id=gate_id,
+        checkpoint=Checkpoint.YARD_EXIT,
+        plate_text=vehicle.plate.display,
+        confidence=round(rng.uniform(0.9, 0.995), 3),
+        at=clock.now() + timedelta(minutes=rng.randrange(2, 8)),
+    )
+    gate_ops.apply_device_message(ctx.uow(), clock=clock, message=read)
 
 
 def _inspection(
