@@ -260,3 +260,17 @@ def test_a_cookie_session_refuses_changes_sent_from_another_site(
             f"/api/v1/trips/{trip.id}/transitions", json=cancel, headers={"Origin": "http://cuakhau.example"}
         )
         assert own.status_code == 200 and own.json()["state"] == "cancelled"
+
+
+def test_a_hash_with_old_parameters_is_upgraded_at_login(ctx: ServiceContext, world: World, engine: Engine) -> None:
+    from argon2 import PasswordHasher
+
+    make_exporter(ctx, world)
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=2).hash(PASSWORD)
+    with engine.begin() as conn:
+        conn.execute(t.accounts.update().values(password_hash=old))
+    accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)
+    with engine.connect() as conn:
+        now_stored = conn.execute(select(t.accounts.c.password_hash)).scalar_one()
+    assert now_stored != old and "m=19456,t=2,p=1" in now_stored
+    accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)  # and it still logs in

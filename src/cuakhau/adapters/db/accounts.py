@@ -54,6 +54,9 @@ class SqlAccountRepository:
         r = self.conn.execute(select(t.accounts).where(t.accounts.c.username == username)).first()
         return None if r is None else _account(r)
 
+    def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        self.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(password_hash=password_hash))
+
 
 class SqlTokenRepository:
     def __init__(self, conn: Connection) -> None:
