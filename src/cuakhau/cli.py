@@ -150,6 +150,10 @@ def demo(
             "a gate day's bookings, each with its rule and reason (gate staff)",
         ),
         ("/api/v1/booking-rules", "the published booking rules and perishability weights"),
+        ("/api/v1/gates/vn-huu-nghi/yard", "the yard: occupancy, dwell, fees"),
+        ("/api/v1/gates/vn-huu-nghi/review", "device reads waiting for an officer (low confidence, weight flags)"),
+        ("/api/v1/gates/vn-huu-nghi/inspection-queues/quarantine_bay", "the quarantine bays' queue and forecast"),
+        ("/api/v1/gates/vn-huu-nghi/holds", "trucks held, by agency, with reasons and laboratory samples"),
     ):
         console.print(f"  {base}{path}  — {what}")
     console.print(

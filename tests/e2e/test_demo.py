@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.domain.hs import HsNomenclature
@@ -46,8 +48,23 @@ def test_demo_day_shows_every_stage_with_reasons(tmp_path: Path) -> None:
             counts = {state: uow.trips.find(TripFilter(state=state), limit=1, offset=0)[1] for state in TripState}
             held = uow.trips.find(TripFilter(state=TripState.HELD), limit=1, offset=0)[0][0].trip
             events = uow.trips.events(held.id)
+        with engine.connect() as conn:
+            reads = dict(
+                conn.execute(
+                    select(t.device_messages.c.outcome, func.count()).group_by(t.device_messages.c.outcome)
+                ).all()
+            )
+            reviews = dict(
+                conn.execute(select(t.review_items.c.kind, func.count()).group_by(t.review_items.c.kind)).all()
+            )
+            bay_jobs = dict(
+                conn.execute(select(t.inspection_jobs.c.kind, func.count()).group_by(t.inspection_jobs.c.kind)).all()
+            )
     finally:
         engine.dispose()
+    # yard entries and border crossings came through the device handler; officers have reads to review
+    assert reads.get("applied", 0) > 50 and reviews, (reads, reviews)
+    assert bay_jobs.get("quarantine_bay", 0) > 5, bay_jobs
     assert sum(counts.values()) == 120
     assert [s.value for s, n in counts.items() if n == 0] == [], counts
     assert (

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +25,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from cuakhau.adapters.db import tables
+from cuakhau.adapters.exchange.sps import parse_sps_certificate
 from cuakhau.domain.trip import Actor, ActorRole
-from cuakhau.services import registry, trips
+from cuakhau.services import inspections, registry, trips
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.ports import ReviewItem
 from tests.fixtures.factories import World, cn_uscc, fruit_line, vn_citizen_id, vn_plate, vn_tax_code
@@ -41,6 +43,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
 }
 MISSING = "0123456789abcdef0123456789abcdef"
+VN_CERT = (Path(__file__).resolve().parents[1] / "fixtures" / "ephyto" / "vn_dragon_fruit.xml").read_text("utf-8")
 HOME, AWAY = "vn-huu-nghi", "vn-tan-thanh"
 
 
@@ -97,6 +100,30 @@ class Tenant:
     shipment_id: str
     trip_id: str
     item_id: str  # a review item at the tenant's gate
+    job_id: str  # a customs bay inspection of the tenant's trip
+    check_id: str  # a phytosanitary certificate check of the tenant's shipment
+
+
+def at_lane_with_papers(ctx: ServiceContext, trip_id: str, shipment_id: str) -> tuple[str, str]:
+    """Bring a booked trip to its lane, send it to a customs bay and hand in its certificate: (job id, check id)."""
+    for action, role in (
+        ("dispatch", ActorRole.DRIVER),
+        ("arrive", ActorRole.GATE_ADMIN),
+        ("call", ActorRole.GATE_ADMIN),
+    ):
+        trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=trip_id, action=action, actor=Actor("x", role))
+    job = inspections.request_inspection(
+        ctx.uow(), clock=ctx.clock, trip_id=trip_id, kind="customs_bay", actor=Actor("hq-01", ActorRole.CUSTOMS)
+    )
+    check, _ = inspections.submit_certificate(
+        ctx.uow(),
+        clock=ctx.clock,
+        shipment_id=shipment_id,
+        certificate=parse_sps_certificate(VN_CERT),
+        document=VN_CERT.encode(),
+        actor=Actor("kd-01", ActorRole.QUARANTINE),
+    )
+    return job.id, check.id
 
 
 def other_tenant(ctx: ServiceContext, world: World) -> Tenant:
@@ -132,7 +159,8 @@ def other_tenant(ctx: ServiceContext, world: World) -> Tenant:
     with ctx.uow() as uow:
         uow.reviews.add(review)
         uow.commit()
-    return Tenant(enterprise.id, truck.id, driver.id, trip.shipment_id, trip.id, review.id)
+    job_id, check_id = at_lane_with_papers(ctx, trip.id, trip.shipment_id)
+    return Tenant(enterprise.id, truck.id, driver.id, trip.shipment_id, trip.id, review.id, job_id, check_id)
 
 
 def booking_body() -> dict[str, Any]:
@@ -158,11 +186,20 @@ OBJECT_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/trips/{trip_id}/customs", "trip_id", None),
     ("POST", "/api/v1/trips/{trip_id}/customs/results", "trip_id", {"kind": "release"}),
     ("POST", "/api/v1/review/{item_id}/resolve", "item_id", {"decision": "dismiss", "reason": "đã kiểm tra"}),
+    ("POST", "/api/v1/trips/{trip_id}/inspections", "trip_id", {"kind": "customs_bay"}),
+    ("GET", "/api/v1/trips/{trip_id}/inspections", "trip_id", None),
+    ("GET", "/api/v1/inspections/{job_id}", "job_id", None),
+    ("POST", "/api/v1/inspections/{job_id}/outcome", "job_id", {"outcome": "pass"}),
+    ("POST", "/api/v1/inspections/{job_id}/lab-result", "job_id", {"outcome": "pass"}),
+    ("POST", "/api/v1/shipments/{shipment_id}/phytosanitary-certificates", "shipment_id", {"document": "<x/>"}),
+    ("GET", "/api/v1/shipments/{shipment_id}/phytosanitary-certificates", "shipment_id", None),
+    ("GET", "/api/v1/phytosanitary-checks/{check_id}/document", "check_id", None),
+    ("POST", "/api/v1/phytosanitary-checks/{check_id}/accept", "check_id", {"reason": "đã xác minh"}),
 ]
 
 
 def test_the_table_covers_every_route_with_an_object_id(app: FastAPI) -> None:
-    with_ids = {(m, p) for m, p in api_routes(app) if re.search(r"\{(?!gate_id\})[a-z_]+\}", p)}
+    with_ids = {(m, p) for m, p in api_routes(app) if re.search(r"\{(?!gate_id\}|kind\})[a-z_]+\}", p)}
     assert with_ids == {(m, p) for m, p, _, _ in OBJECT_ROUTES}
 
 
@@ -170,6 +207,8 @@ def _answer(client: TestClient, method: str, path: str, key: str, object_id: str
     url = path.replace("{" + key + "}", object_id)
     r = client.request(method, url, json=body, headers={"Idempotency-Key": "iso-1", "Accept-Language": "vi"})
     assert r.status_code < 500, (method, url, r.text)
+    if not r.headers["content-type"].startswith("application/json"):
+        return r.status_code, r.text  # the certificate as handed in
     return r.status_code, json.dumps(r.json(), ensure_ascii=False, sort_keys=True).replace(object_id, "<id>")
 
 
@@ -193,15 +232,15 @@ def test_another_tenants_object_answers_like_a_missing_one(
         assert other[0] in (403, 404), (caller, method, path, other)
 
 
-PARTY_KEYS = {"enterprise_id", "vehicle_id", "driver_id", "shipment_id"}
+PARTY_KEYS = {"enterprise_id", "vehicle_id", "driver_id", "shipment_id", "check_id"}
 
 
 def test_staff_read_every_party_and_shipment(ctx: ServiceContext, world: World, as_role: RoleClient) -> None:
     """Parties and shipments are not bound to a gate: an officer checking a truck reads them wherever declared."""
     theirs = other_tenant(ctx, world)
     officer = as_role("quarantine_officer", gates=[HOME])
-    for _, path, key, _ in OBJECT_ROUTES:
-        if key in PARTY_KEYS:
+    for method, path, key, _ in OBJECT_ROUTES:
+        if key in PARTY_KEYS and method == "GET":
             assert officer.get(path.replace("{" + key + "}", getattr(theirs, key))).status_code == 200, path
     counterpart = as_role("counterpart", gates=[HOME])
     assert counterpart.get(f"/api/v1/vehicles/{theirs.vehicle_id}").status_code == 403
@@ -225,12 +264,20 @@ def test_the_owner_gets_through_on_every_object_route(ctx: ServiceContext, world
         nationality="VN",
         employer_id=world.exporter.id,
     )
-    mine = Tenant(world.exporter.id, world.truck.id, own_driver.id, trip.shipment_id, trip.id, review.id)
+    job_id, check_id = at_lane_with_papers(ctx, trip.id, trip.shipment_id)
+    mine = Tenant(
+        world.exporter.id, world.truck.id, own_driver.id, trip.shipment_id, trip.id, review.id, job_id, check_id
+    )
     exporter = as_role("exporter", enterprise_id=world.exporter.id)
     officer = as_role("customs_officer", gates=[HOME])
+    quarantine = as_role("quarantine_officer", gates=[HOME])
     for method, path, key, body in OBJECT_ROUTES:
-        officer_only = path.endswith(("/customs/results", "/resolve"))
+        officer_only = path.endswith(("/customs/results", "/resolve", "/outcome")) or path == (
+            "/api/v1/trips/{trip_id}/inspections" if method == "POST" else ""
+        )
         client = officer if officer_only else exporter
+        if path.endswith(("/lab-result", "/accept")):
+            client = quarantine
         if path.endswith("/transitions") or path.endswith("/booking/cancel") or method == "PATCH":
             continue  # they change the trip; taken in the lifecycle test below
         status, text = _answer(client, method, path, key, getattr(mine, key), body)

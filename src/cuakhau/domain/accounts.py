@@ -80,16 +80,21 @@ class Permission(StrEnum):
     PUBLISH_CLOSURE = "publish_closure"  # a holiday or suspension at the gate
     ADMINISTER_GATE = "administer_gate"  # re-planning, capacity, quotas, rules
     MARK_NO_SHOWS = "mark_no_shows"
+    INSPECT = "inspect"  # send a truck to a bay, record the bay's outcome
+    RECORD_QUARANTINE = "record_quarantine"  # laboratory results, accepting a certificate despite its findings
+    SUBMIT_CERTIFICATE = "submit_certificate"  # hand in a phytosanitary certificate for a shipment
 
 
 P = Permission
 _OFFICER_COMMON = {P.READ_PARTIES, P.READ_TRIP, P.TRANSITION, P.READ_GATE_OPS, P.OPERATE_GATE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.EXPORTER: frozenset({P.READ_PARTIES, P.REGISTER_PARTY, P.DECLARE, P.READ_TRIP, P.TRANSITION, P.BOOK}),
+    Role.EXPORTER: frozenset(
+        {P.READ_PARTIES, P.REGISTER_PARTY, P.DECLARE, P.READ_TRIP, P.TRANSITION, P.BOOK, P.SUBMIT_CERTIFICATE}
+    ),
     Role.DRIVER: frozenset({P.READ_PARTIES, P.READ_TRIP, P.TRANSITION, P.BOOK}),
-    Role.CUSTOMS_OFFICER: frozenset(_OFFICER_COMMON | {P.CALL_FORWARD, P.READ_CUSTOMS, P.RECORD_CUSTOMS}),
-    Role.QUARANTINE_OFFICER: frozenset(_OFFICER_COMMON),
+    Role.CUSTOMS_OFFICER: frozenset(_OFFICER_COMMON | {P.CALL_FORWARD, P.READ_CUSTOMS, P.RECORD_CUSTOMS, P.INSPECT}),
+    Role.QUARANTINE_OFFICER: frozenset(_OFFICER_COMMON | {P.INSPECT, P.RECORD_QUARANTINE, P.SUBMIT_CERTIFICATE}),
     Role.BORDER_GUARD: frozenset(_OFFICER_COMMON),
     Role.GATE_ADMIN: frozenset(
         _OFFICER_COMMON

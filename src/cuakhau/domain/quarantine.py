@@ -663,3 +663,34 @@ FINDING_CODES = frozenset(
         "phyto.packing_house_not_certified",
     }
 )
+
+
+# --- a check, as kept -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateCheck:
+    """One submitted certificate and what :func:`check_certificate` found, kept with the document itself.
+
+    Blocking findings stop clearance until a quarantine officer accepts the certificate with a reason (their
+    decision, recorded here); warnings are shown and never stop anything.
+    """
+
+    id: str
+    shipment_id: str
+    certificate_id: str
+    document_sha256: str
+    findings: tuple[Finding, ...]
+    checked_at: datetime
+    checked_by: str
+    accepted_at: datetime | None = None
+    accepted_by: str | None = None
+    accepted_reason: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.findings)
+
+    @property
+    def blocks_clearance(self) -> bool:
+        return self.blocking and self.accepted_at is None

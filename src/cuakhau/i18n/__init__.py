@@ -18,6 +18,7 @@ from cuakhau.i18n import (
     messages_devices,
     messages_equeue,
     messages_gates,
+    messages_inspection,
     messages_quarantine,
     messages_values,
 )
@@ -34,6 +35,7 @@ _CATALOGS = (
     messages_devices,
     messages_customs,
     messages_quarantine,
+    messages_inspection,
     messages_auth,
 )
 for _module in _CATALOGS:

@@ -9,6 +9,8 @@ _ENTITIES = {
     "trip": ("chuyến xe", "车次", "trip"),
     "booking": ("đặt chỗ", "预约", "booking"),
     "review_item": ("mục chờ xử lý", "复核项", "review item"),
+    "inspection_job": ("lượt kiểm tra", "查验任务", "inspection job"),
+    "phyto_check": ("kết quả kiểm tra giấy chứng nhận KDTV", "植物检疫证书核验记录", "certificate check"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

@@ -60,6 +60,26 @@ def review_in_scope(uow: UnitOfWork, principal: Principal, item_id: str, permiss
     return gate_id
 
 
+def job_in_scope(uow: UnitOfWork, principal: Principal, job_id: str, permission: Permission) -> None:
+    """An inspection job or laboratory sample belongs to its trip: seen by whoever sees the trip."""
+    require_permission(principal, permission)
+    with uow:
+        job = uow.inspections.job(job_id)
+        scope = uow.access.trip_scope(job.trip_id) if job is not None else None
+    if scope is None or not principal.can_see_trip(scope):
+        raise NotFound("inspection_job", job_id)
+
+
+def check_in_scope(uow: UnitOfWork, principal: Principal, check_id: str, permission: Permission) -> None:
+    """A certificate check belongs to its shipment: tenants see their own, staff read all (like shipments)."""
+    require_permission(principal, permission)
+    with uow:
+        check = uow.inspections.check(check_id)
+        shipment = uow.shipments.get(check.shipment_id) if check is not None else None
+    if shipment is None or (principal.is_tenant and shipment.exporter_id != principal.enterprise_id):
+        raise NotFound("phyto_check", check_id)
+
+
 def enterprise_in_scope(uow: UnitOfWork, principal: Principal, enterprise_id: str, *, field: str | None) -> None:
     """Registering or declaring for an enterprise: a tenant only for its own (others look missing)."""
     if principal.is_tenant and enterprise_id != principal.enterprise_id:

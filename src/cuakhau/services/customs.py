@@ -66,34 +66,42 @@ _CARRY: dict[ResultKind, list[tuple[frozenset[TripState], list[TripAction]]]] = 
 }
 
 
+def carry_result_in(
+    uow: UnitOfWork, trip: Trip, *, clock: Clock, kind: str, actor: Actor, reason: str | None = None
+) -> CustomsResult:
+    """Inside an open unit of work: keep an officer's result and take the trip steps that carry it; no commit."""
+    from cuakhau.services.trips import step  # the lifecycle module calls back into this one on arrival
+
+    if actor.role is not ActorRole.CUSTOMS:
+        raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
+    decision = uow.customs.decision(trip.id)
+    if decision is None:
+        raise Conflict("customs.no_decision", field="trip_id", state=trip.state.value)
+    result = record_result(
+        decision, uow.customs.results(trip.id), kind=kind, officer_id=actor.id, reason=reason, at=clock.now()
+    )
+    steps = next((acts for states, acts in _CARRY[result.kind] if trip.state in states), None)
+    if steps is None:
+        raise Conflict("customs.trip_not_at_gate", field="trip_id", state=trip.state.value, result=result.kind.value)
+    shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
+    uow.customs.add_result(trip.id, shipment.exporter_id, result)
+    for action in steps:
+        why = reason if action in (TripAction.HOLD, TripAction.REJECT) else None
+        step(uow, trip, action, actor=actor, clock=clock, reason=why)
+    return result
+
+
 def record_customs_result(
     uow: UnitOfWork, *, clock: Clock, trip_id: str, kind: str, actor: Actor, reason: str | None = None
 ) -> tuple[CustomsResult, Trip]:
     """An officer records customs' result; it is kept, and carried onto the trip as its step."""
-    from cuakhau.services.trips import step  # the lifecycle module calls back into this one on arrival
-
     if actor.role is not ActorRole.CUSTOMS:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     for _ in range(ATTEMPTS):
         with uow:
             trip = require(uow.trips.get(trip_id), "trip", trip_id)
-            decision = uow.customs.decision(trip.id)
-            if decision is None:
-                raise Conflict("customs.no_decision", field="trip_id", state=trip.state.value)
-            result = record_result(
-                decision, uow.customs.results(trip.id), kind=kind, officer_id=actor.id, reason=reason, at=clock.now()
-            )
-            steps = next((acts for states, acts in _CARRY[result.kind] if trip.state in states), None)
-            if steps is None:
-                raise Conflict(
-                    "customs.trip_not_at_gate", field="trip_id", state=trip.state.value, result=result.kind.value
-                )
-            shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
-            uow.customs.add_result(trip.id, shipment.exporter_id, result)
             try:
-                for action in steps:
-                    why = reason if action in (TripAction.HOLD, TripAction.REJECT) else None
-                    step(uow, trip, action, actor=actor, clock=clock, reason=why)
+                result = carry_result_in(uow, trip, clock=clock, kind=kind, actor=actor, reason=reason)
                 uow.commit()
             except ConcurrentUpdate:
                 continue

@@ -13,12 +13,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from cuakhau.domain.accounts import Role
 from cuakhau.domain.booking import Booking
 from cuakhau.domain.clock import ManualClock
+from cuakhau.domain.devices import Checkpoint, PlateRead, WeighbridgeReading
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.gate import Direction, Gate
+from cuakhau.domain.inspection import InspectionJob
 from cuakhau.domain.notification import Notification
 from cuakhau.domain.trip import (
     REASON_REQUIRED,
@@ -32,7 +35,7 @@ from cuakhau.domain.trip import (
 from cuakhau.domain.values import make_cn_uscc, make_vn_tax_code
 from cuakhau.reference.gates import reference_gates
 from cuakhau.reference.yards import reference_yards
-from cuakhau.services import accounts, equeue, plant_registry, registry
+from cuakhau.services import accounts, equeue, gate_ops, inspections, plant_registry, registry
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.notifications import deliver_due
@@ -149,6 +152,20 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
     demo_ctx = ServiceContext(uow=ctx.uow, clock=clock, nomenclature=ctx.nomenclature)
     gates = reference_gates(years=(real_now.year, real_now.year + 1))
     seed_gates(demo_ctx, gates)
+    board = Actor("demo:gate-board", ActorRole.GATE_ADMIN)
+    for gate in gates:  # the fruit gates publish more quarantine bays than the default two
+        bays = DEMO_QUARANTINE_BAYS.get(gate.id)
+        if bays:
+            inspections.set_resource(
+                demo_ctx.uow(),
+                clock=clock,
+                gate_id=gate.id,
+                kind="quarantine_bay",
+                capacity=bays,
+                service_minutes=gate.inspection_minutes,
+                hours=None,
+                actor=board,
+            )
 
     exporters = [_enterprise(demo_ctx, rng, name, prov, addr, "VN", ["exporter"]) for name, prov, addr in VN_EXPORTERS]
     hauliers = [_enterprise(demo_ctx, rng, name, prov, addr, "VN", ["haulier"]) for name, prov, addr in VN_HAULIERS]
@@ -325,9 +342,20 @@ def _progress(
     else:
         path += [("dispatch", driver, rng.uniform(0.5, 3), None), ("arrive", system, rng.uniform(1, 5), None)]
         path.append(("call", officer, rng.uniform(0.5, 6), None))
-        if rng.random() < 0.55:
-            path.append(("inspect", quarantine, rng.uniform(0.1, 0.5), None))
-        if rng.random() < 0.12:
+        path_done = False
+        if rng.random() < 0.55:  # plant quarantine at a bay; now and then a sample goes to the laboratory
+            path.append(("bay", quarantine, rng.uniform(0.1, 0.5), None))
+            if rng.random() < 0.08:
+                path.append(("sample", quarantine, rng.uniform(0.3, 0.6), SAMPLE_REASON))
+                path.append(("lab", quarantine, 0.0, None))
+                path.append(("clear", officer, rng.uniform(0.2, 1), None))
+                path.append(("cross", guard, rng.uniform(0.1, 0.5), None))
+                path_done = True
+            else:
+                path.append(("pass", quarantine, rng.uniform(0.3, 0.6), None))
+        if path_done:
+            pass
+        elif rng.random() < 0.12:
             role, hold_reason = rng.choice(HOLD_REASONS)
             holder = quarantine if role is ActorRole.QUARANTINE else officer
             path.append(("hold", holder, rng.uniform(0.2, 1), hold_reason))
@@ -347,6 +375,7 @@ def _progress(
     state = TripState.DECLARED
     travel = timedelta(minutes=rng.randrange(90, 300, 10))  # from the staging yard or packing house
     slot: datetime | None = None
+    job: InspectionJob | None = None
     for action, actor, hours, reason in path:
         at += timedelta(hours=hours)
         if slot is not None and action == "dispatch":
@@ -355,9 +384,23 @@ def _progress(
             at = clock.now() + travel + timedelta(minutes=rng.randrange(0, 20))
         elif slot is not None and action == "no_show":
             at = max(at, slot + timedelta(hours=3, minutes=rng.randrange(0, 60)))
+        if action == "lab" and job is not None and job.due_at is not None:
+            at = job.due_at + timedelta(minutes=rng.randrange(5, 90))  # the result comes with the turnaround
         if at > now:
             break
         clock.set(at)
+        if action in ("arrive", "cross"):
+            reached = _device_passage(ctx, clock, rng, trip_id, gate_id, action)
+            if reached is None:
+                break  # the read went to the review queue: an officer has it
+            state = reached
+            continue
+        if action in ("bay", "pass", "sample", "lab"):
+            job = _inspection(ctx, clock, trip_id, action, actor, reason, job)
+            state = trip_service.get_trip(ctx.uow(), trip_id).state
+            if job is None:
+                break  # waiting for a place in the bay: the queue shows it
+            continue
         if action == "book":
             try:
                 booking = _book(ctx, clock, trip_id, at, travel, rng, actor)
@@ -374,6 +417,93 @@ def _progress(
         )
         state = trip.state
     return state.value
+
+
+#: Quarantine bays the demo's fruit gates publish (the big Lạng Sơn inspection areas take several trucks at once).
+DEMO_QUARANTINE_BAYS = {"vn-huu-nghi": 8, "vn-tan-thanh": 6, "vn-chi-ma": 4, "vn-kim-thanh": 4, "vn-mong-cai": 4}
+SAMPLE_REASON = "Lấy mẫu kiểm nghiệm dư lượng thuốc BVTV / 抽样送检农残 / sampled for pesticide residue test"
+
+
+def _device_passage(
+    ctx: ServiceContext, clock: ManualClock, rng: random.Random, trip_id: str, gate_id: str, action: str
+) -> TripState | None:
+    """The truck passes a camera (and at the yard, the weighbridge): the same handler as the MQTT listener.
+
+    Now and then the camera reads badly; the read goes to review and the camera's next frame, a few seconds
+    later, is confident. Now and then the weighbridge is far from the declaration: the flag waits for an officer.
+    """
+    trip = trip_service.get_trip(ctx.uow(), trip_id)
+    with ctx.uow(read_only=True) as uow:
+        vehicle = uow.vehicles.get(trip.vehicle_id)
+        shipment = uow.shipments.get(trip.shipment_id)
+    assert vehicle is not None and shipment is not None
+    checkpoint = Checkpoint.YARD_ENTRY if action == "arrive" else Checkpoint.BORDER_LINE
+    camera = f"{gate_id}:anpr-{checkpoint.value.replace('_', '-')}"
+    outcome = None
+    for attempt in range(2):
+        confident = attempt > 0 or rng.random() > 0.03
+        read = PlateRead(
+            message_id=f"{trip_id[:12]}-{checkpoint.value}-{attempt}",
+            device_id=camera,
+            gate_id=gate_id,
+            checkpoint=checkpoint,
+            plate_text=vehicle.plate.display,
+            confidence=round(rng.uniform(0.9, 0.995) if confident else rng.uniform(0.55, 0.8), 3),
+            at=clock.now(),
+            image_ref=f"anpr/{gate_id}/{clock.now():%Y%m%d}/{trip_id[:12]}-{attempt}.jpg",
+        )
+        outcome = gate_ops.apply_device_message(ctx.uow(), clock=clock, message=read)
+        if outcome.outcome != "review" or outcome.detail != "low_confidence":
+            break
+        clock.set(clock.now() + timedelta(seconds=rng.randrange(3, 12)))
+    if checkpoint is Checkpoint.YARD_ENTRY and outcome is not None and outcome.outcome == "applied":
+        rule = gate_ops.DEFAULT_POLICY.weigh
+        expected = rule.expected_kg(shipment.gross_kg, refrigerated=vehicle.refrigerated)
+        off = Decimal("1.12") if rng.random() < 0.03 else Decimal(str(round(rng.uniform(0.985, 1.015), 4)))
+        weighed = WeighbridgeReading(
+            message_id=f"{trip_id[:12]}-weigh",
+            device_id=f"{gate_id}:weighbridge-1",
+            gate_id=gate_id,
+            gross_kg=(expected * off).quantize(Decimal("10")),
+            at=clock.now() + timedelta(seconds=40),
+            plate_text=vehicle.plate.display,
+        )
+        gate_ops.apply_device_message(ctx.uow(), clock=clock, message=weighed)
+    state = trip_service.get_trip(ctx.uow(), trip_id).state
+    wanted = TripState.ARRIVED if checkpoint is Checkpoint.YARD_ENTRY else TripState.CROSSED
+    return state if state is wanted else None
+
+
+def _inspection(
+    ctx: ServiceContext,
+    clock: ManualClock,
+    trip_id: str,
+    action: str,
+    actor: Actor,
+    reason: str | None,
+    job: InspectionJob | None,
+) -> InspectionJob | None:
+    """A quarantine bay inspection, its outcome, and a laboratory sample's result; ``None`` while it queues."""
+    try:
+        if action == "bay":
+            job = inspections.request_inspection(
+                ctx.uow(), clock=clock, trip_id=trip_id, kind="quarantine_bay", actor=actor, reason=None
+            )
+        elif action in ("pass", "sample") and job is not None:
+            outcome = "sample" if action == "sample" else "pass"
+            done, sample = inspections.finish_inspection(
+                ctx.uow(), clock=clock, job_id=job.id, outcome=outcome, actor=actor, reason=reason
+            )
+            job = sample or done
+        elif action == "lab" and job is not None:
+            job = inspections.record_lab_result(ctx.uow(), clock=clock, job_id=job.id, outcome="pass", actor=actor)
+    except Conflict as exc:
+        if exc.code != "inspection.not_in_progress":
+            raise
+        return None
+    if job is None or job.state.value == "queued":
+        return None
+    return job
 
 
 class _Delivered:

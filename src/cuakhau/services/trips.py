@@ -13,7 +13,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripEvent, TripState
 from cuakhau.domain.values import ContainerNumber
-from cuakhau.services import customs, equeue
+from cuakhau.services import customs, equeue, inspections
 from cuakhau.services.lanes import AT_LANE, lane_freed
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 from cuakhau.services.shipments import add_shipment, build_shipment
@@ -110,6 +110,8 @@ def step(
     its lane frees it, and the next truck in the yard is called forward.
     """
     from_state = trip.state
+    if action is TripAction.CLEAR:
+        inspections.check_clearance_in(uow, trip)  # no open bay or lab job, no blocking certificate
     event = trip.apply(action, actor=actor, clock=clock, reason=reason)
     if action is TripAction.DISPATCH:
         equeue.check_dispatch(uow, trip, clock.now())
@@ -123,6 +125,7 @@ def step(
     uow.trips.save(trip)
     if from_state in AT_LANE and trip.state not in AT_LANE:
         lane_freed(uow, clock, trip, actor)
+    inspections.withdraw_open_in(uow, clock, trip, actor)
     return event
 
 

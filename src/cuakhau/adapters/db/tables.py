@@ -439,6 +439,61 @@ customs_selectivity = Table(
     Column("state", JSON, nullable=False),
 )
 
+# --- inspection bays, laboratory, phytosanitary certificates -------------------------------------------------
+
+inspection_resources = Table(
+    "inspection_resources",
+    metadata,
+    Column("gate_id", String(64), primary_key=True),
+    Column("kind", String(24), primary_key=True),  # customs_bay, quarantine_bay, laboratory
+    Column("capacity", Integer, nullable=False),
+    Column("service_minutes", Float, nullable=False),
+    Column("hours", JSON),  # working hours, or null: around the clock
+    Column("version", Integer, nullable=False),  # bumped by every writer: the row is the queue's lock
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+inspection_jobs = Table(
+    "inspection_jobs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("trip_id", ID, ForeignKey("trips.id"), nullable=False, index=True),
+    Column("gate_id", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("perishability", String(24), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("reason", Text),
+    Column("started_at", UtcDateTime),
+    Column("due_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("finished_by", String(200)),
+    Column("outcome", String(16)),
+    Column("result_reason", Text),
+    Column("parent_id", ID),
+    Index("ix_inspection_jobs_queue", "gate_id", "kind", "state"),
+)
+
+phyto_checks = Table(
+    "phyto_checks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("shipment_id", ID, ForeignKey("shipments.id"), nullable=False),
+    Column("certificate_id", String(200), nullable=False),
+    Column("document_sha256", String(64), nullable=False),
+    Column("document", Text, nullable=False),  # the certificate as received: the record an officer looks at
+    Column("findings", JSON, nullable=False),
+    Column("blocking", Boolean, nullable=False),
+    Column("checked_at", UtcDateTime, nullable=False),
+    Column("checked_by", String(200), nullable=False),
+    Column("accepted_at", UtcDateTime),
+    Column("accepted_by", String(200)),
+    Column("accepted_reason", Text),
+    UniqueConstraint("shipment_id", "document_sha256", name="uq_phyto_checks_document"),
+)
+
 # --- accounts: users, machine clients and their tokens -------------------------------------------------------
 
 accounts = Table(

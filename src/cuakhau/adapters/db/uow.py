@@ -19,6 +19,7 @@ from cuakhau.adapters.db.equeue import (
     SqlSlotRepository,
 )
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
+from cuakhau.adapters.db.inspection import SqlInspectionRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.repositories import (
     SqlDriverRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     yards: SqlYardRepository
     lanes: SqlLaneCallRepository
     customs: SqlCustomsRepository
+    inspections: SqlInspectionRepository
     accounts: SqlAccountRepository
     tokens: SqlTokenRepository
     access: SqlAccessRepository
@@ -86,6 +88,7 @@ class SqlUnitOfWork:
         self.yards = SqlYardRepository(conn)
         self.lanes = SqlLaneCallRepository(conn)
         self.customs = SqlCustomsRepository(conn)
+        self.inspections = SqlInspectionRepository(conn)
         self.accounts = SqlAccountRepository(conn)
         self.tokens = SqlTokenRepository(conn)
         self.access = SqlAccessRepository(conn)

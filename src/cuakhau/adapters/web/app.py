@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.web import auth, errors
 from cuakhau.adapters.web.limits import BodySizeLimit
-from cuakhau.adapters.web.routers import equeue, gate_ops, gates, parties, shipments, trips
+from cuakhau.adapters.web.routers import equeue, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -72,6 +72,7 @@ def build_app(
         trips.router,
         equeue.router,
         gate_ops.router,
+        inspections.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 
