@@ -382,6 +382,24 @@ def accounts_token(
     print(token)
 
 
+@accounts_app.command("disable")
+def accounts_disable(
+    username: Annotated[str, typer.Argument(help="The account")],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable it again instead")] = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Disable USERNAME and revoke its sessions and tokens (running servers drop them within the token cache TTL)."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import set_account_active
+
+    platform = bootstrap(_settings(database_url))
+    try:
+        account = set_account_active(platform.context.uow(), username, active=enable, clock=platform.context.clock)
+    finally:
+        platform.close()
+    console.print(f"[green]account {'enabled' if enable else 'disabled'}[/green]: {account.username}")
+
+
 def _instant(text: str, option: str) -> datetime:
     """An aware instant from the command line; a bad one is a known error naming the option."""
     from cuakhau.domain.clock import ensure_utc

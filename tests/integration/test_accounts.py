@@ -274,3 +274,20 @@ def test_a_hash_with_old_parameters_is_upgraded_at_login(ctx: ServiceContext, wo
         now_stored = conn.execute(select(t.accounts.c.password_hash)).scalar_one()
     assert now_stored != old and "m=19456,t=2,p=1" in now_stored
     accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)  # and it still logs in
+
+
+def test_a_disabled_account_loses_its_tokens_and_cannot_log_in(ctx: ServiceContext, world: World) -> None:
+    make_exporter(ctx, world)
+    _, session = accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)
+    account = accounts.account_by_username(ctx.uow(), "hoang.hau")
+    api = accounts.issue_api_token(ctx.uow(), account.id, clock=ctx.clock, label="ERP")
+    accounts.set_account_active(ctx.uow(), "hoang.hau", active=False, clock=ctx.clock)
+    assert accounts.resolve_token(ctx.uow(), session, clock=ctx.clock) is None
+    assert accounts.resolve_token(ctx.uow(), api, clock=ctx.clock) is None
+    with pytest.raises(InvalidCredentials):
+        accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)
+    accounts.set_account_active(ctx.uow(), "hoang.hau", active=True, clock=ctx.clock)
+    assert accounts.resolve_token(ctx.uow(), api, clock=ctx.clock) is None  # revoked tokens stay revoked
+    assert accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)[0].username == "hoang.hau"
+    with pytest.raises(NotFound):
+        accounts.set_account_active(ctx.uow(), "no.such.user", active=False, clock=ctx.clock)

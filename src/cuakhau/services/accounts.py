@@ -162,6 +162,20 @@ def account_by_username(uow: UnitOfWork, username: str) -> Account:
     return account
 
 
+def set_account_active(uow: UnitOfWork, username: str, *, active: bool, clock: Clock) -> Account:
+    """Disable an account (its sessions and tokens are revoked too) or enable it again (it then logs in afresh)."""
+    name = normalise_username(username)
+    with uow:
+        account = uow.accounts.get_by_username(name)
+        if account is None:
+            raise NotFound("account", name, field="username")
+        uow.accounts.set_active(account.id, active)
+        if not active:
+            uow.tokens.revoke_all(account.id, clock.now())
+        uow.commit()
+    return account
+
+
 class TokenCache:
     """Resolved tokens kept in this process for at most ``ttl_seconds`` (and never past the token's expiry).
 
