@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from cuakhau.adapters.clock import SystemClock
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
+from cuakhau.adapters.exchange.runtime import build_runtime
 from cuakhau.adapters.notify import build_notifier
 from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
-from cuakhau.adapters.web.app import build_app
+from cuakhau.adapters.web.app import Background, build_app
 from cuakhau.adapters.web.auth import Security
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
@@ -57,8 +58,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         session_hours=settings.session_hours,
         cookie_secure=settings.cookie_secure,
     )
-    app = build_app(
-        platform.context, max_body_bytes=settings.max_body_bytes, background=[dispatcher], security=security
-    )
+    exchange = build_runtime(platform.settings, platform.context)
+    background: list[Background] = [dispatcher]
+    if exchange.sender is not None:
+        background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
+    app = build_app(platform.context, max_body_bytes=settings.max_body_bytes, background=background, security=security)
     app.state.platform = platform
+    app.state.exchange = exchange
     return app

@@ -37,6 +37,20 @@ class Settings(BaseSettings):
     rate_login_username: str = Field(default="10/300", pattern=r"^[0-9]+/[0-9.]+$")
     rate_login_ip: str = Field(default="60/60", pattern=r"^[0-9]+/[0-9.]+$")
     rate_booking: str = Field(default="30/60", pattern=r"^[0-9]+/[0-9.]+$")
+    #: This instance's partner id on the cross-border exchange (e.g. ``vn-huu-nghi``); unset: exchange off.
+    exchange_id: str | None = None
+    #: The gates this instance speaks for (JSON list); default: the one named like ``exchange_id``.
+    exchange_gates: list[str] = Field(default_factory=list)
+    #: How often the exchange sender looks for due messages (it is also woken when one is written).
+    exchange_poll_seconds: float = Field(default=0.5, gt=0)
+    #: Delivery retries: the first wait, doubling up to the longest; messages are never given up.
+    exchange_retry_first_seconds: float = Field(default=2.0, gt=0)
+    exchange_retry_max_seconds: float = Field(default=300.0, gt=0)
+    #: A message signed longer ago than this (or ahead by as much) is refused as a possible replay.
+    exchange_window_seconds: int = Field(default=300, ge=5, le=86_400)
+    exchange_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: A partner not reached for this long gets a hotline ``link_fault`` incident raised automatically.
+    exchange_link_fault_seconds: float = Field(default=300.0, gt=0)
 
 
 def load(**overrides: object) -> Settings:

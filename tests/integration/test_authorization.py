@@ -41,6 +41,7 @@ PUBLIC = {
     ("GET", "/api/v1/gate-rules"),
     ("GET", "/api/v1/customs/profile"),
     ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/exchange/inbox"),  # the partner system: authenticated by each message's signature
 }
 MISSING = "0123456789abcdef0123456789abcdef"
 VN_CERT = (Path(__file__).resolve().parents[1] / "fixtures" / "ephyto" / "vn_dragon_fruit.xml").read_text("utf-8")
@@ -102,6 +103,52 @@ class Tenant:
     item_id: str  # a review item at the tenant's gate
     job_id: str  # a customs bay inspection of the tenant's trip
     check_id: str  # a phytosanitary certificate check of the tenant's shipment
+    trip_ref: str = ""  # a manifest exchanged at the tenant's gate pair
+    incident_id: str = ""  # a hotline incident at the tenant's gate pair
+
+
+def exchange_records(ctx: ServiceContext, gate_id: str, trip_ref: str) -> tuple[str, str]:
+    """A manifest and a hotline incident of a gate pair, as the exchange records them: (trip ref, incident id)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        gate = uow.gates.get(gate_id)
+        assert gate is not None and gate.counterpart_id is not None
+        uow.exchange.add_manifest(
+            {
+                "peer_id": gate.counterpart_id,
+                "trip_ref": trip_ref,
+                "way": "out",
+                "gate_id": gate_id,
+                "to_gate_id": gate.counterpart_id,
+                "plate": "12C-123.45",
+                "summary": {},
+                "status": "submitted",
+                "reasons": [],
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        incident_id = f"inc-{trip_ref[:24]}"
+        uow.exchange.add_incident(
+            {
+                "id": incident_id,
+                "origin": gate.counterpart_id,
+                "peer_id": gate.counterpart_id,
+                "gate_id": gate.counterpart_id,
+                "kind": "closure",
+                "severity": "high",
+                "summary": "Đóng làn do mưa lớn / 大雨关闭车道",
+                "trip_ref": None,
+                "raised_at": now,
+                "ack_due_at": now + timedelta(minutes=30),
+                "status": "open",
+                "acknowledged_at": None,
+                "acknowledged_by": None,
+                "escalation_level": 0,
+            }
+        )
+        uow.commit()
+    return trip_ref, incident_id
 
 
 def at_lane_with_papers(ctx: ServiceContext, trip_id: str, shipment_id: str) -> tuple[str, str]:
@@ -160,7 +207,19 @@ def other_tenant(ctx: ServiceContext, world: World) -> Tenant:
         uow.reviews.add(review)
         uow.commit()
     job_id, check_id = at_lane_with_papers(ctx, trip.id, trip.shipment_id)
-    return Tenant(enterprise.id, truck.id, driver.id, trip.shipment_id, trip.id, review.id, job_id, check_id)
+    trip_ref, incident_id = exchange_records(ctx, AWAY, trip.id)
+    return Tenant(
+        enterprise.id,
+        truck.id,
+        driver.id,
+        trip.shipment_id,
+        trip.id,
+        review.id,
+        job_id,
+        check_id,
+        trip_ref,
+        incident_id,
+    )
 
 
 def booking_body() -> dict[str, Any]:
@@ -195,6 +254,11 @@ OBJECT_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/shipments/{shipment_id}/phytosanitary-certificates", "shipment_id", None),
     ("GET", "/api/v1/phytosanitary-checks/{check_id}/document", "check_id", None),
     ("POST", "/api/v1/phytosanitary-checks/{check_id}/accept", "check_id", {"reason": "đã xác minh"}),
+    ("GET", "/api/v1/exchange/manifests/{trip_ref}", "trip_ref", None),
+    ("POST", "/api/v1/exchange/manifests/{trip_ref}/decision", "trip_ref", {"decision": "accepted"}),
+    ("POST", "/api/v1/exchange/manifests/{trip_ref}/crossing", "trip_ref", {}),
+    ("GET", "/api/v1/exchange/incidents/{incident_id}", "incident_id", None),
+    ("POST", "/api/v1/exchange/incidents/{incident_id}/acknowledge", "incident_id", {"note": "đã nhận"}),
 ]
 
 
@@ -265,15 +329,27 @@ def test_the_owner_gets_through_on_every_object_route(ctx: ServiceContext, world
         employer_id=world.exporter.id,
     )
     job_id, check_id = at_lane_with_papers(ctx, trip.id, trip.shipment_id)
+    trip_ref, incident_id = exchange_records(ctx, HOME, trip.id)
     mine = Tenant(
-        world.exporter.id, world.truck.id, own_driver.id, trip.shipment_id, trip.id, review.id, job_id, check_id
+        world.exporter.id,
+        world.truck.id,
+        own_driver.id,
+        trip.shipment_id,
+        trip.id,
+        review.id,
+        job_id,
+        check_id,
+        trip_ref,
+        incident_id,
     )
     exporter = as_role("exporter", enterprise_id=world.exporter.id)
     officer = as_role("customs_officer", gates=[HOME])
     quarantine = as_role("quarantine_officer", gates=[HOME])
     for method, path, key, body in OBJECT_ROUTES:
-        officer_only = path.endswith(("/customs/results", "/resolve", "/outcome")) or path == (
-            "/api/v1/trips/{trip_id}/inspections" if method == "POST" else ""
+        officer_only = (
+            path.endswith(("/customs/results", "/resolve", "/outcome"))
+            or "/exchange/" in path
+            or path == ("/api/v1/trips/{trip_id}/inspections" if method == "POST" else "")
         )
         client = officer if officer_only else exporter
         if path.endswith(("/lab-result", "/accept")):

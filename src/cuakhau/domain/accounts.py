@@ -83,10 +83,11 @@ class Permission(StrEnum):
     INSPECT = "inspect"  # send a truck to a bay, record the bay's outcome
     RECORD_QUARANTINE = "record_quarantine"  # laboratory results, accepting a certificate despite its findings
     SUBMIT_CERTIFICATE = "submit_certificate"  # hand in a phytosanitary certificate for a shipment
+    EXCHANGE = "exchange"  # the cross-border exchange: manifests, decisions, crossings, hotline incidents
 
 
 P = Permission
-_OFFICER_COMMON = {P.READ_PARTIES, P.READ_TRIP, P.TRANSITION, P.READ_GATE_OPS, P.OPERATE_GATE}
+_OFFICER_COMMON = {P.READ_PARTIES, P.READ_TRIP, P.TRANSITION, P.READ_GATE_OPS, P.OPERATE_GATE, P.EXCHANGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.EXPORTER: frozenset(

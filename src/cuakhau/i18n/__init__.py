@@ -17,6 +17,7 @@ from cuakhau.i18n import (
     messages_customs,
     messages_devices,
     messages_equeue,
+    messages_exchange,
     messages_gates,
     messages_inspection,
     messages_quarantine,
@@ -37,6 +38,7 @@ _CATALOGS = (
     messages_quarantine,
     messages_inspection,
     messages_auth,
+    messages_exchange,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

@@ -8,6 +8,9 @@ missing one gets — the same code, field and params — so an id never tells wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from cuakhau.domain.accounts import Forbidden, Permission, Principal, TripScope
 from cuakhau.domain.errors import NotFound
 from cuakhau.domain.trip import TripAction
@@ -78,6 +81,30 @@ def check_in_scope(uow: UnitOfWork, principal: Principal, check_id: str, permiss
         shipment = uow.shipments.get(check.shipment_id) if check is not None else None
     if shipment is None or (principal.is_tenant and shipment.exporter_id != principal.enterprise_id):
         raise NotFound("phyto_check", check_id)
+
+
+def sees_gate_pair(uow: UnitOfWork, principal: Principal, gate_ids: Iterable[str]) -> bool:
+    """Exchange records concern a gate pair: staff at either of our gates in it see them."""
+    with uow:
+        for gate_id in gate_ids:
+            if principal.acts_at_gate(gate_id):
+                return True
+            gate = uow.gates.get(gate_id)
+            if gate is not None and gate.counterpart_id is not None and principal.acts_at_gate(gate.counterpart_id):
+                return True
+    return False
+
+
+def exchange_record_in_scope(
+    uow: UnitOfWork, principal: Principal, record: dict[str, Any] | None, entity: str, key: str, permission: Permission
+) -> dict[str, Any]:
+    """A manifest or an incident, if the caller works at its gate pair; else exactly what a missing one gets."""
+    require_permission(principal, permission)
+    found = record or {}
+    gates = [g for g in (found.get("gate_id"), found.get("to_gate_id")) if g]
+    if record is None or not sees_gate_pair(uow, principal, gates):
+        raise NotFound(entity, key)
+    return record
 
 
 def enterprise_in_scope(uow: UnitOfWork, principal: Principal, enterprise_id: str, *, field: str | None) -> None:

@@ -676,42 +676,72 @@ def declare_acceptance(
             raise InvalidInput("request.out_of_range", field=name, expected="0–100000")
     if daily_quota is None and hourly_quota is None:
         raise InvalidInput("acceptance.empty", field="daily_quota")
-    now = clock.now()
     with uow:
-        gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
-        ensure_slots(uow, gate, flow, [day])
-        uow.quotas.record_acceptance(
-            {
-                "id": new_id(),
-                "gate_id": gate.id,
-                "direction": flow.value,
-                "day": day.isoformat(),
-                "daily_quota": daily_quota,
-                "hourly_quota": hourly_quota,
-                "declared_by": actor.id,
-                "reason": reason,
-                "declared_at": now,
-            }
+        plans = apply_acceptance(
+            uow,
+            clock=clock,
+            gate_id=gate_id,
+            direction=flow,
+            day=day,
+            daily_quota=daily_quota,
+            hourly_quota=hourly_quota,
+            actor=actor,
+            reason=reason,
         )
-        key = day.isoformat()
-        if daily_quota is not None:
-            current = uow.quotas.get(gate.id, flow, key)
-            held = (
-                current[1]
-                if current
-                else sum(s.booked for s in uow.slots.between(gate.id, flow, *day_bounds(gate, day)))
-            )
-            # Not below what is held yet: the re-plan first brings the day under the new quota.
-            uow.quotas.set_quota(gate.id, flow, key, max(daily_quota, held), held)
-        plans = refresh_capacity(
-            uow, clock=clock, gate_id=gate.id, direction=flow, days=[day], actor=actor, daily_quota=daily_quota
-        )
-        if daily_quota is not None:
-            after = uow.quotas.get(gate.id, flow, key)
-            booked = after[1] if after else 0
-            # trucks on the road keep their places even when the quota falls below them
-            uow.quotas.set_quota(gate.id, flow, key, max(daily_quota, booked), booked)
         uow.commit()
+    return plans
+
+
+def apply_acceptance(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    gate_id: str,
+    direction: Direction,
+    day: date,
+    daily_quota: int | None,
+    hourly_quota: int | None,
+    actor: Actor,
+    reason: str | None = None,
+) -> list[DayPlan]:
+    """Inside an open unit of work: record a declared acceptance and move the bookings it affects.
+
+    Used by :func:`declare_acceptance` and by the cross-border exchange when the counterpart's declaration
+    arrives (applied in the same transaction that claims the message).
+    """
+    flow = direction
+    now = clock.now()
+    gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+    ensure_slots(uow, gate, flow, [day])
+    uow.quotas.record_acceptance(
+        {
+            "id": new_id(),
+            "gate_id": gate.id,
+            "direction": flow.value,
+            "day": day.isoformat(),
+            "daily_quota": daily_quota,
+            "hourly_quota": hourly_quota,
+            "declared_by": actor.id,
+            "reason": reason,
+            "declared_at": now,
+        }
+    )
+    key = day.isoformat()
+    if daily_quota is not None:
+        current = uow.quotas.get(gate.id, flow, key)
+        held = (
+            current[1] if current else sum(s.booked for s in uow.slots.between(gate.id, flow, *day_bounds(gate, day)))
+        )
+        # Not below what is held yet: the re-plan first brings the day under the new quota.
+        uow.quotas.set_quota(gate.id, flow, key, max(daily_quota, held), held)
+    plans = refresh_capacity(
+        uow, clock=clock, gate_id=gate.id, direction=flow, days=[day], actor=actor, daily_quota=daily_quota
+    )
+    if daily_quota is not None:
+        after = uow.quotas.get(gate.id, flow, key)
+        booked = after[1] if after else 0
+        # trucks on the road keep their places even when the quota falls below them
+        uow.quotas.set_quota(gate.id, flow, key, max(daily_quota, booked), booked)
     return plans
 
 

@@ -522,3 +522,131 @@ auth_tokens = Table(
     Column("expires_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
 )
+# --- cross-border exchange: peers, keys, outbox, inbox, refusals, manifests, hotline -------------------------
+
+exchange_peers = Table(
+    "exchange_peers",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the partner id, e.g. cn-youyiguan
+    Column("name", Text, nullable=False),
+    Column("inbox_url", Text, nullable=False),
+    Column("gates", JSON, nullable=False),  # the gates this partner may speak for (its scope)
+    Column("added_at", UtcDateTime, nullable=False),
+)
+
+exchange_keys = Table(
+    "exchange_keys",
+    metadata,
+    Column("owner", String(64), primary_key=True),  # 'self' or a peer id
+    Column("key_id", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),  # Ed25519, raw 32 bytes, base64url
+    Column("private_key", String(64)),  # only for our own keys
+    Column("status", String(8), nullable=False),  # active, revoked
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+exchange_outbox = Table(
+    "exchange_outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the message id, the same on every attempt
+    Column("peer_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("trip_ref", String(64)),
+    Column("seq", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("envelope", JSON, nullable=False),  # unsigned; signed afresh on each attempt
+    Column("status", String(10), nullable=False),  # pending, delivered
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", UtcDateTime),
+    Index("ix_exchange_outbox_due", "status", "next_attempt_at"),
+)
+
+exchange_sequences = Table(
+    "exchange_sequences",
+    metadata,
+    Column("peer_id", String(64), primary_key=True),
+    Column("way", String(3), primary_key=True),  # out: last sent; in: last applied
+    Column("trip_ref", String(64), primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+exchange_inbox = Table(
+    "exchange_inbox",
+    metadata,
+    # A message id is claimed in the same transaction as its effect: a second copy finds it here.
+    Column("sender", String(64), primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("gate_id", String(64), nullable=False),
+    Column("trip_ref", String(64)),
+    Column("seq", Integer),
+    Column("status", String(8), nullable=False),  # applied, held (waiting for an earlier message of its trip)
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("applied_at", UtcDateTime),
+    Column("envelope", JSON, nullable=False),
+    Index("ix_exchange_inbox_held", "sender", "trip_ref", "status"),
+)
+
+exchange_refusals = Table(
+    "exchange_refusals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("code", String(48), nullable=False),
+    Column("sender", String(64)),
+    Column("message_id", String(64)),
+    Column("kind", String(32)),
+    Column("key_id", String(64)),
+    Column("detail", Text),
+)
+
+exchange_manifests = Table(
+    "exchange_manifests",
+    metadata,
+    Column("peer_id", String(64), primary_key=True),
+    Column("trip_ref", String(64), primary_key=True),  # the departing side's trip id
+    Column("way", String(3), nullable=False),  # out: our trip, sent; in: their trip, expected here
+    Column("gate_id", String(64), nullable=False),  # the departing gate
+    Column("to_gate_id", String(64), nullable=False),  # the arriving gate
+    Column("plate", String(32), nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("status", String(10), nullable=False),  # submitted, accepted, held, returned, crossed
+    Column("reasons", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_exchange_manifests_status", "way", "status"),
+)
+
+exchange_incidents = Table(
+    "exchange_incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the same id on both sides
+    Column("origin", String(64), nullable=False),  # 'self' or the peer that raised it
+    Column("peer_id", String(64), nullable=False),
+    Column("gate_id", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("trip_ref", String(64)),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("ack_due_at", UtcDateTime, nullable=False),
+    Column("status", String(12), nullable=False),  # open, acknowledged
+    Column("acknowledged_at", UtcDateTime),
+    Column("acknowledged_by", String(200)),
+    Column("escalation_level", Integer, nullable=False, default=0),
+    Index("ix_exchange_incidents_due", "status", "ack_due_at"),
+)
+
+exchange_incident_events = Table(
+    "exchange_incident_events",
+    metadata,
+    Column("incident_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("action", String(16), nullable=False),  # raised, received, acknowledged, escalated
+    Column("actor", String(200), nullable=False),
+    Column("detail", Text),
+)

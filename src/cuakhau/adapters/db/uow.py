@@ -18,6 +18,7 @@ from cuakhau.adapters.db.equeue import (
     SqlRegistryRepository,
     SqlSlotRepository,
 )
+from cuakhau.adapters.db.exchange import SqlExchangeRepository
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
 from cuakhau.adapters.db.inspection import SqlInspectionRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
     accounts: SqlAccountRepository
     tokens: SqlTokenRepository
     access: SqlAccessRepository
+    exchange: SqlExchangeRepository
 
     def __init__(self, engine: Engine, nomenclature: HsNomenclature, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(conn)
         self.tokens = SqlTokenRepository(conn)
         self.access = SqlAccessRepository(conn)
+        self.exchange = SqlExchangeRepository(conn)
         return self
 
     def __exit__(

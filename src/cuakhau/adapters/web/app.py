@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.web import auth, errors
 from cuakhau.adapters.web.limits import BodySizeLimit
-from cuakhau.adapters.web.routers import equeue, gate_ops, gates, inspections, parties, shipments, trips
+from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -73,6 +73,7 @@ def build_app(
         equeue.router,
         gate_ops.router,
         inspections.router,
+        exchange.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 
