@@ -392,6 +392,24 @@ def accounts_token(
     print(token)
 
 
+@accounts_app.command("disable")
+def accounts_disable(
+    username: Annotated[str, typer.Argument(help="The account")],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable it again instead")] = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Disable USERNAME and revoke its sessions and tokens (running servers drop them within the token cache TTL)."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import set_account_active
+
+    platform = bootstrap(_settings(database_url))
+    try:
+        account = set_account_active(platform.context.uow(), username, active=enable, clock=platform.context.clock)
+    finally:
+        platform.close()
+    console.print(f"[green]account {'enabled' if enable else 'disabled'}[/green]: {account.username}")
+
+
 exchange_app = typer.Typer(help="Cross-border exchange with the partner across the line (docs/exchange.md)")
 exchange_app.info.no_args_is_help = True
 app.add_typer(exchange_app, name="exchange")

@@ -260,3 +260,34 @@ def test_a_cookie_session_refuses_changes_sent_from_another_site(
             f"/api/v1/trips/{trip.id}/transitions", json=cancel, headers={"Origin": "http://cuakhau.example"}
         )
         assert own.status_code == 200 and own.json()["state"] == "cancelled"
+
+
+def test_a_hash_with_old_parameters_is_upgraded_at_login(ctx: ServiceContext, world: World, engine: Engine) -> None:
+    from argon2 import PasswordHasher
+
+    make_exporter(ctx, world)
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=2).hash(PASSWORD)
+    with engine.begin() as conn:
+        conn.execute(t.accounts.update().values(password_hash=old))
+    accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)
+    with engine.connect() as conn:
+        now_stored = conn.execute(select(t.accounts.c.password_hash)).scalar_one()
+    assert now_stored != old and "m=19456,t=2,p=1" in now_stored
+    accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)  # and it still logs in
+
+
+def test_a_disabled_account_loses_its_tokens_and_cannot_log_in(ctx: ServiceContext, world: World) -> None:
+    make_exporter(ctx, world)
+    _, session = accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)
+    account = accounts.account_by_username(ctx.uow(), "hoang.hau")
+    api = accounts.issue_api_token(ctx.uow(), account.id, clock=ctx.clock, label="ERP")
+    accounts.set_account_active(ctx.uow(), "hoang.hau", active=False, clock=ctx.clock)
+    assert accounts.resolve_token(ctx.uow(), session, clock=ctx.clock) is None
+    assert accounts.resolve_token(ctx.uow(), api, clock=ctx.clock) is None
+    with pytest.raises(InvalidCredentials):
+        accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)
+    accounts.set_account_active(ctx.uow(), "hoang.hau", active=True, clock=ctx.clock)
+    assert accounts.resolve_token(ctx.uow(), api, clock=ctx.clock) is None  # revoked tokens stay revoked
+    assert accounts.login(ctx.uow(), "hoang.hau", PASSWORD, clock=ctx.clock)[0].username == "hoang.hau"
+    with pytest.raises(NotFound):
+        accounts.set_account_active(ctx.uow(), "no.such.user", active=False, clock=ctx.clock)

@@ -49,3 +49,47 @@ def test_registry_import_all_or_nothing(tmp_path: Path, database_url: str, engin
     )
     assert run.returncode == 2
     assert "enum.invalid [line 2.kind]" in run.stderr and "orchard" in run.stderr
+
+
+def test_accounts_create_token_and_disable(ctx: ServiceContext, world: World, database_url: str) -> None:
+    from cuakhau.services import accounts
+
+    runner = CliRunner()
+    created = runner.invoke(
+        app,
+        [
+            *("accounts", "create", "hq.customs.01", "--role", "customs_officer", "--gate", "vn-huu-nghi"),
+            *("--gate", "vn-tan-thanh", "--password-stdin", "--database-url", database_url),
+        ],
+        input="mật khẩu đủ dài\n",
+    )
+    assert created.exit_code == 0, created.output
+    principal, _ = accounts.login(ctx.uow(), "hq.customs.01", "mật khẩu đủ dài", clock=ctx.clock)
+    assert principal.gate_codes == {"vn-huu-nghi", "vn-tan-thanh"}
+    exporter = runner.invoke(
+        app,
+        [
+            *("accounts", "create", "erp.hoanghau", "--role", "exporter", "--enterprise", world.exporter.id),
+            *("--no-password", "--database-url", database_url),
+        ],
+    )
+    assert exporter.exit_code == 0, exporter.output
+    issued = runner.invoke(app, ["accounts", "token", "erp.hoanghau", "--label", "ERP", "--database-url", database_url])
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip().splitlines()[-1]
+    found = accounts.resolve_token(ctx.uow(), token, clock=ctx.clock)
+    assert found is not None and found.enterprise_id == world.exporter.id
+    disabled = runner.invoke(app, ["accounts", "disable", "erp.hoanghau", "--database-url", database_url])
+    assert disabled.exit_code == 0, disabled.output
+    assert accounts.resolve_token(ctx.uow(), token, clock=ctx.clock) is None
+    # a bad binding is one red line and exit code 2, not a traceback
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "cuakhau", "accounts", "create", "lost.officer", "--role", "border_guard"),
+            *("--no-password", "--database-url", database_url),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and "account.gate_required" in run.stderr and "Traceback" not in run.stderr

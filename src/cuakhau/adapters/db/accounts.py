@@ -54,6 +54,12 @@ class SqlAccountRepository:
         r = self.conn.execute(select(t.accounts).where(t.accounts.c.username == username)).first()
         return None if r is None else _account(r)
 
+    def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        self.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(password_hash=password_hash))
+
+    def set_active(self, account_id: str, active: bool) -> None:
+        self.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(active=active))
+
 
 class SqlTokenRepository:
     def __init__(self, conn: Connection) -> None:
@@ -106,6 +112,13 @@ class SqlTokenRepository:
             update(t.auth_tokens).where(c.token_hash == token_hash, c.revoked_at.is_(None)).values(revoked_at=at)
         ).rowcount
         return bool(done)
+
+    def revoke_all(self, account_id: str, at: datetime) -> int:
+        c = t.auth_tokens.c
+        done = self.conn.execute(
+            update(t.auth_tokens).where(c.account_id == account_id, c.revoked_at.is_(None)).values(revoked_at=at)
+        ).rowcount
+        return int(done)
 
     def purge_expired(self, before: datetime) -> int:
         c = t.auth_tokens.c
