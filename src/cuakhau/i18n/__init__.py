@@ -18,6 +18,7 @@ from cuakhau.i18n import (
     messages_equeue,
     messages_gates,
     messages_quarantine,
+    messages_simulation,
     messages_values,
 )
 
@@ -33,6 +34,7 @@ _CATALOGS = (
     messages_devices,
     messages_customs,
     messages_quarantine,
+    messages_simulation,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():
