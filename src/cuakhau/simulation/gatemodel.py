@@ -359,9 +359,16 @@ class GateModel:
         self.heap: list[tuple[Any, int, Truck]] = []
         self.fresh_heap: list[tuple[Any, int, Truck]] = []
         self.seq = 0
-        for lo, hi in _intersect(own, theirs):
-            engine.at(lo, self._lanes_open, True)
+        # At one instant: lanes close, then the quota resets, then lanes open (events at equal times run in the
+        # order scheduled), so a closing hour's reset starts no call and an opening hour starts on a fresh quota.
+        crossing = _intersect(own, theirs)
+        for _, hi in crossing:
             engine.at(hi, self._lanes_open, False)
+        self.hourly = spec.quota.hourly
+        self.used_hour = 0
+        if self.hourly is not None:
+            for h in range(scenario.days * 24):
+                engine.at(h * HOUR, self._new_quota_hour)
         # the counterpart's quota resets at its local midnight (UTC+8: one hour before the Vietnamese one)
         if self.quota is not None:
             t = -HOUR
@@ -369,11 +376,8 @@ class GateModel:
                 if t >= 0:
                     engine.at(t, self._new_quota_day)
                 t += DAY
-        self.hourly = spec.quota.hourly
-        self.used_hour = 0
-        if self.hourly is not None:
-            for h in range(scenario.days * 24):
-                engine.at(h * HOUR, self._new_quota_hour)
+        for lo, _ in crossing:
+            engine.at(lo, self._lanes_open, True)
         if policy.booking is Booking.NONE:
             if self.ready:
                 engine.at(self.ready[0], self._arrive_unbooked, 0)

@@ -334,10 +334,13 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> LoadedScenario:
         raise ScenarioInvalid(
             "simulation.scenario_invalid", field="scenario", line=1, source=source, message="not a mapping of fields"
         )
+    # top-level keys starting with "x-" hold YAML anchors for reuse (as in Compose files) and are not fields
+    data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # an unknown key is most often a misspelt one: name it rather than the "missing" field it hides
+        first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         path = tuple(p for p in first["loc"] if isinstance(p, str | int))
         message = first["msg"].removeprefix("Value error, ")
         raise _invalid(lines, source, path, message) from None
