@@ -120,3 +120,15 @@ def test_candidate_prefix_gives_the_production_calls() -> None:
         fresh = [w for w in queue if w.perishability is not Perishability.DRY_GOODS]
         candidates = {w.trip_id: w for w in queue[:k]} | {w.trip_id: w for w in fresh[:k]}
         assert assign_lanes(candidates.values(), lanes) == assign_lanes(yard, lanes)
+
+
+def test_the_counterparts_own_hours_limit_the_lanes(scenario: Scenario) -> None:
+    """Pò Chài opening only 10:00–16:00 on its clock (09:00–15:00 in Vietnam) leaves 6 hours of crossings."""
+    short = parse_scenario(
+        BASE.replace(
+            "    yard_capacity: 150", '    yard_capacity: 150\n    counterpart_hours: {opens: "10:00", closes: "16:00"}'
+        )
+    ).scenario
+    r = simulate(short, short.policies[0], 0)
+    assert r["throughput_per_day"] <= 20 * 6
+    assert r["throughput_per_day"] > 20 * 6 * 0.9

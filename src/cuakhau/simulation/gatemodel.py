@@ -124,6 +124,8 @@ def build_gates(scenario: Scenario, spec: GateSpec, policy: Policy) -> tuple[Gat
     if hours is not None:
         here.opening_hours = [OpeningPeriod(hours.opens, hours.closes)]
         there.opening_hours = [OpeningPeriod(_shift(hours.opens, 1), _shift(hours.closes, 1))]
+    if spec.counterpart_hours is not None:
+        there.opening_hours = [OpeningPeriod(spec.counterpart_hours.opens, spec.counterpart_hours.closes)]
     direction = Direction(spec.direction)
     freight = [ln for ln in here.lanes_for(direction) if ln.kind in FREIGHT_LANES]
     wanted = (spec.lanes or len(freight)) + policy.extra_lanes

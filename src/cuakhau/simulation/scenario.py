@@ -157,6 +157,8 @@ class GateSpec(_Strict):
     lanes: int | None = Field(default=None, ge=1, le=100)  # freight lanes for the direction; default: reference
     lane_minutes: Distribution | None = None  # default: exponential with the lanes' own mean
     hours: Hours | None = None  # default: the reference hours
+    #: The Chinese side's own hours on its own clock when they differ (default: the same instants as ``hours``).
+    counterpart_hours: Hours | None = None
     closures: list[ClosureSpec] = Field(default_factory=list)
     quota: Quota = Field(default_factory=Quota)
     yard_capacity: int = Field(default=300, ge=1, le=100_000)
