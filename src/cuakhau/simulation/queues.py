@@ -17,7 +17,7 @@ from cuakhau.simulation.engine import Engine, Job, Station
 
 @dataclass(frozen=True, slots=True)
 class QueueResult:
-    customers: int  # customers served in total (warm-up included)
+    customers: int  # customers simulated (all served: the run ends when no event is left)
     mean_waits: tuple[float, ...]  # per class, customers arriving after the warm-up
     counted: tuple[int, ...]
 
@@ -44,22 +44,20 @@ def run_mmc(
     for lam in arrival_rates:
         acc += lam / total
         cumulative.append(acc)
-    engine = Engine()
-    sums = [0.0] * classes
-    counts = [0] * classes
-    served = [0]
     # expovariate inlined (the same formula as random.expovariate, so the same draws): it saves a call per draw
     rnd_a, rnd_s = arrivals.random, services.random
     log = math.log
     pick = arrivals.random
-
-    def done(job: Job) -> None:
-        served[0] += 1
-        if job.id >= warmup:
-            sums[job.priority] += job.started - job.queued
-            counts[job.priority] += 1
-
-    station = Station(engine, servers, lambda _: -log(1.0 - rnd_s()) / service_rate, done, priority=classes > 1)
+    engine = Engine()
+    station = Station(
+        engine,
+        servers,
+        lambda _: -log(1.0 - rnd_s()) / service_rate,
+        None,
+        priority=classes > 1,
+        tally_from=warmup,
+        classes=classes,
+    )
     arrive = station.arrive
     heap = engine._heap
     push = heapq.heappush
@@ -77,7 +75,8 @@ def run_mmc(
             push(heap, (now - log(1.0 - rnd_a()) / total, engine._seq, arrival, n + 1))
 
     engine.after(-log(1.0 - rnd_a()) / total, arrival, 0)
-    engine.run()
+    engine.run()  # until no event is left: every customer has been served
+    sums, counts = station.wait_sum, station.wait_count
     return QueueResult(
-        served[0], tuple(s / c if c else float("nan") for s, c in zip(sums, counts, strict=True)), tuple(counts)
+        customers, tuple(s / c if c else float("nan") for s, c in zip(sums, counts, strict=True)), tuple(counts)
     )
