@@ -254,6 +254,50 @@ def arrivals(
     return times[order].tolist(), kinds_rep[order].tolist()
 
 
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """What a gate flow needs that does not change between replications (built once per process)."""
+
+    here: Gate
+    there: Gate
+    profile: SelectivityProfile
+    kinds: list[CargoKind]
+    capacity: tuple[int, ...]  # truck places per hour from the start, both sides' hours, lanes and quotas
+    inspection_capacity: tuple[int, ...]
+
+
+_STATIC: dict[tuple[str, str, str], _Static] = {}
+
+
+def _static(scenario: Scenario, spec: GateSpec, policy: Policy, epoch: datetime) -> _Static:
+    key = (scenario.model_dump_json(), spec.model_dump_json(), policy.model_dump_json())
+    found = _STATIC.get(key)
+    if found is not None:
+        return found
+    here, there = build_gates(scenario, spec, policy)
+    profile = customs_profile(scenario)
+    caps: list[int] = []
+    insp: list[int] = []
+    if policy.booking is not Booking.NONE:
+        quota = policy.quota_daily if policy.quota_daily is not None else spec.quota.daily
+        for d in range(scenario.days + policy.booking_horizon_days):
+            day = scenario.start + timedelta(days=d)
+            slots = slot_capacities(here, there, Direction(spec.direction), day, hourly_quota=spec.quota.hourly)
+            left = quota
+            for slot in slots:
+                c = slot.capacity if left is None else min(slot.capacity, left)
+                if left is not None:
+                    left -= c
+                caps.append(c)
+                insp.append(min(c, slot.inspection_capacity))
+    if len(_STATIC) > 64:  # a long-lived process running many scenarios: keep the cache small
+        _STATIC.clear()
+    found = _STATIC[key] = _Static(
+        here, there, profile, cargo_kinds(scenario, spec, profile, epoch), tuple(caps), tuple(insp)
+    )
+    return found
+
+
 class Truck(Job):
     __slots__ = (
         "at_gate",
@@ -319,10 +363,11 @@ class GateModel:
         self.horizon = scenario.days * DAY
         self.bound = scenario.wait_bound_hours * HOUR
         self.factor = scenario.spoilage.booked_wait_factor
-        self.here, self.there = build_gates(scenario, spec, policy)
+        static = _static(scenario, spec, policy, clock.epoch)
+        self.here, self.there = static.here, static.there
         self.direction = Direction(spec.direction)
-        self.profile = customs_profile(scenario)
-        self.kinds = cargo_kinds(scenario, spec, self.profile, clock.epoch)
+        self.profile = static.profile
+        self.kinds = static.kinds
         self.ready, self.kind_of = arrivals(scenario, spec, rng["arrivals"], [c.share for c in spec.arrivals.cargo])
         self.selectivity = SelectivityState()
         self.channel_rng = rng["channel"]
@@ -385,7 +430,8 @@ class GateModel:
                 engine.at(self.ready[0], self._arrive_unbooked, 0)
         else:
             self.planner = PLANNERS[policy.booking]()
-            self._prepare_capacity()
+            self.capacity = list(static.capacity)  # used up as trucks are placed
+            self.inspection_capacity = list(static.inspection_capacity)
             self.carry: list[int] = []
             self.next_truck = 0
             for d in range(scenario.days):
@@ -409,22 +455,6 @@ class GateModel:
         return Truck(i, ready, self.kinds[self.kind_of[i]], counted)
 
     # ------------------------------------------------------------------------------------------ booking
-
-    def _prepare_capacity(self) -> None:
-        hourly = self.spec.quota.hourly
-        caps: list[int] = []
-        insp: list[int] = []
-        for d in range(self.scenario.days + self.policy.booking_horizon_days):
-            day = self.scenario.start + timedelta(days=d)
-            slots = slot_capacities(self.here, self.there, self.direction, day, hourly_quota=hourly)
-            left = self.quota
-            for s in slots:
-                c = s.capacity if left is None else min(s.capacity, left)
-                if left is not None:
-                    left -= c
-                caps.append(c)
-                insp.append(min(c, s.inspection_capacity))
-        self.capacity, self.inspection_capacity = caps, insp
 
     def _plan_day(self, d: int) -> None:
         """Plan the trucks ready today (and those left over) with the production planner."""
