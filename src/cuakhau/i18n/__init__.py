@@ -22,6 +22,7 @@ from cuakhau.i18n import (
     messages_inspection,
     messages_pages,
     messages_quarantine,
+    messages_simulation,
     messages_values,
 )
 
@@ -41,6 +42,7 @@ _CATALOGS = (
     messages_inspection,
     messages_auth,
     messages_exchange,
+    messages_simulation,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

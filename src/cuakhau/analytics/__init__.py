@@ -1,0 +1,1 @@
+"""Analytics: statistics and queueing formulas (pure Python) used by the simulator and its reports."""

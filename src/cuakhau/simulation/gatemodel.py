@@ -1,0 +1,736 @@
+"""One replication of a scenario under one policy: trucks through the yard, the desks and the lanes.
+
+A truck is *ready* (loaded, wanting to cross) at a time drawn from the scenario's arrivals by hour, weekday and
+season. With a booking policy it first gets an hourly slot from the production planner
+(:mod:`cuakhau.domain.allocation`, planned each local day over the slot capacities of
+:func:`cuakhau.domain.capacity.slot_capacities`) and waits at its origin until the slot; without one it drives
+to the gate at once. At the gate it waits on the road while the yard is full, then passes the document desk;
+the production customs selector (:func:`cuakhau.domain.customs.assess_risk` and ``select_channel``, on the
+simulated clock) gives its channel — yellow means a document check, red a physical inspection in a bay —,
+plant products pass plant quarantine (some with a laboratory test), and finally the truck waits in the yard to
+be called to a lane. Calls follow the production call-forward rule (:func:`cuakhau.domain.callforward.assign_lanes`)
+or, as a baseline, arrival order. Desks work the gate's hours; lanes run only while both sides are open
+(:meth:`cuakhau.domain.gate.Gate.open_intervals`, closures included) and the counterpart's daily quota lasts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+
+from cuakhau.domain.allocation import (
+    PERISHABILITY_WEIGHTS,
+    AllocationPolicy,
+    FirstComeFirstServed,
+    OptimalPlanner,
+    PriorityGreedy,
+    Problem,
+    Request,
+)
+from cuakhau.domain.callforward import Waiting, assign_lanes
+from cuakhau.domain.capacity import FREIGHT_LANES, slot_capacities
+from cuakhau.domain.customs import (
+    CalibrationRules,
+    Channel,
+    EnterpriseHistory,
+    RiskAssessment,
+    SelectivityProfile,
+    SelectivityState,
+    TargetRates,
+    assess_risk,
+    select_channel,
+)
+from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, Lane, LaneKind, OpeningPeriod
+from cuakhau.domain.hs import HsNomenclature
+from cuakhau.domain.shipment import Perishability, Shipment
+from cuakhau.reference.gates import reference_gates
+from cuakhau.simulation.engine import Engine, InfiniteServer, Job, SimClock, Station, TimeAverage, schedule_hours
+from cuakhau.simulation.scenario import (
+    Booking,
+    CallForward,
+    Distribution,
+    GateSpec,
+    Hours,
+    Policy,
+    Scenario,
+)
+
+HOUR = 3600.0
+DAY = 86400.0
+VN_TZ_OFFSET = timedelta(hours=7)
+#: The stages whose waits are reported, in the order a truck meets them.
+STAGES = ("booking", "road", "documents", "customs", "quarantine", "crossing", "total")
+
+PLANNERS: dict[Booking, Callable[[], AllocationPolicy]] = {
+    Booking.FCFS: FirstComeFirstServed,
+    Booking.PRIORITY: PriorityGreedy,
+    Booking.OPTIMAL: OptimalPlanner,
+}
+
+
+def sampler(dist: Distribution, rng: random.Random) -> Callable[[Any], float]:
+    """A function returning one draw in seconds (its argument is ignored, so it can serve a station)."""
+    mean = dist.mean_minutes * 60.0
+    kind = dist.distribution
+    if kind == "exponential":
+        expo = rng.expovariate
+        rate = 1.0 / mean
+        return lambda _: expo(rate)
+    if kind == "fixed":
+        return lambda _: mean
+    if kind == "lognormal":
+        sd = (dist.sd_minutes or 0.0) * 60.0
+        sigma2 = math.log(1 + (sd / mean) ** 2)
+        mu, sigma = math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
+        lognorm = rng.lognormvariate
+        return lambda _: lognorm(mu, sigma)
+    lo, hi = (dist.min_minutes or 0.0) * 60.0, (dist.max_minutes or 0.0) * 60.0
+    if kind == "uniform":
+        uni = rng.uniform
+        return lambda _: uni(lo, hi)
+    mode = 3 * mean - lo - hi
+    tri = rng.triangular
+    return lambda _: tri(lo, hi, mode)
+
+
+def streams(seed: int, replication: int, gate: int) -> dict[str, random.Random]:
+    """One seeded stream per source, the same for every policy (common random numbers)."""
+    seq = np.random.SeedSequence(entropy=seed, spawn_key=(replication, gate))
+    names = ("arrivals", "documents", "customs", "yellow", "red", "quarantine", "laboratory", "lanes", "channel")
+    return {n: random.Random(int(s.generate_state(1)[0])) for n, s in zip(names, seq.spawn(len(names)), strict=True)}
+
+
+def _shift(t: time, hours: int) -> time:
+    return (datetime.combine(date(2026, 1, 5), t) + timedelta(hours=hours)).time()
+
+
+def build_gates(scenario: Scenario, spec: GateSpec, policy: Policy) -> tuple[Gate, Gate]:
+    """The Vietnamese gate and its counterpart as the production domain sees them, with the overrides applied."""
+    years = range(scenario.start.year, (scenario.start + timedelta(days=scenario.days)).year + 1)
+    by_id = {g.id: g for g in reference_gates(years)}
+    here = by_id[spec.gate]
+    there = by_id[here.counterpart_id or ""]
+    here = replace(here, lanes=list(here.lanes), closures=list(here.closures))
+    there = replace(there, lanes=list(there.lanes), closures=list(there.closures))
+    hours: Hours | None = policy.hours or spec.hours
+    if hours is not None:
+        here.opening_hours = [OpeningPeriod(hours.opens, hours.closes)]
+        there.opening_hours = [OpeningPeriod(_shift(hours.opens, 1), _shift(hours.closes, 1))]
+    if spec.counterpart_hours is not None:
+        there.opening_hours = [OpeningPeriod(spec.counterpart_hours.opens, spec.counterpart_hours.closes)]
+    direction = Direction(spec.direction)
+    freight = [ln for ln in here.lanes_for(direction) if ln.kind in FREIGHT_LANES]
+    wanted = (spec.lanes or len(freight)) + policy.extra_lanes
+    prefix = "X" if direction is Direction.EXPORT else "N"
+    minutes = freight[0].service_minutes if freight else 6.0
+    new = freight[:wanted] + [
+        Lane(f"{prefix}S{i + 1}", direction, LaneKind.CARGO, minutes) for i in range(wanted - len(freight))
+    ]
+    here.lanes = [ln for ln in here.lanes if ln not in freight] + new
+    if spec.inspection_bays is not None:
+        here.inspection_bays = spec.inspection_bays
+    for c in spec.closures:
+        for gate, side in ((here, "vn"), (there, "cn")):
+            if c.side in ("both", side):
+                gate.add_closure(Closure(c.starts_at, c.ends_at, c.reason, ClosureKind.SUSPENSION))
+    return here, there
+
+
+def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CargoKind:
+    name: str
+    perishability: Perishability
+    weight: int
+    plant: bool
+    value: float
+    spoil_per_hour: float
+    assessment: RiskAssessment
+
+
+def cargo_kinds(scenario: Scenario, spec: GateSpec, profile: SelectivityProfile, at: datetime) -> list[CargoKind]:
+    """Each cargo of the mix as a production shipment, scored once by the production risk assessment."""
+    nomenclature = HsNomenclature.load_default()
+    kinds: list[CargoKind] = []
+    for i, c in enumerate(spec.arrivals.cargo):
+        shipment = Shipment.create(
+            nomenclature,
+            shipment_id=f"sim-{i}",
+            exporter_id="sim-exporter",
+            consignee_name="sim consignee",
+            consignee_country="CN" if spec.direction == "export" else "VN",
+            lines=[
+                {
+                    "hs_code": c.hs,
+                    "description": c.name,
+                    "net_kg": 20000,
+                    "gross_kg": 22000,
+                    "packages": 1000,
+                    "value": round(c.value_usd, 2),
+                    "currency": "USD",
+                    "perishability": c.perishability.value if c.perishability else None,
+                }
+            ],
+        )
+        h = c.history
+        history = EnterpriseHistory(
+            enterprise_id=f"sim-{i}",
+            declarations=h.get("declarations", 0),
+            holds=h.get("holds", 0),
+            rejections=h.get("rejections", 0),
+            findings=h.get("findings", 0),
+        )
+        kind = shipment.perishability
+        kinds.append(
+            CargoKind(
+                name=c.name,
+                perishability=kind,
+                weight=PERISHABILITY_WEIGHTS[kind],
+                plant=shipment.plant_product,
+                value=c.value_usd,
+                spoil_per_hour=scenario.spoilage.per_hour.get(kind, 0.0),
+                assessment=assess_risk(shipment, history, profile, at=at),
+            )
+        )
+    return kinds
+
+
+def customs_profile(scenario: Scenario) -> SelectivityProfile:
+    c = scenario.customs
+    return SelectivityProfile(
+        version="simulation",
+        targets=TargetRates(red=c.red, yellow=c.yellow),
+        random_red=c.random_red,
+        random_yellow=c.random_yellow,
+        calibration=CalibrationRules(window_size=c.window_size, min_window=min(200, c.window_size)),
+    )
+
+
+def arrivals(
+    scenario: Scenario, spec: GateSpec, rng: random.Random, weights: list[float]
+) -> tuple[list[float], list[int]]:
+    """Ready times (seconds from the start) and cargo kinds, from the hourly, weekday and seasonal rates."""
+    a = spec.arrivals
+    by_hour = np.asarray(a.by_hour or [1.0] * 24, dtype=float)
+    by_hour = by_hour / by_hour.sum()
+    by_week = np.asarray(a.by_weekday or [1.0] * 7, dtype=float)
+    shares = np.asarray(weights, dtype=float)
+    shares = shares / shares.sum()
+    days = [scenario.start + timedelta(days=d) for d in range(scenario.days)]
+    season = np.array(
+        [[(c.season[d.month - 1] if c.season else 1.0) for c in a.cargo] for d in days], dtype=float
+    )  # days x kinds
+    day_rate = a.per_day * by_week[[d.weekday() for d in days]][:, None] * season * shares[None, :]
+    rates = (day_rate[:, None, :] * by_hour[None, :, None]).reshape(len(days) * 24, len(a.cargo))
+    gen = np.random.default_rng(rng.getrandbits(64))
+    counts = gen.poisson(rates)
+    hours_idx, kinds_idx = np.nonzero(counts)
+    reps = counts[hours_idx, kinds_idx]
+    hours_rep = np.repeat(hours_idx, reps)
+    kinds_rep = np.repeat(kinds_idx, reps)
+    times = (hours_rep + gen.random(len(hours_rep))) * HOUR
+    order = np.argsort(times, kind="stable")
+    return times[order].tolist(), kinds_rep[order].tolist()
+
+
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """What a gate flow needs that does not change between replications (built once per process)."""
+
+    here: Gate
+    there: Gate
+    profile: SelectivityProfile
+    kinds: list[CargoKind]
+    capacity: tuple[int, ...]  # truck places per hour from the start, both sides' hours, lanes and quotas
+    inspection_capacity: tuple[int, ...]
+
+
+_STATIC: dict[tuple[str, str, str], _Static] = {}
+
+
+def _static(scenario: Scenario, spec: GateSpec, policy: Policy, epoch: datetime) -> _Static:
+    key = (scenario.model_dump_json(), spec.model_dump_json(), policy.model_dump_json())
+    found = _STATIC.get(key)
+    if found is not None:
+        return found
+    here, there = build_gates(scenario, spec, policy)
+    profile = customs_profile(scenario)
+    caps: list[int] = []
+    insp: list[int] = []
+    if policy.booking is not Booking.NONE:
+        quota = policy.quota_daily if policy.quota_daily is not None else spec.quota.daily
+        for d in range(scenario.days + policy.booking_horizon_days):
+            day = scenario.start + timedelta(days=d)
+            slots = slot_capacities(here, there, Direction(spec.direction), day, hourly_quota=spec.quota.hourly)
+            left = quota
+            for slot in slots:
+                c = slot.capacity if left is None else min(slot.capacity, left)
+                if left is not None:
+                    left -= c
+                caps.append(c)
+                insp.append(min(c, slot.inspection_capacity))
+    if len(_STATIC) > 64:  # a long-lived process running many scenarios: keep the cache small
+        _STATIC.clear()
+    found = _STATIC[key] = _Static(
+        here, there, profile, cargo_kinds(scenario, spec, profile, epoch), tuple(caps), tuple(insp)
+    )
+    return found
+
+
+class Truck(Job):
+    __slots__ = (
+        "at_gate",
+        "booked_wait",
+        "called",
+        "channel",
+        "counted",
+        "kind",
+        "slot_start",
+        "waiting",
+        "waits",
+    )
+
+    def __init__(self, id: int, ready: float, kind: CargoKind, counted: bool) -> None:
+        super().__init__(id, ready)
+        self.kind = kind
+        self.counted = counted
+        self.at_gate = ready
+        self.booked_wait = 0.0
+        self.slot_start: datetime | None = None
+        self.called = False
+        self.channel = Channel.GREEN
+        self.waiting: Waiting | None = None
+        self.waits = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # booking, road, documents, customs, quarantine, crossing
+
+
+class Metrics:
+    """What one replication measured, for trucks ready after the warm-up (``counted``)."""
+
+    def __init__(self) -> None:
+        self.stage_waits: list[list[float]] = [[] for _ in STAGES]
+        self.arrived = 0
+        self.crossed = 0  # counted trucks that crossed
+        self.crossed_in_window = 0  # crossings inside the measured window, any truck
+        self.spoilage = 0.0
+        self.past_bound = 0
+        self.channels = {c: 0 for c in Channel}
+
+
+class GateModel:
+    """One gate flow inside a replication."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: SimClock,
+        scenario: Scenario,
+        spec: GateSpec,
+        policy: Policy,
+        rng: dict[str, random.Random],
+        metrics: Metrics,
+        queue_len: TimeAverage,
+        road_len: TimeAverage,
+        yard_level: TimeAverage,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.scenario = scenario
+        self.spec = spec
+        self.policy = policy
+        self.metrics = metrics
+        self.warmup = scenario.warmup_days * DAY
+        self.horizon = scenario.days * DAY
+        self.bound = scenario.wait_bound_hours * HOUR
+        self.factor = scenario.spoilage.booked_wait_factor
+        static = _static(scenario, spec, policy, clock.epoch)
+        self.here, self.there = static.here, static.there
+        self.direction = Direction(spec.direction)
+        self.profile = static.profile
+        self.kinds = static.kinds
+        self.ready, self.kind_of = arrivals(scenario, spec, rng["arrivals"], [c.share for c in spec.arrivals.cargo])
+        self.selectivity = SelectivityState()
+        self.channel_rng = rng["channel"]
+        self.rng = rng
+        self.yard_capacity = policy.yard_capacity or spec.yard_capacity
+        self.quota = policy.quota_daily if policy.quota_daily is not None else spec.quota.daily
+        self.queue_len, self.road_len, self.yard_level = queue_len, road_len, yard_level
+        self.road: deque[Truck] = deque()
+        self.in_yard = 0
+        s = scenario.stages
+        off = spec.officers
+        self.documents = Station(engine, off.documents, sampler(s.documents, rng["documents"]), self._documented)
+        self.documents.on_wait = self._wait_at(2)
+        self.yellow = Station(engine, off.customs, sampler(s.customs_yellow, rng["yellow"]), self._cleared)
+        self.red = Station(engine, self.here.inspection_bays, sampler(s.customs_red, rng["red"]), self._cleared)
+        self.yellow.on_wait = self.red.on_wait = self._wait_at(3)
+        self.quarantine = Station(engine, off.quarantine, sampler(s.quarantine, rng["quarantine"]), self._inspected)
+        self.quarantine.on_wait = self._wait_at(4)
+        self.lab = InfiniteServer(engine, sampler(s.laboratory, rng["laboratory"]), self._to_lanes)
+        self.lab_share = s.laboratory_share
+        self.lab_draw = rng["laboratory"].random
+        own = self._seconds(self.here.open_intervals(clock.epoch, clock.instant(self.horizon)))
+        theirs = self._seconds(self.there.open_intervals(clock.epoch, clock.instant(self.horizon)))
+        for station in (self.documents, self.yellow, self.red, self.quarantine):
+            schedule_hours(engine, station, own)
+        # lanes
+        self.lanes = [ln for ln in self.here.lanes_for(self.direction) if ln.kind in FREIGHT_LANES]
+        self.free: list[Lane] = list(self.lanes)
+        self.lane_time: dict[str, Callable[[Any], float]] = {}
+        for ln in self.lanes:
+            dist = spec.lane_minutes or Distribution(mean_minutes=ln.service_minutes)
+            self.lane_time[ln.code] = sampler(dist, rng["lanes"])
+        self.lanes_open = False
+        self.used_today = 0
+        self.rule = policy.call_forward
+        self.heap: list[tuple[Any, int, Truck]] = []
+        self.fresh_heap: list[tuple[Any, int, Truck]] = []
+        self.seq = 0
+        # At one instant: lanes close, then the quota resets, then lanes open (events at equal times run in the
+        # order scheduled), so a closing hour's reset starts no call and an opening hour starts on a fresh quota.
+        crossing = _intersect(own, theirs)
+        for _, hi in crossing:
+            engine.at(hi, self._lanes_open, False)
+        self.hourly = spec.quota.hourly
+        self.used_hour = 0
+        if self.hourly is not None:
+            for h in range(scenario.days * 24):
+                engine.at(h * HOUR, self._new_quota_hour)
+        # the counterpart's quota resets at its local midnight (UTC+8: one hour before the Vietnamese one)
+        if self.quota is not None:
+            t = -HOUR
+            while t < self.horizon:
+                if t >= 0:
+                    engine.at(t, self._new_quota_day)
+                t += DAY
+        for lo, _ in crossing:
+            engine.at(lo, self._lanes_open, True)
+        if policy.booking is Booking.NONE:
+            if self.ready:
+                engine.at(self.ready[0], self._arrive_unbooked, 0)
+        else:
+            self.planner = PLANNERS[policy.booking]()
+            self.capacity = list(static.capacity)  # used up as trucks are placed
+            self.inspection_capacity = list(static.inspection_capacity)
+            self.carry: list[int] = []
+            self.next_truck = 0
+            for d in range(scenario.days):
+                engine.at(d * DAY, self._plan_day, d)
+
+    def _seconds(self, intervals: list[tuple[datetime, datetime]]) -> list[tuple[float, float]]:
+        epoch = self.clock.epoch
+        return [((a - epoch).total_seconds(), (b - epoch).total_seconds()) for a, b in intervals]
+
+    def _wait_at(self, stage: int) -> Callable[[Job, float], None]:
+        def record(job: Job, wait: float) -> None:
+            job.waits[stage] = wait  # type: ignore[attr-defined]
+
+        return record
+
+    def _truck(self, i: int) -> Truck:
+        ready = self.ready[i]
+        counted = ready >= self.warmup
+        if counted:
+            self.metrics.arrived += 1
+        return Truck(i, ready, self.kinds[self.kind_of[i]], counted)
+
+    # ------------------------------------------------------------------------------------------ booking
+
+    def _plan_day(self, d: int) -> None:
+        """Plan the trucks ready today (and those left over) with the production planner."""
+        end = (d + 1) * DAY
+        new: list[int] = []
+        while self.next_truck < len(self.ready) and self.ready[self.next_truck] < end:
+            new.append(self.next_truck)
+            self.next_truck += 1
+        first = d * 24
+        span = self.policy.booking_horizon_days * 24
+        last = min(first + span, len(self.capacity))
+        requests = []
+        for i in self.carry + new:
+            lo = max(0, int(self.ready[i] // HOUR) - first)
+            kind = self.kinds[self.kind_of[i]]
+            requests.append(Request(str(i), {"g": (lo, span - 1)}, kind.weight, i, kind.plant))
+        problem = Problem(
+            capacity={"g": self.capacity[first:last]},
+            inspection_capacity={"g": self.inspection_capacity[first:last]},
+            requests=requests,
+            max_wait=self.policy.max_wait_hours,
+        )
+        plan = self.planner.plan(problem)
+        carry: list[int] = []
+        for a in plan.assignments:
+            i = int(a.request_id)
+            if a.slot is None:
+                carry.append(i)
+                continue
+            slot = first + a.slot
+            self.capacity[slot] -= 1
+            if self.kinds[self.kind_of[i]].plant:
+                self.inspection_capacity[slot] -= 1
+            truck = self._truck(i)
+            start = slot * HOUR
+            truck.slot_start = self.clock.instant(start)
+            at = max(truck.arrived, start)
+            truck.booked_wait = at - truck.arrived
+            truck.waits[0] = truck.booked_wait
+            self.engine.at(at, self._at_gate, truck)
+        self.carry = carry
+        if d == self.scenario.days - 1:
+            for i in carry:  # never placed within the run: they count as not crossed
+                self._unfinished(self._truck(i))
+
+    # ------------------------------------------------------------------------------------------ the gate
+
+    def _arrive_unbooked(self, i: int) -> None:
+        self._at_gate(self._truck(i))
+        if i + 1 < len(self.ready):
+            self.engine.at(self.ready[i + 1], self._arrive_unbooked, i + 1)
+
+    def _at_gate(self, truck: Truck) -> None:
+        truck.at_gate = self.engine.now
+        if self.in_yard < self.yard_capacity:
+            self._enter_yard(truck)
+        else:
+            self.road.append(truck)
+            self.road_len.change(1)
+
+    def _enter_yard(self, truck: Truck) -> None:
+        self.in_yard += 1
+        self.yard_level.change(1)
+        truck.waits[1] = self.engine.now - truck.at_gate
+        self.documents.arrive(truck)
+
+    def _documented(self, job: Job) -> None:
+        truck: Truck = job  # type: ignore[assignment]
+        decision, self.selectivity = select_channel(
+            truck.kind.assessment,
+            self.profile,
+            self.selectivity,
+            self.channel_rng,
+            declaration_id=str(truck.id),
+            at=self.clock.now(),
+        )
+        truck.channel = decision.channel
+        if truck.counted:
+            self.metrics.channels[decision.channel] += 1
+        if decision.channel is Channel.RED:
+            self.red.arrive(truck)
+        elif decision.channel is Channel.YELLOW:
+            self.yellow.arrive(truck)
+        else:
+            self._cleared(truck)
+
+    def _cleared(self, job: Job) -> None:
+        truck: Truck = job  # type: ignore[assignment]
+        if truck.kind.plant:
+            self.quarantine.arrive(truck)
+        else:
+            self._to_lanes(truck)
+
+    def _inspected(self, job: Job) -> None:
+        if self.lab_share and self.lab_draw() < self.lab_share:
+            self.lab.arrive(job)
+        else:
+            self._to_lanes(job)
+
+    # ------------------------------------------------------------------------------------------ lanes
+
+    def _to_lanes(self, job: Job) -> None:
+        truck: Truck = job  # type: ignore[assignment]
+        now = self.engine.now
+        truck.queued = now
+        self.seq += 1
+        if self.rule is CallForward.PERISHABLES_FIRST:
+            truck.waiting = Waiting(str(truck.id), truck.kind.perishability, truck.slot_start, self.clock.now())
+            entry = (truck.waiting.sort_key, self.seq, truck)
+            heapq.heappush(self.heap, entry)
+            if truck.kind.perishability is not Perishability.DRY_GOODS:
+                heapq.heappush(self.fresh_heap, entry)
+        else:
+            heapq.heappush(self.heap, ((now,), self.seq, truck))
+        self.queue_len.change(1)
+        self._call()
+
+    def _lanes_open(self, is_open: bool) -> None:
+        self.lanes_open = is_open
+        self._call()
+
+    def _new_quota_day(self, _: Any) -> None:
+        self.used_today = 0
+        self._call()
+
+    def _new_quota_hour(self, _: Any) -> None:
+        self.used_hour = 0
+        self._call()
+
+    def _pop(self, heap: list[tuple[Any, int, Truck]], n: int) -> list[tuple[Any, int, Truck]]:
+        out: list[tuple[Any, int, Truck]] = []
+        while heap and len(out) < n:
+            entry = heapq.heappop(heap)
+            if not entry[2].called:
+                out.append(entry)
+        return out
+
+    def _call(self) -> None:
+        while self.heap and self.lanes_open:
+            room = len(self.free)
+            if self.quota is not None:
+                room = min(room, self.quota - self.used_today)
+            if self.hourly is not None:
+                room = min(room, self.hourly - self.used_hour)
+            if room <= 0:
+                break
+            if self.rule is CallForward.ARRIVAL_ORDER:
+                for entry in self._pop(self.heap, room):
+                    self._start_crossing(entry[2], self.free.pop())
+                continue
+            # The production rule over the only trucks it can pick: the first `room` of the queue and the first
+            # `room` perishables (a perishable lane takes the first non-dry truck left).
+            top = self._pop(self.heap, room)
+            fresh = self._pop(self.fresh_heap, room) if any(ln.kind is LaneKind.PERISHABLE for ln in self.free) else []
+            candidates: dict[int, tuple[Any, int, Truck]] = {e[2].id: e for e in top}
+            for e in fresh:
+                candidates.setdefault(e[2].id, e)
+            lanes = self.free if room == len(self.free) else self._lanes_to_use(room)
+            calls = assign_lanes([e[2].waiting for e in candidates.values()], lanes)  # type: ignore[misc]
+            by_code = {ln.code: ln for ln in self.free}
+            for call in calls:
+                entry = candidates.pop(int(call.trip_id))
+                lane = by_code[call.lane]
+                self.free.remove(lane)
+                self._start_crossing(entry[2], lane)
+            for heap, entries in ((self.heap, top), (self.fresh_heap, fresh)):
+                for e in entries:  # back to the queue: not called this time
+                    if not e[2].called:
+                        heapq.heappush(heap, e)
+            if not calls:
+                break
+
+    def _lanes_to_use(self, room: int) -> list[Lane]:
+        """When the quota leaves fewer trucks than free lanes, the lanes a supervisor opens (perishable first)."""
+        return sorted(self.free, key=lambda ln: (ln.kind is not LaneKind.PERISHABLE, ln.code))[:room]
+
+    def _start_crossing(self, truck: Truck, lane: Lane) -> None:
+        truck.called = True
+        self.queue_len.change(-1)
+        self.used_today += 1
+        self.used_hour += 1
+        now = self.engine.now
+        truck.waits[5] = now - truck.queued
+        self.engine.after(self.lane_time[lane.code](None), self._crossed, (truck, lane))
+
+    def _crossed(self, arg: tuple[Truck, Lane]) -> None:
+        truck, lane = arg
+        self.free.append(lane)
+        self.in_yard -= 1
+        self.yard_level.change(-1)
+        now = self.engine.now
+        m = self.metrics
+        if self.warmup <= now < self.horizon:
+            m.crossed_in_window += 1
+        if truck.counted:
+            m.crossed += 1
+            total = now - truck.arrived
+            for stage, wait in enumerate(truck.waits):
+                m.stage_waits[stage].append(wait)
+            m.stage_waits[6].append(total)
+            self._account(truck, total)
+        if self.road:
+            self.road_len.change(-1)
+            self._enter_yard(self.road.popleft())
+        self._call()
+
+    def _account(self, truck: Truck, total: float) -> None:
+        if total > self.bound:
+            self.metrics.past_bound += 1
+        effective = (total - truck.booked_wait + self.factor * truck.booked_wait) / HOUR
+        self.metrics.spoilage += truck.kind.value * min(1.0, truck.kind.spoil_per_hour * effective)
+
+    def _unfinished(self, truck: Truck) -> None:
+        if truck.counted:
+            self._account(truck, self.horizon - truck.arrived)
+
+    def finish(self) -> None:
+        """At the end of the run: trucks still on their way count toward spoilage and the wait bound."""
+        pending: list[Truck] = list(self.road)
+        pending += [e[2] for e in self.heap if not e[2].called]
+        # trucks inside the desks are not tracked one by one; their waits so far are short next to the queues
+        for t in pending:
+            self._unfinished(t)
+
+
+def epoch_of(scenario: Scenario) -> datetime:
+    """Local midnight in Vietnam (UTC+7) on the start day, as UTC."""
+    return datetime.combine(scenario.start, time(0, 0), tzinfo=UTC) - VN_TZ_OFFSET
+
+
+def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, Any]:
+    """Run one replication of ``scenario`` under ``policy``; the figures of :mod:`cuakhau.simulation.runner`."""
+    engine = Engine()
+    clock = SimClock(engine, epoch_of(scenario))
+    warmup = scenario.warmup_days * DAY
+    horizon = scenario.days * DAY
+    metrics = Metrics()
+    queue_len, road_len, yard = TimeAverage(engine, warmup), TimeAverage(engine, warmup), TimeAverage(engine, warmup)
+    models = [
+        GateModel(
+            engine,
+            clock,
+            scenario,
+            spec,
+            policy,
+            streams(scenario.seed, replication, g),
+            metrics,
+            queue_len,
+            road_len,
+            yard,
+        )
+        for g, spec in enumerate(scenario.gates)
+    ]
+    engine.run(horizon)
+    for model in models:
+        model.finish()
+    days = (horizon - warmup) / DAY
+    out: dict[str, Any] = {}
+    for name, waits in zip(STAGES, metrics.stage_waits, strict=True):
+        waits.sort()
+        n = len(waits)
+        out[f"wait_mean_h.{name}"] = (math.fsum(waits) / n / HOUR) if n else math.nan
+        out[f"wait_p95_h.{name}"] = (waits[min(n - 1, math.ceil(0.95 * n) - 1)] / HOUR) if n else math.nan
+    out["queue_length"] = queue_len.mean(horizon)
+    out["road_queue"] = road_len.mean(horizon)
+    out["yard_occupancy"] = yard.mean(horizon)
+    out["yard_peak"] = float(yard.peak)
+    out["throughput_per_day"] = metrics.crossed_in_window / days
+    out["arrivals_per_day"] = metrics.arrived / days
+    out["spoilage_usd_per_day"] = metrics.spoilage / days
+    unfinished = metrics.arrived - metrics.crossed
+    out["past_wait_bound_per_day"] = metrics.past_bound / days
+    out["past_wait_bound_share"] = metrics.past_bound / metrics.arrived if metrics.arrived else math.nan
+    out["not_crossed_share"] = unfinished / metrics.arrived if metrics.arrived else math.nan
+    declared = sum(metrics.channels.values())
+    for c in Channel:
+        out[f"channel_share.{c.value}"] = metrics.channels[c] / declared if declared else math.nan
+    out["trucks"] = float(len(metrics.stage_waits[6]))
+    return out
