@@ -1,6 +1,6 @@
 """Booking load test: the full booking path against a bare atomic-update endpoint, side by side, on PostgreSQL.
 
-    python benchmarks/booking_load.py [--clients 32] [--bookings 3000] [--workers 2]
+    python benchmarks/booking_load.py [--clients 32] [--bookings 3000] [--workers 2] [--generator wrk]
 
 Creates a scratch database on the PostgreSQL server (default: the project machines' 127.0.0.1:5432), migrates
 it, seeds the reference gates and one declared trip per booking, then starts two servers on 127.0.0.1:
@@ -11,17 +11,22 @@ it, seeds the reference gates and one declared trip per booking, then starts two
   the booking row, its change record, the trip's ``book`` event and the notification outbox, in one
   transaction.
 
-Each gets the same number of bookings from ``--clients`` concurrent clients (an asyncio load generator on the
-same 2-core machine, so absolute rates are understated; the ratio is what compares). Afterwards it counts
-overbooked slots (must be 0) and checks that the slot counters equal the active bookings. Traffic goes only to
-127.0.0.1 and every phase is bounded in count and time.
+Each gets the same number of bookings from ``--clients`` concurrent clients. The load generator is ``wrk``
+(Debian package ``wrk``) with ``booking_load.lua``, which sends each prepared request once: written in C, it
+takes little of the 2 cores the servers and PostgreSQL share. ``--generator python`` uses an asyncio client
+instead, which takes a core of its own and so understates the servers (ENGINEERING.md: about 2.7 times).
+Afterwards it counts overbooked slots (must be 0) and checks that the slot counters equal the active bookings.
+Traffic goes only to 127.0.0.1 and every phase is bounded in count and time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -229,12 +234,57 @@ async def load(port: int, requests: list[tuple[str, dict[str, object], dict[str,
     }
 
 
+def load_wrk(
+    port: int, requests: list[tuple[str, dict[str, object], dict[str, str]]], clients: int, threads: int
+) -> dict:
+    """Send every request once with wrk (``booking_load.lua``) and parse its result line."""
+    table = Path(f"/tmp/cuakhau_bench_{port}.tsv")
+    with table.open("w") as f:
+        for path, body, headers in requests:
+            key = headers.get("Idempotency-Key", "-")
+            f.write(f"POST\t{path}\t{key}\t{json.dumps(body) if body else '-'}\n")
+    script = Path(__file__).with_name("booking_load.lua")
+    cmd = ["wrk", f"-t{threads}", f"-c{clients}", "-d600s", "--timeout", "30s", "-s", str(script)]
+    markers = [Path(f"{table}.done.{i}") for i in range(threads)]
+    proc = subprocess.Popen(
+        [*cmd, f"http://127.0.0.1:{port}", "--", str(table), str(threads)], stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 620
+    while proc.poll() is None and not all(m.exists() for m in markers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # let the stopped threads exit, so that the signal reaches wrk's main thread
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    table.unlink()
+    for marker in table.parent.glob(table.name + ".done.*"):
+        marker.unlink()
+    found = re.search(r"^RESULT (.*)$", out, re.MULTILINE)
+    if found is None:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    fields = dict(item.split("=", 1) for item in found.group(1).split())
+    statuses: dict[int, int] = {}
+    for part in filter(None, fields["statuses"].split(",")):
+        code, n = part.split(":")
+        statuses[int(code)] = statuses.get(int(code), 0) + int(n)
+    if int(fields["errors"]) - sum(n for c, n in statuses.items() if c > 399) or int(fields["timeouts"]):
+        raise SystemExit(f"wrk saw socket errors or timeouts: {found.group(0)}")
+    return {
+        "rate": int(fields["requests"]) / (int(fields["duration_us"]) / 1e6),
+        "p50_ms": int(fields["p50_us"]) / 1000,
+        "p99_ms": int(fields["p99_us"]) / 1000,
+        "statuses": statuses,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--bookings", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--generator", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (one keeps a core for the servers)")
     opts = parser.parse_args()
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     url = scratch_database()
     procs: list[subprocess.Popen[bytes]] = []
@@ -287,8 +337,12 @@ def main() -> None:
             )
             for trip_id in trip_ids
         ]
-        bare = asyncio.run(load(8601, bare_reqs, opts.clients))
-        full = asyncio.run(load(8602, full_reqs, opts.clients))
+        if opts.generator == "wrk":
+            bare = load_wrk(8601, bare_reqs, opts.clients, opts.wrk_threads)
+            full = load_wrk(8602, full_reqs, opts.clients, opts.wrk_threads)
+        else:
+            bare = asyncio.run(load(8601, bare_reqs, opts.clients))
+            full = asyncio.run(load(8602, full_reqs, opts.clients))
         engine = make_engine(url)
         with engine.connect() as conn:
             over = conn.execute(select(func.count()).select_from(t.slots).where(t.slots.c.booked > t.slots.c.capacity))
@@ -296,7 +350,10 @@ def main() -> None:
             active = conn.execute(select(func.count()).select_from(t.bookings).where(t.bookings.c.status == "active"))
             n_active = active.scalar_one()
         engine.dispose()
-        print(f"PostgreSQL, {opts.workers} server workers, {opts.clients} clients, {opts.bookings} bookings each")
+        print(
+            f"PostgreSQL, {opts.workers} server workers, {opts.clients} clients, {opts.bookings} bookings each,"
+            f" load generator {opts.generator}; load average before: {load_before}"
+        )
         print(f"{'endpoint':<8} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8}  statuses")
         for name, r in (("bare", bare), ("full", full)):
             print(f"{name:<8} {r['rate']:>11.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {r['statuses']}")

@@ -70,9 +70,26 @@ class DriverRepository(Protocol):
     def page(self, *, limit: int, offset: int) -> tuple[list[Driver], int]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class BookingFacts:
+    """What a booking request needs to know about its trip, read together (one query on the booking path)."""
+
+    trip: Trip
+    exporter_id: str
+    perishability: Perishability
+    needs_inspection: bool
+    #: Status of the trip's latest booking, if it has one.
+    latest_booking_status: str | None
+    #: The exporter's no-shows recorded since the date asked for (their times: ``BookingRepository.no_show_times``).
+    no_shows: int
+
+
 class ShipmentRepository(Protocol):
     def add(self, shipment: Shipment) -> None: ...
     def get(self, shipment_id: str) -> Shipment | None: ...
+    def booking_facts(self, trip_id: str, no_shows_since: datetime) -> BookingFacts | None:
+        """The trip, its shipment's exporter and goods, its latest booking and the exporter's recent no-shows."""
+        ...
 
 
 class TripRepository(Protocol):

@@ -315,16 +315,16 @@ class SqlBookingRepository:
         from_slot: datetime | None,
         actor_id: str,
     ) -> None:
-        seq = self.conn.execute(
-            select(func.coalesce(func.max(t.booking_changes.c.seq), 0)).where(
-                t.booking_changes.c.booking_id == booking.id
-            )
-        ).scalar_one()
+        # The next number in the same statement: one round trip (two writers racing hit the primary key).
+        seq = (
+            select(func.coalesce(func.max(t.booking_changes.c.seq), 0) + 1)
+            .where(t.booking_changes.c.booking_id == booking.id)
+            .scalar_subquery()
+        )
         self.conn.execute(
-            insert(t.booking_changes),
+            insert(t.booking_changes).values(seq=seq),
             {
                 "booking_id": booking.id,
-                "seq": int(seq) + 1,
                 "at": at,
                 "from_slot": from_slot,
                 "to_slot": booking.slot_start,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.cache import GATES
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict
 from cuakhau.domain.gate import (
     Closure,
@@ -21,10 +22,10 @@ from cuakhau.domain.gate import (
     LocalizedText,
     OpeningPeriod,
 )
-from cuakhau.domain.hs import HsCode, HsEntry, HsNomenclature
+from cuakhau.domain.hs import HsCode, HsEntry, HsNomenclature, is_plant_product
 from cuakhau.domain.parties import Driver, Enterprise, EnterpriseRole, Vehicle
 from cuakhau.domain.shipment import CargoLine, Perishability, Shipment
-from cuakhau.domain.trip import TERMINAL_STATES, Actor, ActorRole, Trip, TripAction, TripEvent, TripState
+from cuakhau.domain.trip import TERMINAL_STATES, Actor, ActorRole, Trip, TripAction, TripEvent, TripState, new_id
 from cuakhau.domain.values import (
     ContainerNumber,
     IdentityDocument,
@@ -34,7 +35,7 @@ from cuakhau.domain.values import (
     TaxId,
     VehicleClass,
 )
-from cuakhau.services.ports import TripFilter, TripSummary
+from cuakhau.services.ports import BookingFacts, TripFilter, TripSummary
 
 
 def _insert(conn: Connection, stmt: Any, rows: Any, *, code: str, field: str | None = None) -> None:
@@ -86,6 +87,7 @@ class SqlGateRepository:
                 "opening_hours": [_period_to_json(p) for p in gate.opening_hours],
                 "inspection_bays": gate.inspection_bays,
                 "inspection_minutes": gate.inspection_minutes,
+                "revision": new_id(),
             },
             code="gate.duplicate",
             field="id",
@@ -109,8 +111,7 @@ class SqlGateRepository:
             self.add_closure(gate.id, closure)
 
     def add_closure(self, gate_id: str, closure: Closure) -> None:
-        from cuakhau.domain.trip import new_id
-
+        self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(revision=new_id()))
         self.conn.execute(
             insert(t.gate_closures),
             {
@@ -124,8 +125,19 @@ class SqlGateRepository:
         )
 
     def get(self, gate_id: str) -> Gate | None:
+        """One indexed lookup of the gate's revision when the process has it cached (adapters/db/cache.py)."""
+        revision = self.conn.execute(select(t.gates.c.revision).where(t.gates.c.id == gate_id)).scalar()
+        if revision is None:
+            return None
+        cached = GATES.get(gate_id, revision)
+        if cached is not None:
+            return cached
         gates = self._load(t.gates.c.id == gate_id)
-        return gates[0] if gates else None
+        if not gates:
+            return None
+        # Loaded after the revision was read: at worst a change newer than it, never an older state.
+        GATES.put(gate_id, revision, gates[0])
+        return gates[0]
 
     def all(self) -> list[Gate]:
         return self._load(None)
@@ -413,6 +425,53 @@ class SqlShipmentRepository:
             lines=lines,
             phytosanitary_certificate_no=r.phytosanitary_certificate_no,
             created_at=r.created_at,
+        )
+
+    def booking_facts(self, trip_id: str, no_shows_since: datetime) -> BookingFacts | None:
+        b = t.bookings
+        latest = (
+            select(b.c.status)
+            .where(b.c.trip_id == t.trips.c.id)
+            .order_by(b.c.created_at.desc(), b.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        codes = (
+            select(func.aggregate_strings(t.cargo_lines.c.hs_code, ","))
+            .where(t.cargo_lines.c.shipment_id == t.shipments.c.id)
+            .scalar_subquery()
+        )
+        no_shows = (
+            select(func.count())
+            .select_from(b)
+            .where(
+                b.c.enterprise_id == t.shipments.c.exporter_id,
+                b.c.status == "no_show",
+                b.c.updated_at >= no_shows_since,
+            )
+            .scalar_subquery()
+        )
+        r = self.conn.execute(
+            select(
+                t.trips,
+                t.shipments.c.exporter_id.label("s_exporter_id"),
+                t.shipments.c.perishability.label("s_perishability"),
+                latest.label("latest_booking_status"),
+                codes.label("hs_codes"),
+                no_shows.label("no_shows"),
+            )
+            .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
+            .where(t.trips.c.id == trip_id)
+        ).first()
+        if r is None:
+            return None
+        return BookingFacts(
+            trip=_trip(r),
+            exporter_id=r.s_exporter_id,
+            perishability=Perishability(r.s_perishability),
+            needs_inspection=any(is_plant_product(self._hs(c)) for c in (r.hs_codes or "").split(",") if c),
+            latest_booking_status=r.latest_booking_status,
+            no_shows=int(r.no_shows),
         )
 
 
