@@ -46,7 +46,7 @@ from cuakhau.domain.booking import (
 from cuakhau.domain.capacity import SLOT, day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
-from cuakhau.domain.errors import Conflict, DispatchRefused, InvalidInput, require
+from cuakhau.domain.errors import Conflict, DispatchRefused, InvalidInput, NotFound, require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.shipment import Perishability
@@ -261,8 +261,10 @@ def book_trip(
 
 def _replay(uow: UnitOfWork, idempotency: Idempotency) -> BookingResult | None:
     stored = uow.idempotency.get(idempotency.scope, idempotency.key)
-    if stored is None:
-        return None
+    return None if stored is None else _replayed(uow, idempotency, stored)
+
+
+def _replayed(uow: UnitOfWork, idempotency: Idempotency, stored: tuple[str, int, Any]) -> BookingResult:
     request_hash, _status, response = stored
     if request_hash != idempotency.request_hash:
         raise Conflict("idempotency.mismatch", field="Idempotency-Key")
@@ -283,21 +285,24 @@ def _book_once(
     rules: BookingRules,
 ) -> BookingResult:
     now = clock.now()
+    since = now - rules.penalty_period - rules.suspension
     with uow:
-        replay = _replay(uow, idempotency)
-        if replay is not None:
-            return replay
+        # Trip, gate, shipment, the trip's latest booking, the exporter's no-shows and the key in one query.
+        facts = uow.shipments.booking_facts(trip_id, since, idempotency.scope, idempotency.key)
+        if facts is None:
+            replay = _replay(uow, idempotency)
+            if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
+                return replay
+            raise NotFound("trip", trip_id)
+        if facts.stored_request is not None:
+            return _replayed(uow, idempotency, facts.stored_request)
         earliest, latest = check_window(earliest, latest, now, rules)
-        since = now - rules.penalty_period - rules.suspension
-        # Trip, shipment, the trip's latest booking and the exporter's no-shows in one query.
-        facts = require(uow.shipments.booking_facts(trip_id, since), "trip", trip_id)
-        trip = facts.trip
+        trip, gate = facts.trip, facts.gate
         previous = facts.latest_booking_status
         if previous is not None and BookingStatus(previous) in OPEN_STATUSES:
             raise Conflict("booking.exists", field="trip_id", status=previous)
         if trip.state is not TripState.DECLARED:
             raise Conflict("booking.trip_not_declared", field="trip_id", state=trip.state.value)
-        gate = require(uow.gates.get(trip.gate_id), "gate", trip.gate_id)
         if facts.no_shows:
             until = suspended_until(uow.bookings.no_show_times(facts.exporter_id, since), now, rules)
             if until is not None:

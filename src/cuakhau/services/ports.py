@@ -75,6 +75,9 @@ class BookingFacts:
     """What a booking request needs to know about its trip, read together (one query on the booking path)."""
 
     trip: Trip
+    gate: Gate
+    #: What an earlier request with the same idempotency key stored: (request hash, status code, response).
+    stored_request: tuple[str, int, Any] | None
     exporter_id: str
     perishability: Perishability
     needs_inspection: bool
@@ -87,8 +90,11 @@ class BookingFacts:
 class ShipmentRepository(Protocol):
     def add(self, shipment: Shipment) -> None: ...
     def get(self, shipment_id: str) -> Shipment | None: ...
-    def booking_facts(self, trip_id: str, no_shows_since: datetime) -> BookingFacts | None:
-        """The trip, its shipment's exporter and goods, its latest booking and the exporter's recent no-shows."""
+    def booking_facts(
+        self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
+    ) -> BookingFacts | None:
+        """The trip, its gate, its shipment's exporter and goods, its latest booking, the exporter's recent
+        no-shows and what the idempotency key holds; None when there is no such trip."""
         ...
 
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.batch import InsertBatch, insert_now
 from cuakhau.domain.booking import Booking, BookingStatus
 from cuakhau.domain.capacity import SlotCapacity
 from cuakhau.domain.errors import Conflict
@@ -243,16 +243,23 @@ def _booking_row(b: Booking) -> dict[str, Any]:
     }
 
 
+def _vehicle_busy() -> Conflict:
+    # The partial unique index: this vehicle already holds an active or waiting booking.
+    return Conflict("booking.vehicle_busy", field="vehicle_id")
+
+
+def _key_in_flight() -> Conflict:
+    # Another request with the same key committed first: the caller retries and replays its answer.
+    return Conflict("idempotency.in_flight", field="Idempotency-Key")
+
+
 class SqlBookingRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def add(self, b: Booking) -> None:
-        try:
-            self.conn.execute(insert(t.bookings), _booking_row(b))
-        except IntegrityError:
-            # The partial unique index: this vehicle already holds an active or waiting booking.
-            raise Conflict("booking.vehicle_busy", field="vehicle_id") from None
+        insert_now(self.conn, self.batch, insert(t.bookings).values(_booking_row(b)), conflict=_vehicle_busy)
 
     def save(self, b: Booking) -> None:
         row = _booking_row(b)
@@ -321,19 +328,21 @@ class SqlBookingRepository:
             .where(t.booking_changes.c.booking_id == booking.id)
             .scalar_subquery()
         )
-        self.conn.execute(
-            insert(t.booking_changes).values(seq=seq),
-            {
-                "booking_id": booking.id,
-                "at": at,
-                "from_slot": from_slot,
-                "to_slot": booking.slot_start,
-                "status": booking.status.value,
-                "rule": booking.rule,
-                "reason": booking.reason or "",
-                "reason_params": dict(booking.reason_params),
-                "actor_id": actor_id,
-            },
+        insert_now(
+            self.conn,
+            self.batch,
+            insert(t.booking_changes).values(
+                seq=seq,
+                booking_id=booking.id,
+                at=at,
+                from_slot=from_slot,
+                to_slot=booking.slot_start,
+                status=booking.status.value,
+                rule=booking.rule,
+                reason=booking.reason or "",
+                reason_params=dict(booking.reason_params),
+                actor_id=actor_id,
+            ),
         )
 
     def changes(self, booking_id: str) -> list[dict[str, Any]]:
@@ -346,8 +355,9 @@ class SqlBookingRepository:
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def get(self, scope: str, key: str) -> tuple[str, int, Any] | None:
         r = self.conn.execute(
@@ -356,21 +366,15 @@ class SqlIdempotencyRepository:
         return (r.request_hash, r.status_code, r.response) if r else None
 
     def put(self, scope: str, key: str, request_hash: str, status_code: int, response: Any, at: datetime) -> None:
-        try:
-            self.conn.execute(
-                insert(t.idempotency_keys),
-                {
-                    "scope": scope,
-                    "key": key,
-                    "request_hash": request_hash,
-                    "status_code": status_code,
-                    "response": response,
-                    "created_at": at,
-                },
-            )
-        except IntegrityError:
-            # Another request with the same key committed first: the caller retries and replays its answer.
-            raise Conflict("idempotency.in_flight", field="Idempotency-Key") from None
+        row = {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash,
+            "status_code": status_code,
+            "response": response,
+            "created_at": at,
+        }
+        insert_now(self.conn, self.batch, insert(t.idempotency_keys).values(row), conflict=_key_in_flight)
 
 
 class SqlRegistryRepository:

@@ -33,6 +33,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select, update
 
 from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.batch import InsertBatch, insert_now
 from cuakhau.domain.notification import CLAIM_LEASE, MAX_ATTEMPTS, Notification, next_attempt_delay
 
 STATUSES = ("pending", "sent", "failed")
@@ -55,28 +56,32 @@ def _notification(r: Any) -> Notification:
 
 
 class SqlOutbox:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def add(self, n: Notification) -> None:
         """Insert a pending message, due at once. Call inside the unit of work of the change it reports."""
-        self.conn.execute(
-            insert(_n),
-            {
-                "id": n.id,
-                "created_at": n.created_at,
-                "kind": n.kind,
-                "trip_id": n.trip_id,
-                "booking_id": n.booking_id,
-                "enterprise_id": n.enterprise_id,
-                "language": n.language,
-                "payload": dict(n.payload),
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": n.created_at,
-                "last_error": None,
-                "sent_at": None,
-            },
+        insert_now(
+            self.conn,
+            self.batch,
+            insert(_n).values(
+                {
+                    "id": n.id,
+                    "created_at": n.created_at,
+                    "kind": n.kind,
+                    "trip_id": n.trip_id,
+                    "booking_id": n.booking_id,
+                    "enterprise_id": n.enterprise_id,
+                    "language": n.language,
+                    "payload": dict(n.payload),
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": n.created_at,
+                    "last_error": None,
+                    "sent_at": None,
+                }
+            ),
         )
 
     def claim_due(self, now: datetime, limit: int) -> list[tuple[Notification, int]]:

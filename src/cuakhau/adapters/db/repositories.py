@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, Table, and_, func, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.batch import InsertBatch, insert_now
 from cuakhau.adapters.db.cache import GATES
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict
 from cuakhau.domain.gate import (
@@ -124,9 +125,13 @@ class SqlGateRepository:
             },
         )
 
-    def get(self, gate_id: str) -> Gate | None:
-        """One indexed lookup of the gate's revision when the process has it cached (adapters/db/cache.py)."""
-        revision = self.conn.execute(select(t.gates.c.revision).where(t.gates.c.id == gate_id)).scalar()
+    def get(self, gate_id: str, *, revision: str | None = None) -> Gate | None:
+        """One indexed lookup of the gate's revision when the process has it cached (adapters/db/cache.py).
+
+        ``revision``: the gate's revision, already read in this transaction with another query.
+        """
+        if revision is None:
+            revision = self.conn.execute(select(t.gates.c.revision).where(t.gates.c.id == gate_id)).scalar()
         if revision is None:
             return None
         cached = GATES.get(gate_id, revision)
@@ -427,8 +432,20 @@ class SqlShipmentRepository:
             created_at=r.created_at,
         )
 
-    def booking_facts(self, trip_id: str, no_shows_since: datetime) -> BookingFacts | None:
-        b = t.bookings
+    def booking_facts(
+        self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
+    ) -> BookingFacts | None:
+        b, k = t.bookings, t.idempotency_keys
+        stored = (
+            select(k.c.request_hash).where(k.c.scope == idempotency_scope, k.c.key == idempotency_key).scalar_subquery()
+        )
+        stored_response = (
+            select(k.c.response).where(k.c.scope == idempotency_scope, k.c.key == idempotency_key).scalar_subquery()
+        )
+        stored_status = (
+            select(k.c.status_code).where(k.c.scope == idempotency_scope, k.c.key == idempotency_key).scalar_subquery()
+        )
+        revision = select(t.gates.c.revision).where(t.gates.c.id == t.trips.c.gate_id).scalar_subquery()
         latest = (
             select(b.c.status)
             .where(b.c.trip_id == t.trips.c.id)
@@ -457,6 +474,10 @@ class SqlShipmentRepository:
                 t.shipments.c.exporter_id.label("s_exporter_id"),
                 t.shipments.c.perishability.label("s_perishability"),
                 latest.label("latest_booking_status"),
+                revision.label("gate_revision"),
+                stored.label("stored_hash"),
+                stored_status.label("stored_status"),
+                stored_response.label("stored_response"),
                 codes.label("hs_codes"),
                 no_shows.label("no_shows"),
             )
@@ -465,8 +486,13 @@ class SqlShipmentRepository:
         ).first()
         if r is None:
             return None
+        gate = SqlGateRepository(self.conn).get(r.gate_id, revision=r.gate_revision)
+        if gate is None:  # pragma: no cover - a foreign key holds the trip to its gate
+            return None
         return BookingFacts(
             trip=_trip(r),
+            gate=gate,
+            stored_request=None if r.stored_hash is None else (r.stored_hash, r.stored_status, r.stored_response),
             exporter_id=r.s_exporter_id,
             perishability=Perishability(r.s_perishability),
             needs_inspection=any(is_plant_product(self._hs(c)) for c in (r.hs_codes or "").split(",") if c),
@@ -510,8 +536,9 @@ def _event_row(e: TripEvent) -> dict[str, Any]:
 
 
 class SqlTripRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def add(self, trip: Trip) -> None:
         _insert(
@@ -549,11 +576,15 @@ class SqlTripRepository:
         self._flush_events(trip)
 
     def _flush_events(self, trip: Trip) -> None:
-        try:
-            self.conn.execute(insert(t.trip_events), [_event_row(e) for e in trip.pending_events])
-        except IntegrityError:
-            # Another writer appended the same sequence number first.
-            raise ConcurrentUpdate("trip", trip.id) from None
+        trip_id = trip.id
+
+        def concurrent() -> Exception:  # another writer appended the same sequence number first
+            return ConcurrentUpdate("trip", trip_id)
+
+        rows = [_event_row(e) for e in trip.pending_events]
+        if not rows:
+            return
+        insert_now(self.conn, self.batch, insert(t.trip_events).values(rows), conflict=concurrent)
         trip.version += len(trip.pending_events)
         trip.pending_events.clear()
 

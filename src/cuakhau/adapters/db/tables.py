@@ -251,6 +251,9 @@ bookings = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_bookings_gate_day", "gate_id", "direction", "status", "earliest"),
+    # The penalty rule reads an enterprise's recent no-shows on every booking: without this it reads all of
+    # the enterprise's bookings, which grows with every truck it books.
+    Index("ix_bookings_enterprise_status", "enterprise_id", "status", "updated_at"),
     # One active or waiting booking per vehicle, enforced by the database (partial unique index).
     Index(
         "uq_bookings_active_vehicle",

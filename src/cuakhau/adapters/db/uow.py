@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from cuakhau.adapters.db.batch import InsertBatch
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self._nomenclature = nomenclature
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
+        self._batch: InsertBatch
 
     def __enter__(self) -> Self:
         if self._conn is not None:
@@ -65,18 +67,20 @@ class SqlUnitOfWork:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         conn = self._conn
+        # On PostgreSQL, consecutive inserts go to the server as one statement (adapters/db/batch.py).
+        self._batch = batch = InsertBatch(conn)
         self.gates = SqlGateRepository(conn)
         self.enterprises = SqlEnterpriseRepository(conn)
         self.vehicles = SqlVehicleRepository(conn)
         self.drivers = SqlDriverRepository(conn)
         self.shipments = SqlShipmentRepository(conn, self._nomenclature)
-        self.trips = SqlTripRepository(conn)
+        self.trips = SqlTripRepository(conn, batch)
         self.slots = SqlSlotRepository(conn)
         self.quotas = SqlQuotaRepository(conn)
-        self.bookings = SqlBookingRepository(conn)
-        self.idempotency = SqlIdempotencyRepository(conn)
+        self.bookings = SqlBookingRepository(conn, batch)
+        self.idempotency = SqlIdempotencyRepository(conn, batch)
         self.registry = SqlRegistryRepository(conn)
-        self.outbox = SqlOutbox(conn)
+        self.outbox = SqlOutbox(conn, batch)
         self.devices = SqlDeviceLog(conn)
         self.reviews = SqlReviewQueue(conn)
         self.yards = SqlYardRepository(conn)
@@ -114,9 +118,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("unit of work not open")
+        self._batch.flush()
         self._tx.commit()
 
     def rollback(self) -> None:
+        if self._conn is not None:
+            self._batch.discard()
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
 
