@@ -235,29 +235,26 @@ async def load(port: int, requests: list[tuple[str, dict[str, object], dict[str,
 
 
 def load_wrk(
-    port: int, requests: list[tuple[str, dict[str, object], dict[str, str]]], clients: int, threads: int
+    port: int, requests: list[tuple[str, dict[str, object], dict[str, str]]], clients: int, threads: int, seconds: int
 ) -> dict:
-    """Send every request once with wrk (``booking_load.lua``) and parse its result line."""
+    """Run wrk with ``booking_load.lua`` for ``seconds``, each request at most once, and parse its result."""
     table = Path(f"/tmp/cuakhau_bench_{port}.tsv")
     with table.open("w") as f:
         for path, body, headers in requests:
             key = headers.get("Idempotency-Key", "-")
             f.write(f"POST\t{path}\t{key}\t{json.dumps(body) if body else '-'}\n")
     script = Path(__file__).with_name("booking_load.lua")
-    cmd = ["wrk", f"-t{threads}", f"-c{clients}", "-d600s", "--timeout", "30s", "-s", str(script)]
-    markers = [Path(f"{table}.done.{i}") for i in range(threads)]
-    proc = subprocess.Popen(
-        [*cmd, f"http://127.0.0.1:{port}", "--", str(table), str(threads)], stdout=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 620
-    while proc.poll() is None and not all(m.exists() for m in markers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # let the stopped threads exit, so that the signal reaches wrk's main thread
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
-    table.unlink()
-    for marker in table.parent.glob(table.name + ".done.*"):
-        marker.unlink()
+    cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
+    try:
+        out = subprocess.run(
+            [*cmd, f"http://127.0.0.1:{port}", "--", str(table), str(threads)],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
+    finally:
+        table.unlink()
     found = re.search(r"^RESULT (.*)$", out, re.MULTILINE)
     if found is None:
         raise SystemExit(f"wrk printed no result:\n{out}")
@@ -266,6 +263,8 @@ def load_wrk(
     for part in filter(None, fields["statuses"].split(",")):
         code, n = part.split(":")
         statuses[int(code)] = statuses.get(int(code), 0) + int(n)
+    if int(fields["exhausted"]):
+        raise SystemExit(f"wrk ran out of prepared requests on port {port}: seed more (--bookings) or run shorter")
     if int(fields["errors"]) - sum(n for c, n in statuses.items() if c > 399) or int(fields["timeouts"]):
         raise SystemExit(f"wrk saw socket errors or timeouts: {found.group(0)}")
     return {
@@ -283,6 +282,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--generator", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (one keeps a core for the servers)")
+    parser.add_argument("--seconds", type=int, default=5, help="wrk: how long each endpoint is loaded")
     opts = parser.parse_args()
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -338,8 +338,10 @@ def main() -> None:
             for trip_id in trip_ids
         ]
         if opts.generator == "wrk":
-            bare = load_wrk(8601, bare_reqs, opts.clients, opts.wrk_threads)
-            full = load_wrk(8602, full_reqs, opts.clients, opts.wrk_threads)
+            # wrk loads each endpoint for the same time; each booking (trip) is sent at most once.
+            bare_reqs = bare_reqs * 20  # the bare endpoint is cheap: more requests than it can answer in time
+            bare = load_wrk(8601, bare_reqs, opts.clients, opts.wrk_threads, opts.seconds)
+            full = load_wrk(8602, full_reqs, opts.clients, opts.wrk_threads, opts.seconds)
         else:
             bare = asyncio.run(load(8601, bare_reqs, opts.clients))
             full = asyncio.run(load(8602, full_reqs, opts.clients))
@@ -351,8 +353,13 @@ def main() -> None:
             n_active = active.scalar_one()
         engine.dispose()
         print(
-            f"PostgreSQL, {opts.workers} server workers, {opts.clients} clients, {opts.bookings} bookings each,"
-            f" load generator {opts.generator}; load average before: {load_before}"
+            f"PostgreSQL, {opts.workers} server workers, {opts.clients} clients, "
+            + (
+                f"wrk for {opts.seconds} s each ({opts.bookings} trips seeded)"
+                if opts.generator == "wrk"
+                else f"{opts.bookings} bookings each (Python load generator)"
+            )
+            + f"; load average before: {load_before}"
         )
         print(f"{'endpoint':<8} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8}  statuses")
         for name, r in (("bare", bare), ("full", full)):

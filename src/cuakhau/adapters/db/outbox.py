@@ -30,10 +30,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select, update
+from sqlalchemy import Connection, Engine, RootTransaction, func, select, update
 
 from cuakhau.adapters.db import tables as t
-from cuakhau.adapters.db.batch import InsertBatch, insert_now
+from cuakhau.adapters.db.batch import InsertBatch, insert_row
 from cuakhau.domain.notification import CLAIM_LEASE, MAX_ATTEMPTS, Notification, next_attempt_delay
 
 STATUSES = ("pending", "sent", "failed")
@@ -62,26 +62,25 @@ class SqlOutbox:
 
     def add(self, n: Notification) -> None:
         """Insert a pending message, due at once. Call inside the unit of work of the change it reports."""
-        insert_now(
+        insert_row(
             self.conn,
             self.batch,
-            insert(_n).values(
-                {
-                    "id": n.id,
-                    "created_at": n.created_at,
-                    "kind": n.kind,
-                    "trip_id": n.trip_id,
-                    "booking_id": n.booking_id,
-                    "enterprise_id": n.enterprise_id,
-                    "language": n.language,
-                    "payload": dict(n.payload),
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": n.created_at,
-                    "last_error": None,
-                    "sent_at": None,
-                }
-            ),
+            _n,
+            {
+                "id": n.id,
+                "created_at": n.created_at,
+                "kind": n.kind,
+                "trip_id": n.trip_id,
+                "booking_id": n.booking_id,
+                "enterprise_id": n.enterprise_id,
+                "language": n.language,
+                "payload": dict(n.payload),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": n.created_at,
+                "last_error": None,
+                "sent_at": None,
+            },
         )
 
     def claim_due(self, now: datetime, limit: int) -> list[tuple[Notification, int]]:

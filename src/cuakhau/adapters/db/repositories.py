@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
-from cuakhau.adapters.db.batch import InsertBatch, insert_now
+from cuakhau.adapters.db.batch import InsertBatch, insert_row
 from cuakhau.adapters.db.cache import GATES
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict
 from cuakhau.domain.gate import (
@@ -351,6 +352,52 @@ class SqlDriverRepository:
 # --- shipments ---------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _booking_facts_query() -> Select[Any]:
+    """Built once: the booking path runs it on every request (see ``SqlShipmentRepository.booking_facts``)."""
+    b, k = t.bookings, t.idempotency_keys
+    key_is = and_(k.c.scope == bindparam("scope"), k.c.key == bindparam("key"))
+    revision = select(t.gates.c.revision).where(t.gates.c.id == t.trips.c.gate_id).scalar_subquery()
+    latest = (
+        select(b.c.status)
+        .where(b.c.trip_id == t.trips.c.id)
+        .order_by(b.c.created_at.desc(), b.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    codes = (
+        select(func.aggregate_strings(t.cargo_lines.c.hs_code, ","))
+        .where(t.cargo_lines.c.shipment_id == t.shipments.c.id)
+        .scalar_subquery()
+    )
+    no_shows = (
+        select(func.count())
+        .select_from(b)
+        .where(
+            b.c.enterprise_id == t.shipments.c.exporter_id,
+            b.c.status == "no_show",
+            b.c.updated_at >= bindparam("since", type_=b.c.updated_at.type),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            t.trips,
+            t.shipments.c.exporter_id.label("s_exporter_id"),
+            t.shipments.c.perishability.label("s_perishability"),
+            latest.label("latest_booking_status"),
+            revision.label("gate_revision"),
+            select(k.c.request_hash).where(key_is).scalar_subquery().label("stored_hash"),
+            select(k.c.status_code).where(key_is).scalar_subquery().label("stored_status"),
+            select(k.c.response).where(key_is).scalar_subquery().label("stored_response"),
+            codes.label("hs_codes"),
+            no_shows.label("no_shows"),
+        )
+        .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
+        .where(t.trips.c.id == bindparam("trip_id"))
+    )
+
+
 class SqlShipmentRepository:
     def __init__(self, conn: Connection, nomenclature: HsNomenclature) -> None:
         self.conn = conn
@@ -435,55 +482,8 @@ class SqlShipmentRepository:
     def booking_facts(
         self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
     ) -> BookingFacts | None:
-        b, k = t.bookings, t.idempotency_keys
-        stored = (
-            select(k.c.request_hash).where(k.c.scope == idempotency_scope, k.c.key == idempotency_key).scalar_subquery()
-        )
-        stored_response = (
-            select(k.c.response).where(k.c.scope == idempotency_scope, k.c.key == idempotency_key).scalar_subquery()
-        )
-        stored_status = (
-            select(k.c.status_code).where(k.c.scope == idempotency_scope, k.c.key == idempotency_key).scalar_subquery()
-        )
-        revision = select(t.gates.c.revision).where(t.gates.c.id == t.trips.c.gate_id).scalar_subquery()
-        latest = (
-            select(b.c.status)
-            .where(b.c.trip_id == t.trips.c.id)
-            .order_by(b.c.created_at.desc(), b.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        codes = (
-            select(func.aggregate_strings(t.cargo_lines.c.hs_code, ","))
-            .where(t.cargo_lines.c.shipment_id == t.shipments.c.id)
-            .scalar_subquery()
-        )
-        no_shows = (
-            select(func.count())
-            .select_from(b)
-            .where(
-                b.c.enterprise_id == t.shipments.c.exporter_id,
-                b.c.status == "no_show",
-                b.c.updated_at >= no_shows_since,
-            )
-            .scalar_subquery()
-        )
-        r = self.conn.execute(
-            select(
-                t.trips,
-                t.shipments.c.exporter_id.label("s_exporter_id"),
-                t.shipments.c.perishability.label("s_perishability"),
-                latest.label("latest_booking_status"),
-                revision.label("gate_revision"),
-                stored.label("stored_hash"),
-                stored_status.label("stored_status"),
-                stored_response.label("stored_response"),
-                codes.label("hs_codes"),
-                no_shows.label("no_shows"),
-            )
-            .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
-            .where(t.trips.c.id == trip_id)
-        ).first()
+        params = {"trip_id": trip_id, "since": no_shows_since, "scope": idempotency_scope, "key": idempotency_key}
+        r = self.conn.execute(_booking_facts_query(), params).first()
         if r is None:
             return None
         gate = SqlGateRepository(self.conn).get(r.gate_id, revision=r.gate_revision)
@@ -582,9 +582,15 @@ class SqlTripRepository:
             return ConcurrentUpdate("trip", trip_id)
 
         rows = [_event_row(e) for e in trip.pending_events]
-        if not rows:
-            return
-        insert_now(self.conn, self.batch, insert(t.trip_events).values(rows), conflict=concurrent)
+        if len(rows) == 1:
+            insert_row(self.conn, self.batch, t.trip_events, rows[0], conflict=concurrent)
+        elif rows:
+            if self.batch is not None:
+                self.batch.flush()
+            try:
+                self.conn.execute(insert(t.trip_events), rows)
+            except IntegrityError:
+                raise concurrent() from None
         trip.version += len(trip.pending_events)
         trip.pending_events.clear()
 
