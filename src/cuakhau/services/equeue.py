@@ -163,18 +163,16 @@ def _take_first_free(uow: UnitOfWork, gate: Gate, booking: Booking, now: datetim
 def _window_slots(uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime) -> list[SlotRow]:
     """The slots starting in [start, end), created first if some of the local days they fall on lack them.
 
-    One query when they exist (the common case): the slots of the whole local days are read, and counted to
-    see that every hour is there, instead of a count and then a read.
+    One query when they exist (the common case): the window's slots are read and counted, instead of a count
+    over whole days and then a read.
     """
-    days = local_days(gate, start, end)
-    if not days:
-        return []
-    first, last = day_bounds(gate, days[0])[0], day_bounds(gate, days[-1])[1]
-    rows = uow.slots.between(gate.id, direction, first, last)
-    if len(rows) * SLOT < last - first:
+    rows = uow.slots.between(gate.id, direction, start, end)
+    # A day's slots are created together (one insert), so when every hour of the window has its slot, every
+    # day the window touches has all of its slots.
+    if len(rows) * SLOT < end - start and (days := local_days(gate, start, end)):
         ensure_slots(uow, gate, direction, days)
-        rows = uow.slots.between(gate.id, direction, first, last)
-    return [r for r in rows if start <= r.starts_at < end]
+        rows = uow.slots.between(gate.id, direction, start, end)
+    return rows
 
 
 def _place_and_record(
