@@ -262,12 +262,15 @@ def _replay(uow: UnitOfWork, idempotency: Idempotency) -> BookingResult | None:
     return None if stored is None else _replayed(uow, idempotency, stored)
 
 
-def _replayed(uow: UnitOfWork, idempotency: Idempotency, stored: tuple[str, int, Any]) -> BookingResult:
+def _replayed(
+    uow: UnitOfWork, idempotency: Idempotency, stored: tuple[str, int, Any], gate: Gate | None = None
+) -> BookingResult:
     request_hash, _status, response = stored
     if request_hash != idempotency.request_hash:
         raise Conflict("idempotency.mismatch", field="Idempotency-Key")
     booking = require(uow.bookings.get(response["booking_id"]), "booking", response["booking_id"])
-    gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
+    if gate is None or gate.id != booking.gate_id:
+        gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
     return BookingResult(booking, gate, replayed=True)
 
 
@@ -293,7 +296,7 @@ def _book_once(
                 return replay
             raise NotFound("trip", trip_id)
         if facts.stored_request is not None:
-            return _replayed(uow, idempotency, facts.stored_request)
+            return _replayed(uow, idempotency, facts.stored_request, facts.gate)
         earliest, latest = check_window(earliest, latest, now, rules)
         trip, gate = facts.trip, facts.gate
         previous = facts.latest_booking_status
