@@ -351,6 +351,9 @@ def main() -> None:
             overbooked = over.scalar_one()
             active = conn.execute(select(func.count()).select_from(t.bookings).where(t.bookings.c.status == "active"))
             n_active = active.scalar_one()
+            held = conn.execute(
+                select(func.coalesce(func.sum(t.slots.c.booked), 0)).where(t.slots.c.gate_id == "vn-huu-nghi")
+            ).scalar_one()
         engine.dispose()
         print(
             f"PostgreSQL, {opts.workers} server workers, {opts.clients} clients, "
@@ -365,7 +368,10 @@ def main() -> None:
         for name, r in (("bare", bare), ("full", full)):
             print(f"{name:<8} {r['rate']:>11.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {r['statuses']}")
         print(f"full / bare rate: {full['rate'] / bare['rate']:.2f}")
-        print(f"overbooked slots: {overbooked}   active bookings (full path): {n_active}")
+        print(
+            f"overbooked slots: {overbooked}   active bookings (full path): {n_active}"
+            f"   places held in its slot counters: {held}" + ("" if held == n_active else "  MISMATCH")
+        )
     finally:
         for p in procs:
             p.send_signal(signal.SIGINT)
