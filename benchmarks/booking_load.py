@@ -290,7 +290,9 @@ def main() -> None:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         trip_ids, exporter_id, now = seed(url, opts.bookings, now)
-        env = {"CUAKHAU_DATABASE_URL": url, "CUAKHAU_LOG_LEVEL": "warning", "PYTHONPATH": str(Path(__file__).parent)}
+        # the servers import what this script imports (PYTHONPATH may point at another checkout to compare)
+        pythonpath = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+        env = {"CUAKHAU_DATABASE_URL": url, "CUAKHAU_LOG_LEVEL": "warning", "PYTHONPATH": pythonpath}
         bare_file = Path(__file__).with_name("_bare_app.py")
         bare_file.write_text(BARE_APP)
         procs.append(
