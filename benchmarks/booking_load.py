@@ -315,12 +315,22 @@ def main() -> None:
                 Path("/tmp/bare.log"),
             )
         )
+        # The notification dispatcher runs beside the server, in its own process, delivering the outbox the
+        # bookings fill (to the log) while they come in: its work is in the measurement, not in the workers.
         procs.append(
             serve(
                 [sys.executable, "-m", "cuakhau", "serve", "--port", "8602", "--workers", str(opts.workers)],
                 8602,
-                env,
+                {**env, "CUAKHAU_NOTIFY_IN_SERVER": "false"},
                 Path("/tmp/full.log"),
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "cuakhau", "notify"],
+                env={**os.environ, **env, "CUAKHAU_NOTIFY_POLL_SECONDS": "0.5"},
+                stdout=Path("/tmp/notify.log").open("wb"),  # noqa: SIM115 - closed with the process
+                stderr=subprocess.STDOUT,
             )
         )
         # Same slots, same order: each booking asks for the next 12 hours from now.

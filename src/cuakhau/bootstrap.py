@@ -41,12 +41,18 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     return Platform(settings=settings, engine=engine, context=context)
 
 
+def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
+    """The dispatcher of the outbox, with the notifier the settings name."""
+    return NotificationDispatcher(
+        platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
+    )
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
     platform = bootstrap(settings, clock=clock)
-    dispatcher = NotificationDispatcher(
-        platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
-    )
-    app = build_app(platform.context, max_body_bytes=platform.settings.max_body_bytes, background=[dispatcher])
+    dispatcher = notification_dispatcher(platform)
+    background = [dispatcher] if platform.settings.notify_in_server else []
+    app = build_app(platform.context, max_body_bytes=platform.settings.max_body_bytes, background=background)
     app.state.platform = platform
     return app

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     #: How often the notification dispatcher looks for due messages.
     notify_poll_seconds: float = Field(default=2.0, gt=0)
+    #: Run the notification dispatcher inside each server worker. False when ``cuakhau notify`` runs it in a
+    #: process of its own, so that delivery does not take the booking workers' CPU (docs/benchmarks.md).
+    notify_in_server: bool = True
 
 
 def load(**overrides: object) -> Settings:
