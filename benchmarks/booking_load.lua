@@ -3,7 +3,8 @@
 --   wrk -t1 -c32 -d5s --timeout 30s -s benchmarks/booking_load.lua http://127.0.0.1:8602 -- requests.tsv 1
 --
 -- requests.tsv has one request a line: method, path, Idempotency-Key (or "-") and JSON body (or "-"), tab
--- separated; the last argument is wrk's thread count. Thread i of n takes lines i, i+n, i+2n … in order, so
+-- separated; then wrk's thread count, and optionally one header sent with every request ("Name: value", for
+-- example an Authorization header). Thread i of n takes lines i, i+n, i+2n … in order, so
 -- no booking is sent twice. A thread that runs out of lines sends GET /healthz instead and says so in the
 -- result (the driver then refuses the run: seed more). done() prints one line of key=value pairs for the
 -- Python driver (times in microseconds).
@@ -29,6 +30,10 @@ function init(args)
     n = n + 1
   end
   sent, exhausted, statuses = 0, 0, {}
+  extra_name, extra_value = nil, nil
+  if args[3] ~= nil and args[3] ~= "" then
+    extra_name, extra_value = args[3]:match("^([^:]+):%s*(.*)$")
+  end
 end
 
 function request()
@@ -42,6 +47,9 @@ function request()
   local headers = { ["Content-Type"] = "application/json" }
   if key ~= "-" then
     headers["Idempotency-Key"] = key
+  end
+  if extra_name ~= nil then
+    headers[extra_name] = extra_value
   end
   if body == "-" then
     body = nil

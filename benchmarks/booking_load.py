@@ -235,9 +235,16 @@ async def load(port: int, requests: list[tuple[str, dict[str, object], dict[str,
 
 
 def load_wrk(
-    port: int, requests: list[tuple[str, dict[str, object], dict[str, str]]], clients: int, threads: int, seconds: int
+    port: int,
+    requests: list[tuple[str, dict[str, object], dict[str, str]]],
+    clients: int,
+    threads: int,
+    seconds: int,
+    header: str = "",
 ) -> dict:
-    """Run wrk with ``booking_load.lua`` for ``seconds``, each request at most once, and parse its result."""
+    """Run wrk with ``booking_load.lua`` for ``seconds``, each request at most once, and parse its result.
+
+    ``header`` ("Name: value") goes with every request, e.g. an Authorization header."""
     table = Path(f"/tmp/cuakhau_bench_{port}.tsv")
     with table.open("w") as f:
         for path, body, headers in requests:
@@ -247,7 +254,7 @@ def load_wrk(
     cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
     try:
         out = subprocess.run(
-            [*cmd, f"http://127.0.0.1:{port}", "--", str(table), str(threads)],
+            [*cmd, f"http://127.0.0.1:{port}", "--", str(table), str(threads), header],
             capture_output=True,
             text=True,
             timeout=seconds + 60,
