@@ -43,12 +43,17 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     return Platform(settings=settings, engine=engine, context=context)
 
 
+def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
+    """The dispatcher of the outbox, with the notifier the settings name."""
+    return NotificationDispatcher(
+        platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
+    )
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
     platform = bootstrap(settings, clock=clock)
-    dispatcher = NotificationDispatcher(
-        platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
-    )
+    dispatcher = notification_dispatcher(platform)
     settings = platform.settings
     security = Security.build(
         rate_login_username=settings.rate_login_username,
@@ -59,7 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         cookie_secure=settings.cookie_secure,
     )
     exchange = build_runtime(platform.settings, platform.context)
-    background: list[Background] = [dispatcher]
+    background: list[Background] = [dispatcher] if settings.notify_in_server else []
     if exchange.sender is not None:
         background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
     app = build_app(platform.context, max_body_bytes=settings.max_body_bytes, background=background, security=security)

@@ -112,6 +112,37 @@ def serve(
 
 
 @app.command()
+def notify(
+    database_url: DbUrl = None,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit")] = False,
+) -> None:
+    """Deliver the notification outbox in this process (with CUAKHAU_NOTIFY_IN_SERVER=false for `serve`)."""
+    import signal
+    import threading
+
+    from cuakhau.bootstrap import bootstrap, notification_dispatcher
+
+    platform = bootstrap(_settings(database_url))
+    try:
+        dispatcher = notification_dispatcher(platform)
+        if once:
+            report = dispatcher.run_once()
+            console.print(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        dispatcher.start()
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            dispatcher.stop()
+    finally:
+        platform.close()
+
+
+@app.command()
 def demo(
     db: Annotated[Path, typer.Option(help="SQLite file for the demo (recreated)")] = Path("cuakhau-demo.db"),
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     exchange_timeout_seconds: float = Field(default=5.0, gt=0)
     #: A partner not reached for this long gets a hotline ``link_fault`` incident raised automatically.
     exchange_link_fault_seconds: float = Field(default=300.0, gt=0)
+    #: Run the notification dispatcher inside each server worker. False when ``cuakhau notify`` runs it in a
+    #: process of its own, so that delivery does not take the booking workers' CPU (docs/benchmarks.md).
+    notify_in_server: bool = True
 
 
 def load(**overrides: object) -> Settings:

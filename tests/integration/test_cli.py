@@ -93,3 +93,19 @@ def test_accounts_create_token_and_disable(ctx: ServiceContext, world: World, da
         timeout=120,
     )
     assert run.returncode == 2 and "account.gate_required" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_notify_once_delivers_the_outbox(ctx: ServiceContext, world: World, database_url: str) -> None:
+    """`cuakhau notify` is the dispatcher in a process of its own (serve with CUAKHAU_NOTIFY_IN_SERVER=false)."""
+    world.book(world.declare().id)
+    with ctx.uow(read_only=True) as uow:
+        pending = uow.outbox.counts()["pending"]
+    assert pending >= 1
+    result = CliRunner().invoke(app, ["notify", "--once", "--database-url", database_url])
+    assert result.exit_code == 0, result.output
+    assert f"sent {pending}," in result.output
+    with ctx.uow(read_only=True) as uow:
+        counts = uow.outbox.counts()
+    # (the round also applies the no-show rule on the system clock, months after the fixtures' day: the
+    # booking's no-show notification is new and waits for the next round)
+    assert counts["sent"] == pending, (counts, result.output)

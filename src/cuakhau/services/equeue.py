@@ -35,6 +35,7 @@ from cuakhau.domain.allocation import (
 )
 from cuakhau.domain.booking import (
     DEFAULT_RULES,
+    OPEN_STATUSES,
     Booking,
     BookingRules,
     BookingStatus,
@@ -45,12 +46,12 @@ from cuakhau.domain.booking import (
 from cuakhau.domain.capacity import SLOT, day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
-from cuakhau.domain.errors import Conflict, DispatchRefused, InvalidInput, require
+from cuakhau.domain.errors import Conflict, DispatchRefused, InvalidInput, NotFound, require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
-from cuakhau.services.ports import UnitOfWork
+from cuakhau.services.ports import SlotRow, UnitOfWork
 
 SYSTEM = Actor("cuakhau:e-queue", ActorRole.SYSTEM)
 POLICIES: dict[str, type[AllocationPolicy]] = {
@@ -159,14 +160,35 @@ def _take_first_free(uow: UnitOfWork, gate: Gate, booking: Booking, now: datetim
     return False
 
 
+def _window_slots(uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime) -> list[SlotRow]:
+    """The slots starting in [start, end), created first if some of the local days they fall on lack them.
+
+    One query when they exist (the common case): the window's slots are read and counted, instead of a count
+    over whole days and then a read.
+    """
+    rows = uow.slots.between(gate.id, direction, start, end)
+    # A day's slots are created together (one insert), so when every hour of the window has its slot, every
+    # day the window touches has all of its slots.
+    if len(rows) * SLOT < end - start and (days := local_days(gate, start, end)):
+        ensure_slots(uow, gate, direction, days)
+        rows = uow.slots.between(gate.id, direction, start, end)
+    return rows
+
+
 def _place_and_record(
-    uow: UnitOfWork, clock: Clock, gate: Gate, trip: Trip, booking: Booking, actor: Actor, now: datetime
+    uow: UnitOfWork,
+    clock: Clock,
+    gate: Gate,
+    trip: Trip,
+    booking: Booking,
+    actor: Actor,
+    now: datetime,
+    slots: list[SlotRow],
 ) -> bool:
     """FCFS with the slot taken *last*: everything the booking writes goes first, inside a savepoint, and the
     conditional update of the slot row comes just before commit, so its row lock is held for one statement.
     A race lost on that row rolls the savepoint back and tries the next slot with room."""
-    start = max(floor_hour(booking.earliest), floor_hour(now))
-    for slot in uow.slots.between(gate.id, booking.direction, start, booking.latest):
+    for slot in slots:
         if slot.remaining <= 0 or (booking.needs_inspection and slot.booked_inspection >= slot.inspection_capacity):
             continue
         with uow.savepoint() as savepoint:
@@ -237,13 +259,18 @@ def book_trip(
 
 def _replay(uow: UnitOfWork, idempotency: Idempotency) -> BookingResult | None:
     stored = uow.idempotency.get(idempotency.scope, idempotency.key)
-    if stored is None:
-        return None
+    return None if stored is None else _replayed(uow, idempotency, stored)
+
+
+def _replayed(
+    uow: UnitOfWork, idempotency: Idempotency, stored: tuple[str, int, Any], gate: Gate | None = None
+) -> BookingResult:
     request_hash, _status, response = stored
     if request_hash != idempotency.request_hash:
         raise Conflict("idempotency.mismatch", field="Idempotency-Key")
     booking = require(uow.bookings.get(response["booking_id"]), "booking", response["booking_id"])
-    gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
+    if gate is None or gate.id != booking.gate_id:
+        gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
     return BookingResult(booking, gate, replayed=True)
 
 
@@ -259,43 +286,50 @@ def _book_once(
     rules: BookingRules,
 ) -> BookingResult:
     now = clock.now()
+    since = now - rules.penalty_period - rules.suspension
     with uow:
-        replay = _replay(uow, idempotency)
-        if replay is not None:
-            return replay
+        # Trip, gate, shipment, the trip's latest booking, the exporter's no-shows and the key in one query.
+        facts = uow.shipments.booking_facts(trip_id, since, idempotency.scope, idempotency.key)
+        if facts is None:
+            replay = _replay(uow, idempotency)
+            if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
+                return replay
+            raise NotFound("trip", trip_id)
+        if facts.stored_request is not None:
+            return _replayed(uow, idempotency, facts.stored_request, facts.gate)
         earliest, latest = check_window(earliest, latest, now, rules)
-        trip = require(uow.trips.get(trip_id), "trip", trip_id)
-        previous = uow.bookings.latest_for_trip(trip_id)
-        if previous is not None and previous.is_open:
-            raise Conflict("booking.exists", field="trip_id", status=previous.status.value)
+        trip, gate = facts.trip, facts.gate
+        previous = facts.latest_booking_status
+        if previous is not None and BookingStatus(previous) in OPEN_STATUSES:
+            raise Conflict("booking.exists", field="trip_id", status=previous)
         if trip.state is not TripState.DECLARED:
             raise Conflict("booking.trip_not_declared", field="trip_id", state=trip.state.value)
-        gate = require(uow.gates.get(trip.gate_id), "gate", trip.gate_id)
-        shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
-        since = now - rules.penalty_period - rules.suspension
-        until = suspended_until(uow.bookings.no_show_times(shipment.exporter_id, since), now, rules)
-        if until is not None:
-            raise Conflict("booking.suspended", field="trip_id", until=until.isoformat(), rule=rules.penalty_no_shows)
+        if facts.no_shows:
+            until = suspended_until(uow.bookings.no_show_times(facts.exporter_id, since), now, rules)
+            if until is not None:
+                rule = rules.penalty_no_shows
+                raise Conflict("booking.suspended", field="trip_id", until=until.isoformat(), rule=rule)
         booking = Booking(
             id=new_id(),
             trip_id=trip.id,
             vehicle_id=trip.vehicle_id,
             driver_id=trip.driver_id,
             shipment_id=trip.shipment_id,
-            enterprise_id=shipment.exporter_id,
+            enterprise_id=facts.exporter_id,
             gate_id=gate.id,
             direction=trip.direction,
             earliest=earliest,
             latest=latest,
             travel_minutes=travel_minutes,
-            perishability=shipment.perishability,
-            needs_inspection=shipment.plant_product,
+            perishability=facts.perishability,
+            needs_inspection=facts.needs_inspection,
             requested_seq=int(now.timestamp() * 1_000_000),
             created_at=now,
             updated_at=now,
         )
-        ensure_slots(uow, gate, trip.direction, local_days(gate, floor_hour(max(earliest, now)), latest))
-        placed = _place_and_record(uow, clock, gate, trip, booking, actor, now)
+        slots = _window_slots(uow, gate, trip.direction, floor_hour(max(earliest, now)), latest)
+        placed = _place_and_record(uow, clock, gate, trip, booking, actor, now, slots)
+        replanned = False
         if not placed:
             booking.status, booking.slot_start = BookingStatus.WAITING, None
             booking.rule, booking.reason, booking.reason_params = "fcfs", "no_capacity_in_window", {}
@@ -306,10 +340,12 @@ def _book_once(
                 # Perishables first: see whether the day can be re-planned to make room.
                 for day in local_days(gate, floor_hour(max(earliest, now)), latest):
                     _replan_day(uow, clock, gate, booking.direction, day, OptimalPlanner(), SYSTEM, rules)
+                replanned = True
         uow.idempotency.put(
             idempotency.scope, idempotency.key, idempotency.request_hash, 201, {"booking_id": booking.id}, now
         )
-        final = (uow.bookings.get(booking.id) or booking) if not placed else booking
+        # A re-plan may have moved this booking: read back what it holds then.
+        final = (uow.bookings.get(booking.id) or booking) if replanned else booking
         uow.commit()
     return BookingResult(final, gate=gate)
 

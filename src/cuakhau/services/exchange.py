@@ -271,11 +271,11 @@ def declare_capacity(
             sent_closures.append(_closure_json(closure))
         for closure_id in lifted:
             found = next((c for c in gate.closures if c.id == closure_id), None)
-            if found is None or not uow.exchange.remove_closure(gate.id, closure_id):
+            if found is None or not uow.gates.remove_closure(gate.id, closure_id):
                 raise NotFound("closure", closure_id, field="lifted")
             equeue.capacity_changed(uow, clock=clock, gate_id=gate.id, start=found.starts_at, end=found.ends_at)
         if hours is not None:
-            uow.exchange.set_opening_hours(gate.id, [_period_json(p) for p in hours])
+            uow.gates.set_opening_hours(gate.id, [_period_json(p) for p in hours])
             equeue.capacity_changed(uow, clock=clock, gate_id=gate.id, start=now, end=now + timedelta(days=14))
         body: dict[str, Any] = {
             "gate_id": gate.id,

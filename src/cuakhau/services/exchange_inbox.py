@@ -223,7 +223,7 @@ def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind,
         their = require(uow.gates.get(gate_id), "gate", gate_id)
         ours = their.counterpart_id or ""
         if body.get("hours") is not None:
-            uow.exchange.set_opening_hours(gate_id, list(body["hours"]))
+            uow.gates.set_opening_hours(gate_id, list(body["hours"]))
             equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=now, end=now + timedelta(days=14))
         for c in body.get("closures", []):
             if uow.exchange.has_closure(c["id"]):
@@ -239,7 +239,7 @@ def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind,
             equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=closure.starts_at, end=closure.ends_at)
         for closure_id in body.get("lifted", []):
             found = next((c for c in their.closures if c.id == closure_id), None)
-            if found is not None and uow.exchange.remove_closure(gate_id, closure_id):
+            if found is not None and uow.gates.remove_closure(gate_id, closure_id):
                 equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=found.starts_at, end=found.ends_at)
         for a in body.get("acceptance", []):
             # They accept N trucks *into* their country: that bounds *our* flow the other way.

@@ -53,6 +53,8 @@ class GateRepository(Protocol):
     def get(self, gate_id: str) -> Gate | None: ...
     def all(self) -> list[Gate]: ...
     def add_closure(self, gate_id: str, closure: Closure) -> None: ...
+    def set_opening_hours(self, gate_id: str, hours: list[dict[str, Any]]) -> None: ...
+    def remove_closure(self, gate_id: str, closure_id: str) -> bool: ...
 
 
 class EnterpriseRepository(Protocol):
@@ -76,9 +78,32 @@ class DriverRepository(Protocol):
     def page(self, *, limit: int, offset: int, employer_id: str | None = None) -> tuple[list[Driver], int]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class BookingFacts:
+    """What a booking request needs to know about its trip, read together (one query on the booking path)."""
+
+    trip: Trip
+    gate: Gate
+    #: What an earlier request with the same idempotency key stored: (request hash, status code, response).
+    stored_request: tuple[str, int, Any] | None
+    exporter_id: str
+    perishability: Perishability
+    needs_inspection: bool
+    #: Status of the trip's latest booking, if it has one.
+    latest_booking_status: str | None
+    #: The exporter's no-shows recorded since the date asked for (their times: ``BookingRepository.no_show_times``).
+    no_shows: int
+
+
 class ShipmentRepository(Protocol):
     def add(self, shipment: Shipment) -> None: ...
     def get(self, shipment_id: str) -> Shipment | None: ...
+    def booking_facts(
+        self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
+    ) -> BookingFacts | None:
+        """The trip, its gate, its shipment's exporter and goods, its latest booking, the exporter's recent
+        no-shows and what the idempotency key holds; None when there is no such trip."""
+        ...
 
 
 class TripRepository(Protocol):
@@ -456,9 +481,7 @@ class ExchangeRepository(Protocol):
         self, incident_id: str, at: datetime, action: str, actor: str, detail: str | None
     ) -> None: ...
     def incident_events(self, incident_id: str) -> list[dict[str, Any]]: ...
-    def set_opening_hours(self, gate_id: str, hours: list[dict[str, Any]]) -> None: ...
     def has_closure(self, closure_id: str) -> bool: ...
-    def remove_closure(self, gate_id: str, closure_id: str) -> bool: ...
 
 
 class UnitOfWork(Protocol):

@@ -7,16 +7,16 @@ would end over capacity. No read-then-write race can overbook, on SQLite or Post
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.batch import InsertBatch, insert_row
 from cuakhau.domain.booking import Booking, BookingStatus
 from cuakhau.domain.capacity import SlotCapacity
 from cuakhau.domain.errors import Conflict
@@ -30,6 +30,19 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
         return
     stmt = pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
     conn.execute(stmt.on_conflict_do_nothing(), rows)
+
+
+# Built once: the booking path reads its slots on every request.
+_SLOTS_BETWEEN = (
+    select(t.slots)
+    .where(
+        t.slots.c.gate_id == bindparam("gate_id"),
+        t.slots.c.direction == bindparam("direction"),
+        t.slots.c.starts_at >= bindparam("start", type_=t.slots.c.starts_at.type),
+        t.slots.c.starts_at < bindparam("end", type_=t.slots.c.starts_at.type),
+    )
+    .order_by(t.slots.c.starts_at)
+)
 
 
 class SqlSlotRepository:
@@ -57,16 +70,8 @@ class SqlSlotRepository:
         )
 
     def between(self, gate_id: str, direction: Direction, start: datetime, end: datetime) -> list[SlotRow]:
-        rows = self.conn.execute(
-            select(t.slots)
-            .where(
-                t.slots.c.gate_id == gate_id,
-                t.slots.c.direction == direction.value,
-                t.slots.c.starts_at >= start,
-                t.slots.c.starts_at < end,
-            )
-            .order_by(t.slots.c.starts_at)
-        )
+        params = {"gate_id": gate_id, "direction": direction.value, "start": start, "end": end}
+        rows = self.conn.execute(_SLOTS_BETWEEN, params)
         return [
             SlotRow(r.starts_at, r.ends_at, r.capacity, r.inspection_capacity, r.booked, r.booked_inspection)
             for r in rows
@@ -243,16 +248,33 @@ def _booking_row(b: Booking) -> dict[str, Any]:
     }
 
 
+def _vehicle_busy() -> Conflict:
+    # The partial unique index: this vehicle already holds an active or waiting booking.
+    return Conflict("booking.vehicle_busy", field="vehicle_id")
+
+
+def _key_in_flight() -> Conflict:
+    # Another request with the same key committed first: the caller retries and replays its answer.
+    return Conflict("idempotency.in_flight", field="Idempotency-Key")
+
+
+def _next_change_seq(param: Callable[[str], Any]) -> dict[str, Any]:
+    # The next number in the insert itself: no round trip to read it (two writers racing hit the primary key).
+    bc = t.booking_changes
+    return {
+        "seq": select(func.coalesce(func.max(bc.c.seq), 0) + 1)
+        .where(bc.c.booking_id == param("booking_id"))
+        .scalar_subquery()
+    }
+
+
 class SqlBookingRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def add(self, b: Booking) -> None:
-        try:
-            self.conn.execute(insert(t.bookings), _booking_row(b))
-        except IntegrityError:
-            # The partial unique index: this vehicle already holds an active or waiting booking.
-            raise Conflict("booking.vehicle_busy", field="vehicle_id") from None
+        insert_row(self.conn, self.batch, t.bookings, _booking_row(b), conflict=_vehicle_busy)
 
     def save(self, b: Booking) -> None:
         row = _booking_row(b)
@@ -315,26 +337,18 @@ class SqlBookingRepository:
         from_slot: datetime | None,
         actor_id: str,
     ) -> None:
-        seq = self.conn.execute(
-            select(func.coalesce(func.max(t.booking_changes.c.seq), 0)).where(
-                t.booking_changes.c.booking_id == booking.id
-            )
-        ).scalar_one()
-        self.conn.execute(
-            insert(t.booking_changes),
-            {
-                "booking_id": booking.id,
-                "seq": int(seq) + 1,
-                "at": at,
-                "from_slot": from_slot,
-                "to_slot": booking.slot_start,
-                "status": booking.status.value,
-                "rule": booking.rule,
-                "reason": booking.reason or "",
-                "reason_params": dict(booking.reason_params),
-                "actor_id": actor_id,
-            },
-        )
+        row = {
+            "booking_id": booking.id,
+            "at": at,
+            "from_slot": from_slot,
+            "to_slot": booking.slot_start,
+            "status": booking.status.value,
+            "rule": booking.rule,
+            "reason": booking.reason or "",
+            "reason_params": dict(booking.reason_params),
+            "actor_id": actor_id,
+        }
+        insert_row(self.conn, self.batch, t.booking_changes, row, computed=_next_change_seq)
 
     def changes(self, booking_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(
@@ -346,8 +360,9 @@ class SqlBookingRepository:
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def get(self, scope: str, key: str) -> tuple[str, int, Any] | None:
         r = self.conn.execute(
@@ -356,21 +371,15 @@ class SqlIdempotencyRepository:
         return (r.request_hash, r.status_code, r.response) if r else None
 
     def put(self, scope: str, key: str, request_hash: str, status_code: int, response: Any, at: datetime) -> None:
-        try:
-            self.conn.execute(
-                insert(t.idempotency_keys),
-                {
-                    "scope": scope,
-                    "key": key,
-                    "request_hash": request_hash,
-                    "status_code": status_code,
-                    "response": response,
-                    "created_at": at,
-                },
-            )
-        except IntegrityError:
-            # Another request with the same key committed first: the caller retries and replays its answer.
-            raise Conflict("idempotency.in_flight", field="Idempotency-Key") from None
+        row = {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash,
+            "status_code": status_code,
+            "response": response,
+            "created_at": at,
+        }
+        insert_row(self.conn, self.batch, t.idempotency_keys, row, conflict=_key_in_flight)
 
 
 class SqlRegistryRepository:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -419,15 +419,8 @@ class SqlExchangeRepository:
         rows = self.conn.execute(select(e).where(e.c.incident_id == incident_id).order_by(e.c.seq))
         return [_dict(r) for r in rows]
 
-    # --- the counterpart gate's published hours ---------------------------------------------------------
-
-    def set_opening_hours(self, gate_id: str, hours: list[dict[str, Any]]) -> None:
-        self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(opening_hours=hours))
+    # --- the counterpart gate's closures (changed through the gate repository: it renews the gate's revision) ---
 
     def has_closure(self, closure_id: str) -> bool:
         c = t.gate_closures
         return self.conn.execute(select(c.c.id).where(c.c.id == closure_id)).first() is not None
-
-    def remove_closure(self, gate_id: str, closure_id: str) -> bool:
-        c = t.gate_closures
-        return self.conn.execute(delete(c).where(c.c.id == closure_id, c.c.gate_id == gate_id)).rowcount == 1

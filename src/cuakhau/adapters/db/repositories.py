@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import time
+import functools
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
+from cuakhau.adapters.db.batch import InsertBatch, insert_row
+from cuakhau.adapters.db.cache import GATES
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict
 from cuakhau.domain.gate import (
     Closure,
@@ -21,10 +24,10 @@ from cuakhau.domain.gate import (
     LocalizedText,
     OpeningPeriod,
 )
-from cuakhau.domain.hs import HsCode, HsEntry, HsNomenclature
+from cuakhau.domain.hs import HsCode, HsEntry, HsNomenclature, is_plant_product
 from cuakhau.domain.parties import Driver, Enterprise, EnterpriseRole, Vehicle
 from cuakhau.domain.shipment import CargoLine, Perishability, Shipment
-from cuakhau.domain.trip import TERMINAL_STATES, Actor, ActorRole, Trip, TripAction, TripEvent, TripState
+from cuakhau.domain.trip import TERMINAL_STATES, Actor, ActorRole, Trip, TripAction, TripEvent, TripState, new_id
 from cuakhau.domain.values import (
     ContainerNumber,
     IdentityDocument,
@@ -34,7 +37,7 @@ from cuakhau.domain.values import (
     TaxId,
     VehicleClass,
 )
-from cuakhau.services.ports import TripFilter, TripSummary
+from cuakhau.services.ports import BookingFacts, TripFilter, TripSummary
 
 
 def _insert(conn: Connection, stmt: Any, rows: Any, *, code: str, field: str | None = None) -> None:
@@ -86,6 +89,7 @@ class SqlGateRepository:
                 "opening_hours": [_period_to_json(p) for p in gate.opening_hours],
                 "inspection_bays": gate.inspection_bays,
                 "inspection_minutes": gate.inspection_minutes,
+                "revision": new_id(),
             },
             code="gate.duplicate",
             field="id",
@@ -108,9 +112,19 @@ class SqlGateRepository:
         for closure in gate.closures:
             self.add_closure(gate.id, closure)
 
-    def add_closure(self, gate_id: str, closure: Closure) -> None:
-        from cuakhau.domain.trip import new_id
+    def set_opening_hours(self, gate_id: str, hours: list[dict[str, Any]]) -> None:
+        """The gate's weekly hours replaced (a new revision: every process's cache sees it at commit)."""
+        self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(opening_hours=hours, revision=new_id()))
 
+    def remove_closure(self, gate_id: str, closure_id: str) -> bool:
+        c = t.gate_closures
+        if not self.conn.execute(delete(c).where(c.c.id == closure_id, c.c.gate_id == gate_id)).rowcount:
+            return False
+        self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(revision=new_id()))
+        return True
+
+    def add_closure(self, gate_id: str, closure: Closure) -> None:
+        self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(revision=new_id()))
         self.conn.execute(
             insert(t.gate_closures),
             {
@@ -123,9 +137,24 @@ class SqlGateRepository:
             },
         )
 
-    def get(self, gate_id: str) -> Gate | None:
+    def get(self, gate_id: str, *, revision: str | None = None) -> Gate | None:
+        """One indexed lookup of the gate's revision when the process has it cached (adapters/db/cache.py).
+
+        ``revision``: the gate's revision, already read in this transaction with another query.
+        """
+        if revision is None:
+            revision = self.conn.execute(select(t.gates.c.revision).where(t.gates.c.id == gate_id)).scalar()
+        if revision is None:
+            return None
+        cached = GATES.get(gate_id, revision)
+        if cached is not None:
+            return cached
         gates = self._load(t.gates.c.id == gate_id)
-        return gates[0] if gates else None
+        if not gates:
+            return None
+        # Loaded after the revision was read: at worst a change newer than it, never an older state.
+        GATES.put(gate_id, revision, gates[0])
+        return gates[0]
 
     def all(self) -> list[Gate]:
         return self._load(None)
@@ -341,6 +370,52 @@ class SqlDriverRepository:
 # --- shipments ---------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _booking_facts_query() -> Select[Any]:
+    """Built once: the booking path runs it on every request (see ``SqlShipmentRepository.booking_facts``)."""
+    b, k = t.bookings, t.idempotency_keys
+    key_is = and_(k.c.scope == bindparam("scope"), k.c.key == bindparam("key"))
+    revision = select(t.gates.c.revision).where(t.gates.c.id == t.trips.c.gate_id).scalar_subquery()
+    latest = (
+        select(b.c.status)
+        .where(b.c.trip_id == t.trips.c.id)
+        .order_by(b.c.created_at.desc(), b.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    codes = (
+        select(func.aggregate_strings(t.cargo_lines.c.hs_code, ","))
+        .where(t.cargo_lines.c.shipment_id == t.shipments.c.id)
+        .scalar_subquery()
+    )
+    no_shows = (
+        select(func.count())
+        .select_from(b)
+        .where(
+            b.c.enterprise_id == t.shipments.c.exporter_id,
+            b.c.status == "no_show",
+            b.c.updated_at >= bindparam("since", type_=b.c.updated_at.type),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            t.trips,
+            t.shipments.c.exporter_id.label("s_exporter_id"),
+            t.shipments.c.perishability.label("s_perishability"),
+            latest.label("latest_booking_status"),
+            revision.label("gate_revision"),
+            select(k.c.request_hash).where(key_is).scalar_subquery().label("stored_hash"),
+            select(k.c.status_code).where(key_is).scalar_subquery().label("stored_status"),
+            select(k.c.response).where(key_is).scalar_subquery().label("stored_response"),
+            codes.label("hs_codes"),
+            no_shows.label("no_shows"),
+        )
+        .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
+        .where(t.trips.c.id == bindparam("trip_id"))
+    )
+
+
 class SqlShipmentRepository:
     def __init__(self, conn: Connection, nomenclature: HsNomenclature) -> None:
         self.conn = conn
@@ -422,6 +497,27 @@ class SqlShipmentRepository:
             created_at=r.created_at,
         )
 
+    def booking_facts(
+        self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
+    ) -> BookingFacts | None:
+        params = {"trip_id": trip_id, "since": no_shows_since, "scope": idempotency_scope, "key": idempotency_key}
+        r = self.conn.execute(_booking_facts_query(), params).first()
+        if r is None:
+            return None
+        gate = SqlGateRepository(self.conn).get(r.gate_id, revision=r.gate_revision)
+        if gate is None:  # pragma: no cover - a foreign key holds the trip to its gate
+            return None
+        return BookingFacts(
+            trip=_trip(r),
+            gate=gate,
+            stored_request=None if r.stored_hash is None else (r.stored_hash, r.stored_status, r.stored_response),
+            exporter_id=r.s_exporter_id,
+            perishability=Perishability(r.s_perishability),
+            needs_inspection=any(is_plant_product(self._hs(c)) for c in (r.hs_codes or "").split(",") if c),
+            latest_booking_status=r.latest_booking_status,
+            no_shows=int(r.no_shows),
+        )
+
 
 # --- trips -------------------------------------------------------------------------------------------
 
@@ -458,8 +554,9 @@ def _event_row(e: TripEvent) -> dict[str, Any]:
 
 
 class SqlTripRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
+        self.batch = batch
 
     def add(self, trip: Trip) -> None:
         _insert(
@@ -497,11 +594,21 @@ class SqlTripRepository:
         self._flush_events(trip)
 
     def _flush_events(self, trip: Trip) -> None:
-        try:
-            self.conn.execute(insert(t.trip_events), [_event_row(e) for e in trip.pending_events])
-        except IntegrityError:
-            # Another writer appended the same sequence number first.
-            raise ConcurrentUpdate("trip", trip.id) from None
+        trip_id = trip.id
+
+        def concurrent() -> Exception:  # another writer appended the same sequence number first
+            return ConcurrentUpdate("trip", trip_id)
+
+        rows = [_event_row(e) for e in trip.pending_events]
+        if len(rows) == 1:
+            insert_row(self.conn, self.batch, t.trip_events, rows[0], conflict=concurrent)
+        elif rows:
+            if self.batch is not None:
+                self.batch.flush()
+            try:
+                self.conn.execute(insert(t.trip_events), rows)
+            except IntegrityError:
+                raise concurrent() from None
         trip.version += len(trip.pending_events)
         trip.pending_events.clear()
 

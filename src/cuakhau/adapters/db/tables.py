@@ -50,6 +50,9 @@ gates = Table(
     Column("opening_hours", JSON, nullable=False),
     Column("inspection_bays", Integer, nullable=False, server_default="2"),
     Column("inspection_minutes", Float, nullable=False, server_default="30"),
+    # A fresh random value whenever the gate or its closures change: processes cache gates keyed by it
+    # (adapters/db/cache.py). Random rather than a counter, so a rolled-back change never reuses a value.
+    Column("revision", ID, nullable=False, server_default="0"),
 )
 
 gate_lanes = Table(
@@ -248,6 +251,9 @@ bookings = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_bookings_gate_day", "gate_id", "direction", "status", "earliest"),
+    # The penalty rule reads an enterprise's recent no-shows on every booking: without this it reads all of
+    # the enterprise's bookings, which grows with every truck it books.
+    Index("ix_bookings_enterprise_status", "enterprise_id", "status", "updated_at"),
     # One active or waiting booking per vehicle, enforced by the database (partial unique index).
     Index(
         "uq_bookings_active_vehicle",

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
 from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.activity import SqlGateActivity
+from cuakhau.adapters.db.batch import InsertBatch
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
@@ -76,6 +77,7 @@ class SqlUnitOfWork:
         self._after_commit = after_commit
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
+        self._batch: InsertBatch
 
     def __enter__(self) -> Self:
         if self._conn is not None:
@@ -83,18 +85,20 @@ class SqlUnitOfWork:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         conn = self._conn
+        # On PostgreSQL, consecutive inserts go to the server as one statement (adapters/db/batch.py).
+        self._batch = batch = InsertBatch(conn)
         self.gates = SqlGateRepository(conn)
         self.enterprises = SqlEnterpriseRepository(conn)
         self.vehicles = SqlVehicleRepository(conn)
         self.drivers = SqlDriverRepository(conn)
         self.shipments = SqlShipmentRepository(conn, self._nomenclature)
-        self.trips = SqlTripRepository(conn)
+        self.trips = SqlTripRepository(conn, batch)
         self.slots = SqlSlotRepository(conn)
         self.quotas = SqlQuotaRepository(conn)
-        self.bookings = SqlBookingRepository(conn)
-        self.idempotency = SqlIdempotencyRepository(conn)
+        self.bookings = SqlBookingRepository(conn, batch)
+        self.idempotency = SqlIdempotencyRepository(conn, batch)
         self.registry = SqlRegistryRepository(conn)
-        self.outbox = SqlOutbox(conn)
+        self.outbox = SqlOutbox(conn, batch)
         self.devices = SqlDeviceLog(conn)
         self.reviews = SqlReviewQueue(conn)
         self.yards = SqlYardRepository(conn)
@@ -138,11 +142,14 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("unit of work not open")
+        self._batch.flush()
         self._tx.commit()
         if self._after_commit is not None:
             self._after_commit()  # e.g. wake the live dashboards (adapters/web/live.py); must not raise
 
     def rollback(self) -> None:
+        if self._conn is not None:
+            self._batch.discard()
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
 
