@@ -330,7 +330,7 @@ def _progress(
     fate = rng.random()
     if target is not None:
         path = [
-            (a.value, officer, rng.uniform(0.1, 0.5), REASONS.get(a.value, HOLD_REASONS[0][1]))
+            (a.value, officer, rng.uniform(0.1, 0.5), REASONS.get(a.value, HOLD_REASONS[1][1]))  # customs: weighbridge
             if a in REASON_REQUIRED
             else (a.value, exporter if a is TripAction.BOOK else officer, rng.uniform(0.1, 0.5), None)
             for a in shortest_path(target)
