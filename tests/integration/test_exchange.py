@@ -16,6 +16,7 @@ from cuakhau.adapters.exchange.signing import Ed25519Scheme
 from cuakhau.domain.accounts import Role
 from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import ManualClock
+from cuakhau.domain.errors import Conflict
 from cuakhau.domain.exchange import PROTOCOL, SELF, ExchangeRefused, MessageKind, canonical_bytes
 from cuakhau.domain.trip import Actor, ActorRole, new_id
 from cuakhau.services import exchange, hotline, trips
@@ -655,3 +656,22 @@ def test_a_departed_truck_is_announced_across_once_without_anyone_submitting(
         assert out[0]["summary"]["lines"][0]["hs_code"] == "081090"  # from the declaration on record
         assert uow.exchange.outbox_stats()[CN]["pending"] == 1
     assert exchange.announce_departures(ctx.uow, clock=ctx.clock, identity=runtime.identity) == 0
+
+
+def test_a_truck_the_other_side_returns_does_not_cross_until_they_accept_it(
+    ctx: ServiceContext, world: World, runtime: ExchangeRuntime, partner: Partner
+) -> None:
+    trip_id = manifest_out(ctx, world, runtime)
+    steps = [("dispatch", ActorRole.DRIVER), ("arrive", ActorRole.GATE_ADMIN), ("call", ActorRole.GATE_ADMIN)]
+    for action, role in [*steps, ("clear", ActorRole.CUSTOMS)]:
+        trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=trip_id, action=action, actor=Actor("x", role))
+    send(ctx, runtime, partner.decision(trip_id, "returned"))
+    guard = Actor("vn-huu-nghi:bp-01", ActorRole.BORDER_GUARD)
+    with pytest.raises(Conflict) as refused:
+        trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="cross", actor=guard)
+    assert refused.value.code == "exchange.refused_across"
+    assert refused.value.params["decision"] == "returned" and "检疫" in refused.value.params["reasons"]
+    assert trips.get_trip(ctx.uow(), trip_id).state.value == "cleared"
+    send(ctx, runtime, partner.decision(trip_id, "accepted"))
+    trip, _ = trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="cross", actor=guard)
+    assert trip.state.value == "crossed"

@@ -129,6 +129,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "车次已结束（{state}）。",
         "en": "The trip has ended ({state}).",
     },
+    "exchange.refused_across": {
+        "vi": "Xe chưa được qua biên giới: cửa khẩu {gate} bên kia đã quyết định «{decision}» ({reasons}).",
+        "zh": "车辆暂不能出境：对方口岸 {gate} 的决定为“{decision}”（{reasons}）。",
+        "en": "The truck may not cross: the gate across, {gate}, decided '{decision}' ({reasons}).",
+    },
     "exchange.manifest_exists": {
         "vi": "Bản khai trước của chuyến này đã được gửi.",
         "zh": "该车次的预申报已发送。",

@@ -31,7 +31,7 @@ from cuakhau.domain.exchange import (
     check_token,
 )
 from cuakhau.domain.gate import Closure, Direction, Gate, OpeningPeriod
-from cuakhau.domain.trip import Actor, ActorRole, new_id
+from cuakhau.domain.trip import Actor, ActorRole, Trip, new_id
 from cuakhau.services import equeue
 from cuakhau.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -297,6 +297,23 @@ def declare_capacity(
         envelope = enqueue(uow, clock, identity, peer["id"], MessageKind.CAPACITY, gate.id, body)
         uow.commit()
     return envelope
+
+
+def check_crossing_in(uow: UnitOfWork, trip: Trip) -> None:
+    """Inside a unit of work, before our truck crosses: the gate across has not held or returned it.
+
+    Their decision is theirs; we carry it to our border line, so a truck they will not take is not sent over.
+    A later ``accepted`` from them lifts it.
+    """
+    manifest = uow.exchange.find_manifest(trip.id)
+    if manifest is not None and manifest["way"] == "out" and manifest["status"] in ("held", "returned"):
+        raise Conflict(
+            "exchange.refused_across",
+            field="trip_id",
+            gate=manifest["to_gate_id"],
+            decision=manifest["status"],
+            reasons="; ".join(manifest["reasons"]) or "-",
+        )
 
 
 #: A truck is announced across the line once it leaves for the gate (and, if the link was down then, while it waits).

@@ -13,7 +13,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripEvent, TripState
 from cuakhau.domain.values import ContainerNumber
-from cuakhau.services import customs, equeue, inspections
+from cuakhau.services import customs, equeue, exchange, inspections
 from cuakhau.services.lanes import AT_LANE, lane_freed
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 from cuakhau.services.shipments import add_shipment, build_shipment
@@ -112,6 +112,8 @@ def step(
     from_state = trip.state
     if action is TripAction.CLEAR:
         inspections.check_clearance_in(uow, trip)  # no open bay or lab job, no blocking certificate
+    elif action is TripAction.CROSS:
+        exchange.check_crossing_in(uow, trip)  # the gate across has not held or returned the truck
     event = trip.apply(action, actor=actor, clock=clock, reason=reason)
     if action is TripAction.DISPATCH:
         equeue.check_dispatch(uow, trip, clock.now())
