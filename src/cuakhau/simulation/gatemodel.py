@@ -5,8 +5,9 @@ season. With a booking policy it first gets an hourly slot from the production p
 (:mod:`cuakhau.domain.allocation`, planned each local day over the slot capacities of
 :func:`cuakhau.domain.capacity.slot_capacities`) and waits at its origin until the slot; without one it drives
 to the gate at once. At the gate it waits on the road while the yard is full, then passes the document desk;
-the production customs selector (:func:`cuakhau.domain.customs.assess_risk` and ``select_channel``, on the
-simulated clock) gives its channel — yellow means a document check, red a physical inspection in a bay —,
+the production customs selector (:func:`cuakhau.domain.customs.assess_risk` and ``select_channel``, through
+its incremental :class:`~cuakhau.domain.customs.ChannelSelector`) gives its channel — yellow means a document
+check, red a physical inspection in a bay —,
 plant products pass plant quarantine (some with a laboratory test), and finally the truck waits in the yard to
 be called to a lane. Calls follow the production call-forward rule (:func:`cuakhau.domain.callforward.assign_lanes`)
 or, as a baseline, arrival order. Desks work the gate's hours; lanes run only while both sides are open
@@ -40,13 +41,12 @@ from cuakhau.domain.capacity import FREIGHT_LANES, slot_capacities
 from cuakhau.domain.customs import (
     CalibrationRules,
     Channel,
+    ChannelSelector,
     EnterpriseHistory,
     RiskAssessment,
     SelectivityProfile,
-    SelectivityState,
     TargetRates,
     assess_risk,
-    select_channel,
 )
 from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, Lane, LaneKind, OpeningPeriod
 from cuakhau.domain.hs import HsNomenclature
@@ -369,7 +369,7 @@ class GateModel:
         self.profile = static.profile
         self.kinds = static.kinds
         self.ready, self.kind_of = arrivals(scenario, spec, rng["arrivals"], [c.share for c in spec.arrivals.cargo])
-        self.selectivity = SelectivityState()
+        self.selector = ChannelSelector(self.profile)
         self.channel_rng = rng["channel"]
         self.rng = rng
         self.yard_capacity = policy.yard_capacity or spec.yard_capacity
@@ -523,20 +523,14 @@ class GateModel:
 
     def _documented(self, job: Job) -> None:
         truck: Truck = job  # type: ignore[assignment]
-        decision, self.selectivity = select_channel(
-            truck.kind.assessment,
-            self.profile,
-            self.selectivity,
-            self.channel_rng,
-            declaration_id=str(truck.id),
-            at=self.clock.now(),
-        )
-        truck.channel = decision.channel
+        # the production selector's decisions without the decision record (a property test shows they are
+        # select_channel's); the simulated clock does not enter the channel
+        channel = truck.channel = self.selector.choose(truck.kind.assessment, self.channel_rng)
         if truck.counted:
-            self.metrics.channels[decision.channel] += 1
-        if decision.channel is Channel.RED:
+            self.metrics.channels[channel] += 1
+        if channel is Channel.RED:
             self.red.arrive(truck)
-        elif decision.channel is Channel.YELLOW:
+        elif channel is Channel.YELLOW:
             self.yellow.arrive(truck)
         else:
             self._cleared(truck)
