@@ -122,7 +122,7 @@ class Plan:
 class AllocationPolicy(Protocol):
     name: str
 
-    def plan(self, problem: Problem) -> Plan: ...
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan: ...
 
 
 # ----------------------------------------------------------------------------------------------- preparation
@@ -208,10 +208,20 @@ Placement = tuple[str, int]  # (resource, slot)
 
 
 def _explain(
-    policy: str, problem: Problem, windows: list[tuple[Window, ...]], placed: Sequence[Placement | None]
+    policy: str,
+    problem: Problem,
+    windows: list[tuple[Window, ...]],
+    placed: Sequence[Placement | None],
+    explain: bool = True,
 ) -> Plan:
-    """The plan with each assignment's reason, derived from the placements themselves (so it is true of them)."""
+    """The plan with each assignment's reason, derived from the placements themselves (so it is true of them).
+
+    Without ``explain`` (a simulation planning millions of trucks) the same placements, waits, cost and counts,
+    with an empty reason and no params.
+    """
     requests = problem.requests
+    if not explain:
+        return _unexplained(policy, problem, windows, placed)
     max_wait = problem.max_wait
     weights = sorted({r.weight for r in requests})
     wpos = {w: j for j, w in enumerate(weights)}
@@ -277,6 +287,26 @@ def _explain(
     return Plan(policy, out, cost, sum(p is None for p in placed), violations)
 
 
+def _unexplained(
+    policy: str, problem: Problem, windows: list[tuple[Window, ...]], placed: Sequence[Placement | None]
+) -> Plan:
+    max_wait = problem.max_wait
+    out: list[Assignment] = []
+    cost = violations = unassigned = 0
+    no_params: Mapping[str, int | str] = {}
+    for r, wins, p in zip(problem.requests, windows, placed, strict=True):
+        if p is None:
+            unassigned += 1
+            out.append(Assignment(r.id, None, None, None, policy, "", no_params))
+            continue
+        key, slot = p
+        wait = slot - (wins[0][1] if len(wins) == 1 else next(w[1] for w in wins if w[0] == key))
+        cost += r.weight * wait
+        violations += max_wait is not None and wait > max_wait
+        out.append(Assignment(r.id, key, slot, wait, policy, "", no_params))
+    return Plan(policy, out, cost, unassigned, violations)
+
+
 # ----------------------------------------------------------------------------------------------- policies
 
 
@@ -285,7 +315,7 @@ class FirstComeFirstServed:
 
     name = "fcfs"
 
-    def plan(self, problem: Problem) -> Plan:
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         room = _Room(problem)
         # next slot with a truck place, and next with a truck *and* an inspection place, per resource
@@ -315,7 +345,7 @@ class FirstComeFirstServed:
                 free_insp[key].close(s)
             elif room.inspection is not None and room.inspection[key][s] <= 0:
                 free_insp[key].close(s)
-        return _explain(self.name, problem, windows, placed)
+        return _explain(self.name, problem, windows, placed, explain)
 
 
 class PriorityGreedy:
@@ -328,7 +358,7 @@ class PriorityGreedy:
 
     name = "priority"
 
-    def plan(self, problem: Problem) -> Plan:
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         requests = problem.requests
         room = _Room(problem)
@@ -380,7 +410,7 @@ class PriorityGreedy:
                     _, _, i = heapq.heappop(best)
                     room.take(key, s, requests[i].needs_inspection)
                     placed[i] = (key, s)
-        return _explain(self.name, problem, windows, placed)
+        return _explain(self.name, problem, windows, placed, explain)
 
 
 class OptimalPlanner:
@@ -395,11 +425,11 @@ class OptimalPlanner:
 
     name = "optimal"
 
-    def plan(self, problem: Problem) -> Plan:
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         requests = problem.requests
         if not requests:
-            return _explain(self.name, problem, windows, [])
+            return _explain(self.name, problem, windows, [], explain)
         groups: dict[tuple[tuple[Window, ...], int, bool], list[int]] = {}
         for i, r in enumerate(requests):
             groups.setdefault((windows[i], r.weight, r.needs_inspection), []).append(i)
@@ -474,7 +504,7 @@ class OptimalPlanner:
             spots = sorted(taken[g])
             for i, (s, key) in zip(sorted(members, key=orders.__getitem__), spots, strict=False):
                 placed[i] = (key, s)
-        return _explain(self.name, problem, windows, placed)
+        return _explain(self.name, problem, windows, placed, explain)
 
 
 def objective_weights(problem: Problem) -> tuple[int, int]:

@@ -67,8 +67,9 @@ def order_queue(waiting: Iterable[Waiting]) -> list[Waiting]:
     return sorted(waiting, key=lambda w: w.sort_key)
 
 
-def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane]) -> list[Call]:
-    """Fill the free lanes from the queue under the published rule; each call says why this truck."""
+def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, explain: bool = True) -> list[Call]:
+    """Fill the free lanes from the queue under the published rule; each call says why this truck (without
+    ``explain``, for the simulator, the same calls with an empty reason)."""
     queue = order_queue(waiting)
     calls: list[Call] = []
     # Perishable lanes choose first, so a fresh-fruit truck is not taken by a cargo lane it could have shared.
@@ -80,6 +81,9 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane]) -> list
         if lane.kind is LaneKind.PERISHABLE:
             pick = next((i for i, w in enumerate(queue) if w.perishability is not Perishability.DRY_GOODS), 0)
         truck = queue.pop(pick)
+        if not explain:
+            calls.append(Call(truck.trip_id, lane.code, pick + 1 + len(calls), ""))
+            continue
         slot = truck.slot_start.isoformat() if truck.slot_start else "none"
         calls.append(
             Call(

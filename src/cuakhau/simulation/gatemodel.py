@@ -477,7 +477,7 @@ class GateModel:
             requests=requests,
             max_wait=self.policy.max_wait_hours,
         )
-        plan = self.planner.plan(problem)
+        plan = self.planner.plan(problem, explain=False)
         carry: list[int] = []
         for a in plan.assignments:
             i = int(a.request_id)
@@ -607,7 +607,11 @@ class GateModel:
             for e in fresh:
                 candidates.setdefault(e[2].id, e)
             lanes = self.free if room == len(self.free) else self._lanes_to_use(room)
-            calls = assign_lanes([e[2].waiting for e in candidates.values()], lanes)  # type: ignore[misc]
+            calls = assign_lanes(
+                [e[2].waiting for e in candidates.values()],  # type: ignore[misc]
+                lanes,
+                explain=False,
+            )
             by_code = {ln.code: ln for ln in self.free}
             for call in calls:
                 entry = candidates.pop(int(call.trip_id))
