@@ -44,6 +44,7 @@ below 1 and duplicate request ids are refused with :class:`~cuakhau.domain.error
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -467,21 +468,25 @@ class OptimalPlanner:
         supplies: list[int] = []
         group_list = list(groups.items())
         max_wait = problem.max_wait
+        # the slots with room, per resource: a window's arcs are a slice of them (bisect), built by comprehension
+        open_slots = {k: [s for s, c in enumerate(problem.capacity[k]) if c > 0] for k in problem.capacity}
         for g, ((wins, weight, inspection), members) in enumerate(group_list):
             gnode = node + g
-            supplies.append(len(members))
+            n = len(members)
+            supplies.append(n)
             for key, lo, hi in wins:
                 targets = insp_node[key] if inspection and needs_insp else slot_node[key]
-                truck_caps = problem.capacity[key]
-                for s in range(lo, hi + 1):
-                    if truck_caps[s] <= 0:
-                        continue
-                    wait = s - lo
-                    tails.append(gnode)
-                    heads.append(targets[s])
-                    caps.append(len(members))
-                    costs.append(weight * wait + (late_penalty if max_wait is not None and wait > max_wait else 0))
-                    choice.append((g, key, s))
+                opens = open_slots[key]
+                slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+                k = len(slots)
+                tails += [gnode] * k
+                heads += [targets[s] for s in slots]
+                caps += [n] * k
+                if max_wait is None:
+                    costs += [weight * (s - lo) for s in slots]
+                else:
+                    costs += [weight * (s - lo) + (late_penalty if s - lo > max_wait else 0) for s in slots]
+                choice += [(g, key, s) for s in slots]
         for g, ((_, weight, _), members) in enumerate(group_list):  # "not placed", last
             tails.append(node + g)
             heads.append(sink)

@@ -10,9 +10,10 @@ queues by the same rule from the time of the skip; the skip is recorded with its
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
@@ -51,8 +52,14 @@ class Waiting:
 
     @property
     def sort_key(self) -> tuple[int, datetime, datetime, str]:
-        far = datetime.max.replace(tzinfo=self.queued_since.tzinfo)
-        return (-PERISHABILITY_WEIGHTS[self.perishability], self.slot_start or far, self.queued_since, self.trip_id)
+        slot = self.slot_start or _far(self.queued_since.tzinfo)
+        return (-PERISHABILITY_WEIGHTS[self.perishability], slot, self.queued_since, self.trip_id)
+
+
+@functools.lru_cache(maxsize=32)
+def _far(tz: tzinfo | None) -> datetime:
+    """The latest instant, standing in for "no booked slot" (cached: the sort key is taken for every call)."""
+    return datetime.max.replace(tzinfo=tz)
 
 
 @dataclass(frozen=True, slots=True)

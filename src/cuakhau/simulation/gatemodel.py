@@ -16,6 +16,7 @@ or, as a baseline, arrival order. Desks work the gate's hours; lanes run only wh
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import random
@@ -312,7 +313,11 @@ class Truck(Job):
     )
 
     def __init__(self, id: int, ready: float, kind: CargoKind, counted: bool) -> None:
-        super().__init__(id, ready)
+        # Job's fields set here rather than through super().__init__: one truck is made per truck simulated
+        self.id = id
+        self.arrived = self.queued = self.started = ready
+        self.priority = 0
+        self.data = None
         self.kind = kind
         self.counted = counted
         self.at_gate = ready
@@ -396,6 +401,8 @@ class GateModel:
         # lanes
         self.lanes = [ln for ln in self.here.lanes_for(self.direction) if ln.kind in FREIGHT_LANES]
         self.free: list[Lane] = list(self.lanes)
+        self.lane_by_code = {ln.code: ln for ln in self.lanes}
+        self.perishable_lanes = any(ln.kind is LaneKind.PERISHABLE for ln in self.lanes)
         self.lane_time: dict[str, Callable[[Any], float]] = {}
         for ln in self.lanes:
             dist = spec.lane_minutes or Distribution(mean_minutes=ln.service_minutes)
@@ -434,6 +441,7 @@ class GateModel:
             self.inspection_capacity = list(static.inspection_capacity)
             self.carry: list[int] = []
             self.next_truck = 0
+            self.slot_starts: dict[int, datetime] = {}
             for d in range(scenario.days):
                 engine.at(d * DAY, self._plan_day, d)
 
@@ -466,11 +474,18 @@ class GateModel:
         first = d * 24
         span = self.policy.booking_horizon_days * 24
         last = min(first + span, len(self.capacity))
+        ids = self.carry + new
+        kinds, kind_of, ready = self.kinds, self.kind_of, self.ready
+        windows: dict[int, dict[str, tuple[int, int]]] = {}  # one window mapping per earliest slot, shared
         requests = []
-        for i in self.carry + new:
-            lo = max(0, int(self.ready[i] // HOUR) - first)
-            kind = self.kinds[self.kind_of[i]]
-            requests.append(Request(str(i), {"g": (lo, span - 1)}, kind.weight, i, kind.plant))
+        for i in ids:
+            lo = int(ready[i] // HOUR) - first
+            lo = lo if lo > 0 else 0
+            win = windows.get(lo)
+            if win is None:
+                win = windows[lo] = {"g": (lo, span - 1)}
+            kind = kinds[kind_of[i]]
+            requests.append(Request(str(i), win, kind.weight, i, kind.plant))
         problem = Problem(
             capacity={"g": self.capacity[first:last]},
             inspection_capacity={"g": self.inspection_capacity[first:last]},
@@ -479,22 +494,28 @@ class GateModel:
         )
         plan = self.planner.plan(problem, explain=False)
         carry: list[int] = []
-        for a in plan.assignments:
-            i = int(a.request_id)
+        capacity, inspection = self.capacity, self.inspection_capacity
+        slot_starts = self.slot_starts
+        at = self.engine.at
+        at_gate = self._at_gate
+        for i, a in zip(ids, plan.assignments, strict=True):  # assignments come in the order of the requests
             if a.slot is None:
                 carry.append(i)
                 continue
             slot = first + a.slot
-            self.capacity[slot] -= 1
-            if self.kinds[self.kind_of[i]].plant:
-                self.inspection_capacity[slot] -= 1
+            capacity[slot] -= 1
+            if kinds[kind_of[i]].plant:
+                inspection[slot] -= 1
             truck = self._truck(i)
             start = slot * HOUR
-            truck.slot_start = self.clock.instant(start)
-            at = max(truck.arrived, start)
-            truck.booked_wait = at - truck.arrived
-            truck.waits[0] = truck.booked_wait
-            self.engine.at(at, self._at_gate, truck)
+            slot_start = slot_starts.get(slot)
+            if slot_start is None:
+                slot_start = slot_starts[slot] = self.clock.instant(start)
+            truck.slot_start = slot_start
+            arrived = truck.arrived
+            when = start if start > arrived else arrived
+            truck.booked_wait = truck.waits[0] = when - arrived
+            at(when, at_gate, truck)
         self.carry = carry
         if d == self.scenario.days - 1:
             for i in carry:  # never placed within the run: they count as not crossed
@@ -587,8 +608,9 @@ class GateModel:
         return out
 
     def _call(self) -> None:
-        while self.heap and self.lanes_open:
-            room = len(self.free)
+        heap, free = self.heap, self.free
+        while heap and self.lanes_open:
+            room = len(free)
             if self.quota is not None:
                 room = min(room, self.quota - self.used_today)
             if self.hourly is not None:
@@ -596,32 +618,37 @@ class GateModel:
             if room <= 0:
                 break
             if self.rule is CallForward.ARRIVAL_ORDER:
-                for entry in self._pop(self.heap, room):
-                    self._start_crossing(entry[2], self.free.pop())
+                for entry in self._pop(heap, room):
+                    self._start_crossing(entry[2], free.pop())
                 continue
             # The production rule over the only trucks it can pick: the first `room` of the queue and the first
             # `room` perishables (a perishable lane takes the first non-dry truck left).
-            top = self._pop(self.heap, room)
-            fresh = self._pop(self.fresh_heap, room) if any(ln.kind is LaneKind.PERISHABLE for ln in self.free) else []
-            candidates: dict[int, tuple[Any, int, Truck]] = {e[2].id: e for e in top}
+            top = self._pop(heap, room)
+            fresh = (
+                self._pop(self.fresh_heap, room)
+                if self.perishable_lanes and any(ln.kind is LaneKind.PERISHABLE for ln in free)
+                else []
+            )
+            candidates: dict[str, tuple[Any, int, Truck]] = {e[2].waiting.trip_id: e for e in top}  # type: ignore[union-attr]
             for e in fresh:
-                candidates.setdefault(e[2].id, e)
-            lanes = self.free if room == len(self.free) else self._lanes_to_use(room)
+                candidates.setdefault(e[2].waiting.trip_id, e)  # type: ignore[union-attr]
+            lanes = free if room == len(free) else self._lanes_to_use(room)
             calls = assign_lanes(
                 [e[2].waiting for e in candidates.values()],  # type: ignore[misc]
                 lanes,
                 explain=False,
             )
-            by_code = {ln.code: ln for ln in self.free}
             for call in calls:
-                entry = candidates.pop(int(call.trip_id))
-                lane = by_code[call.lane]
-                self.free.remove(lane)
+                entry = candidates.pop(call.trip_id)
+                lane = self.lane_by_code[call.lane]
+                free.remove(lane)
                 self._start_crossing(entry[2], lane)
-            for heap, entries in ((self.heap, top), (self.fresh_heap, fresh)):
-                for e in entries:  # back to the queue: not called this time
-                    if not e[2].called:
-                        heapq.heappush(heap, e)
+            for e in top:  # back to the queue: not called this time
+                if not e[2].called:
+                    heapq.heappush(heap, e)
+            for e in fresh:
+                if not e[2].called:
+                    heapq.heappush(self.fresh_heap, e)
             if not calls:
                 break
 
@@ -706,7 +733,15 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
         )
         for g, spec in enumerate(scenario.gates)
     ]
-    engine.run(horizon)
+    # A replication makes millions of short-lived objects without reference cycles (refcounting frees them);
+    # the cyclic collector would only rescan the live heap again and again (about 15% of the run).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        engine.run(horizon)
+    finally:
+        if collecting:
+            gc.enable()
     for model in models:
         model.finish()
     days = (horizon - warmup) / DAY
