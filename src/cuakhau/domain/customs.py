@@ -770,17 +770,24 @@ class RollingWindow:
         self._remove(score, floor_rank, 1)
 
     def _remove(self, score: float, floor_rank: int, delta: int) -> None:
-        """Take ``score`` out (``delta`` −1) or put it in (+1)."""
-        for sorted_scores, rank in ((self._red, _RED_RANK), (self._up, _YELLOW_RANK)):
-            if floor_rank < rank:
-                if delta > 0:
-                    bisect.insort(sorted_scores, score)
-                else:
-                    del sorted_scores[bisect.bisect_left(sorted_scores, score)]
-            elif rank == _RED_RANK:
-                self._forced_red += delta
+        """Take ``score`` out (``delta`` −1) or put it in (+1): a candidate below its floor's channel, else a
+        forced count."""
+        if floor_rank < _YELLOW_RANK:
+            if delta > 0:
+                bisect.insort(self._red, score)
+                bisect.insort(self._up, score)
             else:
-                self._forced_up += delta
+                del self._red[bisect.bisect_left(self._red, score)]
+                del self._up[bisect.bisect_left(self._up, score)]
+        elif floor_rank < _RED_RANK:
+            if delta > 0:
+                bisect.insort(self._red, score)
+            else:
+                del self._red[bisect.bisect_left(self._red, score)]
+            self._forced_up += delta
+        else:
+            self._forced_red += delta
+            self._forced_up += delta
 
     def items(self) -> tuple[tuple[float, int], ...]:
         return tuple(self._items)
