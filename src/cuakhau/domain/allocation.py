@@ -146,12 +146,17 @@ def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
     last_slot = {k: len(c) - 1 for k, c in problem.capacity.items()}
     seen: set[str] = set()
     out: list[tuple[Window, ...]] = []
+    clipped: dict[int, tuple[Window, ...]] = {}  # by the identity of a windows mapping (alive all call long)
     for i, r in enumerate(problem.requests):
         if r.id in seen:
             raise InvalidInput("allocation.duplicate_request", field=f"requests[{i}].id", id=r.id)
         seen.add(r.id)
         if type(r.weight) is not int or r.weight < 1:  # (bool is not int here)
             raise InvalidInput("number.not_positive", field=f"requests[{i}].weight", value=r.weight)
+        done = clipped.get(id(r.windows))
+        if done is not None:  # the same mapping object as an earlier request's: already checked and clipped
+            out.append(done)
+            continue
         windows: list[Window] = []
         for key in sorted(r.windows) if len(r.windows) > 1 else r.windows:
             lo, hi = r.windows[key]
@@ -163,7 +168,7 @@ def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
             lo, hi = (lo if lo > 0 else 0), (hi if hi < last else last)
             if lo <= hi:
                 windows.append((key, lo, hi))
-        out.append(tuple(windows))
+        out.append(clipped.setdefault(id(r.windows), tuple(windows)))
     return out
 
 

@@ -747,10 +747,13 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
     days = (horizon - warmup) / DAY
     out: dict[str, Any] = {}
     for name, waits in zip(STAGES, metrics.stage_waits, strict=True):
-        waits.sort()
         n = len(waits)
         out[f"wait_mean_h.{name}"] = (math.fsum(waits) / n / HOUR) if n else math.nan
-        out[f"wait_p95_h.{name}"] = (waits[min(n - 1, math.ceil(0.95 * n) - 1)] / HOUR) if n else math.nan
+        if n:  # the order statistic itself (a partition finds it without sorting half a million waits)
+            k = min(n - 1, math.ceil(0.95 * n) - 1)
+            out[f"wait_p95_h.{name}"] = float(np.partition(np.asarray(waits), k)[k]) / HOUR
+        else:
+            out[f"wait_p95_h.{name}"] = math.nan
     out["queue_length"] = queue_len.mean(horizon)
     out["road_queue"] = road_len.mean(horizon)
     out["yard_occupancy"] = yard.mean(horizon)
