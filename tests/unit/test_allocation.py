@@ -533,3 +533,24 @@ def test_without_explanations_every_policy_makes_the_same_plan(problem: Problem)
             bare.fairness_violations,
         )
         assert all(a.reason == "" and not a.params for a in bare.assignments)
+
+
+@settings(max_examples=100)
+@given(problems())
+def test_requests_sharing_one_windows_mapping_are_planned_as_with_copies(problem: Problem) -> None:
+    """The simulator passes one windows mapping per earliest slot to many requests; the planners clip each
+    mapping once, which must not change a plan."""
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], dict[str, tuple[int, int]]] = {}
+    requests = [
+        Request(
+            r.id,
+            shared.setdefault(tuple(sorted(r.windows.items())), dict(r.windows)),
+            r.weight,
+            r.order,
+            r.needs_inspection,
+        )
+        for r in problem.requests
+    ]
+    sharing = Problem(problem.capacity, problem.inspection_capacity, requests, problem.max_wait)
+    for policy in POLICIES:
+        assert policy.plan(sharing) == policy.plan(problem)
