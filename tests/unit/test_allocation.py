@@ -515,3 +515,42 @@ def test_the_planners_weights_are_lexicographic(problem: Problem) -> None:
     can_be_late = sum(problem.max_wait is not None and span > problem.max_wait for span in spans)
     assert late > worst_spoilage  # one truck fewer past the limit beats any spoilage
     assert unplaced > late * can_be_late + worst_spoilage  # one unit of weight placed beats both
+
+
+@settings(max_examples=200)
+@given(problems())
+def test_without_explanations_every_policy_makes_the_same_plan(problem: Problem) -> None:
+    """The simulator's ``explain=False``: the same placements, waits, cost and counts, only no reasons."""
+    for policy in POLICIES:
+        full, bare = policy.plan(problem), policy.plan(problem, explain=False)
+        assert [(a.request_id, a.resource, a.slot, a.wait, a.rule) for a in full.assignments] == [
+            (a.request_id, a.resource, a.slot, a.wait, a.rule) for a in bare.assignments
+        ]
+        assert (full.policy, full.cost, full.unassigned, full.fairness_violations) == (
+            bare.policy,
+            bare.cost,
+            bare.unassigned,
+            bare.fairness_violations,
+        )
+        assert all(a.reason == "" and not a.params for a in bare.assignments)
+
+
+@settings(max_examples=100)
+@given(problems())
+def test_requests_sharing_one_windows_mapping_are_planned_as_with_copies(problem: Problem) -> None:
+    """The simulator passes one windows mapping per earliest slot to many requests; the planners clip each
+    mapping once, which must not change a plan."""
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], dict[str, tuple[int, int]]] = {}
+    requests = [
+        Request(
+            r.id,
+            shared.setdefault(tuple(sorted(r.windows.items())), dict(r.windows)),
+            r.weight,
+            r.order,
+            r.needs_inspection,
+        )
+        for r in problem.requests
+    ]
+    sharing = Problem(problem.capacity, problem.inspection_capacity, requests, problem.max_wait)
+    for policy in POLICIES:
+        assert policy.plan(sharing) == policy.plan(problem)

@@ -44,6 +44,7 @@ below 1 and duplicate request ids are refused with :class:`~cuakhau.domain.error
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class Plan:
 class AllocationPolicy(Protocol):
     name: str
 
-    def plan(self, problem: Problem) -> Plan: ...
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan: ...
 
 
 # ----------------------------------------------------------------------------------------------- preparation
@@ -145,12 +146,17 @@ def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
     last_slot = {k: len(c) - 1 for k, c in problem.capacity.items()}
     seen: set[str] = set()
     out: list[tuple[Window, ...]] = []
+    clipped: dict[int, tuple[Window, ...]] = {}  # by the identity of a windows mapping (alive all call long)
     for i, r in enumerate(problem.requests):
         if r.id in seen:
             raise InvalidInput("allocation.duplicate_request", field=f"requests[{i}].id", id=r.id)
         seen.add(r.id)
         if type(r.weight) is not int or r.weight < 1:  # (bool is not int here)
             raise InvalidInput("number.not_positive", field=f"requests[{i}].weight", value=r.weight)
+        done = clipped.get(id(r.windows))
+        if done is not None:  # the same mapping object as an earlier request's: already checked and clipped
+            out.append(done)
+            continue
         windows: list[Window] = []
         for key in sorted(r.windows) if len(r.windows) > 1 else r.windows:
             lo, hi = r.windows[key]
@@ -162,7 +168,7 @@ def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
             lo, hi = (lo if lo > 0 else 0), (hi if hi < last else last)
             if lo <= hi:
                 windows.append((key, lo, hi))
-        out.append(tuple(windows))
+        out.append(clipped.setdefault(id(r.windows), tuple(windows)))
     return out
 
 
@@ -208,10 +214,20 @@ Placement = tuple[str, int]  # (resource, slot)
 
 
 def _explain(
-    policy: str, problem: Problem, windows: list[tuple[Window, ...]], placed: Sequence[Placement | None]
+    policy: str,
+    problem: Problem,
+    windows: list[tuple[Window, ...]],
+    placed: Sequence[Placement | None],
+    explain: bool = True,
 ) -> Plan:
-    """The plan with each assignment's reason, derived from the placements themselves (so it is true of them)."""
+    """The plan with each assignment's reason, derived from the placements themselves (so it is true of them).
+
+    Without ``explain`` (a simulation planning millions of trucks) the same placements, waits, cost and counts,
+    with an empty reason and no params.
+    """
     requests = problem.requests
+    if not explain:
+        return _unexplained(policy, problem, windows, placed)
     max_wait = problem.max_wait
     weights = sorted({r.weight for r in requests})
     wpos = {w: j for j, w in enumerate(weights)}
@@ -277,6 +293,26 @@ def _explain(
     return Plan(policy, out, cost, sum(p is None for p in placed), violations)
 
 
+def _unexplained(
+    policy: str, problem: Problem, windows: list[tuple[Window, ...]], placed: Sequence[Placement | None]
+) -> Plan:
+    max_wait = problem.max_wait
+    out: list[Assignment] = []
+    cost = violations = unassigned = 0
+    no_params: Mapping[str, int | str] = {}
+    for r, wins, p in zip(problem.requests, windows, placed, strict=True):
+        if p is None:
+            unassigned += 1
+            out.append(Assignment(r.id, None, None, None, policy, "", no_params))
+            continue
+        key, slot = p
+        wait = slot - (wins[0][1] if len(wins) == 1 else next(w[1] for w in wins if w[0] == key))
+        cost += r.weight * wait
+        violations += max_wait is not None and wait > max_wait
+        out.append(Assignment(r.id, key, slot, wait, policy, "", no_params))
+    return Plan(policy, out, cost, unassigned, violations)
+
+
 # ----------------------------------------------------------------------------------------------- policies
 
 
@@ -285,7 +321,7 @@ class FirstComeFirstServed:
 
     name = "fcfs"
 
-    def plan(self, problem: Problem) -> Plan:
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         room = _Room(problem)
         # next slot with a truck place, and next with a truck *and* an inspection place, per resource
@@ -315,7 +351,7 @@ class FirstComeFirstServed:
                 free_insp[key].close(s)
             elif room.inspection is not None and room.inspection[key][s] <= 0:
                 free_insp[key].close(s)
-        return _explain(self.name, problem, windows, placed)
+        return _explain(self.name, problem, windows, placed, explain)
 
 
 class PriorityGreedy:
@@ -328,7 +364,7 @@ class PriorityGreedy:
 
     name = "priority"
 
-    def plan(self, problem: Problem) -> Plan:
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         requests = problem.requests
         room = _Room(problem)
@@ -380,7 +416,7 @@ class PriorityGreedy:
                     _, _, i = heapq.heappop(best)
                     room.take(key, s, requests[i].needs_inspection)
                     placed[i] = (key, s)
-        return _explain(self.name, problem, windows, placed)
+        return _explain(self.name, problem, windows, placed, explain)
 
 
 class OptimalPlanner:
@@ -395,11 +431,11 @@ class OptimalPlanner:
 
     name = "optimal"
 
-    def plan(self, problem: Problem) -> Plan:
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         requests = problem.requests
         if not requests:
-            return _explain(self.name, problem, windows, [])
+            return _explain(self.name, problem, windows, [], explain)
         groups: dict[tuple[tuple[Window, ...], int, bool], list[int]] = {}
         for i, r in enumerate(requests):
             groups.setdefault((windows[i], r.weight, r.needs_inspection), []).append(i)
@@ -437,21 +473,25 @@ class OptimalPlanner:
         supplies: list[int] = []
         group_list = list(groups.items())
         max_wait = problem.max_wait
+        # the slots with room, per resource: a window's arcs are a slice of them (bisect), built by comprehension
+        open_slots = {k: [s for s, c in enumerate(problem.capacity[k]) if c > 0] for k in problem.capacity}
         for g, ((wins, weight, inspection), members) in enumerate(group_list):
             gnode = node + g
-            supplies.append(len(members))
+            n = len(members)
+            supplies.append(n)
             for key, lo, hi in wins:
                 targets = insp_node[key] if inspection and needs_insp else slot_node[key]
-                truck_caps = problem.capacity[key]
-                for s in range(lo, hi + 1):
-                    if truck_caps[s] <= 0:
-                        continue
-                    wait = s - lo
-                    tails.append(gnode)
-                    heads.append(targets[s])
-                    caps.append(len(members))
-                    costs.append(weight * wait + (late_penalty if max_wait is not None and wait > max_wait else 0))
-                    choice.append((g, key, s))
+                opens = open_slots[key]
+                slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+                k = len(slots)
+                tails += [gnode] * k
+                heads += [targets[s] for s in slots]
+                caps += [n] * k
+                if max_wait is None:
+                    costs += [weight * (s - lo) for s in slots]
+                else:
+                    costs += [weight * (s - lo) + (late_penalty if s - lo > max_wait else 0) for s in slots]
+                choice += [(g, key, s) for s in slots]
         for g, ((_, weight, _), members) in enumerate(group_list):  # "not placed", last
             tails.append(node + g)
             heads.append(sink)
@@ -474,7 +514,7 @@ class OptimalPlanner:
             spots = sorted(taken[g])
             for i, (s, key) in zip(sorted(members, key=orders.__getitem__), spots, strict=False):
                 placed[i] = (key, s)
-        return _explain(self.name, problem, windows, placed)
+        return _explain(self.name, problem, windows, placed, explain)
 
 
 def objective_weights(problem: Problem) -> tuple[int, int]:

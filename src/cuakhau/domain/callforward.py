@@ -10,9 +10,10 @@ queues by the same rule from the time of the skip; the skip is recorded with its
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
@@ -51,8 +52,14 @@ class Waiting:
 
     @property
     def sort_key(self) -> tuple[int, datetime, datetime, str]:
-        far = datetime.max.replace(tzinfo=self.queued_since.tzinfo)
-        return (-PERISHABILITY_WEIGHTS[self.perishability], self.slot_start or far, self.queued_since, self.trip_id)
+        slot = self.slot_start or _far(self.queued_since.tzinfo)
+        return (-PERISHABILITY_WEIGHTS[self.perishability], slot, self.queued_since, self.trip_id)
+
+
+@functools.lru_cache(maxsize=32)
+def _far(tz: tzinfo | None) -> datetime:
+    """The latest instant, standing in for "no booked slot" (cached: the sort key is taken for every call)."""
+    return datetime.max.replace(tzinfo=tz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +74,9 @@ def order_queue(waiting: Iterable[Waiting]) -> list[Waiting]:
     return sorted(waiting, key=lambda w: w.sort_key)
 
 
-def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane]) -> list[Call]:
-    """Fill the free lanes from the queue under the published rule; each call says why this truck."""
+def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, explain: bool = True) -> list[Call]:
+    """Fill the free lanes from the queue under the published rule; each call says why this truck (without
+    ``explain``, for the simulator, the same calls with an empty reason)."""
     queue = order_queue(waiting)
     calls: list[Call] = []
     # Perishable lanes choose first, so a fresh-fruit truck is not taken by a cargo lane it could have shared.
@@ -80,6 +88,9 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane]) -> list
         if lane.kind is LaneKind.PERISHABLE:
             pick = next((i for i, w in enumerate(queue) if w.perishability is not Perishability.DRY_GOODS), 0)
         truck = queue.pop(pick)
+        if not explain:
+            calls.append(Call(truck.trip_id, lane.code, pick + 1 + len(calls), ""))
+            continue
         slot = truck.slot_start.isoformat() if truck.slot_start else "none"
         calls.append(
             Call(

@@ -26,6 +26,7 @@ import bisect
 import math
 import random
 import re
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
@@ -60,6 +61,7 @@ class Channel(StrEnum):
 
 
 _CHANNEL_ORDER = (Channel.GREEN, Channel.YELLOW, Channel.RED)
+_YELLOW_RANK, _RED_RANK = 1, 2
 
 
 # --------------------------------------------------------------------------------------------------- profile
@@ -544,18 +546,32 @@ def calibrate(window: Sequence[tuple[float, int]], profile: SelectivityProfile) 
     rates r (red), y (yellow), a share R' = (R − r)/(1 − r) must be red before sampling, and
     (R + Y − r − y)/(1 − r − y) at least yellow. The floors take their part of those shares first.
     """
-    n = len(window)
+    red_rank, yellow_rank = Channel.RED.rank, Channel.YELLOW.rank
+    return _thresholds(
+        len(window),
+        sum(1 for _, f in window if f >= red_rank),
+        sum(1 for _, f in window if f >= yellow_rank),
+        sorted(s for s, f in window if f < red_rank),
+        sorted(s for s, f in window if f < yellow_rank),
+        profile,
+    )
+
+
+def _thresholds(
+    n: int,
+    forced_red: int,
+    forced_up: int,
+    red_candidates: Sequence[float],
+    up_candidates: Sequence[float],
+    profile: SelectivityProfile,
+) -> Thresholds:
+    """:func:`calibrate` from the window's counts of floors and its sorted candidate scores."""
     if n == 0:
         return initial_thresholds(profile)
     t = profile.targets
     rr, ry = profile.random_red, profile.random_yellow
     red_share = (t.red - rr) / (1.0 - rr) if rr < 1.0 else 0.0
     up_share = (t.red + t.yellow - rr - ry) / (1.0 - rr - ry) if rr + ry < 1.0 else 0.0
-    red_rank, yellow_rank = Channel.RED.rank, Channel.YELLOW.rank
-    forced_red = sum(1 for _, f in window if f >= red_rank)
-    forced_up = sum(1 for _, f in window if f >= yellow_rank)
-    red_candidates = sorted(s for s, f in window if f < red_rank)
-    up_candidates = sorted(s for s, f in window if f < yellow_rank)
     red, red_tie = _cut(red_candidates, red_share * n - forced_red)
     yellow, yellow_tie = _cut(up_candidates, up_share * n - forced_up)
     return Thresholds(red=red, red_tie=red_tie, yellow=yellow, yellow_tie=yellow_tie, calibrated_on=n)
@@ -618,6 +634,56 @@ def _passes(score: float, threshold: float | None, tie: float, draw: float) -> b
     return score > threshold or (score == threshold and draw < tie)
 
 
+def _in_force(
+    window: Sequence[tuple[float, int]] | RollingWindow,
+    thresholds: Thresholds | None,
+    since: int,
+    state_version: str | None,
+    profile: SelectivityProfile,
+) -> tuple[Thresholds, int]:
+    """The thresholds for the next declaration and the count since they were set (the window before it)."""
+    cal = profile.calibration
+    if len(window) < cal.min_window:
+        return initial_thresholds(profile), since  # warm-up: too few scores to calibrate on
+    if (
+        thresholds is None
+        or thresholds.calibrated_on == 0
+        or since >= cal.recalibrate_every
+        or state_version != profile.version
+    ):
+        if isinstance(window, RollingWindow):
+            return window.calibrate(profile), 0
+        return calibrate(window, profile), 0
+    return thresholds, since
+
+
+def _decide(
+    score: float,
+    floor: Channel,
+    thresholds: Thresholds,
+    profile: SelectivityProfile,
+    sample_draw: float,
+    tie_draw: float,
+) -> tuple[Channel, Channel | None]:
+    """The channel, and the sampled channel when random sampling raised it (else ``None``)."""
+    if _passes(score, thresholds.red, thresholds.red_tie, tie_draw):
+        by_score = Channel.RED
+    elif _passes(score, thresholds.yellow, thresholds.yellow_tie, tie_draw):
+        by_score = Channel.YELLOW
+    else:
+        by_score = Channel.GREEN
+    channel = by_score if by_score.rank >= floor.rank else floor
+    if sample_draw < profile.random_red:
+        sampled = Channel.RED
+    elif sample_draw < profile.random_red + profile.random_yellow:
+        sampled = Channel.YELLOW
+    else:
+        return channel, None
+    if sampled.rank > channel.rank:
+        return sampled, sampled
+    return channel, None
+
+
 def select_channel(
     assessment: RiskAssessment,
     profile: SelectivityProfile,
@@ -636,25 +702,13 @@ def select_channel(
         raise InvalidInput("customs.declaration_id", field="declaration_id")
     at = ensure_utc(at)
     cal = profile.calibration
-    thresholds, since = state.thresholds, state.since_calibration
-    if len(state.window) < cal.min_window:
-        thresholds = initial_thresholds(profile)  # warm-up: too few scores to calibrate on
-    elif (
-        thresholds is None
-        or thresholds.calibrated_on == 0
-        or since >= cal.recalibrate_every
-        or state.profile_version != profile.version
-    ):
-        thresholds, since = calibrate(state.window, profile), 0
+    thresholds, since = _in_force(
+        state.window, state.thresholds, state.since_calibration, state.profile_version, profile
+    )
     sample_draw, tie_draw = rng.random(), rng.random()
 
     score = assessment.score
-    if _passes(score, thresholds.red, thresholds.red_tie, tie_draw):
-        by_score = Channel.RED
-    elif _passes(score, thresholds.yellow, thresholds.yellow_tie, tie_draw):
-        by_score = Channel.YELLOW
-    else:
-        by_score = Channel.GREEN
+    channel, sampled = _decide(score, assessment.floor, thresholds, profile, sample_draw, tie_draw)
     reasons = [
         *assessment.reasons,
         Reason(
@@ -666,17 +720,9 @@ def select_channel(
             },
         ),
     ]
-    channel = Channel.of_rank(max(by_score.rank, assessment.floor.rank))
-    if sample_draw < profile.random_red:
-        sampled = Channel.RED
-    elif sample_draw < profile.random_red + profile.random_yellow:
-        sampled = Channel.YELLOW
-    else:
-        sampled = Channel.GREEN
-    if sampled.rank > channel.rank:
+    if sampled is not None:
         rate = profile.random_red if sampled is Channel.RED else profile.random_yellow
         reasons.append(Reason(f"risk.random_sample.{sampled.value}", {"rate": rate, "draw": round(sample_draw, 6)}))
-        channel = sampled
 
     window = (*state.window, (score, assessment.floor.rank))[-cal.window_size :]
     decision = ChannelDecision(
@@ -690,6 +736,101 @@ def select_channel(
     return decision, SelectivityState(
         window=window, thresholds=thresholds, since_calibration=since + 1, profile_version=profile.version
     )
+
+
+class RollingWindow:
+    """The calibration window kept sorted as it rolls: each score goes in with :func:`bisect.insort` and the
+    oldest comes out by bisection, so a recalibration reads sorted candidates instead of sorting the window.
+
+    Same multiset of scores, same sorted lists, so :meth:`calibrate` equals :func:`calibrate` on the window.
+    """
+
+    __slots__ = ("_forced_red", "_forced_up", "_items", "_red", "_size", "_up")
+
+    def __init__(self, size: int, items: Sequence[tuple[float, int]] = ()) -> None:
+        self._size = size
+        self._items: deque[tuple[float, int]] = deque()
+        self._red: list[float] = []  # scores below a red floor, sorted
+        self._up: list[float] = []  # scores below a yellow floor, sorted
+        self._forced_red = self._forced_up = 0
+        for score, floor_rank in items:  # all of them: a longer stored window is trimmed at the next append
+            self._items.append((score, floor_rank))
+            self._remove(score, floor_rank, 1)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def append(self, score: float, floor_rank: int) -> None:
+        """Add the newest score and keep the last ``size`` (as ``window[-size:]`` does)."""
+        items = self._items
+        while len(items) >= self._size:
+            old, old_floor = items.popleft()
+            self._remove(old, old_floor, -1)
+        items.append((score, floor_rank))
+        self._remove(score, floor_rank, 1)
+
+    def _remove(self, score: float, floor_rank: int, delta: int) -> None:
+        """Take ``score`` out (``delta`` −1) or put it in (+1): a candidate below its floor's channel, else a
+        forced count."""
+        if floor_rank < _YELLOW_RANK:
+            if delta > 0:
+                bisect.insort(self._red, score)
+                bisect.insort(self._up, score)
+            else:
+                del self._red[bisect.bisect_left(self._red, score)]
+                del self._up[bisect.bisect_left(self._up, score)]
+        elif floor_rank < _RED_RANK:
+            if delta > 0:
+                bisect.insort(self._red, score)
+            else:
+                del self._red[bisect.bisect_left(self._red, score)]
+            self._forced_up += delta
+        else:
+            self._forced_red += delta
+            self._forced_up += delta
+
+    def items(self) -> tuple[tuple[float, int], ...]:
+        return tuple(self._items)
+
+    def calibrate(self, profile: SelectivityProfile) -> Thresholds:
+        return _thresholds(len(self._items), self._forced_red, self._forced_up, self._red, self._up, profile)
+
+
+class ChannelSelector:
+    """:func:`select_channel` for one caller that decides many declarations in a row (the simulator): the
+    same thresholds, the same two draws per declaration and the same channels, with the window kept by
+    :class:`RollingWindow` and no decision record built by :meth:`choose`. A property test checks that its
+    channels and state equal :func:`select_channel`'s on random streams.
+    """
+
+    __slots__ = ("_profile", "_since", "_thresholds", "_version", "_window")
+
+    def __init__(self, profile: SelectivityProfile, state: SelectivityState | None = None) -> None:
+        state = state or SelectivityState()
+        self._profile = profile
+        self._window = RollingWindow(profile.calibration.window_size, state.window)
+        self._thresholds = state.thresholds
+        self._since = state.since_calibration
+        self._version = state.profile_version
+
+    def choose(self, assessment: RiskAssessment, rng: random.Random) -> Channel:
+        """The channel :func:`select_channel` would give, and the state moved on as it would."""
+        profile = self._profile
+        thresholds, since = _in_force(self._window, self._thresholds, self._since, self._version, profile)
+        sample_draw = rng.random()
+        channel, _ = _decide(assessment.score, assessment.floor, thresholds, profile, sample_draw, rng.random())
+        self._window.append(assessment.score, assessment.floor.rank)
+        self._thresholds, self._since, self._version = thresholds, since + 1, profile.version
+        return channel
+
+    @property
+    def state(self) -> SelectivityState:
+        return SelectivityState(
+            window=self._window.items(),
+            thresholds=self._thresholds,
+            since_calibration=self._since,
+            profile_version=self._version,
+        )
 
 
 def decide_channel(

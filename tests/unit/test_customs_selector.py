@@ -1,0 +1,97 @@
+"""The simulator's incremental selector (:class:`ChannelSelector`, a sorted rolling window) gives exactly the
+channels and the state of the production :func:`select_channel` on random streams of declarations."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cuakhau.domain.customs import (
+    CalibrationRules,
+    Channel,
+    ChannelSelector,
+    RiskAssessment,
+    SelectivityProfile,
+    SelectivityState,
+    TargetRates,
+    calibrate,
+    select_channel,
+)
+
+T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+FLOORS = (Channel.GREEN, Channel.GREEN, Channel.GREEN, Channel.YELLOW, Channel.RED)
+# a few repeated scores make tie blocks straddle the cuts; any float makes the rest
+SCORES = st.sampled_from([0.1, 0.2, 0.35, 0.4, 0.55, 0.8]) | st.floats(0, 1)
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> SelectivityProfile:
+    red = draw(st.sampled_from([0.0, 0.02, 0.05, 0.2]))
+    yellow = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    random_red = draw(st.sampled_from([0.0, red / 2, red]))
+    random_yellow = draw(st.sampled_from([0.0, (red + yellow - random_red) / 3]))
+    size = draw(st.integers(1, 60))
+    return SelectivityProfile(
+        version=draw(st.sampled_from(["a", "b"])),
+        targets=TargetRates(red=red, yellow=yellow),
+        random_red=random_red,
+        random_yellow=random_yellow,
+        calibration=CalibrationRules(
+            window_size=size, min_window=draw(st.integers(1, size)), recalibrate_every=draw(st.integers(1, 12))
+        ),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    profile=profiles(),
+    stored=st.lists(st.tuples(SCORES, st.sampled_from([0, 0, 1, 2])), max_size=80),
+    stored_version=st.sampled_from([None, "a", "b"]),
+    since=st.integers(0, 20),
+    stream=st.lists(st.tuples(SCORES, st.sampled_from(FLOORS)), min_size=1, max_size=250),
+    seed=st.integers(0, 2**32),
+)
+def test_the_incremental_selector_decides_as_select_channel(
+    profile: SelectivityProfile,
+    stored: list[tuple[float, int]],
+    stored_version: str | None,
+    since: int,
+    stream: list[tuple[float, Channel]],
+    seed: int,
+) -> None:
+    # a stored state, possibly from another profile version or a longer window, possibly never calibrated
+    thresholds = calibrate(stored, profile) if stored and since % 2 else None
+    state = SelectivityState(
+        window=tuple(stored), thresholds=thresholds, since_calibration=since, profile_version=stored_version
+    )
+    selector = ChannelSelector(profile, state)
+    assert selector.state == state
+    rng_a, rng_b = random.Random(seed), random.Random(seed)
+    for i, (score, floor) in enumerate(stream):
+        assessment = RiskAssessment(score=score, floor=floor, reasons=())
+        decision, state = select_channel(assessment, profile, state, rng_a, declaration_id=f"tk-{i}", at=T0)
+        assert selector.choose(assessment, rng_b) is decision.channel
+        assert selector.state == state
+    assert rng_a.getstate() == rng_b.getstate()
+
+
+def test_the_incremental_selector_on_a_long_stream_of_the_default_profile() -> None:
+    """The production window (2,000, recalibrated every 50) over 6,000 declarations: every channel equal."""
+    profile = SelectivityProfile()
+    gen = random.Random(11)
+    state = SelectivityState()
+    selector = ChannelSelector(profile)
+    rng_a, rng_b = random.Random(5), random.Random(5)
+    counts = dict.fromkeys(Channel, 0)
+    for i in range(6000):
+        score = round(gen.choice([gen.random(), 0.35, 0.42, 0.6]), 4)
+        floor = Channel.RED if gen.random() < 0.01 else Channel.YELLOW if gen.random() < 0.03 else Channel.GREEN
+        assessment = RiskAssessment(score=score, floor=floor, reasons=())
+        decision, state = select_channel(assessment, profile, state, rng_a, declaration_id=f"tk-{i}", at=T0)
+        assert selector.choose(assessment, rng_b) is decision.channel
+        counts[decision.channel] += 1
+    assert selector.state == state
+    assert abs(counts[Channel.RED] / 6000 - 0.05) < 0.02 and abs(counts[Channel.YELLOW] / 6000 - 0.15) < 0.03
