@@ -624,6 +624,7 @@ exchange_manifests = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_exchange_manifests_status", "way", "status"),
+    Index("ix_exchange_manifests_trip_ref", "trip_ref"),  # a crossing asks whether the gate across refused it
 )
 
 exchange_incidents = Table(
