@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.trip import Actor, ActorRole, TripState
 from cuakhau.services import inspections, trips
@@ -298,3 +299,26 @@ def test_an_unreadable_certificate_names_the_element_and_keeps_nothing(world: Wo
     )
     assert r.status_code == 422 and r.json()["error"]["code"] == "phyto.unparseable"
     assert client.get(f"/api/v1/shipments/{shipment_id}/phytosanitary-certificates").json() == []
+
+
+def test_fewer_quarantine_bays_replan_the_booked_plant_trucks_and_tell_their_holders(
+    world: World, client: TestClient, ctx: ServiceContext
+) -> None:
+    fruit = world.declare(GATE, vehicle_id=world.new_truck(), shipment=world.shipment())
+    booked = world.book(fruit.id)
+    assert booked.status is BookingStatus.ACTIVE and booked.slot_start is not None
+    with ctx.uow(read_only=True) as uow:
+        sent_before = uow.outbox.counts()
+    r = client.put(
+        f"/api/v1/gates/{GATE}/inspection-resources/quarantine_bay",
+        json={"capacity": 0, "service_minutes": 30, "actor": ADMIN},
+    )
+    assert r.status_code == 200, r.text
+    with ctx.uow(read_only=True) as uow:
+        gate = uow.gates.get(GATE)
+        moved = uow.bookings.latest_for_trip(fruit.id)
+        sent_after = uow.outbox.counts()
+    # the booking plan counts the same bays as the queue: with none, no plant truck keeps a place
+    assert gate is not None and gate.inspection_bays == 0
+    assert moved is not None and moved.status is BookingStatus.WAITING and moved.slot_start is None
+    assert sum(sent_after.values()) > sum(sent_before.values())  # the holder is told

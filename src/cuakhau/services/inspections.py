@@ -34,11 +34,13 @@ from cuakhau.domain.inspection import (
 )
 from cuakhau.domain.quarantine import CertificateCheck, PhytoCertificate, check_certificate
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
-from cuakhau.services import customs
+from cuakhau.services import customs, equeue
 from cuakhau.services.ports import TripFilter, UnitOfWork
 
 T = TypeVar("T")
 ATTEMPTS = 5
+#: A new quarantine-bay capacity re-plans the booked days this far ahead (bookings open at most 14 days ahead).
+REPLAN_HORIZON = equeue.DEFAULT_RULES.horizon + timedelta(days=1)
 
 #: The officer role that works each resource.
 ROLE: dict[ResourceKind, ActorRole] = {
@@ -103,7 +105,11 @@ def set_resource(
     hours: dict[str, Any] | None,
     actor: Actor,
 ) -> InspectionResource:
-    """A gate administrator publishes a resource's capacity; more places start queued jobs at once."""
+    """A gate administrator publishes a resource's capacity; more places start queued jobs at once.
+
+    The quarantine bays are also the gate's declared inspection bays that the e-queue books plant products
+    against: changing them re-plans the booked days and notifies the holders of bookings that move.
+    """
     if actor.role is not ActorRole.GATE_ADMIN:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     resource_kind = parse_enum(ResourceKind, kind, field="kind")
@@ -119,6 +125,12 @@ def set_resource(
             WorkingHours.from_dict(hours) if hours is not None else None,
         )
         uow.inspections.save_resource(resource, at=clock.now(), by=actor.id)
+        if resource_kind is ResourceKind.QUARANTINE_BAY:
+            # One figure for the queue and the booking plan: the days already booked are re-planned, holders told.
+            uow.gates.set_inspection_capacity(gate_id, capacity, service_minutes)
+            equeue.capacity_changed(
+                uow, clock=clock, gate_id=gate_id, start=clock.now(), end=clock.now() + REPLAN_HORIZON
+            )
         _start_due_in(uow, resource, clock.now())
         uow.commit()
         return resource

@@ -112,6 +112,14 @@ class SqlGateRepository:
         for closure in gate.closures:
             self.add_closure(gate.id, closure)
 
+    def set_inspection_capacity(self, gate_id: str, bays: int, minutes: float) -> None:
+        """The gate's quarantine inspection bays (the booking capacity counts them); a new revision."""
+        self.conn.execute(
+            update(t.gates)
+            .where(t.gates.c.id == gate_id)
+            .values(inspection_bays=bays, inspection_minutes=minutes, revision=new_id())
+        )
+
     def set_opening_hours(self, gate_id: str, hours: list[dict[str, Any]]) -> None:
         """The gate's weekly hours replaced (a new revision: every process's cache sees it at commit)."""
         self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(opening_hours=hours, revision=new_id()))
