@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
+from cuakhau.domain.booking import DEFAULT_RULES
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, require
@@ -40,7 +41,7 @@ from cuakhau.services.ports import TripFilter, UnitOfWork
 T = TypeVar("T")
 ATTEMPTS = 5
 #: A new quarantine-bay capacity re-plans the booked days this far ahead (bookings open at most 14 days ahead).
-REPLAN_HORIZON = equeue.DEFAULT_RULES.horizon + timedelta(days=1)
+REPLAN_HORIZON = DEFAULT_RULES.horizon + timedelta(days=1)
 
 #: The officer role that works each resource.
 ROLE: dict[ResourceKind, ActorRole] = {
