@@ -8,7 +8,7 @@ missing one gets — the same code, field and params — so an id never tells wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from cuakhau.domain.accounts import Forbidden, Permission, Principal, TripScope
@@ -83,16 +83,22 @@ def check_in_scope(uow: UnitOfWork, principal: Principal, check_id: str, permiss
         raise NotFound("phyto_check", check_id)
 
 
-def sees_gate_pair(uow: UnitOfWork, principal: Principal, gate_ids: Iterable[str]) -> bool:
-    """Exchange records concern a gate pair: staff at either of our gates in it see them."""
+def exchange_gates(uow: UnitOfWork, principal: Principal) -> frozenset[str] | None:
+    """The gates whose exchange records the caller sees: the gates they work at and the gates across from them
+    (``None``: every gate, for a system administrator). One read, however many records are then checked."""
+    if principal.is_admin:
+        return None
     with uow:
-        for gate_id in gate_ids:
-            if principal.acts_at_gate(gate_id):
-                return True
-            gate = uow.gates.get(gate_id)
-            if gate is not None and gate.counterpart_id is not None and principal.acts_at_gate(gate.counterpart_id):
-                return True
-    return False
+        gates = uow.gates.all()
+    mine = {g.id for g in gates if principal.acts_at_gate(g.id)}
+    across = {g.counterpart_id for g in gates if g.id in mine and g.counterpart_id}
+    return frozenset(mine | across)
+
+
+def sees_exchange_record(record: Mapping[str, Any], gates: frozenset[str] | None) -> bool:
+    """A manifest or an incident concerns its gate (and a manifest its destination too)."""
+    concerned = {g for g in (record.get("gate_id"), record.get("to_gate_id")) if g}
+    return gates is None or not concerned.isdisjoint(gates)
 
 
 def exchange_record_in_scope(
@@ -100,9 +106,7 @@ def exchange_record_in_scope(
 ) -> dict[str, Any]:
     """A manifest or an incident, if the caller works at its gate pair; else exactly what a missing one gets."""
     require_permission(principal, permission)
-    found = record or {}
-    gates = [g for g in (found.get("gate_id"), found.get("to_gate_id")) if g]
-    if record is None or not sees_gate_pair(uow, principal, gates):
+    if record is None or not sees_exchange_record(record, exchange_gates(uow, principal)):
         raise NotFound(entity, key)
     return record
 

@@ -23,6 +23,8 @@ from cuakhau.domain.errors import Conflict
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.inspection import InspectionJob
 from cuakhau.domain.notification import Notification
+from cuakhau.domain.parties import Vehicle
+from cuakhau.domain.shipment import Shipment
 from cuakhau.domain.trip import (
     REASON_REQUIRED,
     TRANSITIONS,
@@ -38,6 +40,7 @@ from cuakhau.reference.yards import reference_yards
 from cuakhau.services import accounts, equeue, gate_ops, inspections, plant_registry, registry
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.gate_ops import DeviceOutcome
 from cuakhau.services.notifications import deliver_due
 
 #: Share of the day's trucks by gate (Vietnamese side; the Chinese side mirrors it).
@@ -417,13 +420,47 @@ def _progress(
         )
         state = trip.state
         if action == "call" and target is None:
-            _yard_exit(ctx, clock, rng, trip_id, gate_id)
+            _yard_exit(ctx, clock, rng, trip_id)
     return state.value
 
 
 #: Quarantine bays the demo's fruit gates publish (the big Lạng Sơn inspection areas take several trucks at once).
 DEMO_QUARANTINE_BAYS = {"vn-huu-nghi": 8, "vn-tan-thanh": 6, "vn-chi-ma": 4, "vn-kim-thanh": 4, "vn-mong-cai": 4}
 SAMPLE_REASON = "Lấy mẫu kiểm nghiệm dư lượng thuốc BVTV / 抽样送检农残 / sampled for pesticide residue test"
+
+
+def _truck(ctx: ServiceContext, trip_id: str) -> tuple[Vehicle, Shipment]:
+    trip = trip_service.get_trip(ctx.uow(), trip_id)
+    with ctx.uow(read_only=True) as uow:
+        vehicle = uow.vehicles.get(trip.vehicle_id)
+        shipment = uow.shipments.get(trip.shipment_id)
+    assert vehicle is not None and shipment is not None
+    return vehicle, shipment
+
+
+def _camera(
+    ctx: ServiceContext,
+    clock: ManualClock,
+    trip_id: str,
+    plate: str,
+    checkpoint: Checkpoint,
+    confidence: float,
+    at: datetime,
+    attempt: int = 0,
+) -> DeviceOutcome:
+    """One ANPR read at a checkpoint of the trip's gate, applied by the production device handler."""
+    trip = trip_service.get_trip(ctx.uow(), trip_id)
+    read = PlateRead(
+        message_id=f"{trip_id[:12]}-{checkpoint.value}-{attempt}",
+        device_id=f"{trip.gate_id}:anpr-{checkpoint.value.replace('_', '-')}",
+        gate_id=trip.gate_id,
+        checkpoint=checkpoint,
+        plate_text=plate,
+        confidence=round(confidence, 3),
+        at=at,
+        image_ref=f"anpr/{trip.gate_id}/{at:%Y%m%d}/{trip_id[:12]}-{checkpoint.value}-{attempt}.jpg",
+    )
+    return gate_ops.apply_device_message(ctx.uow(), clock=clock, message=read)
 
 
 def _device_passage(
@@ -434,27 +471,13 @@ def _device_passage(
     Now and then the camera reads badly; the read goes to review and the camera's next frame, a few seconds
     later, is confident. Now and then the weighbridge is far from the declaration: the flag waits for an officer.
     """
-    trip = trip_service.get_trip(ctx.uow(), trip_id)
-    with ctx.uow(read_only=True) as uow:
-        vehicle = uow.vehicles.get(trip.vehicle_id)
-        shipment = uow.shipments.get(trip.shipment_id)
-    assert vehicle is not None and shipment is not None
+    vehicle, shipment = _truck(ctx, trip_id)
     checkpoint = Checkpoint.YARD_ENTRY if action == "arrive" else Checkpoint.BORDER_LINE
-    camera = f"{gate_id}:anpr-{checkpoint.value.replace('_', '-')}"
     outcome = None
     for attempt in range(2):
         confident = attempt > 0 or rng.random() > 0.03
-        read = PlateRead(
-            message_id=f"{trip_id[:12]}-{checkpoint.value}-{attempt}",
-            device_id=camera,
-            gate_id=gate_id,
-            checkpoint=checkpoint,
-            plate_text=vehicle.plate.display,
-            confidence=round(rng.uniform(0.9, 0.995) if confident else rng.uniform(0.55, 0.8), 3),
-            at=clock.now(),
-            image_ref=f"anpr/{gate_id}/{clock.now():%Y%m%d}/{trip_id[:12]}-{attempt}.jpg",
-        )
-        outcome = gate_ops.apply_device_message(ctx.uow(), clock=clock, message=read)
+        confidence = rng.uniform(0.9, 0.995) if confident else rng.uniform(0.55, 0.8)
+        outcome = _camera(ctx, clock, trip_id, vehicle.plate.display, checkpoint, confidence, clock.now(), attempt)
         if outcome.outcome != "review" or outcome.detail != "low_confidence":
             break
         clock.set(clock.now() + timedelta(seconds=rng.randrange(3, 12)))
@@ -476,22 +499,12 @@ def _device_passage(
     return state if state is wanted else None
 
 
-def _yard_exit(ctx: ServiceContext, clock: ManualClock, rng: random.Random, trip_id: str, gate_id: str) -> None:
+def _yard_exit(ctx: ServiceContext, clock: ManualClock, rng: random.Random, trip_id: str) -> None:
     """Called forward, the truck drives out of the yard past its exit camera: the visit closes, its fee is due."""
-    trip = trip_service.get_trip(ctx.uow(), trip_id)
-    with ctx.uow(read_only=True) as uow:
-        vehicle = uow.vehicles.get(trip.vehicle_id)
-    assert vehicle is not None
-    read = PlateRead(
-        message_id=f"{trip_id[:12]}-yard-exit",
-        device_id=f"{gate_id}:anpr-yard-exit",
-        gate_id=gate_id,
-        checkpoint=Checkpoint.YARD_EXIT,
-        plate_text=vehicle.plate.display,
-        confidence=round(rng.uniform(0.9, 0.995), 3),
-        at=clock.now() + timedelta(minutes=rng.randrange(2, 8)),
-    )
-    gate_ops.apply_device_message(ctx.uow(), clock=clock, message=read)
+    vehicle, _ = _truck(ctx, trip_id)
+    confidence = rng.uniform(0.9, 0.995)  # drawn before the time, as the demo's seeded day always has
+    at = clock.now() + timedelta(minutes=rng.randrange(2, 8))
+    _camera(ctx, clock, trip_id, vehicle.plate.display, Checkpoint.YARD_EXIT, confidence, at)
 
 
 def _inspection(

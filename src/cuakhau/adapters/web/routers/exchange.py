@@ -64,13 +64,8 @@ def _incident(ctx: ContextDep, principal: Principal, incident_id: str) -> dict[s
 
 
 def _page(ctx: ContextDep, principal: Principal, items: list[dict[str, Any]], page: Any) -> dict[str, Any]:
-    mine = [
-        i
-        for i in items
-        if access.sees_gate_pair(
-            ctx.uow(read_only=True), principal, [g for g in (i.get("gate_id"), i.get("to_gate_id")) if g]
-        )
-    ]
+    gates = access.exchange_gates(ctx.uow(read_only=True), principal)
+    mine = [i for i in items if access.sees_exchange_record(i, gates)]
     return {"items": mine[page.offset : page.offset + page.limit], "total": len(mine)}
 
 

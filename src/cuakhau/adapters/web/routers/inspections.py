@@ -19,7 +19,7 @@ from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
-from cuakhau.domain.inspection import QUEUE_RULE, InspectionJob, InspectionResource, ResourceKind
+from cuakhau.domain.inspection import QUEUE_RULE, InspectionJob, ResourceKind
 from cuakhau.domain.quarantine import CertificateCheck
 from cuakhau.services import access, inspections
 
@@ -104,10 +104,6 @@ class JobOut(Out):
         )
 
 
-def _resource(resource: InspectionResource) -> dict[str, Any]:
-    return resource.as_dict()
-
-
 def _check(check: CertificateCheck, language: str) -> dict[str, Any]:
     return {
         "id": check.id,
@@ -138,7 +134,7 @@ def _check(check: CertificateCheck, language: str) -> dict[str, Any]:
 @router.get("/gates/{gate_id}/inspection-resources", summary="Inspection bays and the laboratory: published capacity")
 def list_resources(gate_id: str, ctx: ContextDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
-    return [_resource(r) for r in inspections.get_resources(ctx.uow(), gate_id)]
+    return [r.as_dict() for r in inspections.get_resources(ctx.uow(), gate_id)]
 
 
 @router.put("/gates/{gate_id}/inspection-resources/{kind}", summary="Publish a bay's or the laboratory's capacity")
@@ -156,7 +152,7 @@ def put_resource(
         hours=body.hours.model_dump() if body.hours else None,
         actor=actor_for(principal, body.actor),
     )
-    return _resource(resource)
+    return resource.as_dict()
 
 
 @router.get(
@@ -167,7 +163,7 @@ def get_queue(gate_id: str, kind: ResourceKind, ctx: ContextDep, principal: Prin
     access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     q = inspections.queue(ctx.uow(), clock=ctx.clock, gate_id=gate_id, kind=kind.value)
     return {
-        "resource": _resource(q.resource),
+        "resource": q.resource.as_dict(),
         "rule": QUEUE_RULE,
         "computed_at": q.computed_at,
         "in_progress": sum(1 for _, f in q.jobs if f.position == 0),
