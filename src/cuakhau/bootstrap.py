@@ -33,7 +33,7 @@ class Platform:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     nomenclature = HsNomenclature.load_default()
     context = ServiceContext(
         uow=SqlUnitOfWorkFactory(engine, nomenclature),

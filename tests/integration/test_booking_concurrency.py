@@ -6,6 +6,7 @@ import multiprocessing as mp
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from cuakhau.adapters.db import tables as t
@@ -52,7 +53,12 @@ def _booker(url: str, trip_ids: list[str], exporter: str, now: datetime, barrier
     results.put(outcome)
 
 
-def test_concurrent_bookings_never_overbook(ctx: ServiceContext, engine: Engine, database_url: str) -> None:
+@pytest.mark.parametrize("daily_quota", [None, 4], ids=["hourly", "daily_quota"])
+def test_concurrent_bookings_never_overbook(
+    ctx: ServiceContext, engine: Engine, database_url: str, daily_quota: int | None
+) -> None:
+    """Hourly places only, or also a daily quota of the counterpart below them (4 of the 6 places): every
+    booking of the day then meets on the quota's row, and the races lost there must give nothing away."""
     world = World(ctx)
     equeue.declare_acceptance(
         ctx.uow(),
@@ -60,7 +66,7 @@ def test_concurrent_bookings_never_overbook(ctx: ServiceContext, engine: Engine,
         gate_id="vn-huu-nghi",
         direction="export",
         day=ctx.clock.now().date(),
-        daily_quota=None,
+        daily_quota=daily_quota,
         hourly_quota=PER_HOUR,
         actor=Actor("cn", ActorRole.COUNTERPART),
     )
@@ -103,6 +109,9 @@ def test_concurrent_bookings_never_overbook(ctx: ServiceContext, engine: Engine,
         ).all()
         held = {r.starts_at: r.booked for r in conn.execute(select(t.slots)) if r.booked}
         assert {slot: n for slot, n in active} == held  # counters agree with the bookings, slot by slot
-        assert sum(n for _, n in active) == PER_HOUR * HOURS  # every place used, none twice
+        places = PER_HOUR * HOURS if daily_quota is None else daily_quota
+        assert sum(n for _, n in active) == places  # every place used, none twice
+        quota = conn.execute(select(t.day_quotas.c.quota, t.day_quotas.c.booked)).all()
+        assert quota == ([] if daily_quota is None else [(daily_quota, daily_quota)])
         per_trip = conn.execute(select(t.bookings.c.trip_id, func.count()).group_by(t.bookings.c.trip_id)).all()
         assert all(n == 1 for _, n in per_trip) and len(per_trip) == len(trip_ids)  # retries made no duplicates

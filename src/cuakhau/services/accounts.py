@@ -219,6 +219,13 @@ class TokenCache:
             self._items.clear()
 
 
+def cached_principal(token: str, *, clock: Clock, cache: TokenCache) -> Principal | None:
+    """The principal the cache holds for the token, or None (a miss: ``resolve_token`` reads the database)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return cache.get(hash_token(token), clock.now())
+
+
 def resolve_token(uow: UnitOfWork, token: str, *, clock: Clock, cache: TokenCache | None = None) -> Principal | None:
     """The principal behind a token, or None (unknown, expired, revoked, account inactive)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cuakhau.domain.accounts import TripScope
 from cuakhau.domain.allocation import (
     PERISHABILITY_WEIGHTS,
     AllocationPolicy,
@@ -51,7 +52,7 @@ from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
-from cuakhau.services.ports import SlotRow, UnitOfWork
+from cuakhau.services.ports import Place, SlotRow, Take, UnitOfWork
 
 SYSTEM = Actor("cuakhau:e-queue", ActorRole.SYSTEM)
 POLICIES: dict[str, type[AllocationPolicy]] = {
@@ -141,14 +142,14 @@ def _take_first_free(uow: UnitOfWork, gate: Gate, booking: Booking, now: datetim
     """FCFS: the earliest slot in the window with room here, there, in inspection and under the day quota."""
     start = max(floor_hour(booking.earliest), floor_hour(now))
     for slot in uow.slots.between(gate.id, booking.direction, start, booking.latest):
-        if slot.remaining <= 0 or (booking.needs_inspection and slot.booked_inspection >= slot.inspection_capacity):
+        if not _has_room(slot, booking):
             continue
-        if not uow.slots.try_take(gate.id, booking.direction, slot.starts_at, inspection=booking.needs_inspection):
-            continue  # somebody took the last place since we looked
         day = gate.local(slot.starts_at).date().isoformat()
-        if not uow.quotas.try_take(gate.id, booking.direction, day):
-            uow.slots.release(gate.id, booking.direction, slot.starts_at, inspection=booking.needs_inspection)
-            continue
+        if (
+            uow.slots.take_place(gate.id, booking.direction, slot.starts_at, day, inspection=booking.needs_inspection)
+            is not Take.TAKEN
+        ):
+            continue  # somebody took the last place since we looked
         booking.slot_start = slot.starts_at
         booking.status = BookingStatus.ACTIVE
         booking.rule, booking.reason = "fcfs", "earliest_free_slot"
@@ -158,6 +159,10 @@ def _take_first_free(uow: UnitOfWork, gate: Gate, booking: Booking, now: datetim
     booking.slot_start = None
     booking.rule, booking.reason, booking.reason_params = "fcfs", "no_capacity_in_window", {}
     return False
+
+
+def _has_room(slot: SlotRow, booking: Booking) -> bool:
+    return slot.remaining > 0 and (not booking.needs_inspection or slot.booked_inspection < slot.inspection_capacity)
 
 
 def _window_slots(uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime) -> list[SlotRow]:
@@ -175,6 +180,28 @@ def _window_slots(uow: UnitOfWork, gate: Gate, direction: Direction, start: date
     return rows
 
 
+class _LostRace(Exception):
+    """The place seen free was taken by another booking first: the attempt is rolled back and made again."""
+
+    def __init__(self, slot_start: datetime, day: str | None) -> None:
+        super().__init__(slot_start)
+        self.slot_start, self.day = slot_start, day
+
+
+@dataclass(slots=True)
+class _Attempts:
+    """What earlier attempts of one request learnt: slots and local days (quota) found full when taken."""
+
+    full_slots: set[datetime] = dataclasses.field(default_factory=set)
+    full_days: set[str] = dataclasses.field(default_factory=set)
+
+    def learn(self, lost: _LostRace) -> None:
+        if lost.day is None:
+            self.full_slots.add(lost.slot_start)
+        else:
+            self.full_days.add(lost.day)
+
+
 def _place_and_record(
     uow: UnitOfWork,
     clock: Clock,
@@ -184,40 +211,29 @@ def _place_and_record(
     actor: Actor,
     now: datetime,
     slots: list[SlotRow],
-) -> bool:
-    """FCFS with the slot taken *last*: everything the booking writes goes first, inside a savepoint, and the
-    conditional update of the slot row comes just before commit, so its row lock is held for one statement.
-    A race lost on that row rolls the savepoint back and tries the next slot with room."""
+    attempts: _Attempts,
+) -> Place | None:
+    """FCFS: record the booking in the earliest slot that had room when read, and return the place to take.
+
+    The place is taken *last*, with the commit (``UnitOfWork.commit_taking``): everything the booking writes
+    goes first, so the slot and quota rows that every booking of the hour and the day meet on stay locked only
+    while the database takes the place and commits. A race lost there rolls the whole attempt back
+    (:class:`_LostRace`) and it is made again, knowing that place is gone — cheaper than a savepoint around
+    every booking, since races are the exception.
+    """
     for slot in slots:
-        if slot.remaining <= 0 or (booking.needs_inspection and slot.booked_inspection >= slot.inspection_capacity):
+        day = gate.local(slot.starts_at).date().isoformat()
+        if not _has_room(slot, booking) or slot.starts_at in attempts.full_slots or day in attempts.full_days:
             continue
-        with uow.savepoint() as savepoint:
-            attempt = dataclasses.replace(
-                booking,
-                status=BookingStatus.ACTIVE,
-                slot_start=slot.starts_at,
-                rule="fcfs",
-                reason="earliest_free_slot",
-                reason_params={"slot_start": slot.starts_at.isoformat()},
-            )
-            # a copy, so a rolled-back attempt leaves the trip as it was read
-            fresh = dataclasses.replace(trip, pending_events=list(trip.pending_events))
-            uow.bookings.add(attempt)
-            uow.bookings.add_change(attempt, at=now, from_slot=None, actor_id=actor.id)
-            _save_trip(uow, fresh, TripAction.BOOK, actor, clock, None)
-            _notify(uow, clock, NotificationKind.SLOT_ASSIGNED, attempt, gate)
-            day = gate.local(slot.starts_at).date().isoformat()
-            # slot row, then quota row: the same order as re-planning, so the two never deadlock
-            taken = uow.slots.try_take(
-                gate.id, booking.direction, slot.starts_at, inspection=booking.needs_inspection
-            ) and uow.quotas.try_take(gate.id, booking.direction, day)
-            if not taken:
-                savepoint.rollback()  # somebody took the last place since we looked
-                continue
-        for name in ("status", "slot_start", "rule", "reason", "reason_params"):
-            setattr(booking, name, getattr(attempt, name))
-        return True
-    return False
+        booking.status, booking.slot_start = BookingStatus.ACTIVE, slot.starts_at
+        booking.rule, booking.reason = "fcfs", "earliest_free_slot"
+        booking.reason_params = {"slot_start": slot.starts_at.isoformat()}
+        uow.bookings.add(booking)
+        uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
+        _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
+        _notify(uow, clock, NotificationKind.SLOT_ASSIGNED, booking, gate)
+        return Place(gate.id, booking.direction, slot.starts_at, day, booking.needs_inspection)
+    return None
 
 
 def _release(uow: UnitOfWork, gate: Gate, booking: Booking) -> None:
@@ -242,19 +258,29 @@ def book_trip(
     actor: Actor,
     idempotency: Idempotency,
     rules: BookingRules = DEFAULT_RULES,
+    may_see: Callable[[TripScope], bool] | None = None,
 ) -> BookingResult:
-    """Book a slot for a declared trip, or put it on the waiting list. Safe to retry with the same key."""
+    """Book a slot for a declared trip, or put it on the waiting list. Safe to retry with the same key.
+
+    ``may_see`` is the caller's visibility rule: a trip it may not see is answered like a missing one, checked
+    inside the booking's own transaction (no second one just for the check).
+    """
     if not 0 <= travel_minutes <= 7 * 24 * 60:
         raise InvalidInput("booking.travel_minutes", field="travel_minutes", value=travel_minutes)
     if actor.role not in BOOKING_ROLES:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
-    for _ in range(3):
+    attempts, in_flight = _Attempts(), 0
+    while True:
         try:
-            return _book_once(uow, clock, trip_id, earliest, latest, travel_minutes, actor, idempotency, rules)
+            return _book_once(
+                uow, clock, trip_id, earliest, latest, travel_minutes, actor, idempotency, rules, attempts, may_see
+            )
+        except _LostRace as lost:
+            attempts.learn(lost)  # each loss rules out one more slot or day, so this ends
         except Conflict as exc:
-            if exc.code != "idempotency.in_flight":
+            in_flight += 1
+            if exc.code != "idempotency.in_flight" or in_flight == 3:
                 raise
-    raise Conflict("idempotency.in_flight", field="Idempotency-Key")
 
 
 def _replay(uow: UnitOfWork, idempotency: Idempotency) -> BookingResult | None:
@@ -284,6 +310,8 @@ def _book_once(
     actor: Actor,
     idempotency: Idempotency,
     rules: BookingRules,
+    attempts: _Attempts,
+    may_see: Callable[[TripScope], bool] | None,
 ) -> BookingResult:
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
@@ -294,6 +322,8 @@ def _book_once(
             replay = _replay(uow, idempotency)
             if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
                 return replay
+            raise NotFound("trip", trip_id)
+        if may_see is not None and not may_see(facts.scope):
             raise NotFound("trip", trip_id)
         if facts.stored_request is not None:
             return _replayed(uow, idempotency, facts.stored_request, facts.gate)
@@ -328,26 +358,29 @@ def _book_once(
             updated_at=now,
         )
         slots = _window_slots(uow, gate, trip.direction, floor_hour(max(earliest, now)), latest)
-        placed = _place_and_record(uow, clock, gate, trip, booking, actor, now, slots)
-        replanned = False
-        if not placed:
-            booking.status, booking.slot_start = BookingStatus.WAITING, None
-            booking.rule, booking.reason, booking.reason_params = "fcfs", "no_capacity_in_window", {}
-            uow.bookings.add(booking)
-            uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
-            _notify(uow, clock, NotificationKind.WAITLISTED, booking, gate)
-            if booking.perishability is not Perishability.DRY_GOODS:
-                # Perishables first: see whether the day can be re-planned to make room.
-                for day in local_days(gate, floor_hour(max(earliest, now)), latest):
-                    _replan_day(uow, clock, gate, booking.direction, day, OptimalPlanner(), SYSTEM, rules)
-                replanned = True
+        # The key goes out with the booking's rows, before the place is taken (see _place_and_record).
         uow.idempotency.put(
             idempotency.scope, idempotency.key, idempotency.request_hash, 201, {"booking_id": booking.id}, now
         )
-        # A re-plan may have moved this booking: read back what it holds then.
-        final = (uow.bookings.get(booking.id) or booking) if replanned else booking
+        place = _place_and_record(uow, clock, gate, trip, booking, actor, now, slots, attempts)
+        if place is not None:
+            taken = uow.commit_taking(place)
+            if taken is not Take.TAKEN:
+                raise _LostRace(place.starts_at, place.day if taken is Take.QUOTA_FULL else None)
+            return BookingResult(booking, gate=gate)
+        booking.status, booking.slot_start = BookingStatus.WAITING, None
+        booking.rule, booking.reason, booking.reason_params = "fcfs", "no_capacity_in_window", {}
+        uow.bookings.add(booking)
+        uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
+        _notify(uow, clock, NotificationKind.WAITLISTED, booking, gate)
+        if booking.perishability is not Perishability.DRY_GOODS:
+            # Perishables first: see whether the day can be re-planned to make room.
+            for day in local_days(gate, floor_hour(max(earliest, now)), latest):
+                _replan_day(uow, clock, gate, booking.direction, day, OptimalPlanner(), SYSTEM, rules)
+            # The re-plan may have moved this booking: read back what it holds then.
+            booking = uow.bookings.get(booking.id) or booking
         uow.commit()
-    return BookingResult(final, gate=gate)
+    return BookingResult(booking, gate=gate)
 
 
 def get_booking(uow: UnitOfWork, trip_id: str) -> tuple[Booking, list[dict[str, Any]]]:
@@ -405,10 +438,11 @@ def _promote_waiting(
         trip = uow.trips.get(candidate.trip_id)
         if trip is None or trip.state not in MOVABLE_TRIP_STATES:
             continue
-        if not uow.slots.try_take(gate.id, direction, slot_start, inspection=candidate.needs_inspection):
+        day = gate.local(slot_start).date().isoformat()
+        taken = uow.slots.take_place(gate.id, direction, slot_start, day, inspection=candidate.needs_inspection)
+        if taken is Take.SLOT_FULL:
             continue
-        if not uow.quotas.try_take(gate.id, direction, gate.local(slot_start).date().isoformat()):
-            uow.slots.release(gate.id, direction, slot_start, inspection=candidate.needs_inspection)
+        if taken is Take.QUOTA_FULL:
             return
         candidate.status, candidate.slot_start, candidate.updated_at = BookingStatus.ACTIVE, slot_start, now
         candidate.rule, candidate.reason = "waiting_list", "promoted_from_waiting_list"
@@ -598,9 +632,8 @@ def _replan_day(
     for b in changed:
         slot_start = targets[b.id][0]
         if slot_start is not None:
-            ok = uow.slots.try_take(gate.id, direction, slot_start, inspection=b.needs_inspection)
-            ok = ok and uow.quotas.try_take(gate.id, direction, day.isoformat())
-            if not ok:  # pragma: no cover - the plan respects the locked capacities
+            taken = uow.slots.take_place(gate.id, direction, slot_start, day.isoformat(), inspection=b.needs_inspection)
+            if taken is not Take.TAKEN:  # pragma: no cover - the plan respects the locked capacities
                 raise Conflict("concurrent_update", entity="slot", key=slot_start.isoformat())
     counts_placed = 0
     for b in movable:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -94,6 +95,12 @@ class BookingFacts:
     latest_booking_status: str | None
     #: The exporter's no-shows recorded since the date asked for (their times: ``BookingRepository.no_show_times``).
     no_shows: int
+    vehicle_owner_id: str
+
+    @property
+    def scope(self) -> TripScope:
+        """Who may see the trip (``Principal.can_see_trip``), from the same read."""
+        return TripScope(self.trip.id, self.trip.gate_id, self.exporter_id, self.vehicle_owner_id, self.trip.driver_id)
 
 
 class ShipmentRepository(Protocol):
@@ -139,11 +146,33 @@ class SlotRow:
         return max(0, self.capacity - self.booked)
 
 
+class Take(StrEnum):
+    """What became of an attempt to take a place: a slot's place together with one under its day's quota."""
+
+    TAKEN = "taken"
+    SLOT_FULL = "slot_full"
+    QUOTA_FULL = "quota_full"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place in one hourly slot of a gate and direction, counted under the quota of its local ``day``."""
+
+    gate_id: str
+    direction: Direction
+    starts_at: datetime
+    day: str
+    inspection: bool
+
+
 class SlotRepository(Protocol):
     def ensure(self, gate_id: str, direction: Direction, capacities: Iterable[SlotCapacity]) -> None: ...
     def between(self, gate_id: str, direction: Direction, start: datetime, end: datetime) -> list[SlotRow]: ...
     def count_between(self, gate_id: str, direction: Direction, start: datetime, end: datetime) -> int: ...
     def try_take(self, gate_id: str, direction: Direction, starts_at: datetime, *, inspection: bool) -> bool: ...
+    def take_place(
+        self, gate_id: str, direction: Direction, starts_at: datetime, day: str, *, inspection: bool
+    ) -> Take: ...
     def release(self, gate_id: str, direction: Direction, starts_at: datetime, *, inspection: bool) -> None: ...
     def set_capacity(
         self, gate_id: str, direction: Direction, starts_at: datetime, capacity: int, inspection: int
@@ -540,6 +569,12 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
+
+    def commit_taking(self, place: Place) -> Take:
+        """Take ``place`` and commit, as one step: the place is the last thing written, so the rows every booking
+        of a slot and a day meet on stay locked as briefly as possible. Anything but ``Take.TAKEN`` commits
+        nothing: the unit of work is rolled back."""
+        ...
 
     def rollback(self) -> None: ...
 

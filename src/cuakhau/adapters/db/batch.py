@@ -11,6 +11,11 @@ table PostgreSQL names in the error. SQLite has no round trip to save: there eac
 
 Statements are built once per shape (which tables, which columns) with bound parameters and kept: building
 and hashing a fresh SQLAlchemy statement per row cost more CPU than the database spent on it.
+
+A write whose result nobody reads (``later``: an update guarded otherwise, e.g. a trip's state, guarded by its
+event's primary key) waits with the inserts, in order. So a unit of work that commits with ``commit_taking``
+sends all it wrote, the place it takes and the COMMIT in one round trip (psycopg's pipeline mode): errors then
+surface at the commit, and ``conflict_for`` turns a unique violation into the error its insert registered.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, event, insert
+from sqlalchemy import Connection, Executable, Table, bindparam, event, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,6 +45,12 @@ class _Pending:
     @property
     def shape(self) -> tuple[Any, ...]:
         return (self.table.name, tuple(self.row), self.computed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Later:
+    statement: Executable
+    params: Mapping[str, Any] | None
 
 
 _STATEMENTS: dict[tuple[Any, ...], Insert] = {}
@@ -78,6 +89,8 @@ class InsertBatch:
         self.conn = conn
         self.combine = conn.dialect.name == "postgresql" if combine is None else combine
         self._pending: list[_Pending] = []
+        self._later: list[tuple[list[_Pending], _Later]] = []  # each after the inserts queued before it
+        self._sent: list[_Pending] | None = None  # kept while pipelined, for conflict_for
         self._flushing = False
         if self.combine:
             event.listen(conn, "before_execute", self._before_execute)
@@ -97,33 +110,63 @@ class InsertBatch:
         if not self.combine:
             self.flush()
 
-    def flush(self) -> None:
-        if not self._pending:
+    def later(self, statement: Executable, params: Mapping[str, Any] | None = None) -> None:
+        """Run ``statement`` with the next flush, after the inserts queued before it (at once on SQLite)."""
+        if not self.combine:
+            self.conn.execute(statement, params)
             return
-        batch, self._pending = self._pending, []
+        self._later.append((self._pending, _Later(statement, params)))
+        self._pending = []
+
+    def flush(self) -> None:
+        if not self._pending and not self._later:
+            return
+        steps, tail = self._later, self._pending
+        self._later, self._pending = [], []
         self._flushing = True
         try:
-            self.conn.execute(_statement(batch), _params(batch))
-        except IntegrityError as exc:
-            error = _conflict(batch, exc)
-            if error is None:
-                raise
-            raise error from None
+            for batch, later in steps:
+                self._send(batch)
+                self.conn.execute(later.statement, later.params)
+            self._send(tail)
         finally:
             self._flushing = False
 
+    def _send(self, batch: list[_Pending]) -> None:
+        if not batch:
+            return
+        if self._sent is not None:  # pipelined: an error may surface at any later statement (conflict_for)
+            self._sent.extend(batch)
+            self.conn.execute(_statement(batch), _params(batch))
+            return
+        try:
+            self.conn.execute(_statement(batch), _params(batch))
+        except IntegrityError as exc:
+            error = _conflict(batch, getattr(exc.orig, "diag", None))
+            if error is None:
+                raise
+            raise error from None
+
+    def pipelined(self) -> None:
+        """From now on remember what is sent: its errors come back only at the commit (``conflict_for``)."""
+        self._sent = []
+
+    def conflict_for(self, diag: Any) -> Exception | None:
+        """The error registered for the insert that a unique violation reported at the commit names."""
+        return _conflict(self._sent or [], diag)
+
     def discard(self) -> None:
-        self._pending = []
+        self._pending, self._later, self._sent = [], [], None
 
     def _before_execute(self, *_args: Any, **_kwargs: Any) -> None:
-        if self._pending and not self._flushing:
+        if (self._pending or self._later) and not self._flushing:
             self.flush()
 
 
-def _conflict(batch: list[_Pending], exc: IntegrityError) -> Exception | None:
+def _conflict(batch: list[_Pending], diag: Any) -> Exception | None:
     if len(batch) == 1:
         return batch[0].conflict() if batch[0].conflict else None
-    table_name = getattr(getattr(exc.orig, "diag", None), "table_name", None)
+    table_name = getattr(diag, "table_name", None)
     for part in batch:
         if part.table.name == table_name and part.conflict is not None:
             return part.conflict()

@@ -418,8 +418,10 @@ def _booking_facts_query() -> Select[Any]:
             select(k.c.response).where(key_is).scalar_subquery().label("stored_response"),
             codes.label("hs_codes"),
             no_shows.label("no_shows"),
+            t.vehicles.c.owner_id.label("v_owner_id"),
         )
         .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
+        .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
         .where(t.trips.c.id == bindparam("trip_id"))
     )
 
@@ -524,6 +526,7 @@ class SqlShipmentRepository:
             needs_inspection=any(is_plant_product(self._hs(c)) for c in (r.hs_codes or "").split(",") if c),
             latest_booking_status=r.latest_booking_status,
             no_shows=int(r.no_shows),
+            vehicle_owner_id=r.v_owner_id,
         )
 
 
@@ -561,6 +564,13 @@ def _event_row(e: TripEvent) -> dict[str, Any]:
     }
 
 
+_SAVE_TRIP = (
+    update(t.trips)
+    .where(t.trips.c.id == bindparam("k_id"), t.trips.c.version == bindparam("k_version"))
+    .values(state=bindparam("state"), version=bindparam("version"), updated_at=bindparam("updated_at"))
+)
+
+
 class SqlTripRepository:
     def __init__(self, conn: Connection, batch: InsertBatch | None = None) -> None:
         self.conn = conn
@@ -591,13 +601,18 @@ class SqlTripRepository:
     def save(self, trip: Trip) -> None:
         if not trip.pending_events:
             return
-        new_version = trip.version + len(trip.pending_events)
-        result = self.conn.execute(
-            update(t.trips)
-            .where(t.trips.c.id == trip.id, t.trips.c.version == trip.version)
-            .values(state=trip.state.value, version=new_version, updated_at=trip.updated_at)
-        )
-        if result.rowcount != 1:
+        params = {
+            "k_id": trip.id,
+            "k_version": trip.version,
+            "state": trip.state.value,
+            "version": trip.version + len(trip.pending_events),
+            "updated_at": trip.updated_at,
+        }
+        if self.batch is not None and self.batch.combine:
+            # Sent with the unit's other writes, its row count unread: the events' primary key (trip, seq) is
+            # the guard, since a concurrent step from the same version appends the same sequence number.
+            self.batch.later(_SAVE_TRIP, params)
+        elif self.conn.execute(_SAVE_TRIP, params).rowcount != 1:
             raise ConcurrentUpdate("trip", trip.id)
         self._flush_events(trip)
 

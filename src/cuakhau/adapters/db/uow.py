@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+import psycopg
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
+from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.activity import SqlGateActivity
@@ -33,6 +35,7 @@ from cuakhau.adapters.db.repositories import (
     SqlVehicleRepository,
 )
 from cuakhau.domain.hs import HsNomenclature
+from cuakhau.services.ports import Place, Take
 
 Savepoint = NestedTransaction
 
@@ -146,6 +149,51 @@ class SqlUnitOfWork:
         self._tx.commit()
         if self._after_commit is not None:
             self._after_commit()  # e.g. wake the live dashboards (adapters/web/live.py); must not raise
+
+    def commit_taking(self, place: Place) -> Take:
+        if self._tx is None or self._conn is None:
+            raise RuntimeError("unit of work not open")
+        if self._conn.dialect.name != "postgresql":
+            # SQLite has one writer at a time: nothing can take the place between these statements and the commit.
+            taken = self.slots.take_place(
+                place.gate_id, place.direction, place.starts_at, place.day, inspection=place.inspection
+            )
+            if taken is Take.TAKEN:
+                self.commit()
+            else:
+                self.rollback()
+            return taken
+        # PostgreSQL: what the unit wrote, the place and the COMMIT in one round trip (psycopg's pipeline mode).
+        # The server goes from the place's updates to the commit without waiting for this process, so the rows
+        # every booking of the hour and the day meet on stay locked only as long as the database needs.
+        raw: Any = self._conn.connection.dbapi_connection
+        self._batch.pipelined()
+        cursor = raw.cursor()
+        try:
+            with raw.pipeline():
+                self._batch.flush()
+                self.slots.send_take(cursor, place)
+                raw.commit()
+        except (psycopg.errors.IntegrityError, IntegrityError) as exc:
+            # psycopg raises it at the sync, or SQLAlchemy (wrapped) at a later statement if it came back early
+            diag = getattr(exc, "diag", None) or getattr(getattr(exc, "orig", None), "diag", None)
+            refused = self.slots.refused(getattr(diag, "constraint_name", None))
+            error = None if refused is not None else self._batch.conflict_for(diag)
+            self.rollback()
+            if refused is not None:
+                return refused
+            if error is None:
+                raise
+            raise error from None
+        except BaseException:
+            self.rollback()
+            raise
+        finally:
+            cursor.close()
+        self._tx.commit()  # already committed in the pipeline: this only closes SQLAlchemy's transaction
+        if self._after_commit is not None:
+            self._after_commit()
+        return Take.TAKEN
 
     def rollback(self) -> None:
         if self._conn is not None:

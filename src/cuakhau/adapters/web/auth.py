@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.ratelimit import Rate, TokenBucketLimiter
@@ -70,9 +71,13 @@ class Security:
         )
 
 
-def get_security(request: Request) -> Security:
+def security_of(request: Request) -> Security:
     security: Security = request.app.state.security
     return security
+
+
+async def get_security(request: Request) -> Security:
+    return security_of(request)
 
 
 SecurityDep = Annotated[Security, Depends(get_security)]
@@ -102,17 +107,24 @@ def check_same_origin(request: Request) -> None:
         raise Forbidden("auth.cross_site", origin=origin[:200])
 
 
-def optional_principal(request: Request, ctx: ContextDep, security: SecurityDep) -> Principal | None:
-    """The caller, or None for the public (an invalid or expired token also reads as the public)."""
+async def optional_principal(request: Request, ctx: ContextDep, security: SecurityDep) -> Principal | None:
+    """The caller, or None for the public (an invalid or expired token also reads as the public).
+
+    A token in the process's cache is answered on the event loop; only a miss reads the database, in the
+    thread pool."""
     token = token_of(request)
     if token is None:
         return None
-    principal = accounts.resolve_token(ctx.uow(read_only=True), token, clock=ctx.clock, cache=security.cache)
+    principal = accounts.cached_principal(token, clock=ctx.clock, cache=security.cache)
+    if principal is None:
+        principal = await run_in_threadpool(
+            accounts.resolve_token, ctx.uow(read_only=True), token, clock=ctx.clock, cache=security.cache
+        )
     request.state.principal = principal
     return principal
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise Unauthenticated()
     return principal
@@ -157,7 +169,7 @@ def client_ip(request: Request) -> str:
 
 
 def limit_booking(request: Request, principal: Principal, ctx: ContextDep) -> None:
-    accounts.enforce_rate(get_security(request).limiter, BOOKING, principal.account_id, ctx.clock.now())
+    accounts.enforce_rate(security_of(request).limiter, BOOKING, principal.account_id, ctx.clock.now())
 
 
 # --- routes ---------------------------------------------------------------------------------------------------

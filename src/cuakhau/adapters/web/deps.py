@@ -10,12 +10,14 @@ from cuakhau import i18n
 from cuakhau.services.context import ServiceContext
 
 
-def get_context(request: Request) -> ServiceContext:
+# Dependencies that do no I/O are coroutines: FastAPI runs a plain function in its thread pool, and each such
+# hand-off cost more CPU than the function itself (measured on the booking path, docs/benchmarks.md).
+async def get_context(request: Request) -> ServiceContext:
     context: ServiceContext = request.app.state.context
     return context
 
 
-def get_language(request: Request) -> str:
+async def get_language(request: Request) -> str:
     return i18n.negotiate(request.headers.get("accept-language"))
 
 

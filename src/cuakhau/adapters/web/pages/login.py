@@ -29,7 +29,7 @@ def resolve(request: Request) -> PagePrincipal | None:
     if not token:
         return None
     ctx = request.app.state.context
-    security = auth.get_security(request)
+    security = auth.security_of(request)
     principal: Principal | None = accounts.resolve_token(
         ctx.uow(read_only=True), token, clock=ctx.clock, cache=security.cache
     )
@@ -65,7 +65,7 @@ async def login_submit(request: Request, ctx: ContextDep) -> Response:
     if not csrf_ok(request, token if isinstance(token, str) else None):
         problem = i18n.render("page.csrf", language_of(request))
         return render(request, "login.html", status=403, problem=problem, username=username, next_url=next_url)
-    security = auth.get_security(request)
+    security = auth.security_of(request)
     try:
         session = auth.do_login(request, ctx, security, username, password)
     except CuakhauError as exc:
@@ -88,6 +88,6 @@ async def logout_submit(request: Request, ctx: ContextDep) -> Response:
         return response
     session = request.cookies.get(auth.SESSION_COOKIE)
     if session:
-        accounts.logout(ctx.uow(), session, clock=ctx.clock, cache=auth.get_security(request).cache)
+        accounts.logout(ctx.uow(), session, clock=ctx.clock, cache=auth.security_of(request).cache)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response

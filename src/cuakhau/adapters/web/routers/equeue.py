@@ -154,7 +154,7 @@ def book(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
-    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
+    access.require_permission(principal, Permission.BOOK)
     limit_booking(request, principal, ctx)
     key = equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json"))
     result = equeue.book_trip(
@@ -166,6 +166,7 @@ def book(
         travel_minutes=body.travel_minutes,
         actor=actor_for(principal, body.actor),
         idempotency=key,
+        may_see=principal.can_see_trip,
     )
     if result.replayed:
         response.status_code = 200
