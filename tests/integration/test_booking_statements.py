@@ -29,19 +29,19 @@ DRY = fruit_line(
     packing_house_code=None,
 )
 # Statements per booking, COMMIT left out (and BEGIN on PostgreSQL: psycopg sends it without a cursor).
-# PostgreSQL: the trip with everything the rules need, the window's slots, then one insert for the booking,
-# its change record, its notification and its idempotency key when it waits. When it gets a place, the
-# booking's inserts, the trip's update and its event's insert (three statements) go with the place's two
-# updates and the COMMIT in one round trip, psycopg's pipeline (``UnitOfWork.commit_taking``; the place's
-# updates go through psycopg itself, so this count does not see them). Before this count was kept, a
-# booking cost about 20. SQLite: each insert on its own (no round trip to save), BEGIN IMMEDIATE goes
-# through a cursor, and the place is taken with conditional updates before the commit.
+# PostgreSQL: one read — the trip with everything the rules need and the window's slots — then one write:
+# the booking, its change record, its notification and its idempotency key (and, when it gets a place, the
+# trip's update and its event) as one statement. With a place, that write goes with the place's two updates
+# and the COMMIT in one round trip, psycopg's pipeline (``UnitOfWork.commit_taking``; the place's updates go
+# through psycopg itself, so this count does not see them). Before this count was kept, a booking cost about
+# 20. SQLite: each insert on its own (no round trip to save), BEGIN IMMEDIATE goes through a cursor, and the
+# place is taken with conditional updates before the commit.
 MOST = {
-    ("postgresql", "waiting"): 3,
-    ("postgresql", "active"): 5,
+    ("postgresql", "waiting"): 2,
+    ("postgresql", "active"): 2,
     ("postgresql", "replay"): 2,
-    ("sqlite", "waiting"): 7,
-    ("sqlite", "active"): 12,
+    ("sqlite", "waiting"): 6,
+    ("sqlite", "active"): 11,
     ("sqlite", "replay"): 3,
 }
 

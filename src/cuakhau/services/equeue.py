@@ -165,13 +165,14 @@ def _has_room(slot: SlotRow, booking: Booking) -> bool:
     return slot.remaining > 0 and (not booking.needs_inspection or slot.booked_inspection < slot.inspection_capacity)
 
 
-def _window_slots(uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime) -> list[SlotRow]:
+def _window_slots(
+    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime, rows: list[SlotRow]
+) -> list[SlotRow]:
     """The slots starting in [start, end), created first if some of the local days they fall on lack them.
 
-    One query when they exist (the common case): the window's slots are read and counted, instead of a count
-    over whole days and then a read.
+    ``rows`` are the window's slots as read (with the booking's facts: no query of their own when the slots
+    exist, the common case); they are counted, instead of a count over whole days and then a read.
     """
-    rows = uow.slots.between(gate.id, direction, start, end)
     # A day's slots are created together (one insert), so when every hour of the window has its slot, every
     # day the window touches has all of its slots.
     if len(rows) * SLOT < end - start and (days := local_days(gate, start, end)):
@@ -315,9 +316,17 @@ def _book_once(
 ) -> BookingResult:
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
+    try:
+        window: tuple[datetime, datetime] | None = check_window(earliest, latest, now, rules)
+    except InvalidInput as exc:  # raised below, after a replay had its chance (a replay answers what it stored)
+        window, invalid = None, exc
+    start = floor_hour(max(window[0], now)) if window else now
     with uow:
-        # Trip, gate, shipment, the trip's latest booking, the exporter's no-shows and the key in one query.
-        facts = uow.shipments.booking_facts(trip_id, since, idempotency.scope, idempotency.key)
+        # Trip, gate, shipment, the trip's latest booking, the exporter's no-shows, the key and the window's slots
+        # in one query.
+        facts = uow.shipments.booking_facts(
+            trip_id, since, idempotency.scope, idempotency.key, (start, window[1] if window else now)
+        )
         if facts is None:
             replay = _replay(uow, idempotency)
             if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
@@ -327,7 +336,9 @@ def _book_once(
             raise NotFound("trip", trip_id)
         if facts.stored_request is not None:
             return _replayed(uow, idempotency, facts.stored_request, facts.gate)
-        earliest, latest = check_window(earliest, latest, now, rules)
+        if window is None:
+            raise invalid
+        earliest, latest = window
         trip, gate = facts.trip, facts.gate
         previous = facts.latest_booking_status
         if previous is not None and BookingStatus(previous) in OPEN_STATUSES:
@@ -357,7 +368,7 @@ def _book_once(
             created_at=now,
             updated_at=now,
         )
-        slots = _window_slots(uow, gate, trip.direction, floor_hour(max(earliest, now)), latest)
+        slots = _window_slots(uow, gate, trip.direction, start, latest, facts.window_slots)
         # The key goes out with the booking's rows, before the place is taken (see _place_and_record).
         uow.idempotency.put(
             idempotency.scope, idempotency.key, idempotency.request_hash, 201, {"booking_id": booking.id}, now

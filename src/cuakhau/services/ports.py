@@ -96,6 +96,8 @@ class BookingFacts:
     #: The exporter's no-shows recorded since the date asked for (their times: ``BookingRepository.no_show_times``).
     no_shows: int
     vehicle_owner_id: str
+    #: The slots of the gate and direction starting in the window asked for, in order (as ``SlotRepository.between``).
+    window_slots: list[SlotRow]
 
     @property
     def scope(self) -> TripScope:
@@ -107,7 +109,12 @@ class ShipmentRepository(Protocol):
     def add(self, shipment: Shipment) -> None: ...
     def get(self, shipment_id: str) -> Shipment | None: ...
     def booking_facts(
-        self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
+        self,
+        trip_id: str,
+        no_shows_since: datetime,
+        idempotency_scope: str,
+        idempotency_key: str,
+        window: tuple[datetime, datetime],
     ) -> BookingFacts | None:
         """The trip, its gate, its shipment's exporter and goods, its latest booking, the exporter's recent
         no-shows and what the idempotency key holds; None when there is no such trip."""

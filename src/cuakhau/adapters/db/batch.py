@@ -12,9 +12,9 @@ table PostgreSQL names in the error. SQLite has no round trip to save: there eac
 Statements are built once per shape (which tables, which columns) with bound parameters and kept: building
 and hashing a fresh SQLAlchemy statement per row cost more CPU than the database spent on it.
 
-A write whose result nobody reads (``later``: an update guarded otherwise, e.g. a trip's state, guarded by its
-event's primary key) waits with the inserts, in order. So a unit of work that commits with ``commit_taking``
-sends all it wrote, the place it takes and the COMMIT in one round trip (psycopg's pipeline mode): errors then
+An update whose row count nobody reads (``update``: e.g. a trip's state, guarded by its event's primary key
+instead) joins the statement as one more part. So a unit of work that commits with ``commit_taking`` sends
+all it wrote, the place it takes and the COMMIT in one round trip (psycopg's pipeline mode): errors then
 surface at the commit, and ``conflict_for`` turns a unique violation into the error its insert registered.
 """
 
@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Table, bindparam, event, insert
+from sqlalchemy import Connection, Table, and_, bindparam, event, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import ColumnElement
 
 #: Builds the insert of one part: given a function naming this part's bound parameters, the SQL values of the
@@ -41,33 +41,32 @@ class _Pending:
     row: Mapping[str, Any]
     computed: Computed | None
     conflict: Callable[[], Exception] | None
+    #: An update of the rows whose columns equal these values (``row`` then holds the values set).
+    key: Mapping[str, Any] | None = None
 
     @property
     def shape(self) -> tuple[Any, ...]:
-        return (self.table.name, tuple(self.row), self.computed)
+        return (self.table.name, tuple(self.row), self.computed, tuple(self.key or ()))
 
 
-@dataclass(frozen=True, slots=True)
-class _Later:
-    statement: Executable
-    params: Mapping[str, Any] | None
-
-
-_STATEMENTS: dict[tuple[Any, ...], Insert] = {}
+_STATEMENTS: dict[tuple[Any, ...], Insert | Update] = {}
 _MAX_STATEMENTS = 512
 
 
-def _part(p: _Pending, prefix: str) -> Insert:
+def _part(p: _Pending, prefix: str) -> Insert | Update:
     def param(name: str) -> Any:
         return bindparam(prefix + name, type_=p.table.c[name].type)
 
     values: dict[str, Any] = {name: param(name) for name in p.row}
     if p.computed is not None:
         values.update(p.computed(param))
+    if p.key is not None:
+        match = [p.table.c[name] == bindparam(f"{prefix}k_{name}", type_=p.table.c[name].type) for name in p.key]
+        return update(p.table).where(and_(*match)).values(values)
     return insert(p.table).values(values)
 
 
-def _statement(batch: list[_Pending]) -> Insert:
+def _statement(batch: list[_Pending]) -> Insert | Update:
     key = tuple(p.shape for p in batch)
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -81,7 +80,11 @@ def _statement(batch: list[_Pending]) -> Insert:
 
 
 def _params(batch: list[_Pending]) -> dict[str, Any]:
-    return {f"p{i}_{name}": value for i, p in enumerate(batch) for name, value in p.row.items()}
+    params = {f"p{i}_{name}": value for i, p in enumerate(batch) for name, value in p.row.items()}
+    for i, p in enumerate(batch):
+        if p.key is not None:
+            params.update({f"p{i}_k_{name}": value for name, value in p.key.items()})
+    return params
 
 
 class InsertBatch:
@@ -89,7 +92,6 @@ class InsertBatch:
         self.conn = conn
         self.combine = conn.dialect.name == "postgresql" if combine is None else combine
         self._pending: list[_Pending] = []
-        self._later: list[tuple[list[_Pending], _Later]] = []  # each after the inserts queued before it
         self._sent: list[_Pending] | None = None  # kept while pipelined, for conflict_for
         self._flushing = False
         if self.combine:
@@ -110,31 +112,25 @@ class InsertBatch:
         if not self.combine:
             self.flush()
 
-    def later(self, statement: Executable, params: Mapping[str, Any] | None = None) -> None:
-        """Run ``statement`` with the next flush, after the inserts queued before it (at once on SQLite)."""
+    def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """Update the rows matching ``key`` with the next flush; its row count is not read (PostgreSQL only)."""
         if not self.combine:
-            self.conn.execute(statement, params)
-            return
-        self._later.append((self._pending, _Later(statement, params)))
-        self._pending = []
+            raise RuntimeError("updates wait only where statements are combined (PostgreSQL)")
+        if any(p.table is table for p in self._pending):
+            self.flush()
+        self._pending.append(_Pending(table, values, None, None, key))
 
     def flush(self) -> None:
-        if not self._pending and not self._later:
+        if not self._pending:
             return
-        steps, tail = self._later, self._pending
-        self._later, self._pending = [], []
+        batch, self._pending = self._pending, []
         self._flushing = True
         try:
-            for batch, later in steps:
-                self._send(batch)
-                self.conn.execute(later.statement, later.params)
-            self._send(tail)
+            self._send(batch)
         finally:
             self._flushing = False
 
     def _send(self, batch: list[_Pending]) -> None:
-        if not batch:
-            return
         if self._sent is not None:  # pipelined: an error may surface at any later statement (conflict_for)
             self._sent.extend(batch)
             self.conn.execute(_statement(batch), _params(batch))
@@ -156,10 +152,10 @@ class InsertBatch:
         return _conflict(self._sent or [], diag)
 
     def discard(self) -> None:
-        self._pending, self._later, self._sent = [], [], None
+        self._pending, self._sent = [], None
 
     def _before_execute(self, *_args: Any, **_kwargs: Any) -> None:
-        if (self._pending or self._later) and not self._flushing:
+        if self._pending and not self._flushing:
             self.flush()
 
 

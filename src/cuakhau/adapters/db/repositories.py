@@ -37,7 +37,7 @@ from cuakhau.domain.values import (
     TaxId,
     VehicleClass,
 )
-from cuakhau.services.ports import BookingFacts, TripFilter, TripSummary
+from cuakhau.services.ports import BookingFacts, SlotRow, TripFilter, TripSummary
 
 
 def _insert(conn: Connection, stmt: Any, rows: Any, *, code: str, field: str | None = None) -> None:
@@ -381,7 +381,7 @@ class SqlDriverRepository:
 @functools.cache
 def _booking_facts_query() -> Select[Any]:
     """Built once: the booking path runs it on every request (see ``SqlShipmentRepository.booking_facts``)."""
-    b, k = t.bookings, t.idempotency_keys
+    b, k, slot = t.bookings, t.idempotency_keys, t.slots
     key_is = and_(k.c.scope == bindparam("scope"), k.c.key == bindparam("key"))
     revision = select(t.gates.c.revision).where(t.gates.c.id == t.trips.c.gate_id).scalar_subquery()
     latest = (
@@ -419,10 +419,27 @@ def _booking_facts_query() -> Select[Any]:
             codes.label("hs_codes"),
             no_shows.label("no_shows"),
             t.vehicles.c.owner_id.label("v_owner_id"),
+            slot.c.starts_at.label("slot_starts_at"),
+            slot.c.ends_at.label("slot_ends_at"),
+            slot.c.capacity.label("slot_capacity"),
+            slot.c.inspection_capacity.label("slot_inspection_capacity"),
+            slot.c.booked.label("slot_booked"),
+            slot.c.booked_inspection.label("slot_booked_inspection"),
         )
         .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
         .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
+        # The window's slots come along, one row each (the trip's facts repeated): one round trip, not two.
+        .outerjoin(
+            slot,
+            and_(
+                slot.c.gate_id == t.trips.c.gate_id,
+                slot.c.direction == t.trips.c.direction,
+                slot.c.starts_at >= bindparam("window_start", type_=slot.c.starts_at.type),
+                slot.c.starts_at < bindparam("window_end", type_=slot.c.starts_at.type),
+            ),
+        )
         .where(t.trips.c.id == bindparam("trip_id"))
+        .order_by(slot.c.starts_at)
     )
 
 
@@ -508,12 +525,37 @@ class SqlShipmentRepository:
         )
 
     def booking_facts(
-        self, trip_id: str, no_shows_since: datetime, idempotency_scope: str, idempotency_key: str
+        self,
+        trip_id: str,
+        no_shows_since: datetime,
+        idempotency_scope: str,
+        idempotency_key: str,
+        window: tuple[datetime, datetime],
     ) -> BookingFacts | None:
-        params = {"trip_id": trip_id, "since": no_shows_since, "scope": idempotency_scope, "key": idempotency_key}
-        r = self.conn.execute(_booking_facts_query(), params).first()
-        if r is None:
+        params = {
+            "trip_id": trip_id,
+            "since": no_shows_since,
+            "scope": idempotency_scope,
+            "key": idempotency_key,
+            "window_start": window[0],
+            "window_end": window[1],
+        }
+        rows = self.conn.execute(_booking_facts_query(), params).all()
+        if not rows:
             return None
+        r = rows[0]
+        slots = [
+            SlotRow(
+                x.slot_starts_at,
+                x.slot_ends_at,
+                x.slot_capacity,
+                x.slot_inspection_capacity,
+                x.slot_booked,
+                x.slot_booked_inspection,
+            )
+            for x in rows
+            if x.slot_starts_at is not None
+        ]
         gate = SqlGateRepository(self.conn).get(r.gate_id, revision=r.gate_revision)
         if gate is None:  # pragma: no cover - a foreign key holds the trip to its gate
             return None
@@ -527,6 +569,7 @@ class SqlShipmentRepository:
             latest_booking_status=r.latest_booking_status,
             no_shows=int(r.no_shows),
             vehicle_owner_id=r.v_owner_id,
+            window_slots=slots,
         )
 
 
@@ -601,9 +644,7 @@ class SqlTripRepository:
     def save(self, trip: Trip) -> None:
         if not trip.pending_events:
             return
-        params = {
-            "k_id": trip.id,
-            "k_version": trip.version,
+        values = {
             "state": trip.state.value,
             "version": trip.version + len(trip.pending_events),
             "updated_at": trip.updated_at,
@@ -611,8 +652,8 @@ class SqlTripRepository:
         if self.batch is not None and self.batch.combine:
             # Sent with the unit's other writes, its row count unread: the events' primary key (trip, seq) is
             # the guard, since a concurrent step from the same version appends the same sequence number.
-            self.batch.later(_SAVE_TRIP, params)
-        elif self.conn.execute(_SAVE_TRIP, params).rowcount != 1:
+            self.batch.update(t.trips, {"id": trip.id, "version": trip.version}, values)
+        elif self.conn.execute(_SAVE_TRIP, {"k_id": trip.id, "k_version": trip.version, **values}).rowcount != 1:
             raise ConcurrentUpdate("trip", trip.id)
         self._flush_events(trip)
 
