@@ -272,3 +272,30 @@ def test_bad_query_parameters_are_4xx(client: TestClient, params: dict[str, Any]
     r = client.get(f"{API}/trips", params=params)
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["error"]["field"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("vi", "Cơ sở dữ liệu"), ("zh", "数据库"), ("en", "database is unavailable")]
+)
+def test_an_unreachable_database_is_a_503_to_retry_not_a_500(language: str, words: str) -> None:
+    """PostgreSQL down (here: nothing listens on the port): a public read and a booking get 503 with
+    Retry-After and the reason in the caller's language; nothing was done, so the client may retry."""
+    from cuakhau.bootstrap import create_app
+    from cuakhau.config import Settings
+
+    app = create_app(Settings(database_url="postgresql://postgres@127.0.0.1:9/none", notify_in_server=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        headers = {"Accept-Language": language, "Authorization": "Bearer not-checked-before-the-database"}
+        for method, path, body in (
+            ("GET", f"{API}/public/waits", None),
+            (
+                "POST",
+                f"{API}/trips/t-1/booking",
+                {"earliest": "2026-11-24T00:00:00Z", "latest": "2026-11-24T06:00:00Z"},
+            ),
+        ):
+            r = client.request(method, path, json=body, headers=headers)
+            assert r.status_code == 503, (path, r.status_code, r.text)
+            assert r.headers["Retry-After"] == "5"
+            assert r.json()["error"]["code"] == "service.database_unavailable"
+            assert words in r.json()["error"]["message"]

@@ -20,6 +20,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "系统内部错误，请求未被执行，请稍后重试。",
         "en": "Internal error. Nothing was changed; please try again later.",
     },
+    "service.database_unavailable": {
+        "vi": "Cơ sở dữ liệu tạm thời không truy cập được. Yêu cầu chưa được thực hiện; vui lòng thử lại sau ít giây.",
+        "zh": "数据库暂时无法访问，请求未被执行，请几秒后重试。",
+        "en": "The database is unavailable for the moment. Nothing was changed; please retry in a few seconds.",
+    },
     # --- the request itself ---
     "request.invalid": {"vi": "Yêu cầu không hợp lệ.", "zh": "请求无效。", "en": "Invalid request."},
     "request.malformed": {

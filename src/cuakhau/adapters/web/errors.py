@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cuakhau import i18n
@@ -129,6 +130,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return respond(request, exc.status_code, code)
 
 
+#: Seconds a client is asked to wait when the database cannot be reached.
+DATABASE_RETRY_AFTER = 5
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database unreachable, or a connection lost mid-request: nothing was committed, and a retry (with the
+    same idempotency key) is safe — 503 with Retry-After, not a 500. Any other database error is unexpected."""
+    assert isinstance(exc, DBAPIError)
+    if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+        return await _unexpected(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    response = respond(request, 503, "service.database_unavailable")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return respond(request, 500, "internal")
@@ -138,4 +155,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CuakhauError, _cuakhau_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
