@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -45,44 +45,6 @@ _SLOTS_BETWEEN = (
 )
 
 
-def _take_place_statement(inspection: bool) -> Select[Any]:
-    """PostgreSQL: the slot's place and the day quota's in one statement, so that the row locks a booking takes
-    are held for this statement and the commit only (every booking of a day meets on its quota row).
-
-    The slot row is updated first and the quota row only if the slot's place was taken: the same lock order as
-    re-planning, so the two never deadlock. A quota already full in the statement's snapshot leaves the slot
-    untouched; one that filled since is reported with the slot's place taken, for the caller to give back.
-    """
-    s, q = t.slots.c, t.day_quotas.c
-    slot_key = and_(
-        s.gate_id == bindparam("k_gate"),
-        s.direction == bindparam("k_direction"),
-        s.starts_at == bindparam("k_starts_at", type_=s.starts_at.type),
-    )
-    quota_key = and_(
-        q.gate_id == bindparam("k_gate"), q.direction == bindparam("k_direction"), q.day == bindparam("k_day")
-    )
-    cond = [slot_key, s.booked < s.capacity, ~exists().where(quota_key, q.booked >= q.quota)]
-    values: dict[str, Any] = {"booked": s.booked + 1}
-    if inspection:
-        cond.append(s.booked_inspection < s.inspection_capacity)
-        values["booked_inspection"] = s.booked_inspection + 1
-    slot = update(t.slots).where(*cond).values(**values).returning(literal(1).label("one")).cte("slot_taken")
-    quota = (
-        update(t.day_quotas)
-        .where(quota_key, q.booked < q.quota, exists(select(slot.c.one)))
-        .values(booked=q.booked + 1)
-        .returning(literal(1).label("one"))
-        .cte("quota_taken")
-    )
-    return select(
-        select(func.count()).select_from(slot).scalar_subquery().label("slot"),
-        select(func.count()).select_from(quota).scalar_subquery().label("quota"),
-        select(q.quota - q.booked).where(quota_key).scalar_subquery().label("quota_room"),
-    )
-
-
-_TAKE_PLACE = {inspection: _take_place_statement(inspection) for inspection in (False, True)}
 # Plain SQL for psycopg's pipeline (SqlSlotRepository.send_take): the CHECK constraints refuse a full place.
 _TAKE_SLOT_SQL = {
     inspection: "UPDATE slots SET booked = booked + 1"
@@ -155,23 +117,16 @@ class SqlSlotRepository:
     def take_place(
         self, gate_id: str, direction: Direction, starts_at: datetime, day: str, *, inspection: bool
     ) -> Take:
-        """A place in the slot and one under the day's quota (when the counterpart declared one), or neither."""
-        if self.conn.dialect.name != "postgresql":
-            # SQLite has one writer at a time: the two updates cannot interleave with another booking's.
-            if not self.try_take(gate_id, direction, starts_at, inspection=inspection):
-                return Take.SLOT_FULL
-            if SqlQuotaRepository(self.conn).try_take(gate_id, direction, day):
-                return Take.TAKEN
-            self.release(gate_id, direction, starts_at, inspection=inspection)
-            return Take.QUOTA_FULL
-        params = {"k_gate": gate_id, "k_direction": direction.value, "k_starts_at": starts_at, "k_day": day}
-        r = self.conn.execute(_TAKE_PLACE[inspection], params).one()
-        if r.slot and (r.quota or r.quota_room is None):
+        """A place in the slot and one under the day's quota (when the counterpart declared one), or neither.
+
+        The slot's row first, then the quota's: the order everywhere, so two writers never deadlock. (A booking
+        takes its place with its commit instead: ``send_take``.)"""
+        if not self.try_take(gate_id, direction, starts_at, inspection=inspection):
+            return Take.SLOT_FULL
+        if SqlQuotaRepository(self.conn).try_take(gate_id, direction, day):
             return Take.TAKEN
-        if r.slot:  # the quota filled between the snapshot and the lock: give the slot's place back
-            self.release(gate_id, direction, starts_at, inspection=inspection)
-            return Take.QUOTA_FULL
-        return Take.QUOTA_FULL if r.quota_room is not None and r.quota_room <= 0 else Take.SLOT_FULL
+        self.release(gate_id, direction, starts_at, inspection=inspection)
+        return Take.QUOTA_FULL
 
     def send_take(self, cursor: Any, place: Place) -> None:
         """PostgreSQL, in a pipeline: the place's unconditional updates, which the CHECK constraints refuse when
