@@ -67,7 +67,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     background: list[Background] = [dispatcher] if settings.notify_in_server else []
     if exchange.sender is not None:
         background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
-    app = build_app(platform.context, max_body_bytes=settings.max_body_bytes, background=background, security=security)
+    app = build_app(
+        platform.context,
+        max_body_bytes=settings.max_body_bytes,
+        background=background,
+        security=security,
+        threads=settings.worker_threads,
+    )
     app.state.platform = platform
     app.state.exchange = exchange
     return app

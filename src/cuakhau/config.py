@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     #: per request costs the database a new backend process (measured: 1 in 7 bookings at 32 clients with 10).
     db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=200)
+    #: Requests each server process runs at once in its thread pool (the rest wait their turn on its event
+    #: loop). FastAPI's default is 40; more threads than cores contend for Python's lock and spread latency
+    #: (docs/benchmarks.md, booking load).
+    worker_threads: int = Field(default=8, ge=1, le=200)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     #: Requests with a larger body are refused with 413 before they are read.

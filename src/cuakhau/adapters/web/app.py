@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -41,9 +42,12 @@ def build_app(
     max_body_bytes: int = 1024 * 1024,
     background: Sequence[Background] = (),
     security: auth.Security | None = None,
+    threads: int | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:  # the pool that runs the plain (database) handlers of this process's loop
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         for job in background:
             job.start()
         try:
