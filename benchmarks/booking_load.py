@@ -21,6 +21,8 @@ Each gets the same number of bookings from ``--clients`` concurrent clients. The
 takes little of the 2 cores the servers and PostgreSQL share. ``--generator python`` uses an asyncio client
 instead, which takes a core of its own and so understates the servers (ENGINEERING.md: about 2.7 times).
 Afterwards it counts overbooked slots (must be 0) and checks that the slot counters equal the active bookings.
+With wrk, "CPU ms" is the CPU time the server's processes spent per answered request (from /proc): steadier
+than the rates when other work shares the machine.
 Traffic goes only to 127.0.0.1 and every phase is bounded in count and time.
 """
 
@@ -312,6 +314,16 @@ def load_wrk(
     }
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants so far, from /proc (0 where there is none)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children")).split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK") + sum(tree_cpu(int(c)) for c in children)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
@@ -410,8 +422,12 @@ def main() -> None:
             load_wrk(opts.ports[0], bare_reqs[:warm], opts.clients, opts.wrk_threads, 1, warmup=True)
             load_wrk(opts.ports[1], full_reqs[:warm], opts.clients, opts.wrk_threads, 1, warmup=True)
             bare_reqs, full_reqs = bare_reqs[warm:], full_reqs[warm:]
+            cpu = tree_cpu(procs[0].pid)
             bare = load_wrk(opts.ports[0], bare_reqs, opts.clients, opts.wrk_threads, opts.seconds)
+            bare["cpu_ms"] = (tree_cpu(procs[0].pid) - cpu) * 1000 / max(1, sum(bare["statuses"].values()))
+            cpu = tree_cpu(procs[1].pid)
             full = load_wrk(opts.ports[1], full_reqs, opts.clients, opts.wrk_threads, opts.seconds)
+            full["cpu_ms"] = (tree_cpu(procs[1].pid) - cpu) * 1000 / max(1, sum(full["statuses"].values()))
         else:
             bare = asyncio.run(load(opts.ports[0], bare_reqs, opts.clients))
             full = asyncio.run(load(opts.ports[1], full_reqs, opts.clients))
@@ -438,11 +454,12 @@ def main() -> None:
             )
             + f"; load average before: {load_before}"
         )
-        print(f"{'endpoint':<8} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+        print(f"{'endpoint':<8} {'bookings/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7}  statuses")
         for name, r in (("bare", bare), ("full", full)):
-            print(f"{name:<8} {r['rate']:>11.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {r['statuses']}")
+            cpu_ms = f"{r['cpu_ms']:>7.2f}" if "cpu_ms" in r else f"{'-':>7}"
+            print(f"{name:<8} {r['rate']:>11.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {cpu_ms}  {r['statuses']}")
         print(f"full / bare rate: {full['rate'] / bare['rate']:.2f}")
-        print(f"places taken: bare {bare_taken} of {sum(bare['statuses'].values())} requests answered")
+        print(f"places taken by the bare endpoint: {bare_taken} (warm-up and requests still in flight included)")
         print(
             f"overbooked slots: {overbooked}   active bookings (full path): {n_active}"
             f"   places held in its slot counters: {held}" + ("" if held == n_active else "  MISMATCH")
