@@ -9,8 +9,9 @@ the production customs selector (:func:`cuakhau.domain.customs.assess_risk` and 
 its incremental :class:`~cuakhau.domain.customs.ChannelSelector`) gives its channel — yellow means a document
 check, red a physical inspection in a bay —,
 plant products pass plant quarantine (some with a laboratory test), and finally the truck waits in the yard to
-be called to a lane. Calls follow the production call-forward rule (:func:`cuakhau.domain.callforward.assign_lanes`)
-or, as a baseline, arrival order. Desks work the gate's hours; lanes run only while both sides are open
+be called to a lane. Calls follow the production call-forward rule (:func:`cuakhau.domain.callforward.assign_lanes`,
+through its heap-kept :class:`~cuakhau.domain.callforward.CallQueue`) or, as a baseline, arrival order. Desks
+work the gate's hours; lanes run only while both sides are open
 (:meth:`cuakhau.domain.gate.Gate.open_intervals`, closures included) and the counterpart's daily quota lasts.
 """
 
@@ -32,12 +33,14 @@ from cuakhau.domain.allocation import (
     PERISHABILITY_WEIGHTS,
     AllocationPolicy,
     FirstComeFirstServed,
+    GroupedProblem,
     OptimalPlanner,
     PriorityGreedy,
     Problem,
     Request,
+    RequestGroup,
 )
-from cuakhau.domain.callforward import Waiting, assign_lanes
+from cuakhau.domain.callforward import CallQueue
 from cuakhau.domain.capacity import FREIGHT_LANES, slot_capacities
 from cuakhau.domain.customs import (
     CalibrationRules,
@@ -303,12 +306,10 @@ class Truck(Job):
     __slots__ = (
         "at_gate",
         "booked_wait",
-        "called",
         "channel",
         "counted",
         "kind",
         "slot_start",
-        "waiting",
         "waits",
     )
 
@@ -322,10 +323,8 @@ class Truck(Job):
         self.counted = counted
         self.at_gate = ready
         self.booked_wait = 0.0
-        self.slot_start: datetime | None = None
-        self.called = False
+        self.slot_start: float | None = None  # its booked slot's start, seconds from the start
         self.channel = Channel.GREEN
-        self.waiting: Waiting | None = None
         self.waits = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # booking, road, documents, customs, quarantine, crossing
 
 
@@ -402,7 +401,6 @@ class GateModel:
         self.lanes = [ln for ln in self.here.lanes_for(self.direction) if ln.kind in FREIGHT_LANES]
         self.free: list[Lane] = list(self.lanes)
         self.lane_by_code = {ln.code: ln for ln in self.lanes}
-        self.perishable_lanes = any(ln.kind is LaneKind.PERISHABLE for ln in self.lanes)
         self.lane_time: dict[str, Callable[[Any], float]] = {}
         for ln in self.lanes:
             dist = spec.lane_minutes or Distribution(mean_minutes=ln.service_minutes)
@@ -410,8 +408,9 @@ class GateModel:
         self.lanes_open = False
         self.used_today = 0
         self.rule = policy.call_forward
-        self.heap: list[tuple[Any, int, Truck]] = []
-        self.fresh_heap: list[tuple[Any, int, Truck]] = []
+        # the yard queue: the production call order (seconds for instants), or arrival order as the baseline
+        self.queue: CallQueue[float, Truck] = CallQueue(math.inf)
+        self.heap: list[tuple[float, int, Truck]] = []
         self.seq = 0
         # At one instant: lanes close, then the quota resets, then lanes open (events at equal times run in the
         # order scheduled), so a closing hour's reset starts no call and an opening hour starts on a fresh quota.
@@ -437,11 +436,13 @@ class GateModel:
                 engine.at(self.ready[0], self._arrive_unbooked, 0)
         else:
             self.planner = PLANNERS[policy.booking]()
+            # the kinds' classes for booking: (weight, needs inspection), numbered
+            self.classes: list[tuple[int, bool]] = sorted({(k.weight, k.plant) for k in self.kinds})
+            self.kind_class = [self.classes.index((k.weight, k.plant)) for k in self.kinds]
             self.capacity = list(static.capacity)  # used up as trucks are placed
             self.inspection_capacity = list(static.inspection_capacity)
             self.carry: list[int] = []
             self.next_truck = 0
-            self.slot_starts: dict[int, datetime] = {}
             for d in range(scenario.days):
                 engine.at(d * DAY, self._plan_day, d)
 
@@ -475,6 +476,9 @@ class GateModel:
         span = self.policy.booking_horizon_days * 24
         last = min(first + span, len(self.capacity))
         ids = self.carry + new
+        if isinstance(self.planner, OptimalPlanner):
+            self._plan_grouped(d, ids, first, last, span)
+            return
         kinds, kind_of, ready = self.kinds, self.kind_of, self.ready
         windows: dict[int, dict[str, tuple[int, int]]] = {}  # one window mapping per earliest slot, shared
         requests = []
@@ -495,7 +499,6 @@ class GateModel:
         plan = self.planner.plan(problem, explain=False)
         carry: list[int] = []
         capacity, inspection = self.capacity, self.inspection_capacity
-        slot_starts = self.slot_starts
         at = self.engine.at
         at_gate = self._at_gate
         for i, a in zip(ids, plan.assignments, strict=True):  # assignments come in the order of the requests
@@ -507,12 +510,71 @@ class GateModel:
             if kinds[kind_of[i]].plant:
                 inspection[slot] -= 1
             truck = self._truck(i)
-            start = slot * HOUR
-            slot_start = slot_starts.get(slot)
-            if slot_start is None:
-                slot_start = slot_starts[slot] = self.clock.instant(start)
-            truck.slot_start = slot_start
+            start = truck.slot_start = slot * HOUR
             arrived = truck.arrived
+            when = start if start > arrived else arrived
+            truck.booked_wait = truck.waits[0] = when - arrived
+            at(when, at_gate, truck)
+        self.carry = carry
+        if d == self.scenario.days - 1:
+            for i in carry:  # never placed within the run: they count as not crossed
+                self._unfinished(self._truck(i))
+
+    def _plan_grouped(self, d: int, ids: list[int], first: int, last: int, span: int) -> None:
+        """:meth:`_plan_day` for the optimal planner: the trucks asked for as groups (same earliest slot, weight
+        and inspection need, in the order they came), the plan :meth:`OptimalPlanner.plan` makes for them."""
+        kinds, kind_of, ready = self.kinds, self.kind_of, self.ready
+        members: dict[tuple[int, int], list[int]] = {}  # (earliest slot, class) -> positions in ids, in order
+        klass = self.kind_class
+        for j, i in enumerate(ids):
+            lo = int(ready[i] // HOUR) - first
+            key = (lo if lo > 0 else 0, klass[kind_of[i]])
+            found = members.get(key)
+            if found is None:
+                members[key] = [j]
+            else:
+                found.append(j)
+        classes = self.classes
+        groups = [
+            RequestGroup({"g": (lo, span - 1)}, classes[c][0], len(m), classes[c][1]) for (lo, c), m in members.items()
+        ]
+        plan = self.planner.plan_grouped(  # type: ignore[attr-defined]
+            GroupedProblem(
+                capacity={"g": self.capacity[first:last]},
+                inspection_capacity={"g": self.inspection_capacity[first:last]},
+                groups=groups,
+                max_wait=self.policy.max_wait_hours,
+            )
+        )
+        slot_of = [-1] * len(ids)  # per position in ids: its slot from the start, -1 when not placed
+        capacity, inspection = self.capacity, self.inspection_capacity
+        for positions, spots, (_, c) in zip(members.values(), plan.placements, members, strict=True):
+            plant = classes[c][1]
+            k = 0
+            for s, _, n in spots:
+                slot = first + s
+                capacity[slot] -= n
+                if plant:
+                    inspection[slot] -= n
+                for j in positions[k : k + n]:
+                    slot_of[j] = slot
+                k += n
+        # trucks go to the gate in the order they came (events at one instant run in the order scheduled)
+        carry: list[int] = []
+        at = self.engine.at
+        at_gate = self._at_gate
+        warmup = self.warmup
+        metrics = self.metrics
+        for i, slot in zip(ids, slot_of, strict=True):
+            if slot < 0:
+                carry.append(i)
+                continue
+            arrived = ready[i]
+            counted = arrived >= warmup
+            if counted:
+                metrics.arrived += 1
+            truck = Truck(i, arrived, kinds[kind_of[i]], counted)
+            start = truck.slot_start = slot * HOUR
             when = start if start > arrived else arrived
             truck.booked_wait = truck.waits[0] = when - arrived
             at(when, at_gate, truck)
@@ -573,17 +635,12 @@ class GateModel:
 
     def _to_lanes(self, job: Job) -> None:
         truck: Truck = job  # type: ignore[assignment]
-        now = self.engine.now
-        truck.queued = now
-        self.seq += 1
+        now = truck.queued = self.engine.now
         if self.rule is CallForward.PERISHABLES_FIRST:
-            truck.waiting = Waiting(str(truck.id), truck.kind.perishability, truck.slot_start, self.clock.now())
-            entry = (truck.waiting.sort_key, self.seq, truck)
-            heapq.heappush(self.heap, entry)
-            if truck.kind.perishability is not Perishability.DRY_GOODS:
-                heapq.heappush(self.fresh_heap, entry)
+            self.queue.push(str(truck.id), truck.kind.perishability, truck.slot_start, now, truck)
         else:
-            heapq.heappush(self.heap, ((now,), self.seq, truck))
+            self.seq += 1
+            heapq.heappush(self.heap, (now, self.seq, truck))
         self.queue_len.change(1)
         self._call()
 
@@ -599,65 +656,31 @@ class GateModel:
         self.used_hour = 0
         self._call()
 
-    def _pop(self, heap: list[tuple[Any, int, Truck]], n: int) -> list[tuple[Any, int, Truck]]:
-        out: list[tuple[Any, int, Truck]] = []
-        while heap and len(out) < n:
-            entry = heapq.heappop(heap)
-            if not entry[2].called:
-                out.append(entry)
-        return out
-
     def _call(self) -> None:
-        heap, free = self.heap, self.free
-        while heap and self.lanes_open:
-            room = len(free)
-            if self.quota is not None:
-                room = min(room, self.quota - self.used_today)
-            if self.hourly is not None:
-                room = min(room, self.hourly - self.used_hour)
-            if room <= 0:
-                break
-            if self.rule is CallForward.ARRIVAL_ORDER:
-                for entry in self._pop(heap, room):
-                    self._start_crossing(entry[2], free.pop())
-                continue
-            # The production rule over the only trucks it can pick: the first `room` of the queue and the first
-            # `room` perishables (a perishable lane takes the first non-dry truck left).
-            top = self._pop(heap, room)
-            fresh = (
-                self._pop(self.fresh_heap, room)
-                if self.perishable_lanes and any(ln.kind is LaneKind.PERISHABLE for ln in free)
-                else []
-            )
-            candidates: dict[str, tuple[Any, int, Truck]] = {e[2].waiting.trip_id: e for e in top}  # type: ignore[union-attr]
-            for e in fresh:
-                candidates.setdefault(e[2].waiting.trip_id, e)  # type: ignore[union-attr]
-            lanes = free if room == len(free) else self._lanes_to_use(room)
-            calls = assign_lanes(
-                [e[2].waiting for e in candidates.values()],  # type: ignore[misc]
-                lanes,
-                explain=False,
-            )
-            for call in calls:
-                entry = candidates.pop(call.trip_id)
-                lane = self.lane_by_code[call.lane]
-                free.remove(lane)
-                self._start_crossing(entry[2], lane)
-            for e in top:  # back to the queue: not called this time
-                if not e[2].called:
-                    heapq.heappush(heap, e)
-            for e in fresh:
-                if not e[2].called:
-                    heapq.heappush(self.fresh_heap, e)
-            if not calls:
-                break
-
-    def _lanes_to_use(self, room: int) -> list[Lane]:
-        """When the quota leaves fewer trucks than free lanes, the lanes a supervisor opens (perishable first)."""
-        return sorted(self.free, key=lambda ln: (ln.kind is not LaneKind.PERISHABLE, ln.code))[:room]
+        free = self.free
+        if not free or not self.lanes_open:
+            return
+        room = len(free)
+        if self.quota is not None:
+            room = min(room, self.quota - self.used_today)
+        if self.hourly is not None:
+            room = min(room, self.hourly - self.used_hour)
+        if room <= 0:
+            return
+        if self.rule is CallForward.ARRIVAL_ORDER:
+            heap = self.heap
+            while heap and room > 0:
+                self._start_crossing(heapq.heappop(heap)[2], free.pop())
+                room -= 1
+            return
+        if not self.queue:
+            return
+        # The production rule: when the quota leaves fewer trucks than free lanes, the first lanes in its order.
+        for lane, truck in self.queue.call(free, room if room < len(free) else None):
+            free.remove(lane)
+            self._start_crossing(truck, lane)
 
     def _start_crossing(self, truck: Truck, lane: Lane) -> None:
-        truck.called = True
         self.queue_len.change(-1)
         self.used_today += 1
         self.used_hour += 1
@@ -699,7 +722,8 @@ class GateModel:
     def finish(self) -> None:
         """At the end of the run: trucks still on their way count toward spoilage and the wait bound."""
         pending: list[Truck] = list(self.road)
-        pending += [e[2] for e in self.heap if not e[2].called]
+        pending += [e[2] for e in self.heap]
+        pending += list(self.queue)
         # trucks inside the desks are not tracked one by one; their waits so far are short next to the queues
         for t in pending:
             self._unfinished(t)
