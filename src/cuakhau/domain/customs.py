@@ -53,7 +53,7 @@ class Channel(StrEnum):
     @property
     def rank(self) -> int:
         """0 green, 1 yellow, 2 red: a higher rank means more control."""
-        return _CHANNEL_ORDER.index(self)
+        return _RANKS[self]
 
     @classmethod
     def of_rank(cls, rank: int) -> Channel:
@@ -61,6 +61,7 @@ class Channel(StrEnum):
 
 
 _CHANNEL_ORDER = (Channel.GREEN, Channel.YELLOW, Channel.RED)
+_RANKS = {c: r for r, c in enumerate(_CHANNEL_ORDER)}
 _YELLOW_RANK, _RED_RANK = 1, 2
 
 
@@ -765,9 +766,21 @@ class RollingWindow:
         items = self._items
         while len(items) >= self._size:
             old, old_floor = items.popleft()
+            if old == score and old_floor == floor_rank and len(items) < self._size:  # the same out and in
+                items.append((score, floor_rank))
+                return
             self._remove(old, old_floor, -1)
         items.append((score, floor_rank))
-        self._remove(score, floor_rank, 1)
+        # _remove(score, floor_rank, 1) inlined (once per declaration)
+        if floor_rank < _YELLOW_RANK:
+            bisect.insort(self._red, score)
+            bisect.insort(self._up, score)
+        elif floor_rank < _RED_RANK:
+            bisect.insort(self._red, score)
+            self._forced_up += 1
+        else:
+            self._forced_red += 1
+            self._forced_up += 1
 
     def _remove(self, score: float, floor_rank: int, delta: int) -> None:
         """Take ``score`` out (``delta`` −1) or put it in (+1): a candidate below its floor's channel, else a
@@ -803,25 +816,57 @@ class ChannelSelector:
     channels and state equal :func:`select_channel`'s on random streams.
     """
 
-    __slots__ = ("_profile", "_since", "_thresholds", "_version", "_window")
+    __slots__ = ("_initial", "_profile", "_since", "_thresholds", "_version", "_window")
 
     def __init__(self, profile: SelectivityProfile, state: SelectivityState | None = None) -> None:
         state = state or SelectivityState()
         self._profile = profile
+        self._initial = initial_thresholds(profile)
         self._window = RollingWindow(profile.calibration.window_size, state.window)
         self._thresholds = state.thresholds
         self._since = state.since_calibration
         self._version = state.profile_version
 
     def choose(self, assessment: RiskAssessment, rng: random.Random) -> Channel:
-        """The channel :func:`select_channel` would give, and the state moved on as it would."""
+        """The channel :func:`select_channel` would give, and the state moved on as it would.
+
+        :func:`_in_force` and :func:`_decide` written out (this runs once per simulated truck)."""
         profile = self._profile
-        thresholds, since = _in_force(self._window, self._thresholds, self._since, self._version, profile)
+        cal = profile.calibration
+        window = self._window
+        since = self._since
+        held = self._thresholds
+        if len(window) < cal.min_window:
+            thresholds = self._initial  # warm-up: too few scores to calibrate on
+        elif (
+            held is None
+            or held.calibrated_on == 0
+            or since >= cal.recalibrate_every
+            or self._version != profile.version
+        ):
+            thresholds, since = window.calibrate(profile), 0
+        else:
+            thresholds = held
         sample_draw = rng.random()
-        channel, _ = _decide(assessment.score, assessment.floor, thresholds, profile, sample_draw, rng.random())
-        self._window.append(assessment.score, assessment.floor.rank)
+        tie_draw = rng.random()
+        score = assessment.score
+        floor = _RANKS[assessment.floor]
+        red, yellow = thresholds.red, thresholds.yellow
+        if red is not None and (score > red or (score == red and tie_draw < thresholds.red_tie)):
+            rank = _RED_RANK
+        elif yellow is not None and (score > yellow or (score == yellow and tie_draw < thresholds.yellow_tie)):
+            rank = _YELLOW_RANK
+        else:
+            rank = 0
+        if floor > rank:
+            rank = floor
+        if sample_draw < profile.random_red:
+            rank = _RED_RANK
+        elif sample_draw < profile.random_red + profile.random_yellow and rank < _YELLOW_RANK:
+            rank = _YELLOW_RANK
+        window.append(score, floor)
         self._thresholds, self._since, self._version = thresholds, since + 1, profile.version
-        return channel
+        return _CHANNEL_ORDER[rank]
 
     @property
     def state(self) -> SelectivityState:
