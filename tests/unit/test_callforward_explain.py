@@ -41,7 +41,7 @@ def test_calls_without_explanations_are_the_same(
             st.tuples(
                 st.just("call"),
                 st.lists(st.sampled_from([LaneKind.CARGO, LaneKind.PERISHABLE]), max_size=4),
-                st.none() | st.integers(0, 4),
+                st.none() | st.integers(-1, 4),
             ),
         ),
         max_size=30,
@@ -85,7 +85,9 @@ def replay(events: list[tuple[Any, ...]]) -> None:
             continue
         _, kinds, limit = event
         lanes = [Lane(f"L{n}-{j}", Direction.EXPORT, kind) for j, kind in enumerate(kinds)]
-        chosen = sorted(lanes, key=lambda ln: (ln.kind is not LaneKind.PERISHABLE, ln.code))[:limit]
+        chosen = sorted(lanes, key=lambda ln: (ln.kind is not LaneKind.PERISHABLE, ln.code))[
+            : None if limit is None else max(limit, 0)
+        ]
         expected = [(c.lane, c.trip_id) for c in assign_lanes(list(waiting.values()), chosen)]
         assert [(lane.code, trip) for lane, trip in queue.call(lanes, limit)] == expected
         assert [(lane.code, trip) for lane, trip in seconds.call(list(reversed(lanes)), limit)] == expected

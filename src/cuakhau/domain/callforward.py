@@ -156,7 +156,16 @@ class CallQueue(Generic[T, Item]):
         """Fill the free lanes (at most ``limit`` of them, the first in :func:`lane_order`) from the queue:
         the calls of :func:`assign_lanes`, in its order, as (lane, item); the trucks called leave the queue."""
         heap = self._heap
-        lanes = sorted(free_lanes, key=lane_order)
+        if not heap:
+            return []
+        lanes = free_lanes if isinstance(free_lanes, list) else list(free_lanes)
+        if limit is not None and limit < 1:
+            return []
+        if _DRY_LAST and lanes and (len(heap) == 1 or len(lanes) == 1 or limit == 1):
+            # one call (the common case: one lane freed, or one truck waiting): the first lane takes the head
+            lane = lanes[0] if len(lanes) == 1 else min(lanes, key=lane_order)
+            return [(lane, heapq.heappop(heap)[6])]
+        lanes = sorted(lanes, key=lane_order)
         if limit is not None:
             lanes = lanes[:limit]
         calls: list[tuple[Lane, Item]] = []

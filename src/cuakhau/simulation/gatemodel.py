@@ -21,6 +21,7 @@ import gc
 import heapq
 import math
 import random
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -325,14 +326,14 @@ class Truck(Job):
         self.booked_wait = 0.0
         self.slot_start: float | None = None  # its booked slot's start, seconds from the start
         self.channel = Channel.GREEN
-        self.waits = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # booking, road, documents, customs, quarantine, crossing
+        self.waits = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # the STAGES: booking, road, ..., crossing, total
 
 
 class Metrics:
     """What one replication measured, for trucks ready after the warm-up (``counted``)."""
 
     def __init__(self) -> None:
-        self.stage_waits: list[list[float]] = [[] for _ in STAGES]
+        self.waits = array("d")  # per crossed truck its wait at each of the STAGES, one after the other
         self.arrived = 0
         self.crossed = 0  # counted trucks that crossed
         self.crossed_in_window = 0  # crossings inside the measured window, any truck
@@ -699,11 +700,16 @@ class GateModel:
             m.crossed_in_window += 1
         if truck.counted:
             m.crossed += 1
-            total = now - truck.arrived
-            for stage, wait in enumerate(truck.waits):
-                m.stage_waits[stage].append(wait)
-            m.stage_waits[6].append(total)
-            self._account(truck, total)
+            waits = truck.waits
+            total = waits[6] = now - truck.arrived
+            m.waits.extend(waits)
+            # _account inlined
+            if total > self.bound:
+                m.past_bound += 1
+            booked = truck.booked_wait
+            kind = truck.kind
+            effective = (total - booked + self.factor * booked) / HOUR
+            m.spoilage += kind.value * min(1.0, kind.spoil_per_hour * effective)
         if self.road:
             self.road_len.change(-1)
             self._enter_yard(self.road.popleft())
@@ -770,7 +776,9 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
         model.finish()
     days = (horizon - warmup) / DAY
     out: dict[str, Any] = {}
-    for name, waits in zip(STAGES, metrics.stage_waits, strict=True):
+    by_stage = np.frombuffer(metrics.waits, dtype=np.float64).reshape(-1, len(STAGES))
+    for stage, name in enumerate(STAGES):
+        waits = by_stage[:, stage].tolist()
         n = len(waits)
         out[f"wait_mean_h.{name}"] = (math.fsum(waits) / n / HOUR) if n else math.nan
         if n:  # the order statistic itself (a partition finds it without sorting half a million waits)
@@ -792,5 +800,5 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
     declared = sum(metrics.channels.values())
     for c in Channel:
         out[f"channel_share.{c.value}"] = metrics.channels[c] / declared if declared else math.nan
-    out["trucks"] = float(len(metrics.stage_waits[6]))
+    out["trucks"] = float(len(by_stage))
     return out
