@@ -587,28 +587,41 @@ def _solve(
                 caps.append(cap)
                 costs.append(0)
     first_choice = len(tails)
-    choice: list[tuple[int, str, int]] = []  # per choice arc: (group number, resource, slot)
     supplies: list[int] = []
     # the slots with room, per resource: a window's arcs are a slice of them (bisect), built by comprehension
     open_slots = {k: [s for s, c in enumerate(capacity[k]) if c > 0] for k in capacity}
+    # per window (resource, first, last slot, through inspection): its slots, their nodes and the waits there,
+    # shared by the groups of different weights that have it
+    shared: dict[tuple[str, int, int, bool], tuple[list[int], list[int], list[int]]] = {}
+    starts: list[int] = []  # per window of every group, in arc order: its first choice arc
+    windows: list[tuple[int, str, list[int]]] = []  # ... and its group, resource and slots
     total = 0
     for g, (wins, weight, inspection, n) in enumerate(group_list):
         gnode = node + g
         supplies.append(n)
         total += n
+        via = inspection and needs_insp
         for key, lo, hi in wins:
-            targets = insp_node[key] if inspection and needs_insp else slot_node[key]
-            opens = open_slots[key]
-            slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+            found = shared.get((key, lo, hi, via))
+            if found is None:
+                targets = insp_node[key] if via else slot_node[key]
+                opens = open_slots[key]
+                slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+                found = shared[(key, lo, hi, via)] = (slots, [targets[s] for s in slots], [s - lo for s in slots])
+            slots, nodes, waits = found
+            if not slots:
+                continue
             k = len(slots)
+            starts.append(len(tails) - first_choice)
+            windows.append((g, key, slots))
             tails += [gnode] * k
-            heads += [targets[s] for s in slots]
+            heads += nodes
             caps += [n] * k
             if max_wait is None:
-                costs += [weight * (s - lo) for s in slots]
+                costs += [weight * d for d in waits]
             else:
-                costs += [weight * (s - lo) + (late_penalty if s - lo > max_wait else 0) for s in slots]
-            choice += [(g, key, s) for s in slots]
+                costs += [weight * d + (late_penalty if d > max_wait else 0) for d in waits]
+    choices = len(tails) - first_choice
     for g, (_, weight, _, n) in enumerate(group_list):  # "not placed", last
         tails.append(node + g)
         heads.append(sink)
@@ -620,11 +633,13 @@ def _solve(
     status = flow.solve()
     if status != flow.OPTIMAL:  # pragma: no cover - "not placed" arcs make every instance feasible
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    flows = flow.flows(arcs[first_choice : first_choice + len(choice)]).tolist()
+    flows = flow.flows(arcs[first_choice : first_choice + choices])  # an array: read only its non-zero arcs
+    used = flows.nonzero()[0].tolist()
     taken: list[list[Placed]] = [[] for _ in group_list]
-    for (g, key, s), f in zip(choice, flows, strict=True):
-        if f:
-            taken[g].append((s, key, f))
+    for arc, f in zip(used, flows[used].tolist(), strict=True):
+        w = bisect.bisect_right(starts, arc) - 1
+        g, key, slots = windows[w]
+        taken[g].append((slots[arc - starts[w]], key, f))
     for spots in taken:
         if len(spots) > 1:
             spots.sort()
