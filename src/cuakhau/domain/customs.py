@@ -539,6 +539,10 @@ def _cut(scores: Sequence[float], wanted: float) -> tuple[float | None, float]:
     return t, min(1.0, max(0.0, (wanted - above) / equal))
 
 
+def _cut_any(scores: Sequence[float] | _SortedCounts, wanted: float) -> tuple[float | None, float]:
+    return scores.cut(wanted) if isinstance(scores, _SortedCounts) else _cut(scores, wanted)
+
+
 def calibrate(window: Sequence[tuple[float, int]], profile: SelectivityProfile) -> Thresholds:
     """Thresholds under which ``window`` (score, floor rank) would have met the targets in expectation.
 
@@ -562,8 +566,8 @@ def _thresholds(
     n: int,
     forced_red: int,
     forced_up: int,
-    red_candidates: Sequence[float],
-    up_candidates: Sequence[float],
+    red_candidates: Sequence[float] | _SortedCounts,
+    up_candidates: Sequence[float] | _SortedCounts,
     profile: SelectivityProfile,
 ) -> Thresholds:
     """:func:`calibrate` from the window's counts of floors and its sorted candidate scores."""
@@ -573,8 +577,8 @@ def _thresholds(
     rr, ry = profile.random_red, profile.random_yellow
     red_share = (t.red - rr) / (1.0 - rr) if rr < 1.0 else 0.0
     up_share = (t.red + t.yellow - rr - ry) / (1.0 - rr - ry) if rr + ry < 1.0 else 0.0
-    red, red_tie = _cut(red_candidates, red_share * n - forced_red)
-    yellow, yellow_tie = _cut(up_candidates, up_share * n - forced_up)
+    red, red_tie = _cut_any(red_candidates, red_share * n - forced_red)
+    yellow, yellow_tie = _cut_any(up_candidates, up_share * n - forced_up)
     return Thresholds(red=red, red_tie=red_tie, yellow=yellow, yellow_tie=yellow_tie, calibrated_on=n)
 
 
@@ -739,11 +743,60 @@ def select_channel(
     )
 
 
-class RollingWindow:
-    """The calibration window kept sorted as it rolls: each score goes in with :func:`bisect.insort` and the
-    oldest comes out by bisection, so a recalibration reads sorted candidates instead of sorting the window.
+class _SortedCounts:
+    """A multiset of scores as its distinct scores, sorted, and their counts: putting a score in or taking it out
+    touches a dict unless the score is new or gone (few distinct scores: a simulator's cargo kinds), and
+    :meth:`cut` equals :func:`_cut` on the sorted list of all of them."""
 
-    Same multiset of scores, same sorted lists, so :meth:`calibrate` equals :func:`calibrate` on the window.
+    __slots__ = ("counts", "keys", "n")
+
+    def __init__(self) -> None:
+        self.keys: list[float] = []
+        self.counts: dict[float, int] = {}
+        self.n = 0
+
+    def add(self, score: float) -> None:
+        c = self.counts.get(score)
+        if c is None:
+            bisect.insort(self.keys, score)
+            self.counts[score] = 1
+        else:
+            self.counts[score] = c + 1
+        self.n += 1
+
+    def discard(self, score: float) -> None:
+        c = self.counts[score]
+        if c == 1:
+            del self.counts[score]
+            del self.keys[bisect.bisect_left(self.keys, score)]
+        else:
+            self.counts[score] = c - 1
+        self.n -= 1
+
+    def cut(self, wanted: float) -> tuple[float | None, float]:
+        """:func:`_cut`: the ceil(wanted)-th largest score, and the share of its tie block that passes."""
+        n = self.n
+        if wanted <= 0 or n == 0:
+            return None, 0.0
+        if wanted >= n:
+            return self.keys[0], 1.0
+        k = math.ceil(wanted)
+        above = 0
+        counts = self.counts
+        for t in reversed(self.keys):
+            equal = counts[t]
+            if above + equal >= k:
+                return t, min(1.0, max(0.0, (wanted - above) / equal))
+            above += equal
+        raise AssertionError("unreachable: the counts add up to n")  # pragma: no cover
+
+
+class RollingWindow:
+    """The calibration window kept sorted as it rolls: each score goes into a sorted multiset of candidates
+    (:class:`_SortedCounts`) and the oldest comes out of it, so a recalibration reads sorted candidates instead
+    of sorting the window.
+
+    Same multiset of scores, same cuts, so :meth:`calibrate` equals :func:`calibrate` on the window.
     """
 
     __slots__ = ("_forced_red", "_forced_up", "_items", "_red", "_size", "_up")
@@ -751,8 +804,8 @@ class RollingWindow:
     def __init__(self, size: int, items: Sequence[tuple[float, int]] = ()) -> None:
         self._size = size
         self._items: deque[tuple[float, int]] = deque()
-        self._red: list[float] = []  # scores below a red floor, sorted
-        self._up: list[float] = []  # scores below a yellow floor, sorted
+        self._red = _SortedCounts()  # scores below a red floor
+        self._up = _SortedCounts()  # scores below a yellow floor
         self._forced_red = self._forced_up = 0
         for score, floor_rank in items:  # all of them: a longer stored window is trimmed at the next append
             self._items.append((score, floor_rank))
@@ -771,32 +824,23 @@ class RollingWindow:
                 return
             self._remove(old, old_floor, -1)
         items.append((score, floor_rank))
-        # _remove(score, floor_rank, 1) inlined (once per declaration)
-        if floor_rank < _YELLOW_RANK:
-            bisect.insort(self._red, score)
-            bisect.insort(self._up, score)
-        elif floor_rank < _RED_RANK:
-            bisect.insort(self._red, score)
-            self._forced_up += 1
-        else:
-            self._forced_red += 1
-            self._forced_up += 1
+        self._remove(score, floor_rank, 1)
 
     def _remove(self, score: float, floor_rank: int, delta: int) -> None:
         """Take ``score`` out (``delta`` −1) or put it in (+1): a candidate below its floor's channel, else a
         forced count."""
         if floor_rank < _YELLOW_RANK:
             if delta > 0:
-                bisect.insort(self._red, score)
-                bisect.insort(self._up, score)
+                self._red.add(score)
+                self._up.add(score)
             else:
-                del self._red[bisect.bisect_left(self._red, score)]
-                del self._up[bisect.bisect_left(self._up, score)]
+                self._red.discard(score)
+                self._up.discard(score)
         elif floor_rank < _RED_RANK:
             if delta > 0:
-                bisect.insort(self._red, score)
+                self._red.add(score)
             else:
-                del self._red[bisect.bisect_left(self._red, score)]
+                self._red.discard(score)
             self._forced_up += delta
         else:
             self._forced_red += delta
