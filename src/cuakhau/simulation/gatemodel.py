@@ -21,7 +21,6 @@ import gc
 import heapq
 import math
 import random
-from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -333,7 +332,7 @@ class Metrics:
     """What one replication measured, for trucks ready after the warm-up (``counted``)."""
 
     def __init__(self) -> None:
-        self.waits = array("d")  # per crossed truck its wait at each of the STAGES, one after the other
+        self.waits: list[float] = []  # per crossed truck its wait at each of the STAGES, one after the other
         self.arrived = 0
         self.crossed = 0  # counted trucks that crossed
         self.crossed_in_window = 0  # crossings inside the measured window, any truck
@@ -726,7 +725,7 @@ class GateModel:
             m.crossed += 1
             waits = truck.waits
             total = waits[6] = now - truck.arrived
-            m.waits.extend(waits)
+            m.waits += waits
             # _account inlined
             if total > self.bound:
                 m.past_bound += 1
@@ -800,7 +799,7 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
         model.finish()
     days = (horizon - warmup) / DAY
     out: dict[str, Any] = {}
-    by_stage = np.frombuffer(metrics.waits, dtype=np.float64).reshape(-1, len(STAGES))
+    by_stage = np.array(metrics.waits, dtype=np.float64).reshape(-1, len(STAGES))
     for stage, name in enumerate(STAGES):
         waits = by_stage[:, stage].tolist()
         n = len(waits)
