@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import random
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,9 +15,9 @@ from cuakhau.domain.callforward import Waiting, assign_lanes
 from cuakhau.domain.gate import Lane, LaneKind
 from cuakhau.domain.shipment import Perishability
 from cuakhau.simulation import gatemodel
-from cuakhau.simulation.gatemodel import simulate
+from cuakhau.simulation.gatemodel import sampler, simulate
 from cuakhau.simulation.runner import run_scenario
-from cuakhau.simulation.scenario import Booking, Scenario, parse_scenario
+from cuakhau.simulation.scenario import Booking, Distribution, Scenario, parse_scenario
 
 BASE = """\
 name: test gate
@@ -156,3 +158,21 @@ def test_the_counterparts_own_hours_limit_the_lanes(scenario: Scenario) -> None:
     r = simulate(short, short.policies[0], 0)
     assert r["throughput_per_day"] <= 20 * 6
     assert r["throughput_per_day"] > 20 * 6 * 0.9
+
+
+@pytest.mark.parametrize(
+    ("dist", "draw"),
+    [
+        (Distribution(distribution="exponential", mean_minutes=7), lambda r: r.expovariate(1 / 420)),
+        (
+            Distribution(distribution="lognormal", mean_minutes=8, sd_minutes=4),
+            lambda r: r.lognormvariate(math.log(480) - math.log(1.25) / 2, math.sqrt(math.log(1.25))),
+        ),
+    ],
+)
+def test_samplers_draw_what_python_draws(dist: Distribution, draw: Callable[[random.Random], float]) -> None:
+    """The samplers write Python's expovariate and lognormvariate out: the same draws on the same stream."""
+    mine, theirs = random.Random(5), random.Random(5)
+    sample = sampler(dist, mine)
+    assert [sample(None) for _ in range(20_000)] == [draw(theirs) for _ in range(20_000)]
+    assert mine.getstate() == theirs.getstate()
