@@ -325,7 +325,15 @@ class Truck(Job):
         "waits",
     )
 
-    def __init__(self, id: int, ready: float, kind: CargoKind, counted: bool) -> None:
+    def __init__(
+        self,
+        id: int,
+        ready: float,
+        kind: CargoKind,
+        counted: bool,
+        slot_start: float | None = None,
+        booked: float = 0.0,
+    ) -> None:
         # Job's fields set here rather than through super().__init__: one truck is made per truck simulated
         self.id = id
         self.arrived = self.queued = self.started = ready
@@ -334,10 +342,10 @@ class Truck(Job):
         self.kind = kind
         self.counted = counted
         self.at_gate = ready
-        self.booked_wait = 0.0
-        self.slot_start: float | None = None  # its booked slot's start, seconds from the start
+        self.booked_wait = booked  # waited for its slot at its origin
+        self.slot_start = slot_start  # its booked slot's start, seconds from the start; None without one
         self.channel = Channel.GREEN
-        self.waits = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # the STAGES: booking, road, ..., crossing, total
+        self.waits = [booked, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # the STAGES: booking, road, ..., crossing, total
 
 
 class Metrics:
@@ -451,6 +459,9 @@ class GateModel:
             # the kinds' classes for booking: (weight, needs inspection), numbered
             self.classes: list[tuple[int, bool]] = sorted({(k.weight, k.plant) for k in self.kinds})
             self.kind_class = [self.classes.index((k.weight, k.plant)) for k in self.kinds]
+            # per truck: the hour it is ready, numbered with its class (the groups of the optimal planner)
+            hours = (np.asarray(self.ready) // HOUR).astype(np.int64) * len(self.classes)
+            self.codes: list[int] = (hours + np.asarray(self.kind_class, dtype=np.int64)[self.kind_of]).tolist()
             self.capacity = list(static.capacity)  # used up as trucks are placed
             self.inspection_capacity = list(static.inspection_capacity)
             self.carry: list[int] = []
@@ -540,19 +551,24 @@ class GateModel:
         """:meth:`_plan_day` for the optimal planner: the trucks asked for as groups (same earliest slot, weight
         and inspection need, in the order they came), the plan :meth:`OptimalPlanner.plan` makes for them."""
         kinds, kind_of, ready = self.kinds, self.kind_of, self.ready
-        members: dict[tuple[int, int], list[int]] = {}  # (earliest slot, class) -> positions in ids, in order
-        klass = self.kind_class
+        # a group per earliest slot and class, numbered slot x classes + class (the trucks' hour and class are
+        # numbered so once for the run); ready before today: slot 0
+        members: dict[int, list[int]] = {}  # group number -> positions in ids, in order
+        classes, codes, klass = self.classes, self.codes, self.kind_class
+        ncls = len(classes)
+        base = first * ncls
         for j, i in enumerate(ids):
-            lo = int(ready[i] // HOUR) - first
-            key = (lo if lo > 0 else 0, klass[kind_of[i]])
+            key = codes[i] - base
+            if key < 0:
+                key = klass[kind_of[i]]
             found = members.get(key)
             if found is None:
                 members[key] = [j]
             else:
                 found.append(j)
-        classes = self.classes
         groups = [
-            RequestGroup({"g": (lo, span - 1)}, classes[c][0], len(m), classes[c][1]) for (lo, c), m in members.items()
+            RequestGroup({"g": (key // ncls, span - 1)}, classes[key % ncls][0], len(m), classes[key % ncls][1])
+            for key, m in members.items()
         ]
         plan = self.planner.plan_grouped(  # type: ignore[attr-defined]
             GroupedProblem(
@@ -564,8 +580,8 @@ class GateModel:
         )
         slot_of = [-1] * len(ids)  # per position in ids: its slot from the start, -1 when not placed
         capacity, inspection = self.capacity, self.inspection_capacity
-        for positions, spots, (_, c) in zip(members.values(), plan.placements, members, strict=True):
-            plant = classes[c][1]
+        for positions, spots, key in zip(members.values(), plan.placements, members, strict=True):
+            plant = classes[key % ncls][1]
             k = 0
             for s, _, n in spots:
                 slot = first + s
@@ -579,24 +595,22 @@ class GateModel:
         carry: list[int] = []
         arriving: dict[float, list[Truck]] = {}  # by the time they reach the gate
         warmup = self.warmup
-        metrics = self.metrics
+        counted = 0
         for i, slot in zip(ids, slot_of, strict=True):
             if slot < 0:
                 carry.append(i)
                 continue
             arrived = ready[i]
-            counted = arrived >= warmup
-            if counted:
-                metrics.arrived += 1
-            truck = Truck(i, arrived, kinds[kind_of[i]], counted)
-            start = truck.slot_start = slot * HOUR
+            start = slot * HOUR
             when = start if start > arrived else arrived
-            truck.booked_wait = truck.waits[0] = when - arrived
+            truck = Truck(i, arrived, kinds[kind_of[i]], arrived >= warmup, start, when - arrived)
+            counted += arrived >= warmup
             batch = arriving.get(when)
             if batch is None:
                 arriving[when] = [truck]
             else:
                 batch.append(truck)
+        self.metrics.arrived += counted
         self._send(arriving)
         self.carry = carry
         if d == self.scenario.days - 1:
