@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -557,11 +557,9 @@ def _solve(
     per group its places (slot, resource, trucks) sorted by slot, then resource."""
     if not group_list:
         return []
-    late_penalty, unplaced_penalty = _objective_weights(
-        max_wait, ((n, weight, wins) for wins, weight, _, n in group_list)
-    )
     insp = inspection_capacity
     needs_insp = insp is not None and any(inspection for _, _, inspection, _ in group_list)
+    late_penalty, unplaced_penalty = _objective_weights(capacity, needs_insp, group_list)
     sink = 0
     node = 1
     slot_node: dict[str, list[int]] = {}
@@ -588,8 +586,7 @@ def _solve(
                 costs.append(0)
     first_choice = len(tails)
     supplies: list[int] = []
-    # the slots with room, per resource: a window's arcs are a slice of them (bisect), built by comprehension
-    open_slots = {k: [s for s, c in enumerate(capacity[k]) if c > 0] for k in capacity}
+    open_slots = _open_slots(capacity)
     # per window (resource, first, last slot, through inspection): its slots, their nodes and the waits there,
     # shared by the groups of different weights that have it
     shared: dict[tuple[str, int, int, bool], tuple[list[int], list[int], list[int]]] = {}
@@ -650,26 +647,54 @@ def objective_weights(problem: Problem) -> tuple[int, int]:
     """The integer costs that make the optimal planner's objective lexicographic: ``(late, unplaced)``.
 
     The planner minimises ``unplaced × (weight of the trucks not placed) + late × (trucks past the limit) +
-    spoilage``. ``late`` exceeds the largest spoilage any plan can have, so one truck fewer past the limit
-    outweighs any spoilage; ``unplaced`` (per unit of weight) exceeds everything the other two terms can add
-    up to, so placing more weight comes first.
+    spoilage`` over its flow network. Two plans differ by units of flow around simple cycles of the network,
+    and a simple cycle passes each node once: it takes at most two choice arcs (a group's arc to a slot, or to
+    the slot's inspection node) at each group and at each node of the slot side, so at most ``K = 2 × min(groups,
+    slot-side nodes with choice arcs)`` of them. Around one cycle, spoilage thus changes by at most ``K × S``
+    (``S`` the largest spoilage one choice arc costs) and the trucks past the limit by at most ``K``. With ``late
+    = K × S + 1`` and ``unplaced = K × late + K × S + 1`` per unit of weight (weights are whole numbers), a
+    cycle that places more weight, or as much and fewer trucks past the limit, always costs less; so a plan of
+    least cost has no such cycle and no plan is better on the published rule. (Bounds on one cycle, not on a
+    whole plan, keep the costs small, and the solver's cost scaling fast.)
     """
     windows = _prepare(problem)
+    groups: dict[tuple[tuple[Window, ...], int, bool], int] = {}
+    for r, w in zip(problem.requests, windows, strict=True):
+        key = (w, r.weight, r.needs_inspection)
+        groups[key] = groups.get(key, 0) + 1
+    needs_insp = problem.inspection_capacity is not None and any(r.needs_inspection for r in problem.requests)
     return _objective_weights(
-        problem.max_wait, ((1, r.weight, w) for r, w in zip(problem.requests, windows, strict=True))
+        problem.capacity, needs_insp, [(w, weight, insp, n) for (w, weight, insp), n in groups.items()]
     )
 
 
-def _objective_weights(max_wait: int | None, groups: Iterable[tuple[int, int, tuple[Window, ...]]]) -> tuple[int, int]:
-    """``groups``: (number of requests, weight, clipped windows)."""
-    worst = 0  # the largest spoilage a plan can have
-    can_be_late = 0
-    for count, weight, wins in groups:
-        span = max((hi - lo for _, lo, hi in wins), default=0)
-        worst += count * weight * span
-        can_be_late += count * (max_wait is not None and span > max_wait)
-    late = worst + 1
-    return late, late * can_be_late + worst + 1
+def _open_slots(capacity: Mapping[str, Sequence[int]]) -> dict[str, list[int]]:
+    """The slots with room, per resource: a window's choice arcs go to its slots among them."""
+    return {k: [s for s, c in enumerate(caps) if c > 0] for k, caps in capacity.items()}
+
+
+def _objective_weights(
+    capacity: Mapping[str, Sequence[int]],
+    needs_insp: bool,
+    group_list: Sequence[tuple[tuple[Window, ...], int, bool, int]],
+) -> tuple[int, int]:
+    """:func:`objective_weights` of the flow over ``group_list`` (clipped windows, weight, inspection, count)."""
+    open_slots = _open_slots(capacity)
+    reached: dict[str, set[int]] = {}  # per resource, the open slots some choice arc goes to
+    through_insp: dict[str, set[int]] = {}  # ... and those some choice arc reaches through inspection
+    largest = 0  # S: the largest spoilage of one choice arc
+    for wins, weight, inspection, _ in group_list:
+        for key, lo, hi in wins:
+            opens = open_slots[key]
+            slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+            if not slots:
+                continue
+            (through_insp if inspection and needs_insp else reached).setdefault(key, set()).update(slots)
+            largest = max(largest, weight * (slots[-1] - lo))
+    side = sum(len(v) for v in reached.values()) + sum(len(v) for v in through_insp.values())
+    arcs = 2 * min(len(group_list), side)  # K: choice arcs on one simple cycle, at most
+    late = arcs * largest + 1
+    return late, arcs * late + arcs * largest + 1
 
 
 # ----------------------------------------------------------------------------------------------- checks
