@@ -404,12 +404,10 @@ class GateModel:
         s = scenario.stages
         off = spec.officers
         self.documents = Station(engine, off.documents, sampler(s.documents, rng["documents"]), self._documented)
-        self.documents.on_wait = self._wait_at(2)
-        self.yellow = Station(engine, off.customs, sampler(s.customs_yellow, rng["yellow"]), self._cleared)
-        self.red = Station(engine, self.here.inspection_bays, sampler(s.customs_red, rng["red"]), self._cleared)
-        self.yellow.on_wait = self.red.on_wait = self._wait_at(3)
+        # each stage's wait is read off the truck when its service ends (started - queued at that station)
+        self.yellow = Station(engine, off.customs, sampler(s.customs_yellow, rng["yellow"]), self._checked)
+        self.red = Station(engine, self.here.inspection_bays, sampler(s.customs_red, rng["red"]), self._checked)
         self.quarantine = Station(engine, off.quarantine, sampler(s.quarantine, rng["quarantine"]), self._inspected)
-        self.quarantine.on_wait = self._wait_at(4)
         self.lab = InfiniteServer(engine, sampler(s.laboratory, rng["laboratory"]), self._to_lanes)
         self.lab_share = s.laboratory_share
         self.lab_draw = rng["laboratory"].random
@@ -472,12 +470,6 @@ class GateModel:
     def _seconds(self, intervals: list[tuple[datetime, datetime]]) -> list[tuple[float, float]]:
         epoch = self.clock.epoch
         return [((a - epoch).total_seconds(), (b - epoch).total_seconds()) for a, b in intervals]
-
-    def _wait_at(self, stage: int) -> Callable[[Job, float], None]:
-        def record(job: Job, wait: float) -> None:
-            job.waits[stage] = wait  # type: ignore[attr-defined]
-
-        return record
 
     def _truck(self, i: int) -> Truck:
         ready = self.ready[i]
@@ -656,6 +648,7 @@ class GateModel:
 
     def _documented(self, job: Job) -> None:
         truck: Truck = job  # type: ignore[assignment]
+        truck.waits[2] = truck.started - truck.queued
         # the production selector's decisions without the decision record (a property test shows they are
         # select_channel's); the simulated clock does not enter the channel
         channel = truck.channel = self.selector.choose(truck.kind.assessment, self.channel_rng)
@@ -668,6 +661,10 @@ class GateModel:
         else:
             self._cleared(truck)
 
+    def _checked(self, job: Job) -> None:
+        job.waits[3] = job.started - job.queued  # type: ignore[attr-defined]
+        self._cleared(job)
+
     def _cleared(self, job: Job) -> None:
         truck: Truck = job  # type: ignore[assignment]
         if truck.kind.plant:
@@ -676,6 +673,7 @@ class GateModel:
             self._to_lanes(truck)
 
     def _inspected(self, job: Job) -> None:
+        job.waits[4] = job.started - job.queued  # type: ignore[attr-defined]
         if self.lab_share and self.lab_draw() < self.lab_share:
             self.lab.arrive(job)
         else:
