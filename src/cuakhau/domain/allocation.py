@@ -568,22 +568,21 @@ def _solve(
     heads: list[int] = []
     caps: list[int] = []
     costs: list[int] = []
-    for key in sorted(capacity):
-        slot_node[key] = list(range(node, node + len(capacity[key])))
-        node += len(capacity[key])
-        for s, cap in enumerate(capacity[key]):
-            tails.append(slot_node[key][s])
-            heads.append(sink)
-            caps.append(cap)
-            costs.append(0)
+    for key in sorted(capacity):  # per slot an arc to the sink, and from its inspection node to it
+        m = len(capacity[key])
+        slots = slot_node[key] = list(range(node, node + m))
+        node += m
+        tails += slots
+        heads += [sink] * m
+        caps += capacity[key]
+        costs += [0] * m
         if needs_insp and insp is not None:
-            insp_node[key] = list(range(node, node + len(capacity[key])))
-            node += len(capacity[key])
-            for s, cap in enumerate(insp[key]):
-                tails.append(insp_node[key][s])
-                heads.append(slot_node[key][s])
-                caps.append(cap)
-                costs.append(0)
+            inspections = insp_node[key] = list(range(node, node + m))
+            node += m
+            tails += inspections
+            heads += slots
+            caps += insp[key]
+            costs += [0] * m
     first_choice = len(tails)
     supplies: list[int] = []
     open_slots = _open_slots(capacity)
