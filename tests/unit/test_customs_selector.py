@@ -17,6 +17,8 @@ from cuakhau.domain.customs import (
     SelectivityProfile,
     SelectivityState,
     TargetRates,
+    _cut,
+    _SortedCounts,
     calibrate,
     select_channel,
 )
@@ -95,3 +97,24 @@ def test_the_incremental_selector_on_a_long_stream_of_the_default_profile() -> N
         counts[decision.channel] += 1
     assert selector.state == state
     assert abs(counts[Channel.RED] / 6000 - 0.05) < 0.02 and abs(counts[Channel.YELLOW] / 6000 - 0.15) < 0.03
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ops=st.lists(st.tuples(st.booleans(), SCORES), max_size=80),
+    wanted=st.lists(st.floats(-1, 90, allow_nan=False), min_size=1, max_size=5),
+)
+def test_the_counted_multiset_cuts_as_the_sorted_list(ops: list[tuple[bool, float]], wanted: list[float]) -> None:
+    """The rolling window's candidates as distinct scores with counts: the same cut as on the sorted list."""
+    counted, plain = _SortedCounts(), []
+    for add, score in ops:
+        if add or score not in plain:
+            counted.add(score)
+            plain.append(score)
+        else:
+            counted.discard(score)
+            plain.remove(score)
+        ordered = sorted(plain)
+        assert counted.keys == sorted(set(plain)) and counted.n == len(plain)
+        for w in wanted:
+            assert counted.cut(w) == _cut(ordered, w)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from cuakhau.domain.callforward import Waiting, assign_lanes, order_queue
-from cuakhau.domain.gate import Direction, Lane, LaneKind
+from cuakhau.domain.allocation import OptimalPlanner, Plan, Problem
+from cuakhau.domain.callforward import Waiting, assign_lanes
+from cuakhau.domain.gate import Lane, LaneKind
 from cuakhau.domain.shipment import Perishability
-from cuakhau.simulation.gatemodel import simulate
+from cuakhau.simulation import gatemodel
+from cuakhau.simulation.gatemodel import sampler, simulate
 from cuakhau.simulation.runner import run_scenario
-from cuakhau.simulation.scenario import Scenario, parse_scenario
+from cuakhau.simulation.scenario import Booking, Distribution, Scenario, parse_scenario
 
 BASE = """\
 name: test gate
@@ -95,31 +100,52 @@ def test_parallel_replications_equal_serial(scenario: Scenario) -> None:
     assert serial.to_dict()["policies"][1]["metrics"]["throughput_per_day"]["vs_first"] is not None
 
 
-def test_candidate_prefix_gives_the_production_calls() -> None:
-    """The model hands assign_lanes only the first k trucks of the queue and the first k perishables;
-    on random yards that gives exactly the calls assign_lanes makes on the whole yard."""
-    rng = random.Random(3)
-    t0 = datetime(2026, 6, 1, tzinfo=UTC)
-    kinds = list(Perishability)
-    for _ in range(300):
-        yard = [
-            Waiting(
-                f"t{i}",
-                rng.choice(kinds),
-                t0 + timedelta(hours=rng.randrange(5)) if rng.random() < 0.6 else None,
-                t0 + timedelta(minutes=rng.randrange(600)),
-            )
-            for i in range(rng.randrange(1, 30))
-        ]
-        lanes = [
-            Lane(f"L{j}", Direction.EXPORT, LaneKind.PERISHABLE if rng.random() < 0.4 else LaneKind.CARGO)
-            for j in range(rng.randrange(1, 5))
-        ]
-        k = len(lanes)
-        queue = order_queue(yard)
-        fresh = [w for w in queue if w.perishability is not Perishability.DRY_GOODS]
-        candidates = {w.trip_id: w for w in queue[:k]} | {w.trip_id: w for w in fresh[:k]}
-        assert assign_lanes(candidates.values(), lanes) == assign_lanes(yard, lanes)
+class PerRequestOptimal:
+    """The optimal planner seen only through its per-request ``plan`` (the model then builds a Request each)."""
+
+    name = "optimal"
+
+    def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
+        return OptimalPlanner().plan(problem, explain=explain)
+
+
+class SortedYard:
+    """The yard as a list of Waiting handed whole to ``assign_lanes`` on every call (the production service's
+    way), standing in for the model's CallQueue."""
+
+    def __init__(self, far: float) -> None:
+        self.waiting: dict[str, tuple[Waiting, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.waiting)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (item for _, item in self.waiting.values())
+
+    def push(self, trip_id: str, perishability: Perishability, slot: float | None, since: float, item: Any) -> None:
+        at = None if slot is None else EPOCH + timedelta(seconds=slot)
+        self.waiting[trip_id] = (Waiting(trip_id, perishability, at, EPOCH + timedelta(seconds=since)), item)
+
+    def call(self, lanes: list[Lane], limit: int | None = None) -> list[tuple[Lane, Any]]:
+        chosen = sorted(lanes, key=lambda ln: (ln.kind is not LaneKind.PERISHABLE, ln.code))[:limit]
+        by_code = {ln.code: ln for ln in chosen}
+        calls = assign_lanes([w for w, _ in self.waiting.values()], chosen, explain=False)
+        return [(by_code[c.lane], self.waiting.pop(c.trip_id)[1]) for c in calls]
+
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_grouped_booking_and_the_call_queue_give_the_figures_of_the_per_truck_policies(
+    scenario: Scenario, results: dict[str, dict[str, float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model books the optimal planner's trucks as groups and keeps the yard in a CallQueue; with the
+    planner's per-request ``plan`` and ``assign_lanes`` on the whole yard instead, every figure is the same."""
+    monkeypatch.setitem(gatemodel.PLANNERS, Booking.OPTIMAL, PerRequestOptimal)
+    monkeypatch.setattr(gatemodel, "CallQueue", SortedYard)
+    for name in ("booking", "perishables first", "fcfs booking"):
+        policy = next(p for p in scenario.policies if p.name == name)
+        assert simulate(scenario, policy, 0) == results[name]
 
 
 def test_the_counterparts_own_hours_limit_the_lanes(scenario: Scenario) -> None:
@@ -132,3 +158,21 @@ def test_the_counterparts_own_hours_limit_the_lanes(scenario: Scenario) -> None:
     r = simulate(short, short.policies[0], 0)
     assert r["throughput_per_day"] <= 20 * 6
     assert r["throughput_per_day"] > 20 * 6 * 0.9
+
+
+@pytest.mark.parametrize(
+    ("dist", "draw"),
+    [
+        (Distribution(distribution="exponential", mean_minutes=7), lambda r: r.expovariate(1 / 420)),
+        (
+            Distribution(distribution="lognormal", mean_minutes=8, sd_minutes=4),
+            lambda r: r.lognormvariate(math.log(480) - math.log(1.25) / 2, math.sqrt(math.log(1.25))),
+        ),
+    ],
+)
+def test_samplers_draw_what_python_draws(dist: Distribution, draw: Callable[[random.Random], float]) -> None:
+    """The samplers write Python's expovariate and lognormvariate out: the same draws on the same stream."""
+    mine, theirs = random.Random(5), random.Random(5)
+    sample = sampler(dist, mine)
+    assert [sample(None) for _ in range(20_000)] == [draw(theirs) for _ in range(20_000)]
+    assert mine.getstate() == theirs.getstate()

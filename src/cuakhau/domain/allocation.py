@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -120,6 +120,49 @@ class Plan:
     fairness_violations: int  # placed requests waiting longer than ``max_wait``
 
 
+@dataclass(frozen=True, slots=True)
+class RequestGroup:
+    """``count`` identical requests — the same windows, weight and inspection need — asked for at once.
+
+    A caller with many trucks that differ only in their order (the simulator: a day's trucks by earliest slot
+    and weight) plans them as groups; the optimal planner's flow treats identical requests as one supply node
+    anyway, so a group costs what one request does.
+    """
+
+    windows: Mapping[str, tuple[int, int]]
+    weight: int
+    count: int
+    needs_inspection: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedProblem:
+    """:class:`Problem` with :class:`RequestGroup` s instead of single requests."""
+
+    capacity: Mapping[str, Sequence[int]]
+    inspection_capacity: Mapping[str, Sequence[int]] | None = None
+    groups: Sequence[RequestGroup] = ()
+    max_wait: int | None = None
+
+
+#: Trucks of a group placed in one slot: (slot, resource, trucks).
+Placed = tuple[int, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedPlan:
+    """Where each group's trucks go: per group (in the order of ``problem.groups``) its slots, earliest first
+    (then by resource), with how many of its trucks each takes; the rest of the group is not placed. Among
+    identical requests the one that came first takes the earliest of these places (as :meth:`OptimalPlanner.plan`
+    does). ``cost``, ``unassigned`` and ``fairness_violations`` as in :class:`Plan`."""
+
+    policy: str
+    placements: Sequence[Sequence[Placed]]
+    cost: int
+    unassigned: int
+    fairness_violations: int
+
+
 class AllocationPolicy(Protocol):
     name: str
 
@@ -131,19 +174,42 @@ class AllocationPolicy(Protocol):
 Window = tuple[str, int, int]  # (resource, first slot, last slot), clipped to the horizon
 
 
-def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
-    """Check the problem; each request's windows clipped to the horizon (empty ones dropped), by resource."""
-    for key, caps in problem.capacity.items():
+def _check_capacity(
+    capacity: Mapping[str, Sequence[int]], inspection_capacity: Mapping[str, Sequence[int]] | None
+) -> dict[str, int]:
+    """Check the capacities; the last slot of each resource."""
+    for key, caps in capacity.items():
         if not all(type(c) is int and c >= 0 for c in caps):
             raise InvalidInput("allocation.capacity", field="capacity", resource=key)
-    if problem.inspection_capacity is not None:
-        insp = problem.inspection_capacity
-        if set(insp) != set(problem.capacity):
+    if inspection_capacity is not None:
+        insp = inspection_capacity
+        if set(insp) != set(capacity):
             raise InvalidInput("allocation.capacity", field="inspection_capacity", resource=", ".join(sorted(insp)))
         for key, caps in insp.items():
-            if len(caps) != len(problem.capacity[key]) or not all(type(c) is int and c >= 0 for c in caps):
+            if len(caps) != len(capacity[key]) or not all(type(c) is int and c >= 0 for c in caps):
                 raise InvalidInput("allocation.capacity", field="inspection_capacity", resource=key)
-    last_slot = {k: len(c) - 1 for k, c in problem.capacity.items()}
+    return {k: len(c) - 1 for k, c in capacity.items()}
+
+
+def _clip(windows: Mapping[str, tuple[int, int]], last_slot: Mapping[str, int], field: str) -> tuple[Window, ...]:
+    """Check one windows mapping; its windows clipped to the horizon (empty ones dropped), by resource."""
+    out: list[Window] = []
+    for key in sorted(windows) if len(windows) > 1 else windows:
+        lo, hi = windows[key]
+        last = last_slot.get(key)
+        if last is None:
+            raise InvalidInput("allocation.unknown_resource", field=f"{field}.windows", resource=key)
+        if hi < lo:
+            raise InvalidInput("time.end_before_start", field=f"{field}.windows.{key}")
+        lo, hi = (lo if lo > 0 else 0), (hi if hi < last else last)
+        if lo <= hi:
+            out.append((key, lo, hi))
+    return tuple(out)
+
+
+def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
+    """Check the problem; each request's windows clipped to the horizon (empty ones dropped), by resource."""
+    last_slot = _check_capacity(problem.capacity, problem.inspection_capacity)
     seen: set[str] = set()
     out: list[tuple[Window, ...]] = []
     clipped: dict[int, tuple[Window, ...]] = {}  # by the identity of a windows mapping (alive all call long)
@@ -157,18 +223,20 @@ def _prepare(problem: Problem) -> list[tuple[Window, ...]]:
         if done is not None:  # the same mapping object as an earlier request's: already checked and clipped
             out.append(done)
             continue
-        windows: list[Window] = []
-        for key in sorted(r.windows) if len(r.windows) > 1 else r.windows:
-            lo, hi = r.windows[key]
-            last = last_slot.get(key)
-            if last is None:
-                raise InvalidInput("allocation.unknown_resource", field=f"requests[{i}].windows", resource=key)
-            if hi < lo:
-                raise InvalidInput("time.end_before_start", field=f"requests[{i}].windows.{key}")
-            lo, hi = (lo if lo > 0 else 0), (hi if hi < last else last)
-            if lo <= hi:
-                windows.append((key, lo, hi))
-        out.append(clipped.setdefault(id(r.windows), tuple(windows)))
+        out.append(clipped.setdefault(id(r.windows), _clip(r.windows, last_slot, f"requests[{i}]")))
+    return out
+
+
+def _prepare_groups(problem: GroupedProblem) -> list[tuple[Window, ...]]:
+    """Check a grouped problem; each group's windows clipped to the horizon, as :func:`_prepare` does."""
+    last_slot = _check_capacity(problem.capacity, problem.inspection_capacity)
+    out: list[tuple[Window, ...]] = []
+    for i, g in enumerate(problem.groups):
+        if type(g.weight) is not int or g.weight < 1:
+            raise InvalidInput("number.not_positive", field=f"groups[{i}].weight", value=g.weight)
+        if type(g.count) is not int or g.count < 1:
+            raise InvalidInput("number.not_positive", field=f"groups[{i}].count", value=g.count)
+        out.append(_clip(g.windows, last_slot, f"groups[{i}]"))
     return out
 
 
@@ -426,7 +494,8 @@ class OptimalPlanner:
     node; each has an arc to every (resource, slot) of its windows — through the slot's inspection node when
     it needs inspection — and an arc straight to the sink for "not placed". Lexicographic priorities become
     integer costs (:func:`objective_weights`). Within a group, the request that came first gets the earlier
-    slot.
+    slot. :meth:`plan_grouped` takes the groups directly (no object per request); :meth:`plan` groups its
+    requests and solves the same flow.
     """
 
     name = "optimal"
@@ -439,108 +508,192 @@ class OptimalPlanner:
         groups: dict[tuple[tuple[Window, ...], int, bool], list[int]] = {}
         for i, r in enumerate(requests):
             groups.setdefault((windows[i], r.weight, r.needs_inspection), []).append(i)
-        late_penalty, unplaced_penalty = _objective_weights(
-            problem.max_wait, ((len(m), weight, wins) for (wins, weight, _), m in groups.items())
+        placements = _solve(
+            problem.capacity,
+            problem.inspection_capacity,
+            problem.max_wait,
+            [(wins, weight, inspection, len(m)) for (wins, weight, inspection), m in groups.items()],
         )
-        insp = problem.inspection_capacity
-        needs_insp = insp is not None and any(r.needs_inspection for r in requests)
-        sink = 0
-        node = 1
-        slot_node: dict[str, list[int]] = {}
-        insp_node: dict[str, list[int]] = {}
-        tails: list[int] = []
-        heads: list[int] = []
-        caps: list[int] = []
-        costs: list[int] = []
-        for key in sorted(problem.capacity):
-            slot_node[key] = list(range(node, node + len(problem.capacity[key])))
-            node += len(problem.capacity[key])
-            for s, cap in enumerate(problem.capacity[key]):
-                tails.append(slot_node[key][s])
-                heads.append(sink)
-                caps.append(cap)
-                costs.append(0)
-            if needs_insp and insp is not None:
-                insp_node[key] = list(range(node, node + len(problem.capacity[key])))
-                node += len(problem.capacity[key])
-                for s, cap in enumerate(insp[key]):
-                    tails.append(insp_node[key][s])
-                    heads.append(slot_node[key][s])
-                    caps.append(cap)
-                    costs.append(0)
-        first_choice = len(tails)
-        choice: list[tuple[int, str, int]] = []  # per choice arc: (group number, resource, slot)
-        supplies: list[int] = []
-        group_list = list(groups.items())
-        max_wait = problem.max_wait
-        # the slots with room, per resource: a window's arcs are a slice of them (bisect), built by comprehension
-        open_slots = {k: [s for s, c in enumerate(problem.capacity[k]) if c > 0] for k in problem.capacity}
-        for g, ((wins, weight, inspection), members) in enumerate(group_list):
-            gnode = node + g
-            n = len(members)
-            supplies.append(n)
-            for key, lo, hi in wins:
-                targets = insp_node[key] if inspection and needs_insp else slot_node[key]
-                opens = open_slots[key]
-                slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
-                k = len(slots)
-                tails += [gnode] * k
-                heads += [targets[s] for s in slots]
-                caps += [n] * k
-                if max_wait is None:
-                    costs += [weight * (s - lo) for s in slots]
-                else:
-                    costs += [weight * (s - lo) + (late_penalty if s - lo > max_wait else 0) for s in slots]
-                choice += [(g, key, s) for s in slots]
-        for g, ((_, weight, _), members) in enumerate(group_list):  # "not placed", last
-            tails.append(node + g)
-            heads.append(sink)
-            caps.append(len(members))
-            costs.append(unplaced_penalty * weight)
-        flow = min_cost_flow.SimpleMinCostFlow()
-        arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-        flow.set_nodes_supplies([sink, *range(node, node + len(group_list))], [-len(requests), *supplies])
-        status = flow.solve()
-        if status != flow.OPTIMAL:  # pragma: no cover - "not placed" arcs make every instance feasible
-            raise RuntimeError(f"min-cost flow failed with status {status}")
-        flows = flow.flows(arcs[first_choice : first_choice + len(choice)]).tolist()
-        taken: list[list[tuple[int, str]]] = [[] for _ in group_list]
-        for (g, key, s), f in zip(choice, flows, strict=True):
-            if f:
-                taken[g].extend([(s, key)] * f)
         placed: list[Placement | None] = [None] * len(requests)
         orders = [r.order for r in requests]
-        for g, (_, members) in enumerate(group_list):
-            spots = sorted(taken[g])
-            for i, (s, key) in zip(sorted(members, key=orders.__getitem__), spots, strict=False):
-                placed[i] = (key, s)
+        for spots, members in zip(placements, groups.values(), strict=True):
+            ranked = iter(sorted(members, key=orders.__getitem__))
+            for s, key, n in spots:
+                for _ in range(n):
+                    placed[next(ranked)] = (key, s)
         return _explain(self.name, problem, windows, placed, explain)
+
+    def plan_grouped(self, problem: GroupedProblem) -> GroupedPlan:
+        """The plan of the requests the groups stand for: the same flow as :meth:`plan`, the same objective."""
+        windows = _prepare_groups(problem)
+        groups = problem.groups
+        placements = _solve(
+            problem.capacity,
+            problem.inspection_capacity,
+            problem.max_wait,
+            [(w, g.weight, g.needs_inspection, g.count) for w, g in zip(windows, groups, strict=True)],
+        )
+        max_wait = problem.max_wait
+        cost = violations = unassigned = 0
+        for wins, g, spots in zip(windows, groups, placements, strict=True):
+            placed = 0
+            for s, key, n in spots:
+                wait = s - (wins[0][1] if len(wins) == 1 else next(w[1] for w in wins if w[0] == key))
+                cost += g.weight * wait * n
+                if max_wait is not None and wait > max_wait:
+                    violations += n
+                placed += n
+            unassigned += g.count - placed
+        return GroupedPlan(self.name, placements, cost, unassigned, violations)
+
+
+def _solve(
+    capacity: Mapping[str, Sequence[int]],
+    inspection_capacity: Mapping[str, Sequence[int]] | None,
+    max_wait: int | None,
+    group_list: Sequence[tuple[tuple[Window, ...], int, bool, int]],
+) -> list[list[Placed]]:
+    """The optimal planner's min-cost flow over groups (clipped windows, weight, needs inspection, count);
+    per group its places (slot, resource, trucks) sorted by slot, then resource."""
+    if not group_list:
+        return []
+    insp = inspection_capacity
+    needs_insp = insp is not None and any(inspection for _, _, inspection, _ in group_list)
+    late_penalty, unplaced_penalty = _objective_weights(capacity, needs_insp, group_list)
+    sink = 0
+    node = 1
+    slot_node: dict[str, list[int]] = {}
+    insp_node: dict[str, list[int]] = {}
+    tails: list[int] = []
+    heads: list[int] = []
+    caps: list[int] = []
+    costs: list[int] = []
+    for key in sorted(capacity):  # per slot an arc to the sink, and from its inspection node to it
+        m = len(capacity[key])
+        slots = slot_node[key] = list(range(node, node + m))
+        node += m
+        tails += slots
+        heads += [sink] * m
+        caps += capacity[key]
+        costs += [0] * m
+        if needs_insp and insp is not None:
+            inspections = insp_node[key] = list(range(node, node + m))
+            node += m
+            tails += inspections
+            heads += slots
+            caps += insp[key]
+            costs += [0] * m
+    first_choice = len(tails)
+    supplies: list[int] = []
+    open_slots = _open_slots(capacity)
+    # per window (resource, first, last slot, through inspection): its slots, their nodes and the waits there,
+    # shared by the groups of different weights that have it
+    shared: dict[tuple[str, int, int, bool], tuple[list[int], list[int], list[int]]] = {}
+    starts: list[int] = []  # per window of every group, in arc order: its first choice arc
+    windows: list[tuple[int, str, list[int]]] = []  # ... and its group, resource and slots
+    total = 0
+    for g, (wins, weight, inspection, n) in enumerate(group_list):
+        gnode = node + g
+        supplies.append(n)
+        total += n
+        via = inspection and needs_insp
+        for key, lo, hi in wins:
+            found = shared.get((key, lo, hi, via))
+            if found is None:
+                targets = insp_node[key] if via else slot_node[key]
+                opens = open_slots[key]
+                slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+                found = shared[(key, lo, hi, via)] = (slots, [targets[s] for s in slots], [s - lo for s in slots])
+            slots, nodes, waits = found
+            if not slots:
+                continue
+            k = len(slots)
+            starts.append(len(tails) - first_choice)
+            windows.append((g, key, slots))
+            tails += [gnode] * k
+            heads += nodes
+            caps += [n] * k
+            if max_wait is None:
+                costs += [weight * d for d in waits]
+            else:
+                costs += [weight * d + (late_penalty if d > max_wait else 0) for d in waits]
+    choices = len(tails) - first_choice
+    for g, (_, weight, _, n) in enumerate(group_list):  # "not placed", last
+        tails.append(node + g)
+        heads.append(sink)
+        caps.append(n)
+        costs.append(unplaced_penalty * weight)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_nodes_supplies([sink, *range(node, node + len(group_list))], [-total, *supplies])
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # pragma: no cover - "not placed" arcs make every instance feasible
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    flows = flow.flows(arcs[first_choice : first_choice + choices])  # an array: read only its non-zero arcs
+    used = flows.nonzero()[0].tolist()
+    taken: list[list[Placed]] = [[] for _ in group_list]
+    for arc, f in zip(used, flows[used].tolist(), strict=True):
+        w = bisect.bisect_right(starts, arc) - 1
+        g, key, slots = windows[w]
+        taken[g].append((slots[arc - starts[w]], key, f))
+    for spots in taken:
+        if len(spots) > 1:
+            spots.sort()
+    return taken
 
 
 def objective_weights(problem: Problem) -> tuple[int, int]:
     """The integer costs that make the optimal planner's objective lexicographic: ``(late, unplaced)``.
 
     The planner minimises ``unplaced × (weight of the trucks not placed) + late × (trucks past the limit) +
-    spoilage``. ``late`` exceeds the largest spoilage any plan can have, so one truck fewer past the limit
-    outweighs any spoilage; ``unplaced`` (per unit of weight) exceeds everything the other two terms can add
-    up to, so placing more weight comes first.
+    spoilage`` over its flow network. Two plans differ by units of flow around simple cycles of the network,
+    and a simple cycle passes each node once: it takes at most two choice arcs (a group's arc to a slot, or to
+    the slot's inspection node) at each group and at each node of the slot side, so at most ``K = 2 × min(groups,
+    slot-side nodes with choice arcs)`` of them. Around one cycle, spoilage thus changes by at most ``K × S``
+    (``S`` the largest spoilage one choice arc costs) and the trucks past the limit by at most ``K``. With ``late
+    = K × S + 1`` and ``unplaced = K × late + K × S + 1`` per unit of weight (weights are whole numbers), a
+    cycle that places more weight, or as much and fewer trucks past the limit, always costs less; so a plan of
+    least cost has no such cycle and no plan is better on the published rule. (Bounds on one cycle, not on a
+    whole plan, keep the costs small, and the solver's cost scaling fast.)
     """
     windows = _prepare(problem)
+    groups: dict[tuple[tuple[Window, ...], int, bool], int] = {}
+    for r, w in zip(problem.requests, windows, strict=True):
+        key = (w, r.weight, r.needs_inspection)
+        groups[key] = groups.get(key, 0) + 1
+    needs_insp = problem.inspection_capacity is not None and any(r.needs_inspection for r in problem.requests)
     return _objective_weights(
-        problem.max_wait, ((1, r.weight, w) for r, w in zip(problem.requests, windows, strict=True))
+        problem.capacity, needs_insp, [(w, weight, insp, n) for (w, weight, insp), n in groups.items()]
     )
 
 
-def _objective_weights(max_wait: int | None, groups: Iterable[tuple[int, int, tuple[Window, ...]]]) -> tuple[int, int]:
-    """``groups``: (number of requests, weight, clipped windows)."""
-    worst = 0  # the largest spoilage a plan can have
-    can_be_late = 0
-    for count, weight, wins in groups:
-        span = max((hi - lo for _, lo, hi in wins), default=0)
-        worst += count * weight * span
-        can_be_late += count * (max_wait is not None and span > max_wait)
-    late = worst + 1
-    return late, late * can_be_late + worst + 1
+def _open_slots(capacity: Mapping[str, Sequence[int]]) -> dict[str, list[int]]:
+    """The slots with room, per resource: a window's choice arcs go to its slots among them."""
+    return {k: [s for s, c in enumerate(caps) if c > 0] for k, caps in capacity.items()}
+
+
+def _objective_weights(
+    capacity: Mapping[str, Sequence[int]],
+    needs_insp: bool,
+    group_list: Sequence[tuple[tuple[Window, ...], int, bool, int]],
+) -> tuple[int, int]:
+    """:func:`objective_weights` of the flow over ``group_list`` (clipped windows, weight, inspection, count)."""
+    open_slots = _open_slots(capacity)
+    reached: dict[str, set[int]] = {}  # per resource, the open slots some choice arc goes to
+    through_insp: dict[str, set[int]] = {}  # ... and those some choice arc reaches through inspection
+    largest = 0  # S: the largest spoilage of one choice arc
+    for wins, weight, inspection, _ in group_list:
+        for key, lo, hi in wins:
+            opens = open_slots[key]
+            slots = opens[bisect.bisect_left(opens, lo) : bisect.bisect_right(opens, hi)]
+            if not slots:
+                continue
+            (through_insp if inspection and needs_insp else reached).setdefault(key, set()).update(slots)
+            largest = max(largest, weight * (slots[-1] - lo))
+    side = sum(len(v) for v in reached.values()) + sum(len(v) for v in through_insp.values())
+    arcs = 2 * min(len(group_list), side)  # K: choice arcs on one simple cycle, at most
+    late = arcs * largest + 1
+    return late, arcs * late + arcs * largest + 1
 
 
 # ----------------------------------------------------------------------------------------------- checks

@@ -11,10 +11,11 @@ queues by the same rule from the time of the skip; the skip is recorded with its
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
 from cuakhau.domain.gate import Lane, LaneKind
@@ -70,6 +71,11 @@ class Call:
     reason: str
 
 
+def lane_order(lane: Lane) -> tuple[bool, str]:
+    """The order free lanes take trucks in: perishable lanes first, then by code."""
+    return (lane.kind is not LaneKind.PERISHABLE, lane.code)
+
+
 def order_queue(waiting: Iterable[Waiting]) -> list[Waiting]:
     return sorted(waiting, key=lambda w: w.sort_key)
 
@@ -80,7 +86,7 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, expl
     queue = order_queue(waiting)
     calls: list[Call] = []
     # Perishable lanes choose first, so a fresh-fruit truck is not taken by a cargo lane it could have shared.
-    lanes = sorted(free_lanes, key=lambda ln: (ln.kind is not LaneKind.PERISHABLE, ln.code))
+    lanes = sorted(free_lanes, key=lane_order)
     for lane in lanes:
         if not queue:
             break
@@ -103,3 +109,75 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, expl
             )
         )
     return calls
+
+
+T = TypeVar("T", datetime, float)  # an instant: an aware datetime, or seconds on one caller's time line
+Item = TypeVar("Item")
+
+_DRY_WEIGHT = PERISHABILITY_WEIGHTS[Perishability.DRY_GOODS]
+#: Dry goods weigh least of all classes, so every perishable truck is ahead of every dry one in the queue and a
+#: perishable lane's pick (the first non-dry truck, else the first) is always the head of the queue.
+_DRY_LAST = all(w > _DRY_WEIGHT for p, w in PERISHABILITY_WEIGHTS.items() if p is not Perishability.DRY_GOODS)
+
+
+class CallQueue(Generic[T, Item]):
+    """The yard queue kept in call order, for a caller that calls many trucks in a row (the simulator).
+
+    :func:`assign_lanes` sorts a list of :class:`Waiting` on every call; this keeps one heap entry per truck,
+    keyed as :attr:`Waiting.sort_key` is (weight, booked slot — ``far`` when none —, queued since, trip id),
+    and :meth:`call` fills the free lanes exactly as :func:`assign_lanes` would on the trucks waiting (a
+    property test checks it). Instants are aware datetimes or, for a caller with its own clock, seconds
+    (``far`` then ``math.inf``); each truck carries an ``item`` given back when it is called.
+    """
+
+    __slots__ = ("_far", "_heap", "_seq")
+
+    def __init__(self, far: T) -> None:
+        self._far: T = far
+        self._heap: list[tuple[int, T, T, str, int, Perishability, Item]] = []
+        self._seq = 0  # never compared in practice: trip ids are unique
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def __iter__(self) -> Iterator[Item]:
+        """The items waiting, in no particular order."""
+        return (e[6] for e in self._heap)
+
+    def push(
+        self, trip_id: str, perishability: Perishability, slot_start: T | None, queued_since: T, item: Item
+    ) -> None:
+        self._seq += 1
+        slot = self._far if slot_start is None else slot_start
+        entry = (-PERISHABILITY_WEIGHTS[perishability], slot, queued_since, trip_id, self._seq, perishability, item)
+        heapq.heappush(self._heap, entry)
+
+    def call(self, free_lanes: Iterable[Lane], limit: int | None = None) -> list[tuple[Lane, Item]]:
+        """Fill the free lanes (at most ``limit`` of them, the first in :func:`lane_order`) from the queue:
+        the calls of :func:`assign_lanes`, in its order, as (lane, item); the trucks called leave the queue."""
+        heap = self._heap
+        if not heap:
+            return []
+        lanes = free_lanes if isinstance(free_lanes, list) else list(free_lanes)
+        if limit is not None and limit < 1:
+            return []
+        if _DRY_LAST and lanes and (len(heap) == 1 or len(lanes) == 1 or limit == 1):
+            # one call (the common case: one lane freed, or one truck waiting): the first lane takes the head
+            lane = lanes[0] if len(lanes) == 1 else min(lanes, key=lane_order)
+            return [(lane, heapq.heappop(heap)[6])]
+        lanes = sorted(lanes, key=lane_order)
+        if limit is not None:
+            lanes = lanes[:limit]
+        calls: list[tuple[Lane, Item]] = []
+        for lane in lanes:
+            if not heap:
+                break
+            if _DRY_LAST or lane.kind is not LaneKind.PERISHABLE:
+                calls.append((lane, heapq.heappop(heap)[6]))
+                continue
+            fresh = [e for e in heap if e[5] is not Perishability.DRY_GOODS]
+            entry = min(fresh) if fresh else heap[0]
+            heap.remove(entry)
+            heapq.heapify(heap)
+            calls.append((lane, entry[6]))
+        return calls

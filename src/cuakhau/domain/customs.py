@@ -53,7 +53,7 @@ class Channel(StrEnum):
     @property
     def rank(self) -> int:
         """0 green, 1 yellow, 2 red: a higher rank means more control."""
-        return _CHANNEL_ORDER.index(self)
+        return _RANKS[self]
 
     @classmethod
     def of_rank(cls, rank: int) -> Channel:
@@ -61,6 +61,7 @@ class Channel(StrEnum):
 
 
 _CHANNEL_ORDER = (Channel.GREEN, Channel.YELLOW, Channel.RED)
+_RANKS = {c: r for r, c in enumerate(_CHANNEL_ORDER)}
 _YELLOW_RANK, _RED_RANK = 1, 2
 
 
@@ -538,6 +539,10 @@ def _cut(scores: Sequence[float], wanted: float) -> tuple[float | None, float]:
     return t, min(1.0, max(0.0, (wanted - above) / equal))
 
 
+def _cut_any(scores: Sequence[float] | _SortedCounts, wanted: float) -> tuple[float | None, float]:
+    return scores.cut(wanted) if isinstance(scores, _SortedCounts) else _cut(scores, wanted)
+
+
 def calibrate(window: Sequence[tuple[float, int]], profile: SelectivityProfile) -> Thresholds:
     """Thresholds under which ``window`` (score, floor rank) would have met the targets in expectation.
 
@@ -561,8 +566,8 @@ def _thresholds(
     n: int,
     forced_red: int,
     forced_up: int,
-    red_candidates: Sequence[float],
-    up_candidates: Sequence[float],
+    red_candidates: Sequence[float] | _SortedCounts,
+    up_candidates: Sequence[float] | _SortedCounts,
     profile: SelectivityProfile,
 ) -> Thresholds:
     """:func:`calibrate` from the window's counts of floors and its sorted candidate scores."""
@@ -572,8 +577,8 @@ def _thresholds(
     rr, ry = profile.random_red, profile.random_yellow
     red_share = (t.red - rr) / (1.0 - rr) if rr < 1.0 else 0.0
     up_share = (t.red + t.yellow - rr - ry) / (1.0 - rr - ry) if rr + ry < 1.0 else 0.0
-    red, red_tie = _cut(red_candidates, red_share * n - forced_red)
-    yellow, yellow_tie = _cut(up_candidates, up_share * n - forced_up)
+    red, red_tie = _cut_any(red_candidates, red_share * n - forced_red)
+    yellow, yellow_tie = _cut_any(up_candidates, up_share * n - forced_up)
     return Thresholds(red=red, red_tie=red_tie, yellow=yellow, yellow_tie=yellow_tie, calibrated_on=n)
 
 
@@ -738,11 +743,60 @@ def select_channel(
     )
 
 
-class RollingWindow:
-    """The calibration window kept sorted as it rolls: each score goes in with :func:`bisect.insort` and the
-    oldest comes out by bisection, so a recalibration reads sorted candidates instead of sorting the window.
+class _SortedCounts:
+    """A multiset of scores as its distinct scores, sorted, and their counts: putting a score in or taking it out
+    touches a dict unless the score is new or gone (few distinct scores: a simulator's cargo kinds), and
+    :meth:`cut` equals :func:`_cut` on the sorted list of all of them."""
 
-    Same multiset of scores, same sorted lists, so :meth:`calibrate` equals :func:`calibrate` on the window.
+    __slots__ = ("counts", "keys", "n")
+
+    def __init__(self) -> None:
+        self.keys: list[float] = []
+        self.counts: dict[float, int] = {}
+        self.n = 0
+
+    def add(self, score: float) -> None:
+        c = self.counts.get(score)
+        if c is None:
+            bisect.insort(self.keys, score)
+            self.counts[score] = 1
+        else:
+            self.counts[score] = c + 1
+        self.n += 1
+
+    def discard(self, score: float) -> None:
+        c = self.counts[score]
+        if c == 1:
+            del self.counts[score]
+            del self.keys[bisect.bisect_left(self.keys, score)]
+        else:
+            self.counts[score] = c - 1
+        self.n -= 1
+
+    def cut(self, wanted: float) -> tuple[float | None, float]:
+        """:func:`_cut`: the ceil(wanted)-th largest score, and the share of its tie block that passes."""
+        n = self.n
+        if wanted <= 0 or n == 0:
+            return None, 0.0
+        if wanted >= n:
+            return self.keys[0], 1.0
+        k = math.ceil(wanted)
+        above = 0
+        counts = self.counts
+        for t in reversed(self.keys):
+            equal = counts[t]
+            if above + equal >= k:
+                return t, min(1.0, max(0.0, (wanted - above) / equal))
+            above += equal
+        raise AssertionError("unreachable: the counts add up to n")  # pragma: no cover
+
+
+class RollingWindow:
+    """The calibration window kept sorted as it rolls: each score goes into a sorted multiset of candidates
+    (:class:`_SortedCounts`) and the oldest comes out of it, so a recalibration reads sorted candidates instead
+    of sorting the window.
+
+    Same multiset of scores, same cuts, so :meth:`calibrate` equals :func:`calibrate` on the window.
     """
 
     __slots__ = ("_forced_red", "_forced_up", "_items", "_red", "_size", "_up")
@@ -750,8 +804,8 @@ class RollingWindow:
     def __init__(self, size: int, items: Sequence[tuple[float, int]] = ()) -> None:
         self._size = size
         self._items: deque[tuple[float, int]] = deque()
-        self._red: list[float] = []  # scores below a red floor, sorted
-        self._up: list[float] = []  # scores below a yellow floor, sorted
+        self._red = _SortedCounts()  # scores below a red floor
+        self._up = _SortedCounts()  # scores below a yellow floor
         self._forced_red = self._forced_up = 0
         for score, floor_rank in items:  # all of them: a longer stored window is trimmed at the next append
             self._items.append((score, floor_rank))
@@ -765,6 +819,9 @@ class RollingWindow:
         items = self._items
         while len(items) >= self._size:
             old, old_floor = items.popleft()
+            if old == score and old_floor == floor_rank and len(items) < self._size:  # the same out and in
+                items.append((score, floor_rank))
+                return
             self._remove(old, old_floor, -1)
         items.append((score, floor_rank))
         self._remove(score, floor_rank, 1)
@@ -774,16 +831,16 @@ class RollingWindow:
         forced count."""
         if floor_rank < _YELLOW_RANK:
             if delta > 0:
-                bisect.insort(self._red, score)
-                bisect.insort(self._up, score)
+                self._red.add(score)
+                self._up.add(score)
             else:
-                del self._red[bisect.bisect_left(self._red, score)]
-                del self._up[bisect.bisect_left(self._up, score)]
+                self._red.discard(score)
+                self._up.discard(score)
         elif floor_rank < _RED_RANK:
             if delta > 0:
-                bisect.insort(self._red, score)
+                self._red.add(score)
             else:
-                del self._red[bisect.bisect_left(self._red, score)]
+                self._red.discard(score)
             self._forced_up += delta
         else:
             self._forced_red += delta
@@ -803,25 +860,57 @@ class ChannelSelector:
     channels and state equal :func:`select_channel`'s on random streams.
     """
 
-    __slots__ = ("_profile", "_since", "_thresholds", "_version", "_window")
+    __slots__ = ("_initial", "_profile", "_since", "_thresholds", "_version", "_window")
 
     def __init__(self, profile: SelectivityProfile, state: SelectivityState | None = None) -> None:
         state = state or SelectivityState()
         self._profile = profile
+        self._initial = initial_thresholds(profile)
         self._window = RollingWindow(profile.calibration.window_size, state.window)
         self._thresholds = state.thresholds
         self._since = state.since_calibration
         self._version = state.profile_version
 
     def choose(self, assessment: RiskAssessment, rng: random.Random) -> Channel:
-        """The channel :func:`select_channel` would give, and the state moved on as it would."""
+        """The channel :func:`select_channel` would give, and the state moved on as it would.
+
+        :func:`_in_force` and :func:`_decide` written out (this runs once per simulated truck)."""
         profile = self._profile
-        thresholds, since = _in_force(self._window, self._thresholds, self._since, self._version, profile)
+        cal = profile.calibration
+        window = self._window
+        since = self._since
+        held = self._thresholds
+        if len(window) < cal.min_window:
+            thresholds = self._initial  # warm-up: too few scores to calibrate on
+        elif (
+            held is None
+            or held.calibrated_on == 0
+            or since >= cal.recalibrate_every
+            or self._version != profile.version
+        ):
+            thresholds, since = window.calibrate(profile), 0
+        else:
+            thresholds = held
         sample_draw = rng.random()
-        channel, _ = _decide(assessment.score, assessment.floor, thresholds, profile, sample_draw, rng.random())
-        self._window.append(assessment.score, assessment.floor.rank)
+        tie_draw = rng.random()
+        score = assessment.score
+        floor = _RANKS[assessment.floor]
+        red, yellow = thresholds.red, thresholds.yellow
+        if red is not None and (score > red or (score == red and tie_draw < thresholds.red_tie)):
+            rank = _RED_RANK
+        elif yellow is not None and (score > yellow or (score == yellow and tie_draw < thresholds.yellow_tie)):
+            rank = _YELLOW_RANK
+        else:
+            rank = 0
+        if floor > rank:
+            rank = floor
+        if sample_draw < profile.random_red:
+            rank = _RED_RANK
+        elif sample_draw < profile.random_red + profile.random_yellow and rank < _YELLOW_RANK:
+            rank = _YELLOW_RANK
+        window.append(score, floor)
         self._thresholds, self._since, self._version = thresholds, since + 1, profile.version
-        return channel
+        return _CHANNEL_ORDER[rank]
 
     @property
     def state(self) -> SelectivityState:

@@ -22,12 +22,23 @@ Callback = Callable[[Any], None]
 
 
 class Engine:
-    __slots__ = ("_heap", "_seq", "now")
+    """Events run in the order of their time, ties in the order they were scheduled.
+
+    A model schedules its calendar up front (opening hours, quota resets: a year of them) and its trucks as it
+    goes. :meth:`run` sorts what was scheduled before it into a list read in order and keeps the heap for what
+    is scheduled during the run, taking the earlier of the two heads each time: the same order as one heap of
+    everything (the (time, sequence) pairs are unique), with every push and pop on a heap of the few events in
+    flight rather than of the whole calendar.
+    """
+
+    __slots__ = ("_calendar", "_heap", "_next", "_seq", "now")
 
     def __init__(self) -> None:
         self.now = 0.0
         self._heap: list[tuple[float, int, Callback, Any]] = []
         self._seq = 0
+        self._calendar: list[tuple[float, int, Callback, Any]] = []  # sorted; read from ``_next`` on
+        self._next = 0
 
     def at(self, time: float, fn: Callback, arg: Any = None) -> None:
         """Call ``fn(arg)`` at ``time`` (not before now); ties run in the order they were scheduled."""
@@ -41,6 +52,31 @@ class Engine:
     def run(self, until: float = math.inf) -> None:
         heap = self._heap
         pop = heapq.heappop
+        if heap:  # what was scheduled before the run joins the calendar (the heap list itself stays)
+            calendar = self._calendar[self._next :] + heap
+            calendar.sort()
+            heap.clear()
+            self._calendar, self._next = calendar, 0
+        calendar, i, n = self._calendar, self._next, len(self._calendar)
+        try:
+            while i < n:
+                head = calendar[i]
+                if heap and heap[0] < head:
+                    if heap[0][0] > until:
+                        break
+                    self.now, _, fn, arg = pop(heap)
+                else:
+                    if head[0] > until:
+                        break
+                    i += 1
+                    self.now, _, fn, arg = head
+                fn(arg)
+        finally:
+            self._next = i
+        if i < n:  # stopped at ``until`` with calendar events left
+            self.now = until
+            return
+        self._calendar, self._next = [], 0
         if until == math.inf:
             while heap:
                 self.now, _, fn, arg = pop(heap)
@@ -53,7 +89,7 @@ class Engine:
 
     @property
     def pending(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + len(self._calendar) - self._next
 
 
 class SimClock:
