@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
@@ -115,3 +116,72 @@ def test_concurrent_bookings_never_overbook(
         assert quota == ([] if daily_quota is None else [(daily_quota, daily_quota)])
         per_trip = conn.execute(select(t.bookings.c.trip_id, func.count()).group_by(t.bookings.c.trip_id)).all()
         assert all(n == 1 for _, n in per_trip) and len(per_trip) == len(trip_ids)  # retries made no duplicates
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_at_the_commit_is_a_retryable_error_and_books_nothing(
+    postgres_url: str, nomenclature: HsNomenclature, clock: ManualClock
+) -> None:
+    """PostgreSQL drops the session just as the booking sends its writes, place and COMMIT (one pipeline): the
+    caller gets SQLAlchemy's lost-connection error (the web layer's 503), nothing was booked, and the retry with
+    the same idempotency key books once on a fresh connection."""
+    from sqlalchemy import text
+
+    from cuakhau.adapters.db.uow import SqlUnitOfWork
+    from cuakhau.services.ports import Place, Take
+
+    engine = make_engine(postgres_url)
+    admin = make_engine(postgres_url)
+
+    class DroppedAtCommit(SqlUnitOfWork):
+        """Its session is terminated once the booking's writes are queued in the pipeline, before the place."""
+
+        def commit_taking(self, place: Place) -> Take:
+            assert self._conn is not None
+            pid = self._conn.connection.dbapi_connection.info.backend_pid
+            send_take = self.slots.send_take
+
+            def dropped_then_send(cursor: Any, place: Place) -> None:
+                with admin.connect() as conn:
+                    conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                send_take(cursor, place)
+
+            self.slots.send_take = dropped_then_send  # type: ignore[method-assign]
+            return super().commit_taking(place)
+
+    factory = SqlUnitOfWorkFactory(engine, nomenclature)
+    ctx = ServiceContext(uow=factory, clock=clock, nomenclature=nomenclature)
+    try:
+        world = World(ctx)
+        trip_id = world.declare().id
+        hour = clock.now().replace(minute=0, second=0, microsecond=0)
+
+        def book(uow: Any) -> equeue.BookingResult:
+            return equeue.book_trip(
+                uow,
+                clock=clock,
+                trip_id=trip_id,
+                earliest=hour,
+                latest=hour + timedelta(hours=6),
+                travel_minutes=60,
+                actor=Actor(world.exporter.id, ActorRole.EXPORTER),
+                idempotency=equeue.Idempotency("lost", trip_id, "same-body"),
+            )
+
+        with pytest.raises(OperationalError) as lost:
+            book(DroppedAtCommit(engine, nomenclature))
+        assert lost.value.connection_invalidated
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(t.bookings)).scalar_one() == 0
+            assert conn.execute(select(func.coalesce(func.sum(t.slots.c.booked), 0))).scalar_one() == 0
+        again = book(factory())
+        assert again.booking.status.value == "active" and not again.replayed
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(t.bookings)).scalar_one() == 1
+            assert conn.execute(select(func.sum(t.slots.c.booked))).scalar_one() == 1
+    finally:
+        with engine.begin() as conn:
+            for table in reversed(t.metadata.sorted_tables):
+                conn.execute(table.delete())
+        engine.dispose()
+        admin.dispose()

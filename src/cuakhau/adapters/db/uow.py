@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import psycopg
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.activity import SqlGateActivity
@@ -185,6 +185,11 @@ class SqlUnitOfWork:
             if error is None:
                 raise
             raise error from None
+        except psycopg.OperationalError as exc:
+            # The connection is gone (whether the COMMIT ran is unknown: a retry with the same idempotency key
+            # tells). Give the pool a fresh one next time and raise what SQLAlchemy raises for a lost connection.
+            self._conn.invalidate(exc)
+            raise OperationalError("COMMIT (pipeline)", None, exc, connection_invalidated=True) from exc
         except BaseException:
             self.rollback()
             raise
