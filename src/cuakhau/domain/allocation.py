@@ -681,7 +681,8 @@ def _greedy(
 
     * If B has a truck place left, and an inspection place when j needs one, moving j to ``s`` cuts spoilage
       by ``weight(j) × (t − s) > 0``: impossible, O is of least spoilage.
-    * Else swap j with a truck k of B not in A: j to ``s``, k to ``t`` (k is released by ``s < t``, every
+    * Else B has a truck k not in A (were B inside A, it would have the room A has: the first case), and we
+      swap j with such a k: j to ``s``, k to ``t`` (k is released by ``s < t``, every
       window runs to the last slot, and ``t`` has room for j's place). Spoilage changes by
       ``(weight(k) − weight(j)) × (t − s)``, at most 0 when weight(k) ≤ weight(j); the plan O' then places
       every truck, has least spoilage and agrees with G on more, a contradiction. The k needed:
