@@ -43,7 +43,7 @@ def open_ended(draw: st.DrawFn) -> GroupedProblem:
         weight = draw(st.sampled_from(sorted(PERISHABILITY_WEIGHTS.values())))
         groups.append(
             RequestGroup(
-                {k: (lo, len(capacity[k]) + draw(st.integers(-2, 2)))},
+                {k: (lo, max(lo, len(capacity[k]) + draw(st.integers(-2, 2))))},
                 weight,
                 draw(st.integers(1, 6)),
                 draw(st.booleans()),
