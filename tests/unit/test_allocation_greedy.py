@@ -28,28 +28,30 @@ Group = tuple[tuple[tuple[str, int, int], ...], int, bool, int]
 
 
 @st.composite
-def open_ended(draw: st.DrawFn) -> GroupedProblem:
+def open_ended(draw: st.DrawFn, queue: bool = False) -> GroupedProblem:
     """Groups with one window each, from some slot to the end of the horizon (as the simulator's day plans);
-    capacities with closed slots and scarce inspection places, so the greedy is often wrong-footed."""
+    capacities with closed slots and scarce inspection places, so the greedy is often wrong-footed. With
+    ``queue`` every truck is ready in the first slots, so most have to wait."""
     keys = draw(st.sampled_from([["g"], ["g", "h"]]))
-    capacity = {k: draw(st.lists(st.integers(0, 4), min_size=1, max_size=8)) for k in keys}
+    capacity = {k: draw(st.lists(st.integers(0, 4), min_size=3 if queue else 1, max_size=8)) for k in keys}
     inspection = None
     if draw(st.booleans()):
         inspection = {k: [draw(st.integers(0, c)) for c in capacity[k]] for k in keys}
     groups = []
-    for _ in range(draw(st.integers(0, 7))):
+    for _ in range(draw(st.integers(1 if queue else 0, 7))):
         k = draw(st.sampled_from(keys))
-        lo = draw(st.integers(-1, len(capacity[k]) - 1 if draw(st.booleans()) else 0))  # often a queue at 0
+        lo = draw(st.integers(-1, len(capacity[k]) - 1 if not queue and draw(st.booleans()) else 0))
         weight = draw(st.sampled_from(sorted(PERISHABILITY_WEIGHTS.values())))
         groups.append(
             RequestGroup(
                 {k: (lo, max(lo, len(capacity[k]) + draw(st.integers(-2, 2))))},
                 weight,
-                draw(st.integers(1, 6)),
+                draw(st.integers(1, 3 if queue else 6)),
                 draw(st.booleans()),
             )
         )
-    return GroupedProblem(capacity, inspection, groups, max_wait=draw(st.one_of(st.none(), st.integers(0, 4))))
+    max_wait = draw(st.one_of(st.none(), st.integers(0, 4) if not queue else st.integers(2, 8)))
+    return GroupedProblem(capacity, inspection, groups, max_wait=max_wait)
 
 
 def group_list(problem: GroupedProblem) -> list[Group]:
@@ -79,7 +81,7 @@ def flow(problem: GroupedProblem) -> list[list[Placed]]:
 
 
 @settings(max_examples=1500, deadline=None)
-@given(open_ended())
+@given(st.one_of(open_ended(), open_ended(queue=True)))
 def test_the_greedy_plan_when_given_is_optimal_like_the_flow(problem: GroupedProblem) -> None:
     groups = group_list(problem)
     fast = allocation._greedy(problem.capacity, problem.inspection_capacity, problem.max_wait, groups)
@@ -103,7 +105,7 @@ def test_the_greedy_plan_when_given_is_optimal_like_the_flow(problem: GroupedPro
 
 
 @settings(max_examples=300, deadline=None)
-@given(open_ended())
+@given(st.one_of(open_ended(), open_ended(queue=True)))
 def test_plans_with_the_shortcut_reach_the_lp_optimum(problem: GroupedProblem) -> None:
     requests = expanded(problem)
     if not requests.requests:
