@@ -725,7 +725,11 @@ class GateModel:
             return
         # The production rule: when the quota leaves fewer trucks than free lanes, the first lanes in its order.
         for lane, truck in self.queue.call(free, room if room < len(free) else None):
-            free.remove(lane)
+            # by identity (each lane is one object): list.remove would compare the lanes field by field
+            for k, other in enumerate(free):
+                if other is lane:
+                    del free[k]
+                    break
             self._start_crossing(truck, lane)
 
     def _start_crossing(self, truck: Truck, lane: Lane) -> None:
