@@ -14,6 +14,7 @@ from cuakhau.domain.customs import (
     Channel,
     ChannelSelector,
     RiskAssessment,
+    RollingWindow,
     SelectivityProfile,
     SelectivityState,
     TargetRates,
@@ -118,3 +119,31 @@ def test_the_counted_multiset_cuts_as_the_sorted_list(ops: list[tuple[bool, floa
         assert counted.keys == sorted(set(plain)) and counted.n == len(plain)
         for w in wanted:
             assert counted.cut(w) == _cut(ordered, w)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    profile=profiles(),
+    stored=st.lists(st.tuples(SCORES, st.sampled_from([0, 0, 1, 2])), max_size=80),
+    ops=st.lists(
+        st.one_of(st.none(), st.tuples(st.sampled_from([0.1, 0.35, 0.4, 0.8]) | SCORES, st.sampled_from([0, 0, 1, 2]))),
+        max_size=200,
+    ),
+)
+def test_the_rolling_window_calibrates_as_its_items(
+    profile: SelectivityProfile, stored: list[tuple[float, int]], ops: list[tuple[float, int] | None]
+) -> None:
+    """Scores in and out only move pending counts, taken at the next calibration: at any point (``None``) the
+    window calibrates as :func:`calibrate` on its items, which are ``window[-size:]`` of everything appended."""
+    window = RollingWindow(profile.calibration.window_size, stored)
+    plain = list(stored)
+    assert window.calibrate(profile) == calibrate(plain, profile)
+    for op in ops:
+        if op is None:
+            assert window.items() == tuple(plain)
+            assert window.calibrate(profile) == calibrate(plain, profile)
+        else:
+            window.append(*op)
+            plain = [*plain, op][-profile.calibration.window_size :]
+    assert window.items() == tuple(plain) and len(window) == len(plain)
+    assert window.calibrate(profile) == calibrate(plain, profile)

@@ -51,8 +51,14 @@ def lane_rate(gate: Gate, direction: Direction) -> float:
     return sum(60.0 / ln.service_minutes for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES)
 
 
-def _open_fraction(gate: Gate, start: datetime, end: datetime) -> float:
-    seconds = sum((b - a).total_seconds() for a, b in gate.open_intervals(start, end))
+def _clipped_fraction(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> float:
+    """The part of [start, end) the gate is open, from its open intervals over a longer span containing it.
+
+    The same float as from ``gate.open_intervals(start, end)`` itself: ``Gate.open_intervals`` returns its set in
+    one form only (sorted, disjoint, each piece cut only where a closure cut it), and cutting that form to
+    [start, end) gives the very pieces it returns for [start, end): the same seconds, summed in the same order.
+    """
+    seconds = sum((min(b, end) - max(a, start)).total_seconds() for a, b in intervals if a < end and b > start)
     return seconds / (end - start).total_seconds()
 
 
@@ -75,12 +81,15 @@ def slot_capacities(
     own_rate = lane_rate(gate, direction)
     their_rate = lane_rate(counterpart, opposite(direction)) if counterpart else math.inf
     inspection_rate = gate.inspection_bays * 60.0 / gate.inspection_minutes
+    # The day's open intervals once, each hour cut from them (the same figures as asking hour by hour).
+    here_open = gate.open_intervals(start, end)
+    there_open = counterpart.open_intervals(start, end) if counterpart else []
     slots: list[SlotCapacity] = []
     at = start
     while at < end:
         nxt = at + SLOT
-        here = _open_fraction(gate, at, nxt)
-        there = _open_fraction(counterpart, at, nxt) if counterpart else 1.0
+        here = _clipped_fraction(here_open, at, nxt)
+        there = _clipped_fraction(there_open, at, nxt) if counterpart else 1.0
         both = min(here, there)
         candidates = [
             (own_rate * both, CapacityLimit.OWN_LANES),

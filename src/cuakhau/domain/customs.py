@@ -773,6 +773,22 @@ class _SortedCounts:
             self.counts[score] = c - 1
         self.n -= 1
 
+    def move(self, score: float, delta: int) -> None:
+        """Put ``score`` in ``delta`` times (take it out when negative); the multiset never goes below zero."""
+        c = self.counts.get(score)
+        if c is None:
+            if delta:
+                bisect.insort(self.keys, score)
+                self.counts[score] = delta
+        else:
+            c += delta
+            if c == 0:
+                del self.counts[score]
+                del self.keys[bisect.bisect_left(self.keys, score)]
+            else:
+                self.counts[score] = c
+        self.n += delta
+
     def cut(self, wanted: float) -> tuple[float | None, float]:
         """:func:`_cut`: the ceil(wanted)-th largest score, and the share of its tie block that passes."""
         n = self.n
@@ -792,18 +808,21 @@ class _SortedCounts:
 
 
 class RollingWindow:
-    """The calibration window kept sorted as it rolls: each score goes into a sorted multiset of candidates
-    (:class:`_SortedCounts`) and the oldest comes out of it, so a recalibration reads sorted candidates instead
-    of sorting the window.
+    """The calibration window kept sorted as it rolls: the scores in the window as a sorted multiset of candidates
+    (:class:`_SortedCounts`), so a recalibration reads sorted candidates instead of sorting the window.
 
-    Same multiset of scores, same cuts, so :meth:`calibrate` equals :func:`calibrate` on the window.
+    A score going in or out only moves a count of its (score, floor rank) pair; the candidates take the net
+    moves when the window is next calibrated (with few distinct pairs, as in the simulator, a few dict updates
+    every ``recalibrate_every`` declarations instead of four on every one). Same multiset of scores, same
+    cuts, so :meth:`calibrate` equals :func:`calibrate` on the window.
     """
 
-    __slots__ = ("_forced_red", "_forced_up", "_items", "_red", "_size", "_up")
+    __slots__ = ("_forced_red", "_forced_up", "_items", "_pending", "_red", "_size", "_up")
 
     def __init__(self, size: int, items: Sequence[tuple[float, int]] = ()) -> None:
         self._size = size
         self._items: deque[tuple[float, int]] = deque()
+        self._pending: dict[tuple[float, int], int] = {}  # net moves not yet in the candidates
         self._red = _SortedCounts()  # scores below a red floor
         self._up = _SortedCounts()  # scores below a yellow floor
         self._forced_red = self._forced_up = 0
@@ -817,30 +836,29 @@ class RollingWindow:
     def append(self, score: float, floor_rank: int) -> None:
         """Add the newest score and keep the last ``size`` (as ``window[-size:]`` does)."""
         items = self._items
+        pending = self._pending
         while len(items) >= self._size:
-            old, old_floor = items.popleft()
-            if old == score and old_floor == floor_rank and len(items) < self._size:  # the same out and in
-                items.append((score, floor_rank))
-                return
-            self._remove(old, old_floor, -1)
-        items.append((score, floor_rank))
-        self._remove(score, floor_rank, 1)
+            old = items.popleft()
+            pending[old] = pending.get(old, 0) - 1
+        new = (score, floor_rank)
+        items.append(new)
+        pending[new] = pending.get(new, 0) + 1
+
+    def _flush(self) -> None:
+        """Move the pending counts into the candidates (and the forced counts)."""
+        for (score, floor_rank), delta in self._pending.items():
+            if delta:
+                self._remove(score, floor_rank, delta)
+        self._pending.clear()
 
     def _remove(self, score: float, floor_rank: int, delta: int) -> None:
-        """Take ``score`` out (``delta`` −1) or put it in (+1): a candidate below its floor's channel, else a
-        forced count."""
+        """Take ``score`` out (``delta`` < 0) or put it in (> 0), ``|delta|`` times: a candidate below its floor's
+        channel, else a forced count."""
         if floor_rank < _YELLOW_RANK:
-            if delta > 0:
-                self._red.add(score)
-                self._up.add(score)
-            else:
-                self._red.discard(score)
-                self._up.discard(score)
+            self._red.move(score, delta)
+            self._up.move(score, delta)
         elif floor_rank < _RED_RANK:
-            if delta > 0:
-                self._red.add(score)
-            else:
-                self._red.discard(score)
+            self._red.move(score, delta)
             self._forced_up += delta
         else:
             self._forced_red += delta
@@ -850,6 +868,8 @@ class RollingWindow:
         return tuple(self._items)
 
     def calibrate(self, profile: SelectivityProfile) -> Thresholds:
+        if self._pending:
+            self._flush()
         return _thresholds(len(self._items), self._forced_red, self._forced_up, self._red, self._up, profile)
 
 

@@ -1,0 +1,120 @@
+"""``slot_capacities`` cuts each hour from the day's open intervals: the same slots as asking hour by hour."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cuakhau.domain.capacity import (
+    SLOT,
+    CapacityLimit,
+    SlotCapacity,
+    day_bounds,
+    lane_rate,
+    opposite,
+    slot_capacities,
+)
+from cuakhau.domain.gate import Closure, Country, Direction, Gate, Lane, LaneKind, LocalizedText, OpeningPeriod
+
+
+def _hourly_reference(
+    gate: Gate, counterpart: Gate | None, direction: Direction, day: date, *, hourly_quota: int | None = None
+) -> list[SlotCapacity]:
+    """The former implementation: each hour's open part asked of the gate on its own."""
+
+    def fraction(g: Gate, a: datetime, b: datetime) -> float:
+        seconds = sum((y - x).total_seconds() for x, y in g.open_intervals(a, b))
+        return seconds / (b - a).total_seconds()
+
+    start, end = day_bounds(gate, day)
+    own_rate = lane_rate(gate, direction)
+    their_rate = lane_rate(counterpart, opposite(direction)) if counterpart else math.inf
+    inspection_rate = gate.inspection_bays * 60.0 / gate.inspection_minutes
+    slots: list[SlotCapacity] = []
+    at = start
+    while at < end:
+        nxt = at + SLOT
+        here = fraction(gate, at, nxt)
+        there = fraction(counterpart, at, nxt) if counterpart else 1.0
+        both = min(here, there)
+        candidates = [(own_rate * both, CapacityLimit.OWN_LANES), (their_rate * both, CapacityLimit.COUNTERPART_LANES)]
+        if hourly_quota is not None:
+            candidates.append((float(hourly_quota), CapacityLimit.COUNTERPART_QUOTA))
+        value, limit = min(candidates, key=lambda c: c[0])
+        if here == 0:
+            limit = CapacityLimit.CLOSED_HERE
+        elif there == 0:
+            limit = CapacityLimit.CLOSED_THERE
+        capacity = math.floor(value + 1e-9) if both > 0 else 0
+        inspection = min(capacity, math.floor(inspection_rate * both + 1e-9)) if both > 0 else 0
+        slots.append(SlotCapacity(at, nxt, capacity, inspection, limit))
+        at = nxt
+    return slots
+
+
+BASE = datetime(2026, 3, 1, tzinfo=UTC)
+minutes = st.integers(min_value=0, max_value=24 * 60 - 1)
+
+
+@st.composite
+def periods(draw: st.DrawFn) -> list[OpeningPeriod]:
+    out = []
+    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+        a, b = draw(minutes), draw(minutes)
+        days = draw(st.frozensets(st.integers(min_value=1, max_value=7), min_size=1))
+        out.append(OpeningPeriod(time(a // 60, a % 60), time(b // 60, b % 60), days))
+    return out
+
+
+@st.composite
+def closures(draw: st.DrawFn) -> list[Closure]:
+    out = []
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        start = BASE + timedelta(minutes=draw(st.integers(min_value=-24 * 60, max_value=5 * 24 * 60)))
+        length = timedelta(seconds=draw(st.integers(min_value=1, max_value=2 * 24 * 3600)))
+        out.append(Closure(start, start + length, "test"))
+    return sorted(out, key=lambda c: c.starts_at)
+
+
+@st.composite
+def gates(draw: st.DrawFn, country: Country) -> Gate:
+    lanes = [
+        Lane(
+            f"L{i}",
+            draw(st.sampled_from(list(Direction))),
+            draw(st.sampled_from(list(LaneKind))),
+            draw(st.sampled_from([3.0, 6.0, 7.5, 20.0])),
+        )
+        for i in range(draw(st.integers(min_value=0, max_value=4)))
+    ]
+    prefix = "vn" if country is Country.VN else "cn"
+    return Gate(
+        id=f"{prefix}-test",
+        country=country,
+        names=LocalizedText("a", "b", "c"),
+        lanes=lanes,
+        opening_hours=draw(periods()),
+        closures=draw(closures()),
+        inspection_bays=draw(st.integers(min_value=0, max_value=4)),
+        inspection_minutes=draw(st.sampled_from([15.0, 30.0, 45.0])),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    here=gates(Country.VN),
+    there=st.one_of(st.none(), gates(Country.CN)),
+    direction=st.sampled_from(list(Direction)),
+    day=st.integers(min_value=0, max_value=3),
+    quota=st.one_of(st.none(), st.integers(min_value=0, max_value=30)),
+)
+def test_slots_equal_the_hour_by_hour_reference(
+    here: Gate, there: Gate | None, direction: Direction, day: int, quota: int | None
+) -> None:
+    d = BASE.date() + timedelta(days=day)
+    assert slot_capacities(here, there, direction, d, hourly_quota=quota) == _hourly_reference(
+        here, there, direction, d, hourly_quota=quota
+    )
