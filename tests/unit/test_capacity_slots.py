@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from cuakhau.domain.capacity import (
     SLOT,
-    CapacityLimit,
     SlotCapacity,
     day_bounds,
+    hour_slot,
     lane_rate,
     opposite,
     slot_capacities,
@@ -23,7 +23,7 @@ from cuakhau.domain.gate import Closure, Country, Direction, Gate, Lane, LaneKin
 def _hourly_reference(
     gate: Gate, counterpart: Gate | None, direction: Direction, day: date, *, hourly_quota: int | None = None
 ) -> list[SlotCapacity]:
-    """The former implementation: each hour's open part asked of the gate on its own."""
+    """The former way: each hour's open part asked of the gate on its own (the rule itself is shared)."""
 
     def fraction(g: Gate, a: datetime, b: datetime) -> float:
         seconds = sum((y - x).total_seconds() for x, y in g.open_intervals(a, b))
@@ -39,18 +39,7 @@ def _hourly_reference(
         nxt = at + SLOT
         here = fraction(gate, at, nxt)
         there = fraction(counterpart, at, nxt) if counterpart else 1.0
-        both = min(here, there)
-        candidates = [(own_rate * both, CapacityLimit.OWN_LANES), (their_rate * both, CapacityLimit.COUNTERPART_LANES)]
-        if hourly_quota is not None:
-            candidates.append((float(hourly_quota), CapacityLimit.COUNTERPART_QUOTA))
-        value, limit = min(candidates, key=lambda c: c[0])
-        if here == 0:
-            limit = CapacityLimit.CLOSED_HERE
-        elif there == 0:
-            limit = CapacityLimit.CLOSED_THERE
-        capacity = math.floor(value + 1e-9) if both > 0 else 0
-        inspection = min(capacity, math.floor(inspection_rate * both + 1e-9)) if both > 0 else 0
-        slots.append(SlotCapacity(at, nxt, capacity, inspection, limit))
+        slots.append(hour_slot(at, nxt, here, there, own_rate, their_rate, inspection_rate, hourly_quota))
         at = nxt
     return slots
 

@@ -90,20 +90,34 @@ def slot_capacities(
         nxt = at + SLOT
         here = _clipped_fraction(here_open, at, nxt)
         there = _clipped_fraction(there_open, at, nxt) if counterpart else 1.0
-        both = min(here, there)
-        candidates = [
-            (own_rate * both, CapacityLimit.OWN_LANES),
-            (their_rate * both, CapacityLimit.COUNTERPART_LANES),
-        ]
-        if hourly_quota is not None:
-            candidates.append((float(hourly_quota), CapacityLimit.COUNTERPART_QUOTA))
-        value, limit = min(candidates, key=lambda c: c[0])
-        if here == 0:
-            limit = CapacityLimit.CLOSED_HERE
-        elif there == 0:
-            limit = CapacityLimit.CLOSED_THERE
-        capacity = math.floor(value + 1e-9) if both > 0 else 0
-        inspection = min(capacity, math.floor(inspection_rate * both + 1e-9)) if both > 0 else 0
-        slots.append(SlotCapacity(at, nxt, capacity, inspection, limit))
+        slots.append(hour_slot(at, nxt, here, there, own_rate, their_rate, inspection_rate, hourly_quota))
         at = nxt
     return slots
+
+
+def hour_slot(
+    at: datetime,
+    nxt: datetime,
+    here: float,
+    there: float,
+    own_rate: float,
+    their_rate: float,
+    inspection_rate: float,
+    hourly_quota: int | None,
+) -> SlotCapacity:
+    """One slot from the parts of it each side is open (``here``, ``there``) and the rates: the published rule."""
+    both = min(here, there)
+    candidates = [
+        (own_rate * both, CapacityLimit.OWN_LANES),
+        (their_rate * both, CapacityLimit.COUNTERPART_LANES),
+    ]
+    if hourly_quota is not None:
+        candidates.append((float(hourly_quota), CapacityLimit.COUNTERPART_QUOTA))
+    value, limit = min(candidates, key=lambda c: c[0])
+    if here == 0:
+        limit = CapacityLimit.CLOSED_HERE
+    elif there == 0:
+        limit = CapacityLimit.CLOSED_THERE
+    capacity = math.floor(value + 1e-9) if both > 0 else 0
+    inspection = min(capacity, math.floor(inspection_rate * both + 1e-9)) if both > 0 else 0
+    return SlotCapacity(at, nxt, capacity, inspection, limit)

@@ -230,12 +230,10 @@ def resolve_token(uow: UnitOfWork, token: str, *, clock: Clock, cache: TokenCach
     """The principal behind a token, or None (unknown, expired, revoked, account inactive)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    if cache is not None and (cached := cached_principal(token, clock=clock, cache=cache)) is not None:
+        return cached
     digest = hash_token(token)
     now = clock.now()
-    if cache is not None:
-        cached = cache.get(digest, now)
-        if cached is not None:
-            return cached
     with uow:
         found = uow.tokens.resolve(digest)
     if found is None:
