@@ -3,6 +3,12 @@ model (a year of the five gate pairs) with replications on all cores.
 
     .venv/bin/python benchmarks/simulation.py [--customers 200000] [--replications 5] [--year-replications 20]
 
+The targets are timed on the compiled build (``hatch_build.py``: mypyc compiles the production policies and the
+simulator from the same source), installed beside the editable one:
+
+    python3 -m venv .venv-compiled && CUAKHAU_COMPILE=1 .venv-compiled/bin/pip install '.[test]'
+    .venv-compiled/bin/python benchmarks/simulation.py --customers 200000 --replications 10 --year-replications 20
+
 The year's line gives the wall time and the CPU time the run took (its own and its workers'): on a machine shared
 with other work the CPU time divided by the cores is what the run would take on free cores.
 
@@ -60,7 +66,10 @@ def mmc(customers: int, replications: int) -> None:
     """Both engines on the same seeds, interleaved (the machine is shared: interleaving spreads the noise
     evenly); customers/s from the fastest and the median replication."""
     theory = mmc_wait(LAM, MU, SERVERS)
-    print(f"M/M/{SERVERS}, load 0.9, {customers:,} customers x {replications} replications; Erlang C Wq = {theory:.4f}")
+    print(
+        f"M/M/{SERVERS}, load 0.9, {customers:,} customers x {replications} replications, cuakhau {compiled()}; "
+        f"Erlang C Wq = {theory:.4f}"
+    )
     engines = {
         "cuakhau": lambda s: run_mmc(
             [LAM], MU, SERVERS, customers=customers, warmup=customers // 20, seed=s
@@ -92,6 +101,13 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def compiled() -> str:
+    """Whether the model runs compiled (``CUAKHAU_COMPILE=1 pip install .``, see hatch_build.py) or as Python."""
+    from cuakhau.simulation import gatemodel
+
+    return "compiled (mypyc)" if gatemodel.__file__.endswith((".so", ".pyd")) else "pure Python"
+
+
 def year(replications: int) -> None:
     text = (resources.files("cuakhau.simulation") / "scenarios" / "five-gates-year.yaml").read_text("utf-8")
     scenario = parse_scenario(text).scenario
@@ -104,7 +120,8 @@ def year(replications: int) -> None:
     )
     p = result.policies[0]
     print(
-        f"five gate pairs, {scenario.days} days x {replications} replications on {result.workers} processes: "
+        f"five gate pairs, {scenario.days} days x {replications} replications on {result.workers} processes, "
+        f"{compiled()}: "
         f"{seconds:.1f} s, {trucks:,.0f} trucks ({trucks / seconds:,.0f} trucks/s); "
         f"throughput {p.estimate('throughput_per_day').mean:,.0f} ± {p.estimate('throughput_per_day').half:,.0f} a day"
     )

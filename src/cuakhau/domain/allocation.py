@@ -310,7 +310,7 @@ def _explain(
                 row[s] += row[s - 1]
     out: list[Assignment] = []
     cost = violations = 0
-    fcfs = policy == FirstComeFirstServed.name
+    fcfs = policy == FCFS
     ahead_memo: dict[tuple[str, int, int, int], tuple[int, int, int]] = {}
     for r, wins, p in zip(requests, windows, placed, strict=True):
         if p is None:
@@ -384,10 +384,14 @@ def _unexplained(
 # ----------------------------------------------------------------------------------------------- policies
 
 
+# A constant, not ``FirstComeFirstServed.name``: compiled (mypyc), a class does not expose its instances' attributes.
+FCFS = "fcfs"
+
+
 class FirstComeFirstServed:
     """In the order requests came, each takes its earliest slot with room (earliest slot first, then resource)."""
 
-    name = "fcfs"
+    name = FCFS
 
     def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
