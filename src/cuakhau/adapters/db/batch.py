@@ -20,11 +20,12 @@ surface at the commit, and ``conflict_for`` turns a unique violation into the er
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, event, insert, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, event, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import ColumnElement
@@ -87,7 +88,27 @@ def _params(batch: list[_Pending]) -> dict[str, Any]:
     return params
 
 
+_BATCH = "cuakhau.insert_batch"  # the open batch of a connection, in its info (kept with the DBAPI connection)
+_LISTENING: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def listen_for_batches(engine: Engine) -> None:
+    """Have any statement on ``engine``'s connections send the pending inserts of the batch open on that connection
+    first. Once per engine: a listener per connection cost more than the inserts it saved (adapters/db/uow.py)."""
+    if engine not in _LISTENING:
+        event.listen(engine, "before_execute", _before_execute)
+        _LISTENING.add(engine)
+
+
+def _before_execute(conn: Connection, *_args: Any, **_kwargs: Any) -> None:
+    batch = conn.info.get(_BATCH)
+    if batch is not None and batch._pending and not batch._flushing:
+        batch.flush()
+
+
 class InsertBatch:
+    """Open on a connection until ``close``; its engine must have ``listen_for_batches`` (when combining)."""
+
     def __init__(self, conn: Connection, *, combine: bool | None = None) -> None:
         self.conn = conn
         self.combine = conn.dialect.name == "postgresql" if combine is None else combine
@@ -95,7 +116,14 @@ class InsertBatch:
         self._sent: list[_Pending] | None = None  # kept while pipelined, for conflict_for
         self._flushing = False
         if self.combine:
-            event.listen(conn, "before_execute", self._before_execute)
+            conn.info[_BATCH] = self
+
+    def close(self) -> None:
+        """Forget what is pending and leave the connection (before it goes back to the pool)."""
+        self.discard()
+        # An invalidated connection's DBAPI connection, and the info with it, is gone (asking would reconnect).
+        if self.combine and not self.conn.invalidated and self.conn.info.get(_BATCH) is self:
+            del self.conn.info[_BATCH]
 
     def insert(
         self,
@@ -153,10 +181,6 @@ class InsertBatch:
 
     def discard(self) -> None:
         self._pending, self._sent = [], None
-
-    def _before_execute(self, *_args: Any, **_kwargs: Any) -> None:
-        if self._pending and not self._flushing:
-            self.flush()
 
 
 def _conflict(batch: list[_Pending], diag: Any) -> Exception | None:

@@ -406,7 +406,7 @@ def _booking_facts_query() -> Select[Any]:
         )
         .scalar_subquery()
     )
-    return (
+    facts = (
         select(
             t.trips,
             t.shipments.c.exporter_id.label("s_exporter_id"),
@@ -419,6 +419,18 @@ def _booking_facts_query() -> Select[Any]:
             codes.label("hs_codes"),
             no_shows.label("no_shows"),
             t.vehicles.c.owner_id.label("v_owner_id"),
+        )
+        .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
+        .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
+        .where(t.trips.c.id == bindparam("trip_id"))
+        # Materialised, so its subqueries run once, not once for each slot row joined below (PostgreSQL would
+        # otherwise pull it up into the outer query).
+        .cte("facts")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return (
+        select(
+            facts,
             slot.c.starts_at.label("slot_starts_at"),
             slot.c.ends_at.label("slot_ends_at"),
             slot.c.capacity.label("slot_capacity"),
@@ -426,19 +438,17 @@ def _booking_facts_query() -> Select[Any]:
             slot.c.booked.label("slot_booked"),
             slot.c.booked_inspection.label("slot_booked_inspection"),
         )
-        .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
-        .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
         # The window's slots come along, one row each (the trip's facts repeated): one round trip, not two.
-        .outerjoin(
+        .outerjoin_from(
+            facts,
             slot,
             and_(
-                slot.c.gate_id == t.trips.c.gate_id,
-                slot.c.direction == t.trips.c.direction,
+                slot.c.gate_id == facts.c.gate_id,
+                slot.c.direction == facts.c.direction,
                 slot.c.starts_at >= bindparam("window_start", type_=slot.c.starts_at.type),
                 slot.c.starts_at < bindparam("window_end", type_=slot.c.starts_at.type),
             ),
         )
-        .where(t.trips.c.id == bindparam("trip_id"))
         .order_by(slot.c.starts_at)
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cuakhau.adapters.db.accounts import SqlAccessRepository, SqlAccountRepository, SqlTokenRepository
 from cuakhau.adapters.db.activity import SqlGateActivity
-from cuakhau.adapters.db.batch import InsertBatch
+from cuakhau.adapters.db.batch import InsertBatch, listen_for_batches
 from cuakhau.adapters.db.customs import SqlCustomsRepository
 from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
@@ -75,6 +75,7 @@ class SqlUnitOfWork:
         read_only: bool = False,
         after_commit: Callable[[], None] | None = None,
     ) -> None:
+        listen_for_batches(engine)  # before the options: an engine with options shares its parent's listeners
         self._engine = engine.execution_options(sqlite_begin="DEFERRED") if read_only else engine
         self._nomenclature = nomenclature
         self._after_commit = after_commit
@@ -123,6 +124,7 @@ class SqlUnitOfWork:
                 self._tx.rollback()
         finally:
             if self._conn is not None:
+                self._batch.close()
                 self._conn.close()
             self._conn = None
             self._tx = None
