@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -47,12 +48,12 @@ from cuakhau.domain.booking import (
 from cuakhau.domain.capacity import SLOT, day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
-from cuakhau.domain.errors import Conflict, DispatchRefused, InvalidInput, NotFound, require
+from cuakhau.domain.errors import Conflict, CuakhauError, DispatchRefused, InvalidInput, NotFound, require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
-from cuakhau.services.ports import Place, SlotRow, Take, UnitOfWork
+from cuakhau.services.ports import BookingFacts, Place, SlotRow, Take, UnitOfWork
 
 SYSTEM = Actor("cuakhau:e-queue", ActorRole.SYSTEM)
 POLICIES: dict[str, type[AllocationPolicy]] = {
@@ -266,10 +267,7 @@ def book_trip(
     ``may_see`` is the caller's visibility rule: a trip it may not see is answered like a missing one, checked
     inside the booking's own transaction (no second one just for the check).
     """
-    if not 0 <= travel_minutes <= 7 * 24 * 60:
-        raise InvalidInput("booking.travel_minutes", field="travel_minutes", value=travel_minutes)
-    if actor.role not in BOOKING_ROLES:
-        raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
+    _check_request(travel_minutes, actor)
     attempts, in_flight = _Attempts(), 0
     while True:
         try:
@@ -282,6 +280,193 @@ def book_trip(
             in_flight += 1
             if exc.code != "idempotency.in_flight" or in_flight == 3:
                 raise
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    """One request to book a trip: ``book_trip``'s arguments, for ``book_trips``."""
+
+    trip_id: str
+    earliest: datetime
+    latest: datetime
+    travel_minutes: int
+    actor: Actor
+    idempotency: Idempotency
+    may_see: Callable[[TripScope], bool] | None = None
+
+
+def book_trips(
+    uow: UnitOfWork, *, clock: Clock, requests: list[BookingRequest], rules: BookingRules = DEFAULT_RULES
+) -> list[BookingResult | CuakhauError]:
+    """Book requests that arrived together: for each, what ``book_trip`` would give it (its booking, or the
+    error it would raise), as if they had been booked one after another in their order.
+
+    The common case costs the batch, not each request, its fixed costs: one read of the trips' facts, one of
+    their keys, one of the slots; then every booking's writes, places and the COMMIT in one round trip
+    (``UnitOfWork.commit_placing``), so a whole batch is kept or none of it. Anything less common goes
+    through ``book_trip`` after the batch, in order: an unknown trip, a key used before (a replay), an exporter
+    with recent no-shows (the penalty rule), two requests for one trip, a window with no room as read (the
+    waiting list and its re-plan) or without its slots yet — and every request of a batch the database refused
+    (a place taken meanwhile by another process, a conflict), whose writes were then all rolled back.
+    """
+    now = clock.now()
+    since = now - rules.penalty_period - rules.suspension
+    results: list[BookingResult | CuakhauError | None] = [None] * len(requests)
+    per_trip = Counter(r.trip_id for r in requests)
+    placed: list[tuple[int, BookingRequest, BookingFacts, Booking, SlotRow]] = []
+    with uow:
+        facts_of = uow.shipments.booking_facts_many(sorted(per_trip), since)
+        used = uow.idempotency.stored_keys(sorted({r.idempotency.scope for r in requests}))
+        slots_of: dict[tuple[str, Direction], dict[datetime, SlotRow]] = {}
+        for (gate_id, direction), windows in _windows_by_flow(requests, facts_of, now, rules).items():
+            rows = uow.slots.between(gate_id, direction, min(w[0] for w in windows), max(w[1] for w in windows))
+            slots_of[gate_id, direction] = {row.starts_at: row for row in rows}
+        for i, request in enumerate(requests):
+            facts = facts_of.get(request.trip_id)
+            key = (request.idempotency.scope, request.idempotency.key)
+            if facts is None or per_trip[request.trip_id] > 1 or key in used or facts.no_shows:
+                continue  # book_trip's own path
+            try:
+                _check_request(request.travel_minutes, request.actor)
+                _check_visible(facts, request.trip_id, request.may_see)
+                earliest, latest = _admit(facts, _window(request.earliest, request.latest, now, rules))
+            except CuakhauError as exc:
+                results[i] = exc
+                continue
+            booking = _new_booking(facts, earliest, latest, request.travel_minutes, now, order=i)
+            slot = _first_with_room(slots_of[facts.gate.id, facts.trip.direction], booking, now)
+            if slot is not None:
+                placed.append((i, request, facts, booking, slot))
+                slots_of[facts.gate.id, facts.trip.direction][slot.starts_at] = dataclasses.replace(
+                    slot,
+                    booked=slot.booked + 1,
+                    booked_inspection=slot.booked_inspection + booking.needs_inspection,
+                )
+
+        def record() -> list[Place]:
+            places = []
+            for _, request, facts, booking, slot in placed:
+                key = request.idempotency
+                uow.idempotency.put(key.scope, key.key, key.request_hash, 201, {"booking_id": booking.id}, now)
+                place = _place_and_record(
+                    uow, clock, facts.gate, facts.trip, booking, request.actor, now, [slot], _Attempts()
+                )
+                if place is None:  # pragma: no cover - the slot was chosen for its room
+                    raise RuntimeError("a slot chosen for its room had none")
+                places.append(place)
+            return places
+
+        if placed and uow.commit_placing(record):
+            for i, _, facts, booking, _ in placed:
+                results[i] = BookingResult(booking, gate=facts.gate)
+    out: list[BookingResult | CuakhauError] = []
+    for request, result in zip(requests, results, strict=True):
+        if result is None:
+            try:
+                result = book_trip(
+                    uow,
+                    clock=clock,
+                    trip_id=request.trip_id,
+                    earliest=request.earliest,
+                    latest=request.latest,
+                    travel_minutes=request.travel_minutes,
+                    actor=request.actor,
+                    idempotency=request.idempotency,
+                    rules=rules,
+                    may_see=request.may_see,
+                )
+            except CuakhauError as exc:
+                result = exc
+        out.append(result)
+    return out
+
+
+def _windows_by_flow(
+    requests: list[BookingRequest], facts_of: dict[str, BookingFacts], now: datetime, rules: BookingRules
+) -> dict[tuple[str, Direction], list[tuple[datetime, datetime]]]:
+    """The slot range each request may use, per gate and direction (requests with a bad window left out)."""
+    flows: dict[tuple[str, Direction], list[tuple[datetime, datetime]]] = {}
+    for request in requests:
+        facts = facts_of.get(request.trip_id)
+        window = _window(request.earliest, request.latest, now, rules)
+        if facts is not None and not isinstance(window, InvalidInput):
+            flow = (facts.gate.id, facts.trip.direction)
+            flows.setdefault(flow, []).append((floor_hour(max(window[0], now)), window[1]))
+    return flows
+
+
+def _first_with_room(slots: dict[datetime, SlotRow], booking: Booking, now: datetime) -> SlotRow | None:
+    """``book_trip``'s choice from the slots read: the earliest with room in the window — or None when the
+    window lacks some of its slots (``book_trip`` creates them) or has no room (the waiting list)."""
+    start, end = floor_hour(max(booking.earliest, now)), booking.latest
+    hour = start
+    while hour < end:
+        slot = slots.get(hour)
+        if slot is None:
+            return None
+        if _has_room(slot, booking):
+            return slot
+        hour += SLOT
+    return None
+
+
+def _check_request(travel_minutes: int, actor: Actor) -> None:
+    if not 0 <= travel_minutes <= 7 * 24 * 60:
+        raise InvalidInput("booking.travel_minutes", field="travel_minutes", value=travel_minutes)
+    if actor.role not in BOOKING_ROLES:
+        raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
+
+
+def _window(
+    earliest: datetime, latest: datetime, now: datetime, rules: BookingRules
+) -> tuple[datetime, datetime] | InvalidInput:
+    """The checked window, or the error to raise after a replay had its chance (a replay answers what it stored)."""
+    try:
+        return check_window(earliest, latest, now, rules)
+    except InvalidInput as exc:
+        return exc
+
+
+def _check_visible(facts: BookingFacts, trip_id: str, may_see: Callable[[TripScope], bool] | None) -> None:
+    if may_see is not None and not may_see(facts.scope):
+        raise NotFound("trip", trip_id)
+
+
+def _admit(facts: BookingFacts, window: tuple[datetime, datetime] | InvalidInput) -> tuple[datetime, datetime]:
+    """The rules a request meets once its trip is read and no stored request answers it: its window."""
+    if isinstance(window, InvalidInput):
+        raise window
+    previous = facts.latest_booking_status
+    if previous is not None and BookingStatus(previous) in OPEN_STATUSES:
+        raise Conflict("booking.exists", field="trip_id", status=previous)
+    if facts.trip.state is not TripState.DECLARED:
+        raise Conflict("booking.trip_not_declared", field="trip_id", state=facts.trip.state.value)
+    return window
+
+
+def _new_booking(
+    facts: BookingFacts, earliest: datetime, latest: datetime, travel_minutes: int, now: datetime, order: int = 0
+) -> Booking:
+    """``order``: its place among requests of the same instant (a batch), kept in the first-come order."""
+    trip = facts.trip
+    return Booking(
+        id=new_id(),
+        trip_id=trip.id,
+        vehicle_id=trip.vehicle_id,
+        driver_id=trip.driver_id,
+        shipment_id=trip.shipment_id,
+        enterprise_id=facts.exporter_id,
+        gate_id=facts.gate.id,
+        direction=trip.direction,
+        earliest=earliest,
+        latest=latest,
+        travel_minutes=travel_minutes,
+        perishability=facts.perishability,
+        needs_inspection=facts.needs_inspection,
+        requested_seq=int(now.timestamp() * 1_000_000) + order,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _replay(uow: UnitOfWork, idempotency: Idempotency) -> BookingResult | None:
@@ -316,58 +501,28 @@ def _book_once(
 ) -> BookingResult:
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
-    try:
-        window: tuple[datetime, datetime] | None = check_window(earliest, latest, now, rules)
-    except InvalidInput as exc:  # raised below, after a replay had its chance (a replay answers what it stored)
-        window, invalid = None, exc
-    start = floor_hour(max(window[0], now)) if window else now
+    window = _window(earliest, latest, now, rules)
+    start, end = (now, now) if isinstance(window, InvalidInput) else (floor_hour(max(window[0], now)), window[1])
     with uow:
         # Trip, gate, shipment, the trip's latest booking, the exporter's no-shows, the key and the window's slots
         # in one query.
-        facts = uow.shipments.booking_facts(
-            trip_id, since, idempotency.scope, idempotency.key, (start, window[1] if window else now)
-        )
+        facts = uow.shipments.booking_facts(trip_id, since, idempotency.scope, idempotency.key, (start, end))
         if facts is None:
             replay = _replay(uow, idempotency)
             if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
                 return replay
             raise NotFound("trip", trip_id)
-        if may_see is not None and not may_see(facts.scope):
-            raise NotFound("trip", trip_id)
+        _check_visible(facts, trip_id, may_see)
         if facts.stored_request is not None:
             return _replayed(uow, idempotency, facts.stored_request, facts.gate)
-        if window is None:
-            raise invalid
-        earliest, latest = window
+        earliest, latest = _admit(facts, window)
         trip, gate = facts.trip, facts.gate
-        previous = facts.latest_booking_status
-        if previous is not None and BookingStatus(previous) in OPEN_STATUSES:
-            raise Conflict("booking.exists", field="trip_id", status=previous)
-        if trip.state is not TripState.DECLARED:
-            raise Conflict("booking.trip_not_declared", field="trip_id", state=trip.state.value)
         if facts.no_shows:
             until = suspended_until(uow.bookings.no_show_times(facts.exporter_id, since), now, rules)
             if until is not None:
                 rule = rules.penalty_no_shows
                 raise Conflict("booking.suspended", field="trip_id", until=until.isoformat(), rule=rule)
-        booking = Booking(
-            id=new_id(),
-            trip_id=trip.id,
-            vehicle_id=trip.vehicle_id,
-            driver_id=trip.driver_id,
-            shipment_id=trip.shipment_id,
-            enterprise_id=facts.exporter_id,
-            gate_id=gate.id,
-            direction=trip.direction,
-            earliest=earliest,
-            latest=latest,
-            travel_minutes=travel_minutes,
-            perishability=facts.perishability,
-            needs_inspection=facts.needs_inspection,
-            requested_seq=int(now.timestamp() * 1_000_000),
-            created_at=now,
-            updated_at=now,
-        )
+        booking = _new_booking(facts, earliest, latest, travel_minutes, now)
         slots = _window_slots(uow, gate, trip.direction, start, latest, facts.window_slots)
         # The key goes out with the booking's rows, before the place is taken (see _place_and_record).
         uow.idempotency.put(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -120,6 +120,10 @@ class ShipmentRepository(Protocol):
         no-shows and what the idempotency key holds; None when there is no such trip."""
         ...
 
+    def booking_facts_many(self, trip_ids: list[str], no_shows_since: datetime) -> dict[str, BookingFacts]:
+        """``booking_facts`` of several trips, by trip id, without stored requests or slots (one query)."""
+        ...
+
 
 class TripRepository(Protocol):
     def add(self, trip: Trip) -> None:
@@ -211,6 +215,7 @@ class BookingRepository(Protocol):
 
 class IdempotencyRepository(Protocol):
     def get(self, scope: str, key: str) -> tuple[str, int, Any] | None: ...
+    def stored_keys(self, scopes: list[str]) -> set[tuple[str, str]]: ...
     def put(self, scope: str, key: str, request_hash: str, status_code: int, response: Any, at: datetime) -> None: ...
 
 
@@ -579,6 +584,12 @@ class UnitOfWork(Protocol):
         """Take ``place`` and commit, as one step: the place is the last thing written, so the rows every booking
         of a slot and a day meet on stay locked as briefly as possible. Anything but ``Take.TAKEN`` commits
         nothing: the unit of work is rolled back."""
+        ...
+
+    def commit_placing(self, record: Callable[[], Sequence[Place]]) -> bool:
+        """Run ``record`` (writes only: it must read nothing), take the places it returns and commit, as one
+        step (``commit_taking`` for several bookings). False when a place was full or a write conflicted:
+        then nothing is kept, the unit of work is rolled back."""
         ...
 
     def rollback(self) -> None: ...

@@ -410,6 +410,11 @@ class SqlIdempotencyRepository:
         ).first()
         return (r.request_hash, r.status_code, r.response) if r else None
 
+    def stored_keys(self, scopes: list[str]) -> set[tuple[str, str]]:
+        """The (scope, key) pairs stored under any of these scopes, in one query."""
+        k = t.idempotency_keys
+        return {(r.scope, r.key) for r in self.conn.execute(select(k.c.scope, k.c.key).where(k.c.scope.in_(scopes)))}
+
     def put(self, scope: str, key: str, request_hash: str, status_code: int, response: Any, at: datetime) -> None:
         row = {
             "scope": scope,

@@ -378,11 +378,10 @@ class SqlDriverRepository:
 # --- shipments ---------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _booking_facts_query() -> Select[Any]:
-    """Built once: the booking path runs it on every request (see ``SqlShipmentRepository.booking_facts``)."""
-    b, k, slot = t.bookings, t.idempotency_keys, t.slots
-    key_is = and_(k.c.scope == bindparam("scope"), k.c.key == bindparam("key"))
+def _facts_columns(*, with_key: bool) -> list[Any]:
+    """A trip's booking facts as columns of a select from trips, shipments and vehicles (with the stored
+    request of an idempotency key bound as ``scope`` and ``key`` when ``with_key``)."""
+    b, k = t.bookings, t.idempotency_keys
     revision = select(t.gates.c.revision).where(t.gates.c.id == t.trips.c.gate_id).scalar_subquery()
     latest = (
         select(b.c.status)
@@ -406,22 +405,46 @@ def _booking_facts_query() -> Select[Any]:
         )
         .scalar_subquery()
     )
-    facts = (
-        select(
-            t.trips,
-            t.shipments.c.exporter_id.label("s_exporter_id"),
-            t.shipments.c.perishability.label("s_perishability"),
-            latest.label("latest_booking_status"),
-            revision.label("gate_revision"),
+    columns: list[Any] = [
+        t.trips,
+        t.shipments.c.exporter_id.label("s_exporter_id"),
+        t.shipments.c.perishability.label("s_perishability"),
+        latest.label("latest_booking_status"),
+        revision.label("gate_revision"),
+        codes.label("hs_codes"),
+        no_shows.label("no_shows"),
+        t.vehicles.c.owner_id.label("v_owner_id"),
+    ]
+    if with_key:
+        key_is = and_(k.c.scope == bindparam("scope"), k.c.key == bindparam("key"))
+        columns += [
             select(k.c.request_hash).where(key_is).scalar_subquery().label("stored_hash"),
             select(k.c.status_code).where(key_is).scalar_subquery().label("stored_status"),
             select(k.c.response).where(key_is).scalar_subquery().label("stored_response"),
-            codes.label("hs_codes"),
-            no_shows.label("no_shows"),
-            t.vehicles.c.owner_id.label("v_owner_id"),
-        )
+        ]
+    return columns
+
+
+def _facts_from(columns: list[Any]) -> Select[Any]:
+    return (
+        select(*columns)
         .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
         .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
+    )
+
+
+@functools.cache
+def _booking_facts_many_query() -> Select[Any]:
+    """Built once: the facts of several trips (a batch of bookings, ``booking_facts_many``)."""
+    return _facts_from(_facts_columns(with_key=False)).where(t.trips.c.id.in_(bindparam("trip_ids", expanding=True)))
+
+
+@functools.cache
+def _booking_facts_query() -> Select[Any]:
+    """Built once: the booking path runs it on every request (see ``SqlShipmentRepository.booking_facts``)."""
+    slot = t.slots
+    facts = (
+        _facts_from(_facts_columns(with_key=True))
         .where(t.trips.c.id == bindparam("trip_id"))
         # Materialised, so its subqueries run once, not once for each slot row joined below (PostgreSQL would
         # otherwise pull it up into the outer query).
@@ -566,13 +589,29 @@ class SqlShipmentRepository:
             for x in rows
             if x.slot_starts_at is not None
         ]
+        stored = None if r.stored_hash is None else (r.stored_hash, r.stored_status, r.stored_response)
+        return self._facts(r, stored, slots)
+
+    def booking_facts_many(self, trip_ids: list[str], no_shows_since: datetime) -> dict[str, BookingFacts]:
+        """``booking_facts`` of several trips in one query, without an idempotency key's stored request and
+        without slots (a batch reads those once for all: ``IdempotencyRepository.get_many``,
+        ``SlotRepository.between``). Trips that do not exist are left out."""
+        rows = self.conn.execute(_booking_facts_many_query(), {"trip_ids": trip_ids, "since": no_shows_since})
+        out = {}
+        for r in rows:
+            facts = self._facts(r, None, [])
+            if facts is not None:
+                out[r.id] = facts
+        return out
+
+    def _facts(self, r: Row[Any], stored: tuple[str, int, Any] | None, slots: list[SlotRow]) -> BookingFacts | None:
         gate = SqlGateRepository(self.conn).get(r.gate_id, revision=r.gate_revision)
         if gate is None:  # pragma: no cover - a foreign key holds the trip to its gate
             return None
         return BookingFacts(
             trip=_trip(r),
             gate=gate,
-            stored_request=None if r.stored_hash is None else (r.stored_hash, r.stored_status, r.stored_response),
+            stored_request=stored,
             exporter_id=r.s_exporter_id,
             perishability=Perishability(r.s_perishability),
             needs_inspection=any(is_plant_product(self._hs(c)) for c in (r.hs_codes or "").split(",") if c),

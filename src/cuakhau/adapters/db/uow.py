@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -34,6 +34,7 @@ from cuakhau.adapters.db.repositories import (
     SqlTripRepository,
     SqlVehicleRepository,
 )
+from cuakhau.domain.errors import Conflict
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.services.ports import Place, Take
 
@@ -153,37 +154,60 @@ class SqlUnitOfWork:
             self._after_commit()  # e.g. wake the live dashboards (adapters/web/live.py); must not raise
 
     def commit_taking(self, place: Place) -> Take:
+        taken = self._commit_places(lambda: [place], batch=False)
+        if taken is None:  # pragma: no cover - only a batch is refused without a Take
+            raise RuntimeError("place refused without a reason")
+        return taken
+
+    def commit_placing(self, record: Callable[[], Sequence[Place]]) -> bool:
+        return self._commit_places(record, batch=True) is Take.TAKEN
+
+    def _commit_places(self, record: Callable[[], Sequence[Place]], *, batch: bool) -> Take | None:
+        """What ``record`` writes, then its places, then COMMIT. A full place -> its ``Take``; any other
+        violated constraint -> the error its insert registered, or, for a ``batch``, None. Either rolls back."""
         if self._tx is None or self._conn is None:
             raise RuntimeError("unit of work not open")
         if self._conn.dialect.name != "postgresql":
             # SQLite has one writer at a time: nothing can take the place between these statements and the commit.
-            taken = self.slots.take_place(
-                place.gate_id, place.direction, place.starts_at, place.day, inspection=place.inspection
-            )
-            if taken is Take.TAKEN:
-                self.commit()
-            else:
+            try:
+                places = record()
+                for place in places:
+                    taken = self.slots.take_place(
+                        place.gate_id, place.direction, place.starts_at, place.day, inspection=place.inspection
+                    )
+                    if taken is not Take.TAKEN:
+                        self.rollback()
+                        return taken
+            except (IntegrityError, Conflict):  # a violated constraint, or the error its insert registered
                 self.rollback()
-            return taken
-        # PostgreSQL: what the unit wrote, the place and the COMMIT in one round trip (psycopg's pipeline mode).
-        # The server goes from the place's updates to the commit without waiting for this process, so the rows
+                if batch:
+                    return None
+                raise
+            self.commit()
+            return Take.TAKEN
+        # PostgreSQL: what the unit wrote, the places and the COMMIT in one round trip (psycopg's pipeline mode).
+        # The server goes from the places' updates to the commit without waiting for this process, so the rows
         # every booking of the hour and the day meet on stay locked only as long as the database needs.
         raw: Any = self._conn.connection.dbapi_connection
         self._batch.pipelined()
         cursor = raw.cursor()
         try:
             with raw.pipeline():
+                places = record()
                 self._batch.flush()
-                self.slots.send_take(cursor, place)
+                for place in places:
+                    self.slots.send_take(cursor, place)
                 raw.commit()
         except (psycopg.errors.IntegrityError, IntegrityError) as exc:
             # psycopg raises it at the sync, or SQLAlchemy (wrapped) at a later statement if it came back early
             diag = getattr(exc, "diag", None) or getattr(getattr(exc, "orig", None), "diag", None)
             refused = self.slots.refused(getattr(diag, "constraint_name", None))
-            error = None if refused is not None else self._batch.conflict_for(diag)
+            error = None if refused is not None or batch else self._batch.conflict_for(diag)
             self.rollback()
             if refused is not None:
                 return refused
+            if batch:
+                return None
             if error is None:
                 raise
             raise error from None
