@@ -15,9 +15,11 @@ from cuakhau.adapters.notify import build_notifier
 from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
 from cuakhau.adapters.web.app import Background, build_app
 from cuakhau.adapters.web.auth import Security
+from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
+from cuakhau.services import equeue
 from cuakhau.services.context import ServiceContext
 
 
@@ -50,6 +52,16 @@ def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
     )
 
 
+def booking_batcher(platform: Platform) -> BookingBatcher:
+    """Books the booking requests waiting at one moment together (adapters/web/batching.py)."""
+    context, settings = platform.context, platform.settings
+    return BookingBatcher(
+        lambda requests: equeue.book_trips(context.uow(), clock=context.clock, requests=requests),
+        max_batch=settings.booking_batch_max,
+        threads=settings.booking_threads,
+    )
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
     platform = bootstrap(settings, clock=clock)
@@ -67,12 +79,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     background: list[Background] = [dispatcher] if settings.notify_in_server else []
     if exchange.sender is not None:
         background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
+    booker = booking_batcher(platform) if settings.booking_batch else None
+    if booker is not None:
+        background.append(booker)
     app = build_app(
         platform.context,
         max_body_bytes=settings.max_body_bytes,
         background=background,
         security=security,
         threads=settings.worker_threads,
+        booker=booker,
     )
     app.state.platform = platform
     app.state.exchange = exchange

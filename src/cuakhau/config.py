@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     #: loop). FastAPI's default is 40; more threads than cores contend for Python's lock and spread latency
     #: (docs/benchmarks.md, booking load).
     worker_threads: int = Field(default=8, ge=1, le=200)
+    #: Book the booking requests a process has waiting at one moment together (adapters/web/batching.py): one
+    #: transaction for up to ``booking_batch_max`` of them, on ``booking_threads`` threads per process.
+    booking_batch: bool = True
+    booking_batch_max: int = Field(default=32, ge=1, le=500)
+    booking_threads: int = Field(default=1, ge=1, le=32)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     #: Requests with a larger body are refused with 413 before they are read.

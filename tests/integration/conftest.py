@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cuakhau.adapters.web.app import build_app
+from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.domain.accounts import Role
+from cuakhau.services import equeue
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World
@@ -22,8 +24,11 @@ def world(ctx: ServiceContext) -> World:
 
 
 @pytest.fixture
-def app(ctx: ServiceContext) -> FastAPI:
-    return build_app(ctx)
+def app(ctx: ServiceContext) -> Iterator[FastAPI]:
+    """The API as served: bookings go through the booking batcher (adapters/web/batching.py)."""
+    booker = BookingBatcher(lambda requests: equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=requests))
+    yield build_app(ctx, booker=booker)
+    booker.stop()
 
 
 @pytest.fixture

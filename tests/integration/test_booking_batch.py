@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from cuakhau.adapters.db import tables as t
@@ -263,4 +266,39 @@ def test_concurrent_batches_never_overbook(pg: tuple[ServiceContext, World]) -> 
     assert len(flat) == 20 and not any(isinstance(r, BaseException) for r in flat)
     active = [r for r in flat if isinstance(r, BookingResult) and r.booking.status is BookingStatus.ACTIVE]
     assert len(active) == 6
+    assert overbooked(engine) == 0 and counters_match(engine)
+
+
+def test_concurrent_requests_through_the_api(
+    client: TestClient, app: FastAPI, ctx: ServiceContext, world: World, engine: Engine
+) -> None:
+    """Sixteen exporters' requests at once: answered each with its own booking (or its replay), through the
+    batcher the server uses, with the slots' counters equal to the active bookings."""
+    per_slot(ctx, 3)
+    trips = trips_on_own_trucks(world, 16)
+    start = hour(ctx)
+    body = {
+        "earliest": start.isoformat(),
+        "latest": (start + timedelta(hours=6)).isoformat(),
+        "travel_minutes": 60,
+        "actor": {"id": world.exporter.id, "role": "exporter"},
+    }
+
+    def post(trip_id: str) -> tuple[int, dict[str, object], str | None]:
+        r = client.post(f"/api/v1/trips/{trip_id}/booking", json=body, headers={"Idempotency-Key": f"k-{trip_id}"})
+        return r.status_code, r.json(), r.headers.get("Idempotent-Replayed")
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, trips + trips[:4]))  # the first four sent twice (a client's retry)
+    bookings: dict[str, set[object]] = {}
+    for (status, out, replayed), trip_id in zip(answers, trips + trips[:4], strict=True):
+        assert status in (200, 201), out
+        assert out["trip_id"] == trip_id and out["status"] == "active"
+        assert (status == 200) == (replayed == "true")
+        bookings.setdefault(trip_id, set()).add(out["id"])
+    assert all(len(ids) == 1 for ids in bookings.values())  # a retry answers the booking made, never a second
+    starts = sorted(datetime.fromisoformat(str(out["slot_start"])) for _, out, _ in answers[:16])
+    assert starts == [start + timedelta(hours=h // 3) for h in range(16)]  # three an hour, earliest first
+    booker = app.state.booker
+    assert booker.requests == 20
     assert overbooked(engine) == 0 and counters_match(engine)

@@ -295,6 +295,24 @@ class BookingRequest:
     may_see: Callable[[TripScope], bool] | None = None
 
 
+def book_request(
+    uow: UnitOfWork, *, clock: Clock, request: BookingRequest, rules: BookingRules = DEFAULT_RULES
+) -> BookingResult:
+    """``book_trip`` for one ``BookingRequest``."""
+    return book_trip(
+        uow,
+        clock=clock,
+        trip_id=request.trip_id,
+        earliest=request.earliest,
+        latest=request.latest,
+        travel_minutes=request.travel_minutes,
+        actor=request.actor,
+        idempotency=request.idempotency,
+        rules=rules,
+        may_see=request.may_see,
+    )
+
+
 def book_trips(
     uow: UnitOfWork, *, clock: Clock, requests: list[BookingRequest], rules: BookingRules = DEFAULT_RULES
 ) -> list[BookingResult | CuakhauError]:
@@ -363,18 +381,7 @@ def book_trips(
     for request, result in zip(requests, results, strict=True):
         if result is None:
             try:
-                result = book_trip(
-                    uow,
-                    clock=clock,
-                    trip_id=request.trip_id,
-                    earliest=request.earliest,
-                    latest=request.latest,
-                    travel_minutes=request.travel_minutes,
-                    actor=request.actor,
-                    idempotency=request.idempotency,
-                    rules=rules,
-                    may_see=request.may_see,
-                )
+                result = book_request(uow, clock=clock, request=request, rules=rules)
             except CuakhauError as exc:
                 result = exc
         out.append(result)

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
 from cuakhau.adapters.web import auth, errors
+from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit
 from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
@@ -43,6 +44,7 @@ def build_app(
     background: Sequence[Background] = (),
     security: auth.Security | None = None,
     threads: int | None = None,
+    booker: BookingBatcher | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +69,7 @@ def build_app(
     )
     app.state.context = context
     app.state.security = security or auth.Security()
+    app.state.booker = booker  # None: each booking on its own in the thread pool
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     for router in (

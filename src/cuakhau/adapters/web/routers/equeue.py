@@ -10,9 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for, limit_booking
+from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
@@ -145,7 +147,7 @@ def booking_out(b: Booking, tz_gate: Gate, history: list[dict[str, Any]] | None 
 
 
 @router.post("/trips/{trip_id}/booking", status_code=201, summary="Book a slot (or join the waiting list)")
-def book(
+async def book(
     trip_id: str,
     body: BookingIn,
     ctx: ContextDep,
@@ -154,20 +156,23 @@ def book(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
+    # No I/O until the booking itself: the checks run on the event loop.
     access.require_permission(principal, Permission.BOOK)
     limit_booking(request, principal, ctx)
-    key = equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json"))
-    result = equeue.book_trip(
-        ctx.uow(),
-        clock=ctx.clock,
+    booking = equeue.BookingRequest(
         trip_id=trip_id,
         earliest=body.earliest,
         latest=body.latest,
         travel_minutes=body.travel_minutes,
         actor=actor_for(principal, body.actor),
-        idempotency=key,
+        idempotency=equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json")),
         may_see=principal.can_see_trip,
     )
+    booker: BookingBatcher | None = getattr(request.app.state, "booker", None)
+    if booker is not None:  # booked together with the requests waiting at the same moment (adapters/web/batching.py)
+        result = await booker.book(booking)
+    else:
+        result = await run_in_threadpool(equeue.book_request, ctx.uow(), clock=ctx.clock, request=booking)
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
