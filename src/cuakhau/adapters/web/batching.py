@@ -65,6 +65,8 @@ class BookingBatcher:
             self._queue.put(_STOP)
         for thread in threads:
             thread.join(timeout)
+        if self.requests:
+            log.info("booking batcher: %d requests booked in %d batches", self.requests, self.batches)
 
     def _start(self) -> None:
         if self._threads:
