@@ -28,7 +28,7 @@ from cuakhau.services import equeue
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.equeue import BookingRequest, BookingResult
 from cuakhau.services.ports import Place
-from tests.fixtures.factories import World, fruit_line
+from tests.fixtures.factories import World, dry_line
 
 GATE = "vn-huu-nghi"
 
@@ -64,13 +64,7 @@ def request(world: World, trip_id: str, *, key: str | None = None, hours: int = 
 
 
 # Dry goods: a request that finds no room just waits (a perishable one would re-plan the day first).
-DRY = fruit_line(
-    hs_code="400122",
-    description="Cao su tự nhiên / 天然橡胶",
-    perishability="dry_goods",
-    planting_area_code=None,
-    packing_house_code=None,
-)
+DRY = dry_line()
 
 
 def trips_on_own_trucks(world: World, n: int) -> list[str]:

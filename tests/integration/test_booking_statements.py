@@ -19,15 +19,9 @@ from cuakhau.domain.gate import Closure
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.services import equeue, gates
 from cuakhau.services.context import ServiceContext
-from tests.fixtures.factories import World, fruit_line
+from tests.fixtures.factories import World, dry_line
 
-DRY = fruit_line(
-    hs_code="400122",
-    description="Cao su",
-    perishability="dry_goods",
-    planting_area_code=None,
-    packing_house_code=None,
-)
+DRY = dry_line()
 # Statements per booking, COMMIT left out (and BEGIN on PostgreSQL: psycopg sends it without a cursor).
 # PostgreSQL: one read — the trip with everything the rules need and the window's slots — then one write:
 # the booking, its change record, its notification and its idempotency key (and, when it gets a place, the

@@ -16,7 +16,7 @@ from cuakhau.domain.errors import Conflict, InvalidInput
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.services import equeue, trips
 from cuakhau.services.context import ServiceContext
-from tests.fixtures.factories import World, fruit_line
+from tests.fixtures.factories import World, dry_line, fruit_line
 
 API = "/api/v1"
 COUNTERPART = Actor("cn-youyiguan:exchange", ActorRole.COUNTERPART)
@@ -49,13 +49,7 @@ def trip_with(world: World, line: dict | None = None, **over: object) -> str:
     return world.declare(vehicle_id=world.new_truck(), shipment=shipment, **over).id
 
 
-DRY = fruit_line(
-    hs_code="400122",
-    description="Cao su tự nhiên / 天然橡胶",
-    perishability="dry_goods",
-    planting_area_code=None,
-    packing_house_code=None,
-)
+DRY = dry_line()
 
 
 def test_booking_takes_the_earliest_slot_and_tells_the_holder(

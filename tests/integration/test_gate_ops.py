@@ -18,19 +18,13 @@ from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.trip import Actor, ActorRole, TripState
 from cuakhau.services import customs, gate_ops, lanes, trips
 from cuakhau.services.context import ServiceContext
-from tests.fixtures.factories import World, fruit_line
+from tests.fixtures.factories import World, dry_line, fruit_line
 
 GATE = "vn-chi-ma"  # export lanes: X1 cargo, X2 perishable (fresh produce green lane)
 CUSTOMS = Actor("vn-chi-ma:customs-03", ActorRole.CUSTOMS)
 GUARD = Actor("vn-chi-ma:border-guard-01", ActorRole.BORDER_GUARD)
 ADMIN = Actor("vn-chi-ma:admin", ActorRole.GATE_ADMIN)
-DRY = fruit_line(
-    hs_code="400122",
-    description="Cao su tự nhiên / 天然橡胶",
-    perishability="dry_goods",
-    planting_area_code=None,
-    packing_house_code=None,
-)
+DRY = dry_line()
 _ids = itertools.count(1)
 
 

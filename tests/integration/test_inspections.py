@@ -15,20 +15,14 @@ from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.trip import Actor, ActorRole, TripState
 from cuakhau.services import inspections, trips
 from cuakhau.services.context import ServiceContext
-from tests.fixtures.factories import World, fruit_line
+from tests.fixtures.factories import World, dry_line, fruit_line
 
 GATE = "vn-chi-ma"
 CUSTOMS = {"id": "vn-chi-ma:customs-03", "role": "customs"}
 QUARANTINE = {"id": "vn-chi-ma:kdtv-02", "role": "quarantine"}
 ADMIN = {"id": "vn-chi-ma:admin", "role": "gate_admin"}
 VN_CERT = (Path(__file__).resolve().parents[1] / "fixtures" / "ephyto" / "vn_dragon_fruit.xml").read_text("utf-8")
-DRY = fruit_line(
-    hs_code="400122",
-    description="Cao su tự nhiên / 天然橡胶",
-    perishability="dry_goods",
-    planting_area_code=None,
-    packing_house_code=None,
-)
+DRY = dry_line()
 
 
 def at_lane(world: World, line: dict[str, Any] | None = None) -> str:
