@@ -203,10 +203,17 @@ def engine_of(ctx: ServiceContext) -> Engine:
 
 
 class _TakenMeanwhile(SqlUnitOfWork):
-    """Another process takes the last places of the batch's slots between its read and its commit."""
+    """Another process takes the last places of the hour the batch chose, between its read and its commit —
+    on the batch's first ``times`` tries."""
+
+    times = 1
+    tries = 0
 
     def commit_placing(self, record):  # type: ignore[no-untyped-def]
         engine = self._engine
+        _TakenMeanwhile.tries += 1
+        if _TakenMeanwhile.tries > self.times:
+            return super().commit_placing(record)
 
         def record_then_fill() -> list[Place]:
             places = list(record())
@@ -222,17 +229,25 @@ class _TakenMeanwhile(SqlUnitOfWork):
 
 
 @pytest.mark.postgres
-def test_a_batch_refused_by_the_database_keeps_nothing_and_books_one_by_one(
-    pg: tuple[ServiceContext, World],
+@pytest.mark.parametrize(
+    ("refusals", "expected"),
+    [
+        (1, [1, 1, 2, 2]),  # retried on a fresh read: the batch books around the hour taken
+        (2, [2, 2, "waiting", "waiting"]),  # refused again (the next hour taken too): booked one by one
+    ],
+)
+def test_a_batch_refused_by_the_database_keeps_nothing(
+    pg: tuple[ServiceContext, World], refusals: int, expected: list[int | str]
 ) -> None:
     ctx, world = pg
     engine = engine_of(ctx)
     per_slot(ctx, 2, hours=3)
     reqs = [request(world, trip, hours=3) for trip in trips_on_own_trucks(world, 4)]
+    _TakenMeanwhile.times, _TakenMeanwhile.tries = refusals, 0
     results = equeue.book_trips(_TakenMeanwhile(engine, ctx.nomenclature), clock=ctx.clock, requests=reqs)
-    # The first hour was filled by the other process: every request was then booked one by one, after it.
-    assert slots_of(results, hour(ctx)) == [1, 1, 2, 2]
-    with engine.connect() as conn:
+    assert slots_of(results, hour(ctx)) == expected
+    assert _TakenMeanwhile.tries == min(refusals + 1, equeue.BATCH_ATTEMPTS)
+    with engine.connect() as conn:  # one key per request: nothing of a refused try was kept
         assert conn.execute(select(func.count()).select_from(t.idempotency_keys)).scalar_one() == 4
     assert overbooked(engine) == 0
 

@@ -64,6 +64,9 @@ POLICIES: dict[str, type[AllocationPolicy]] = {
 #: Trips in these states are on the road or past the gate: their slots are fixed.
 FIXED_STATES = frozenset({TripState.DISPATCHED, TripState.ARRIVED, TripState.CALLED, TripState.INSPECTING})
 MOVABLE_TRIP_STATES = frozenset({TripState.DECLARED, TripState.BOOKED})
+#: Tries of a batch (``book_trips``) before its requests are booked one by one: a refusal (a place another
+#: process took since the read) is retried once on a fresh read.
+BATCH_ATTEMPTS = 2
 BOOKING_ROLES = frozenset({ActorRole.EXPORTER, ActorRole.DRIVER, ActorRole.GATE_ADMIN, ActorRole.SYSTEM})
 
 
@@ -325,8 +328,31 @@ def book_trips(
     through ``book_trip`` after the batch, in order: an unknown trip, a key used before (a replay), an exporter
     with recent no-shows (the penalty rule), two requests for one trip, a window with no room as read (the
     waiting list and its re-plan) or without its slots yet — and every request of a batch the database refused
-    (a place taken meanwhile by another process, a conflict), whose writes were then all rolled back.
+    (a place taken meanwhile by another process, a conflict) twice — once is retried on a fresh read — whose
+    writes were then all rolled back.
     """
+    for _ in range(BATCH_ATTEMPTS):
+        together = _book_together(uow, clock, requests, rules)
+        if together is not None:
+            break
+    else:
+        together = [None] * len(requests)
+    out: list[BookingResult | CuakhauError] = []
+    for request, result in zip(requests, together, strict=True):
+        if result is None:
+            try:
+                result = book_request(uow, clock=clock, request=request, rules=rules)
+            except CuakhauError as exc:
+                result = exc
+        out.append(result)
+    return out
+
+
+def _book_together(
+    uow: UnitOfWork, clock: Clock, requests: list[BookingRequest], rules: BookingRules
+) -> list[BookingResult | CuakhauError | None] | None:
+    """``book_trips``' one transaction: each request's result, None for those left to ``book_trip``; or None
+    when the database refused the batch (nothing kept)."""
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
     results: list[BookingResult | CuakhauError | None] = [None] * len(requests)
@@ -374,18 +400,12 @@ def book_trips(
                 places.append(place)
             return places
 
-        if placed and uow.commit_placing(record):
+        if placed:
+            if not uow.commit_placing(record):
+                return None
             for i, _, facts, booking, _ in placed:
                 results[i] = BookingResult(booking, gate=facts.gate)
-    out: list[BookingResult | CuakhauError] = []
-    for request, result in zip(requests, results, strict=True):
-        if result is None:
-            try:
-                result = book_request(uow, clock=clock, request=request, rules=rules)
-            except CuakhauError as exc:
-                result = exc
-        out.append(result)
-    return out
+    return results
 
 
 def _windows_by_flow(
