@@ -319,16 +319,17 @@ def book_request(
 def book_trips(
     uow: UnitOfWork, *, clock: Clock, requests: list[BookingRequest], rules: BookingRules = DEFAULT_RULES
 ) -> list[BookingResult | CuakhauError]:
-    """Book requests that arrived together: for each, what ``book_trip`` would give it (its booking, or the
-    error it would raise), as if they had been booked one after another in their order.
+    """Book requests that arrived together: for each, what ``book_trip`` gives it (its booking, or the error it
+    would raise), the batch's requests placed one after another in their order (first come, first served).
 
     The common case costs the batch, not each request, its fixed costs: one read of the trips' facts, one of
     their keys, one of the slots; then every booking's writes, places and the COMMIT in one round trip
     (``UnitOfWork.commit_placing``), so a whole batch is kept or none of it. Anything less common goes
     through ``book_trip`` after the batch, in order: an unknown trip, a key used before (a replay), an exporter
     with recent no-shows (the penalty rule), two requests for one trip, a window with no room as read (the
-    waiting list and its re-plan) or without its slots yet — and every request of a batch the database refused
-    (a place taken meanwhile by another process, a conflict) twice — once is retried on a fresh read — whose
+    waiting list and its re-plan) or without its slots yet — so such a request comes after the batch's placed
+    ones, as if it had arrived just after them. And every request of a batch the database refused twice (a
+    place taken meanwhile by another process, a conflict; the first refusal is retried on a fresh read), whose
     writes were then all rolled back.
     """
     for _ in range(BATCH_ATTEMPTS):
@@ -390,8 +391,8 @@ def _book_together(
         def record() -> list[Place]:
             places = []
             for _, request, facts, booking, slot in placed:
-                key = request.idempotency
-                uow.idempotency.put(key.scope, key.key, key.request_hash, 201, {"booking_id": booking.id}, now)
+                idem = request.idempotency
+                uow.idempotency.put(idem.scope, idem.key, idem.request_hash, 201, {"booking_id": booking.id}, now)
                 place = _place_and_record(
                     uow, clock, facts.gate, facts.trip, booking, request.actor, now, [slot], _Attempts()
                 )
