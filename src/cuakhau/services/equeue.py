@@ -362,9 +362,10 @@ def _book_together(
     with uow:
         facts_of = uow.shipments.booking_facts_many(sorted(per_trip), since)
         used = uow.idempotency.stored_keys(sorted({r.idempotency.scope for r in requests}))
+        windows = [_window(r.earliest, r.latest, now, rules) for r in requests]
         slots_of: dict[tuple[str, Direction], dict[datetime, SlotRow]] = {}
-        for (gate_id, direction), windows in _windows_by_flow(requests, facts_of, now, rules).items():
-            rows = uow.slots.between(gate_id, direction, min(w[0] for w in windows), max(w[1] for w in windows))
+        for (gate_id, direction), ranges in _ranges_by_flow(requests, windows, facts_of, now).items():
+            rows = uow.slots.between(gate_id, direction, min(r[0] for r in ranges), max(r[1] for r in ranges))
             slots_of[gate_id, direction] = {row.starts_at: row for row in rows}
         for i, request in enumerate(requests):
             facts = facts_of.get(request.trip_id)
@@ -374,7 +375,7 @@ def _book_together(
             try:
                 _check_request(request.travel_minutes, request.actor)
                 _check_visible(facts, request.trip_id, request.may_see)
-                earliest, latest = _admit(facts, _window(request.earliest, request.latest, now, rules))
+                earliest, latest = _admit(facts, windows[i])
             except CuakhauError as exc:
                 results[i] = exc
                 continue
@@ -409,14 +410,16 @@ def _book_together(
     return results
 
 
-def _windows_by_flow(
-    requests: list[BookingRequest], facts_of: dict[str, BookingFacts], now: datetime, rules: BookingRules
+def _ranges_by_flow(
+    requests: list[BookingRequest],
+    windows: list[tuple[datetime, datetime] | InvalidInput],
+    facts_of: dict[str, BookingFacts],
+    now: datetime,
 ) -> dict[tuple[str, Direction], list[tuple[datetime, datetime]]]:
     """The slot range each request may use, per gate and direction (requests with a bad window left out)."""
     flows: dict[tuple[str, Direction], list[tuple[datetime, datetime]]] = {}
-    for request in requests:
+    for request, window in zip(requests, windows, strict=True):
         facts = facts_of.get(request.trip_id)
-        window = _window(request.earliest, request.latest, now, rules)
         if facts is not None and not isinstance(window, InvalidInput):
             flow = (facts.gate.id, facts.trip.direction)
             flows.setdefault(flow, []).append((floor_hour(max(window[0], now)), window[1]))
