@@ -27,7 +27,7 @@ def _compiling() -> bool:
     return os.environ.get("CUAKHAU_COMPILE", "") == "1"
 
 
-class CompileHook(BuildHookInterface):  # type: ignore[type-arg]
+class CompileHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def dependencies(self) -> list[str]:

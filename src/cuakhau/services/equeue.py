@@ -332,11 +332,13 @@ def book_trips(
     place taken meanwhile by another process, a conflict; the first refusal is retried on a fresh read), whose
     writes were then all rolled back.
     """
-    for _ in range(BATCH_ATTEMPTS):
+    together: list[BookingResult | CuakhauError | None] | None = None
+    # A request alone takes book_trip's own path: it reads everything in one query, not three.
+    for _ in range(BATCH_ATTEMPTS if len(requests) > 1 else 0):
         together = _book_together(uow, clock, requests, rules)
         if together is not None:
             break
-    else:
+    if together is None:
         together = [None] * len(requests)
     out: list[BookingResult | CuakhauError] = []
     for request, result in zip(requests, together, strict=True):

@@ -594,7 +594,7 @@ class SqlShipmentRepository:
 
     def booking_facts_many(self, trip_ids: list[str], no_shows_since: datetime) -> dict[str, BookingFacts]:
         """``booking_facts`` of several trips in one query, without an idempotency key's stored request and
-        without slots (a batch reads those once for all: ``IdempotencyRepository.get_many``,
+        without slots (a batch reads those once for all: ``IdempotencyRepository.stored_keys``,
         ``SlotRepository.between``). Trips that do not exist are left out."""
         rows = self.conn.execute(_booking_facts_many_query(), {"trip_ids": trip_ids, "since": no_shows_since})
         out = {}

@@ -168,7 +168,7 @@ async def book(
         idempotency=equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json")),
         may_see=principal.can_see_trip,
     )
-    booker: BookingBatcher | None = getattr(request.app.state, "booker", None)
+    booker: BookingBatcher | None = request.app.state.booker
     if booker is not None:  # booked together with the requests waiting at the same moment (adapters/web/batching.py)
         result = await booker.book(booking)
     else:
