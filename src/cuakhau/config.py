@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     #: Book the booking requests a process has waiting at one moment together (adapters/web/batching.py): one
     #: transaction for up to ``booking_batch_max`` of them, on ``booking_threads`` threads per process.
     booking_batch: bool = True
-    booking_batch_max: int = Field(default=32, ge=1, le=500)
+    booking_batch_max: int = Field(default=16, ge=1, le=500)
     booking_threads: int = Field(default=1, ge=1, le=32)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -32,7 +32,7 @@ _STOP = None
 class BookingBatcher:
     """Books waiting requests together on ``threads`` booking threads (started with the first request)."""
 
-    def __init__(self, book: BookMany, *, max_batch: int = 32, threads: int = 1) -> None:
+    def __init__(self, book: BookMany, *, max_batch: int = 16, threads: int = 1) -> None:
         self._book = book
         self._max_batch = max_batch
         self._threads_wanted = threads
