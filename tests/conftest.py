@@ -136,7 +136,7 @@ class RedisSpace:
     url: str
     prefix: str
 
-    def keys(self) -> list[str]:
+    def stored_keys(self) -> list[str]:
         client = redis.Redis.from_url(self.url, socket_timeout=3)
         try:
             return sorted(k.decode() for k in client.scan_iter(match=f"{self.prefix}:*"))

@@ -59,8 +59,9 @@ class Rate:
 
 
 def _safe(key: str) -> str:
-    """Keys are joined with ``/`` in storage: escape the caller's key so that no two keys meet."""
-    return quote(key, safe="")
+    """Keys are joined with ``/`` in storage: escape the caller's key so that no two keys meet (a key with ``/``
+    or ``%`` is percent-encoded, and then contains ``%``; one without is kept as it is, and contains none)."""
+    return quote(key, safe="") if "/" in key or "%" in key else key
 
 
 class WindowLimiter:
