@@ -3,18 +3,26 @@ processes; tests/e2e/test_serve_limits.py runs real ones), per username and addr
 
 from __future__ import annotations
 
+import logging
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cuakhau.adapters.web.app import build_app
 from cuakhau.adapters.web.auth import Security
+from cuakhau.adapters.web.ratelimit import Rate, WindowLimiter
 from cuakhau.domain.accounts import Role
 from cuakhau.services import accounts
 from cuakhau.services.context import ServiceContext
-from tests.conftest import RedisSpace
+from tests.conftest import RedisSpace, service_unavailable
+from tests.e2e.conftest import free_port
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World
 
@@ -160,3 +168,64 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(ctx: Servic
             401,
             429,
         ]
+
+
+def test_when_redis_is_unreachable_logins_are_answered_and_limited_per_process(
+    ctx: ServiceContext, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fail safe and visible: no 500, the limit holds in this process, a warning names the failure."""
+    make_user(ctx, world)
+    dead = RedisSpace("redis://127.0.0.1:1/0", "cuakhau-test-dead")  # nothing listens on port 1
+    with caplog.at_level(logging.WARNING), processes(ctx, security(dead)) as (c,):
+        assert [login(c)[0] for _ in range(3)] == [401, 401, 401]
+        assert login(c, password=PASSWORD) == (429, "login.username")
+    assert any("Redis at 127.0.0.1:1 failed" in r.getMessage() for r in caplog.records)
+
+
+@contextmanager
+def private_redis(port: int) -> Iterator[None]:
+    """A Redis server of this test's own (so that it can be stopped), answering on ``port``."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        service_unavailable("no redis-server to start a private Redis")
+    assert binary is not None
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_shared_limits_come_back_when_redis_does(caplog: pytest.LogCaptureFixture) -> None:
+    """Redis stops: each process counts on its own (and says so); it starts again: the counts are shared again."""
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    one = WindowLimiter({"s": Rate.parse("2/60")}, redis_url=url, retry_seconds=0.2)
+    two = WindowLimiter({"s": Rate.parse("2/60")}, redis_url=url, retry_seconds=0.2)
+    with caplog.at_level(logging.WARNING):
+        with private_redis(port):
+            assert one.hit("s", "k") is None and one.shared
+        assert one.hit("s", "k") is None and not one.shared  # Redis is gone: counted here, no error
+        assert one.hit("s", "k") is None  # 2 of 2 in this process
+        assert one.hit("s", "k") is not None  # the limit still holds, per process
+        with private_redis(port):  # back (empty: the counts were in the stopped server)
+            time.sleep(0.25)
+            assert one.hit("s", "k") is None and one.shared
+            assert two.hit("s", "k") is None
+            assert two.hit("s", "k") is not None, "the other process sees the shared count again"
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"Redis at 127.0.0.1:{port} failed" in m for m in messages)
+    assert any("answers again" in m for m in messages)
