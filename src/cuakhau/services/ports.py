@@ -472,8 +472,10 @@ class AccessRepository(Protocol):
 class RateLimiter(Protocol):
     """Counts attempts per key. ``None``: allowed (and counted); a number: refused, retry after that many seconds.
 
-    ``remember``/``remembers`` keep a flag per key for a while, where the counts are kept (the addresses a user
-    has logged in from, which the per-username ceiling spares)."""
+    ``now`` is the service clock's time; an implementation may count in wall-clock seconds instead (the one on
+    the ``limits`` library does: a limit is about how fast someone really tries). ``remember``/``remembers`` keep
+    a flag per key for a while, where the counts are kept (the addresses a user has logged in from, which the
+    per-username ceiling spares)."""
 
     def hit(self, scope: str, key: str, now: datetime) -> float | None: ...
     def remember(self, scope: str, key: str, seconds: int) -> None: ...
