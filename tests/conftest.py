@@ -2,8 +2,9 @@
 
 PostgreSQL is looked for at ``CUAKHAU_TEST_POSTGRES_URL`` (default: the project machines' server at
 127.0.0.1:5432, trust auth, database ``test``). Each test session creates its own database there and drops it
-afterwards. Where no server answers the PostgreSQL tests are skipped with the reason, unless
-``CUAKHAU_REQUIRE_SERVICES=1`` (set by CI), which turns that skip into a failure.
+afterwards. Redis (the shared rate limits) at ``CUAKHAU_TEST_REDIS_URL`` (default 127.0.0.1:6379): each test
+gets its own key prefix, whose keys are deleted afterwards. Where no server answers those tests are skipped with
+the reason, unless ``CUAKHAU_REQUIRE_SERVICES=1`` (set by CI), which turns that skip into a failure.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +30,7 @@ from cuakhau.domain.hs import HsNomenclature
 from cuakhau.services.context import ServiceContext
 
 POSTGRES_URL = os.environ.get("CUAKHAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("CUAKHAU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("CUAKHAU_REQUIRE_SERVICES") == "1"
 
 #: A Tuesday morning in the lychee season, 08:00 in Lạng Sơn.
@@ -123,3 +127,35 @@ def clock() -> ManualClock:
 @pytest.fixture
 def ctx(engine: Engine, nomenclature: HsNomenclature, clock: ManualClock) -> ServiceContext:
     return ServiceContext(uow=SqlUnitOfWorkFactory(engine, nomenclature), clock=clock, nomenclature=nomenclature)
+
+
+@dataclass(frozen=True)
+class RedisSpace:
+    """A Redis URL and a key prefix of this test's own (``CUAKHAU_REDIS_URL``, ``CUAKHAU_REDIS_KEY_PREFIX``)."""
+
+    url: str
+    prefix: str
+
+    def stored_keys(self) -> list[str]:
+        client = redis.Redis.from_url(self.url, socket_timeout=3)
+        try:
+            return sorted(k.decode() for k in client.scan_iter(match=f"{self.prefix}:*"))
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def redis_space() -> Iterator[RedisSpace]:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=3, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        service_unavailable(f"no Redis answers at {REDIS_URL} ({exc})")
+    space = RedisSpace(REDIS_URL, f"cuakhau-test-{uuid.uuid4().hex[:12]}")
+    try:
+        yield space
+    finally:
+        for key in client.scan_iter(match=f"{space.prefix}:*"):
+            client.delete(key)
+        client.close()

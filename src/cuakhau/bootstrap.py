@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         token_cache_seconds=settings.token_cache_seconds,
         session_hours=settings.session_hours,
         cookie_secure=settings.cookie_secure,
+        rate_login_account=settings.rate_login_account,
+        redis_url=settings.redis_url,
+        redis_key_prefix=settings.redis_key_prefix,
+        trusted_proxies=settings.trusted_proxies,
     )
     exchange = build_runtime(platform.settings, platform.context)
     background: list[Background] = [dispatcher] if settings.notify_in_server else []

@@ -78,9 +78,12 @@ def serve(
 
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
+    from cuakhau.adapters.web.proxies import TrustedProxies
     from cuakhau.bootstrap import create_app
 
     settings = _settings(database_url, host=host, port=port)
+    # X-Forwarded-For only from CUAKHAU_TRUSTED_PROXIES (uvicorn's own default would trust 127.0.0.1)
+    proxies = TrustedProxies.of(settings.trusted_proxies)
     engine = make_engine(settings.database_url)
     try:
         if current_revision(engine) != head_revision():
@@ -99,6 +102,8 @@ def serve(
             workers=workers,
             log_level=settings.log_level,
             timeout_graceful_shutdown=5,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies.forwarded_allow_ips,
         )
         return
     # Open live dashboards (server-sent events) must not hold a shutdown: they reconnect to the next server.
@@ -108,6 +113,8 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies.forwarded_allow_ips,
     )
 
 
@@ -159,6 +166,7 @@ def demo(
     import uvicorn
 
     from cuakhau.adapters.db.migrate import upgrade
+    from cuakhau.adapters.web.proxies import TrustedProxies
     from cuakhau.bootstrap import bootstrap, create_app
     from cuakhau.domain.clock import ManualClock
     from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
@@ -205,7 +213,15 @@ def demo(
         console.print(f"  {username:<20} {role.value}")
     sys.stdout.flush()
     if serve_api:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        proxies = TrustedProxies.of(settings.trusted_proxies)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies.forwarded_allow_ips,
+        )
 
 
 registry_app = typer.Typer(help="The plant registry (planting areas, packing houses)", no_args_is_help=True)

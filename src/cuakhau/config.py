@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,11 +47,20 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(default=30.0, ge=0, le=300)
     #: Set when served over HTTPS (behind the reverse proxy): the session cookie is then ``Secure``.
     cookie_secure: bool = False
-    #: Rate limits, ``COUNT/SECONDS`` per process (docs/security.md): logins per username and per client IP,
-    #: booking changes (book, reschedule, cancel) per account.
+    #: Rate limits, ``COUNT/SECONDS`` (docs/security.md): logins per username from one client address, per
+    #: client address, per username from addresses it has not logged in from; booking changes (book,
+    #: reschedule, cancel) per account.
     rate_login_username: str = Field(default="10/300", pattern=r"^[0-9]+/[0-9.]+$")
     rate_login_ip: str = Field(default="60/60", pattern=r"^[0-9]+/[0-9.]+$")
+    rate_login_account: str = Field(default="30/300", pattern=r"^[0-9]+/[0-9.]+$")
     rate_booking: str = Field(default="30/60", pattern=r"^[0-9]+/[0-9.]+$")
+    #: Count the rate limits in this Redis (``redis://host:6379/0``), shared by every server process; unset:
+    #: each process counts its own. Keys start with ``redis_key_prefix``.
+    redis_url: str | None = None
+    redis_key_prefix: str = Field(default="cuakhau", min_length=1, max_length=64)
+    #: Reverse proxies whose ``X-Forwarded-For`` names the client (addresses or networks, comma-separated);
+    #: unset: the header is believed from no one.
+    trusted_proxies: str = ""
     #: This instance's partner id on the cross-border exchange (e.g. ``vn-huu-nghi``); unset: exchange off.
     exchange_id: str | None = None
     #: The gates this instance speaks for (JSON list); default: the one named like ``exchange_id``.
@@ -68,6 +78,14 @@ class Settings(BaseSettings):
     #: Run the notification dispatcher inside each server worker. False when ``cuakhau notify`` runs it in a
     #: process of its own, so that delivery does not take the booking workers' CPU (docs/benchmarks.md).
     notify_in_server: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in (part.strip() for part in value.split(",")):
+            if entry and entry != "*":
+                ipaddress.ip_network(entry, strict=False)  # ValueError: refused with the entry named
+        return value
 
 
 def load(**overrides: object) -> Settings:

@@ -156,6 +156,7 @@ def test_login_logout_and_me_over_http(ctx: ServiceContext, world: World, app: F
 
 
 def test_login_is_rate_limited_per_username_and_per_address(ctx: ServiceContext, world: World) -> None:
+    """More in test_rate_limits.py (shared limits, the per-username ceiling, proxies)."""
     make_exporter(ctx, world)
     security = Security.build(
         rate_login_username="3/60",
@@ -165,8 +166,6 @@ def test_login_is_rate_limited_per_username_and_per_address(ctx: ServiceContext,
         session_hours=12,
         cookie_secure=True,
     )
-    clock = ctx.clock
-    assert isinstance(clock, ManualClock)
     with TestClient(build_app(ctx, security=security), raise_server_exceptions=False) as c:
 
         def attempt(username: str, password: str = "sai mật khẩu") -> int:
@@ -177,13 +176,16 @@ def test_login_is_rate_limited_per_username_and_per_address(ctx: ServiceContext,
         assert limited.status_code == 429, "even the right password waits once the username is over its limit"
         assert limited.json()["error"]["code"] == "auth.rate_limited"
         assert limited.json()["error"]["params"]["scope"] == "login.username"
-        assert int(limited.headers["Retry-After"]) == 20  # one attempt back every 60/3 s
+        assert 59 <= int(limited.headers["Retry-After"]) <= 60  # until the first of the three is 60 s old
         # other usernames from the same address: the per-address limit (5 in all) stops the spraying
         assert attempt("someone.else") == 401
         sprayed = c.post("/api/v1/auth/login", json={"username": "third.one", "password": "x"})
         assert sprayed.status_code == 429 and sprayed.json()["error"]["params"]["scope"] == "login.ip"
-        clock.advance(timedelta(seconds=60))
-        ok = c.post("/api/v1/auth/login", json={"username": "hoang.hau", "password": PASSWORD})
+    # the user, from their own address, is not locked out by the guesses made from the other one
+    with TestClient(
+        build_app(ctx, security=security), raise_server_exceptions=False, client=("198.51.100.20", 40000)
+    ) as own:
+        ok = own.post("/api/v1/auth/login", json={"username": "hoang.hau", "password": PASSWORD})
         assert ok.status_code == 200 and "secure" in ok.headers["set-cookie"].lower()
 
 
@@ -218,15 +220,11 @@ def test_booking_is_rate_limited_per_account(ctx: ServiceContext, world: World) 
     assert [book(bot, f"b{i}") for i in range(3)] == [201, 201, 201]
     trip = world.declare(vehicle_id=world.new_truck())
     refused = bot.post(f"/api/v1/trips/{trip.id}/booking", json=window, headers={"Idempotency-Key": "b3"})
-    assert refused.status_code == 429 and refused.headers["Retry-After"] == "20"
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
     assert refused.json()["error"]["params"]["scope"] == "booking.account"
     with ctx.uow() as uow:
         assert uow.bookings.latest_for_trip(trip.id) is None  # nothing was taken
     assert book(person, "p0") == 201
-    clock.advance(timedelta(seconds=20))
-    assert (
-        bot.post(f"/api/v1/trips/{trip.id}/booking", json=window, headers={"Idempotency-Key": "b3"}).status_code == 201
-    )
 
 
 def test_cli_style_api_token_for_an_existing_account(ctx: ServiceContext, world: World, client: TestClient) -> None:

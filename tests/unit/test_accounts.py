@@ -1,4 +1,5 @@
-"""Roles and permissions as published (docs/security.md), accounts' bindings, the rate limiter and token cache."""
+"""Roles and permissions as published (docs/security.md), accounts' bindings, the token cache (the rate limiter:
+test_ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cuakhau.adapters.web.auth import actor_for
-from cuakhau.adapters.web.ratelimit import Rate, TokenBucketLimiter
 from cuakhau.adapters.web.schemas import ActorIn
 from cuakhau.domain.accounts import (
     GATE_ROLES,
@@ -133,30 +133,6 @@ def test_an_account_is_bound_as_its_role_needs(kwargs: dict[str, object], code: 
     with pytest.raises(InvalidInput) as err:
         Account.create(**{**args, **kwargs})  # type: ignore[arg-type]
     assert err.value.code == code
-
-
-def test_the_limiter_allows_a_burst_then_one_per_interval_and_says_how_long_to_wait() -> None:
-    limiter = TokenBucketLimiter({"login.username": Rate.parse("3/60")})
-    assert [limiter.hit("login.username", "u", NOW) for _ in range(3)] == [None, None, None]
-    assert limiter.hit("login.username", "u", NOW) == pytest.approx(20.0)
-    assert limiter.hit("login.username", "other", NOW) is None  # keys are independent
-    assert limiter.hit("login.username", "u", NOW + timedelta(seconds=10)) == pytest.approx(10.0)
-    assert limiter.hit("login.username", "u", NOW + timedelta(seconds=20)) is None
-    assert limiter.hit("unlimited.scope", "u", NOW) is None
-
-
-def test_the_limiter_keeps_a_bounded_number_of_keys() -> None:
-    limiter = TokenBucketLimiter({"s": Rate.parse("1/60")}, max_keys=2)
-    for key in ("a", "b", "c"):
-        assert limiter.hit("s", key, NOW) is None
-    assert limiter.hit("s", "a", NOW) is None  # "a" was dropped: forgiven, never wrongly refused
-    assert limiter.hit("s", "c", NOW) is not None
-
-
-@pytest.mark.parametrize("text", ["0/60", "5/0", "x/60", "5/-1"])
-def test_bad_rates_are_refused(text: str) -> None:
-    with pytest.raises(ValueError):
-        Rate.parse(text)
 
 
 def test_the_token_cache_expires_entries_and_stays_bounded() -> None:

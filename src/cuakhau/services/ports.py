@@ -470,9 +470,16 @@ class AccessRepository(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Counts attempts per key. ``None``: allowed (and counted); a number: refused, retry after that many seconds."""
+    """Counts attempts per key. ``None``: allowed (and counted); a number: refused, retry after that many seconds.
+
+    ``now`` is the service clock's time; an implementation may count in wall-clock seconds instead (the one on
+    the ``limits`` library does: a limit is about how fast someone really tries). ``remember``/``remembers`` keep
+    a flag per key for a while, where the counts are kept (the addresses a user has logged in from, which the
+    per-username ceiling spares)."""
 
     def hit(self, scope: str, key: str, now: datetime) -> float | None: ...
+    def remember(self, scope: str, key: str, seconds: int) -> None: ...
+    def remembers(self, scope: str, key: str) -> bool: ...
 
 
 class ExchangeRepository(Protocol):

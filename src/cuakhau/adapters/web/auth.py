@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from cuakhau.adapters.web.deps import ContextDep
-from cuakhau.adapters.web.ratelimit import Rate, TokenBucketLimiter
+from cuakhau.adapters.web.proxies import TrustedProxies
+from cuakhau.adapters.web.ratelimit import Rate, WindowLimiter
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict
 from cuakhau.domain.accounts import Forbidden, Principal, Role, Unauthenticated
 from cuakhau.domain.trip import Actor
@@ -27,25 +28,31 @@ from cuakhau.services import accounts
 from cuakhau.services.ports import RateLimiter
 
 SESSION_COOKIE = "cuakhau_session"
-LOGIN_USERNAME = "login.username"
-LOGIN_IP = "login.ip"
+LOGIN_USERNAME = "login.username"  # per username from one client address
+LOGIN_IP = "login.ip"  # per client address, whatever the username
+LOGIN_ACCOUNT = "login.account"  # per username, from the addresses it has not logged in from
+LOGIN_KNOWN = "login.known"  # the (username, address) pairs that logged in lately
 BOOKING = "booking.account"
+#: An address a user logged in from is spared the per-username ceiling this long after the last login there.
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
 DEFAULT_RATES = {
     LOGIN_USERNAME: Rate.parse("10/300"),
     LOGIN_IP: Rate.parse("60/60"),
+    LOGIN_ACCOUNT: Rate.parse("30/300"),
     BOOKING: Rate.parse("30/60"),
 }
 
 
 @dataclass(slots=True)
 class Security:
-    """The app's per-process security state: rate limiter, token cache, session length, cookie flags."""
+    """The app's security state: rate limiter, token cache, session length, cookie flags, trusted proxies."""
 
-    limiter: RateLimiter | None = field(default_factory=lambda: TokenBucketLimiter(DEFAULT_RATES))
+    limiter: RateLimiter | None = field(default_factory=lambda: WindowLimiter(DEFAULT_RATES))
     cache: accounts.TokenCache = field(default_factory=accounts.TokenCache)
     session_ttl: timedelta = accounts.SESSION_TTL
     cookie_secure: bool = False
+    proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     @classmethod
     def build(
@@ -57,17 +64,23 @@ class Security:
         token_cache_seconds: float,
         session_hours: float,
         cookie_secure: bool,
+        rate_login_account: str = "30/300",
+        redis_url: str | None = None,
+        redis_key_prefix: str = "cuakhau",
+        trusted_proxies: str = "",
     ) -> Security:
         rates = {
             LOGIN_USERNAME: Rate.parse(rate_login_username),
             LOGIN_IP: Rate.parse(rate_login_ip),
+            LOGIN_ACCOUNT: Rate.parse(rate_login_account),
             BOOKING: Rate.parse(rate_booking),
         }
         return cls(
-            limiter=TokenBucketLimiter(rates),
+            limiter=WindowLimiter(rates, redis_url=redis_url, key_prefix=redis_key_prefix),
             cache=accounts.TokenCache(ttl_seconds=token_cache_seconds),
             session_ttl=timedelta(hours=session_hours),
             cookie_secure=cookie_secure,
+            proxies=TrustedProxies.of(trusted_proxies),
         )
 
 
@@ -164,8 +177,9 @@ def actor_for(principal: Principal, stated: ActorIn | None) -> Actor:
 
 
 def client_ip(request: Request) -> str:
-    # The direct peer: behind a reverse proxy, configure it (uvicorn --forwarded-allow-ips) to set the client.
-    return request.client.host if request.client else "unknown"
+    """The peer, or the client a trusted proxy names in ``X-Forwarded-For`` (adapters/web/proxies.py)."""
+    peer = request.client.host if request.client else "unknown"
+    return security_of(request).proxies.client_address(peer, request.headers.getlist("x-forwarded-for"))[:64]
 
 
 def limit_booking(request: Request, principal: Principal, ctx: ContextDep) -> None:
@@ -234,11 +248,24 @@ def do_logout(request: Request, ctx: ContextDep, security: Security) -> None:
 
 
 def do_login(request: Request, ctx: ContextDep, security: Security, username: str, password: str) -> accounts.Session:
-    """Log in with both rate limits applied (the web pages' login form uses this too)."""
+    """Log in with the rate limits applied (the web pages' login form uses this too; docs/security.md).
+
+    Per client address; per username from that address (an attacker exhausting it locks out only that address);
+    and, unless the username logged in from this address lately, per username from all such addresses (the
+    ceiling on guessing from many addresses, which therefore never locks a user out of their usual address)."""
     now = ctx.clock.now()
-    accounts.enforce_rate(security.limiter, LOGIN_IP, client_ip(request), now)
-    accounts.enforce_rate(security.limiter, LOGIN_USERNAME, username.strip().lower()[:64], now)
-    return accounts.login_session(ctx.uow(), username, password, clock=ctx.clock, ttl=security.session_ttl)
+    limiter = security.limiter
+    address = client_ip(request)
+    name = username.strip().lower()[:64]
+    pair = f"{quote(name, safe='')}/{quote(address, safe='')}"
+    accounts.enforce_rate(limiter, LOGIN_IP, address, now)
+    accounts.enforce_rate(limiter, LOGIN_USERNAME, pair, now)
+    if limiter is not None and not limiter.remembers(LOGIN_KNOWN, pair):
+        accounts.enforce_rate(limiter, LOGIN_ACCOUNT, name, now)
+    session = accounts.login_session(ctx.uow(), username, password, clock=ctx.clock, ttl=security.session_ttl)
+    if limiter is not None:
+        limiter.remember(LOGIN_KNOWN, pair, KNOWN_ADDRESS_SECONDS)
+    return session
 
 
 @router.post("/login", summary="Log in: a session token (also set as the session cookie)")
