@@ -3,8 +3,12 @@ local ``next`` only, each role lands on its own page, logout ends the session.""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -86,3 +90,45 @@ def test_the_dashboard_snapshot_takes_an_api_token_for_that_gate_only(world: Wor
     assert other.status_code == 403 and other.json()["error"]["code"] == "auth.forbidden"
     exporter = as_role(Role.EXPORTER, enterprise_id=world.exporter.id)
     assert exporter.get("/gates/vn-chi-ma/dashboard.json").status_code == 403
+
+
+def test_the_login_and_logout_forms_do_their_work_off_the_event_loop(
+    ctx: ServiceContext, world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 takes about 60 ms and the database and the shared limiter may wait: on the event loop that would
+    stall every other request of the process for as long."""
+    from cuakhau.adapters.web import auth
+
+    on_loop: list[str] = []
+
+    def watched(name: str, work: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(name)
+            except RuntimeError:
+                pass  # a worker thread: no running loop here
+            return work(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(auth, "do_login", watched("login", auth.do_login))
+    monkeypatch.setattr(accounts, "logout", watched("logout", accounts.logout))
+    accounts.create_account(
+        ctx.uow(),
+        username="mai.exporter",
+        password=PASSWORD,
+        role=Role.EXPORTER,
+        enterprise_id=world.exporter.id,
+        clock=ctx.clock,
+    )
+    with TestClient(app, raise_server_exceptions=False) as browser:
+        ok = browser.post(
+            "/login",
+            data={"username": "mai.exporter", "password": PASSWORD, "csrf_token": csrf(browser)},
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303
+        out = browser.post("/logout", data={"csrf_token": csrf(browser, "/portal")}, follow_redirects=False)
+        assert out.status_code == 303 and browser.get("/portal", follow_redirects=False).status_code == 303
+    assert on_loop == []

@@ -9,6 +9,7 @@ exporter goes to the portal, an officer to their gate's dashboard, unless the pa
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cuakhau import i18n
@@ -67,7 +68,8 @@ async def login_submit(request: Request, ctx: ContextDep) -> Response:
         return render(request, "login.html", status=403, problem=problem, username=username, next_url=next_url)
     security = auth.security_of(request)
     try:
-        session = auth.do_login(request, ctx, security, username, password)
+        # argon2 (about 60 ms), the database and the shared limiter: in the thread pool, never on the event loop
+        session = await run_in_threadpool(auth.do_login, request, ctx, security, username, password)
     except CuakhauError as exc:
         code = "page.bad_login" if exc.http_status == 401 else exc.code
         problem = i18n.render(code, language_of(request), exc.params)
@@ -88,6 +90,8 @@ async def logout_submit(request: Request, ctx: ContextDep) -> Response:
         return response
     session = request.cookies.get(auth.SESSION_COOKIE)
     if session:
-        accounts.logout(ctx.uow(), session, clock=ctx.clock, cache=auth.security_of(request).cache)
+        await run_in_threadpool(
+            accounts.logout, ctx.uow(), session, clock=ctx.clock, cache=auth.security_of(request).cache
+        )
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
