@@ -57,7 +57,8 @@ MAX_SCHEMA_FINDINGS = 20
 MAX_SCHEMA_ELEMENTS = 10_000
 
 _CLARK = re.compile(r"\{[^}]*\}")
-_SCHEMA_PREFIX = re.compile(r"\bns\d+:")
+_QUOTED_PREFIX = re.compile(r"'[A-Za-z_][\w.-]*:([^':]*)'")  # 'tns:TypeCode' -> 'TypeCode'
+
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -135,7 +136,7 @@ def _schema() -> xmlschema.XMLSchema:
 
 
 def _reason(text: str | None) -> str:
-    cleaned = _SCHEMA_PREFIX.sub("", _CLARK.sub("", text or "not valid"))
+    cleaned = _QUOTED_PREFIX.sub(r"'\1'", _CLARK.sub("", text or "not valid"))
     return " ".join(cleaned.split())[:300]
 
 
@@ -162,6 +163,9 @@ def schema_findings(root: Element) -> tuple[Finding, ...]:
             out.append(Finding("phyto.schema_truncated", Severity.WARN, None, None, {"max": MAX_SCHEMA_FINDINGS}))
             break
         el = error.elem if isinstance(error.elem, Element) else root
+        index = getattr(error, "index", None)  # a child out of place: name the child, not its parent
+        if isinstance(index, int) and 0 <= index < len(el):
+            el = el[index]
         if parents is None:
             parents = _parents(root)
         path = element_path(el, parents)
