@@ -52,8 +52,7 @@ SCRIPTS = {
     "xhtml script by default namespace": (
         vn(
             b"<rsm:SPSExchangedDocument>",
-            b'<rsm:SPSExchangedDocument><script xmlns="http://www.w3.org/1999/xhtml">'
-            b"document.title='pwned'</script>",
+            b"<rsm:SPSExchangedDocument><script xmlns=\"http://www.w3.org/1999/xhtml\">document.title='pwned'</script>",
         ),
         f"{DOC}/script",
         "script",
@@ -111,7 +110,9 @@ def test_the_path_counts_same_named_siblings() -> None:
 
 def test_a_root_of_the_right_name_in_another_namespace_is_refused() -> None:
     xml = VN.replace(b"rsm:SPSCertificate xmlns:rsm=", b'rsm:SPSCertificate xmlns="http://www.w3.org/1999/xhtml" x=')
-    xml = xml.replace(b"<rsm:SPSCertificate", b"<SPSCertificate").replace(b"</rsm:SPSCertificate>", b"</SPSCertificate>")
+    xml = xml.replace(b"<rsm:SPSCertificate", b"<SPSCertificate").replace(
+        b"</rsm:SPSCertificate>", b"</SPSCertificate>"
+    )
     xml = xml.replace(b"x=", b"xmlns:rsm=", 1)
     err = refused(xml)
     assert (err.code, err.field, err.params["namespace"]) == ("phyto.foreign_markup", "/SPSCertificate", XHTML)

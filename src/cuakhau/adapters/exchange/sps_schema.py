@@ -60,7 +60,6 @@ _CLARK = re.compile(r"\{[^}]*\}")
 _QUOTED_PREFIX = re.compile(r"'[A-Za-z_][\w.-]*:([^':]*)'")  # 'tns:TypeCode' -> 'TypeCode'
 
 
-
 def _split(tag: str) -> tuple[str, str]:
     """``{ns}local`` -> (ns, local); an unqualified name has the namespace ``""``."""
     if tag.startswith("{"):
