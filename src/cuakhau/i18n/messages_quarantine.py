@@ -37,6 +37,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "元素 {element} 中的数值无效：{reason}。",
         "en": "The number in element {element} is not valid: {reason}.",
     },
+    "phyto.foreign_markup": {
+        "vi": "Giấy chứng nhận chứa {element} thuộc không gian tên {namespace}, không thuộc chuẩn SPS/UN-CEFACT; "
+        "tài liệu bị từ chối và không được lưu.",
+        "zh": "证书含有命名空间 {namespace} 中的 {element}，不属于 SPS/UN-CEFACT 标准；文件被拒收，未予保存。",
+        "en": "The certificate contains {element} from the namespace {namespace}, which is not SPS/UN-CEFACT; "
+        "the document is refused and not kept.",
+    },
+    "phyto.too_deep": {
+        "vi": "Giấy chứng nhận lồng phần tử quá sâu tại {element} (tối đa {max} cấp).",
+        "zh": "证书元素嵌套过深，位于 {element}（最多 {max} 层）。",
+        "en": "The certificate nests elements too deeply at {element} (at most {max} levels).",
+    },
+    # comparing it with the ePhyto schema (warnings: real certificates differ from the hub's schemas)
+    "phyto.schema_mismatch": {
+        "vi": "Phần tử {element} ({path}) không đúng lược đồ ePhyto: {reason}",
+        "zh": "元素 {element}（{path}）不符合 ePhyto 模式：{reason}",
+        "en": "Element {element} ({path}) does not follow the ePhyto schema: {reason}",
+    },
+    "phyto.schema_truncated": {
+        "vi": "Còn những điểm khác với lược đồ ePhyto chưa liệt kê (chỉ liệt kê {max} điểm đầu).",
+        "zh": "与 ePhyto 模式还有其他不符之处未列出（仅列出前 {max} 处）。",
+        "en": "There are more differences from the ePhyto schema than listed (only the first {max} are).",
+    },
+    "phyto.schema_skipped": {
+        "vi": "Không so với lược đồ ePhyto: tài liệu có {count} phần tử (tối đa {max}).",
+        "zh": "未与 ePhyto 模式比对：文件有 {count} 个元素（最多 {max} 个）。",
+        "en": "Not compared with the ePhyto schema: the document has {count} elements (at most {max}).",
+    },
     # checking it against the declaration
     "phyto.number_missing": {
         "vi": "Tờ khai chưa có số giấy chứng nhận kiểm dịch thực vật (giấy chứng nhận: {certificate}).",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -33,7 +33,7 @@ from cuakhau.domain.inspection import (
     forecast,
     to_start,
 )
-from cuakhau.domain.quarantine import CertificateCheck, PhytoCertificate, check_certificate
+from cuakhau.domain.quarantine import CertificateCheck, Finding, PhytoCertificate, check_certificate
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
 from cuakhau.services import customs, equeue
 from cuakhau.services.ports import TripFilter, UnitOfWork
@@ -375,10 +375,13 @@ def submit_certificate(
     document: bytes,
     actor: Actor,
     max_age_days: int | None = None,
+    conformance: Sequence[Finding] = (),
 ) -> tuple[CertificateCheck, bool]:
     """Check a parsed certificate against the declared shipment and keep both. Returns (check, created).
 
-    The same document handed in twice for one shipment is one check (the first), so a retry is harmless.
+    ``conformance``: what the reader found about the document itself (its differences from the ePhyto schema),
+    kept after the declaration's findings. The same document handed in twice for one shipment is one check (the
+    first), so a retry is harmless.
     """
     if actor.role not in _SUBMITTERS:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
@@ -405,7 +408,7 @@ def submit_certificate(
             shipment_id=shipment_id,
             certificate_id=certificate.id,
             document_sha256=digest,
-            findings=tuple(findings),
+            findings=(*findings, *conformance),
             checked_at=clock.now(),
             checked_by=actor.id,
         )

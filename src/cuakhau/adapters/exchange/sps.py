@@ -7,6 +7,12 @@ billion-laughs, no file reads). Anything that cannot be read raises :class:`Inva
 XPath-like path of the element at fault (``/SPSCertificate/SPSExchangedDocument/IssueDateTime/DateTimeString``)
 and whose params name the ``element`` and the ``reason``.
 
+A certificate is a record officers open, so it may carry nothing but certificate: an element or attribute from
+another vocabulary (XHTML ``script``, SVG, XInclude …) is refused (``phyto.foreign_markup``), and so is any
+processing instruction (``<?xml-stylesheet?>``: ``phyto.forbidden_xml``) and nesting deeper than
+:data:`MAX_DEPTH`. :func:`read_sps_certificate` also compares the document with the ePhyto schema and returns
+the differences as warning findings (:mod:`cuakhau.adapters.exchange.sps_schema`).
+
 Note subjects read here (ePhyto hub code list): ``ADEDL``/``ADAOEDL`` (document) and ``ADTLIL``/``ADAOTLIL``
 (line) are additional declarations; ``DM*`` distinguishing marks. Planting-area and packing-house codes — mã số
 vùng trồng / 种植园登记号 and mã số cơ sở đóng gói / 包装厂登记号 — have no element of their own: they are read
@@ -25,10 +31,12 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
+from cuakhau.adapters.exchange.sps_schema import foreign_markup, schema_findings
 from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.quarantine import (
     CertificateLine,
     Classification,
+    Finding,
     Measure,
     Note,
     Package,
@@ -40,10 +48,12 @@ from cuakhau.domain.quarantine import (
     Treatment,
 )
 
-__all__ = ["MAX_BYTES", "parse_sps_certificate"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "parse_sps_certificate", "read_sps_certificate"]
 
 #: Larger documents are refused before parsing (the real sample, with four base64 images, is 221 kB).
 MAX_BYTES = 8 * 1024 * 1024
+#: Deeper nesting is refused while reading (a real certificate is about 8 deep; the schema check recurses).
+MAX_DEPTH = 40
 ROOT = "SPSCertificate"
 
 DOC_DECLARATIONS = frozenset({"ADEDL", "ADAOEDL"})
@@ -59,16 +69,36 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+class _Refused(Exception):
+    """Raised from inside the parser's callbacks to stop reading at once."""
+
+    def __init__(self, error: InvalidInput) -> None:
+        super().__init__(error.code)
+        self.error = error
+
+
 class _TrackingBuilder:
-    """A tree builder that knows which elements are open, to name the one at fault when the XML breaks."""
+    """A tree builder that knows which elements are open, to name the one at fault when the XML breaks.
+
+    It also stops at the first processing instruction and at nesting deeper than :data:`MAX_DEPTH`."""
 
     def __init__(self) -> None:
         self._builder = TreeBuilder()
         self.stack: list[str] = []
 
+    def _path(self) -> str:
+        return "/" + "/".join(self.stack) if self.stack else "/"
+
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
         self.stack.append(_local(tag))
+        if len(self.stack) > MAX_DEPTH:
+            error = _fail("phyto.too_deep", self._path(), self.stack[-1], f"over {MAX_DEPTH} levels", max=MAX_DEPTH)
+            raise _Refused(error)
         return self._builder.start(tag, attrs)
+
+    def pi(self, target: str, data: str | None = None) -> None:
+        where = self._path()
+        raise _Refused(_fail("phyto.forbidden_xml", where, f"?{target}"[:60], "processing instruction"))
 
     def end(self, tag: str) -> Element:
         if self.stack:
@@ -96,6 +126,8 @@ def _read_tree(xml: bytes | str) -> Element:
     try:
         parser.feed(xml)
         root: Element = parser.close()
+    except _Refused as exc:
+        raise exc.error from None
     except DTDForbidden as exc:
         raise _fail("phyto.forbidden_xml", "/", "!DOCTYPE", f"document type declaration {exc.name!r}") from None
     except EntitiesForbidden as exc:
@@ -114,6 +146,15 @@ def _read_tree(xml: bytes | str) -> Element:
         raise _fail("phyto.unparseable", open_path, element, reason, line=line, column=column) from None
     if _local(root.tag) != ROOT:
         raise _fail("phyto.wrong_root", f"/{_local(root.tag)}", _local(root.tag), f"expected {ROOT}")
+    foreign = foreign_markup(root)
+    if foreign is not None:
+        raise _fail(
+            "phyto.foreign_markup",
+            foreign.path,
+            foreign.element,
+            "not part of the SPS certificate vocabulary",
+            namespace=foreign.namespace or "-",
+        )
     return root
 
 
@@ -364,6 +405,16 @@ def _country(parent: _Node, name: str) -> str | None:
     return code.upper() if code else None
 
 
+def read_sps_certificate(xml: bytes | str) -> tuple[PhytoCertificate, tuple[Finding, ...]]:
+    """Read one SPS certificate like :func:`parse_sps_certificate`, and compare it with the ePhyto schema.
+
+    Returns the certificate and the schema differences as warning findings (``phyto.schema_mismatch``, at most
+    :data:`~cuakhau.adapters.exchange.sps_schema.MAX_SCHEMA_FINDINGS` of them, then ``phyto.schema_truncated``).
+    """
+    root = _read_tree(xml)
+    return _certificate(root), schema_findings(root)
+
+
 def parse_sps_certificate(xml: bytes | str) -> PhytoCertificate:
     """Read one SPS certificate (ePhyto) into a :class:`~cuakhau.domain.quarantine.PhytoCertificate`.
 
@@ -373,10 +424,16 @@ def parse_sps_certificate(xml: bytes | str) -> PhytoCertificate:
 
     Raises :class:`~cuakhau.domain.errors.InvalidInput` with ``field`` = the path of the element at fault and
     params ``element`` and ``reason``; codes: ``phyto.unparseable`` (empty or malformed XML; also ``line`` and
-    ``column``), ``phyto.forbidden_xml`` (DTD, entities, external references), ``phyto.too_large``,
-    ``phyto.wrong_root``, ``phyto.element_missing``, ``phyto.bad_datetime``, ``phyto.bad_number``.
+    ``column``), ``phyto.forbidden_xml`` (DTD, entities, external references, processing instructions),
+    ``phyto.too_large``, ``phyto.too_deep``, ``phyto.wrong_root``, ``phyto.foreign_markup`` (an element or
+    attribute outside the SPS vocabularies; also ``namespace``), ``phyto.element_missing``,
+    ``phyto.bad_datetime``, ``phyto.bad_number``.
     """
-    root = _Node(_read_tree(xml), f"/{ROOT}")
+    return _certificate(_read_tree(xml))
+
+
+def _certificate(tree: Element) -> PhytoCertificate:
+    root = _Node(tree, f"/{ROOT}")
     doc = root.require("SPSExchangedDocument")
     cert_id = doc.required_text("ID")
     type_code = doc.required_text("TypeCode")

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from cuakhau import i18n
-from cuakhau.adapters.exchange.sps import MAX_BYTES, parse_sps_certificate
+from cuakhau.adapters.exchange.sps import MAX_BYTES, read_sps_certificate
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep
+from cuakhau.adapters.web.downloads import XML, attachment, safe_filename
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.inspection import QUEUE_RULE, InspectionJob, ResourceKind
@@ -283,7 +284,9 @@ def submit_certificate(
     access.require_permission(principal, Permission.SUBMIT_CERTIFICATE)
     access.shipment_in_scope(ctx.uow(read_only=True), principal, shipment_id)
     document = body.document.encode("utf-8")
-    certificate = parse_sps_certificate(document)  # an unreadable one is a 422 naming the element at fault
+    # an unreadable certificate, or one carrying markup from another vocabulary (an XHTML script…), is a 422
+    # naming the element at fault, and nothing is kept; differences from the ePhyto schema are warnings
+    certificate, conformance = read_sps_certificate(document)
     check, created = inspections.submit_certificate(
         ctx.uow(),
         clock=ctx.clock,
@@ -291,6 +294,7 @@ def submit_certificate(
         certificate=certificate,
         document=document,
         actor=actor_for(principal, body.actor),
+        conformance=conformance,
     )
     if not created:
         response.status_code = 200
@@ -309,14 +313,16 @@ def list_certificates(
 
 @router.get(
     "/phytosanitary-checks/{check_id}/document",
-    summary="The certificate exactly as handed in",
+    summary="The certificate exactly as handed in, as a download (never shown inline: it came from a user)",
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}}},
+    responses={200: {"content": {XML: {}}, "description": "The XML as an attachment, sandboxed, nosniff"}},
 )
 def certificate_document(check_id: str, ctx: ContextDep, principal: PrincipalDep) -> Response:
     access.check_in_scope(ctx.uow(read_only=True), principal, check_id, Permission.READ_TRIP)
-    _, document = inspections.certificate_document(ctx.uow(), check_id)
-    return Response(document, media_type="application/xml")
+    check, document = inspections.certificate_document(ctx.uow(), check_id)
+    return attachment(
+        document, filename=safe_filename(check.certificate_id, "phyto-certificate", ".xml"), media_type=XML
+    )
 
 
 @router.post(
