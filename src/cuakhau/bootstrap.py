@@ -35,7 +35,12 @@ class Platform:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     nomenclature = HsNomenclature.load_default()
     context = ServiceContext(
         uow=SqlUnitOfWorkFactory(engine, nomenclature),

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     #: per request costs the database a new backend process (measured: 1 in 7 bookings at 32 clients with 10).
     db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=200)
+    #: Seconds a request waits for a pooled database connection (SQLite has one per process) before it is
+    #: answered 503 ``service.busy`` with ``Retry-After`` (docs/security.md, "Timeouts and overload").
+    db_pool_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     #: Requests each server process runs at once in its thread pool (the rest wait their turn on its event
     #: loop). FastAPI's default is 40; more threads than cores contend for Python's lock and spread latency
     #: (docs/benchmarks.md, booking load).
