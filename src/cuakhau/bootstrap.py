@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -16,6 +17,7 @@ from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
 from cuakhau.adapters.web.app import Background, build_app
 from cuakhau.adapters.web.auth import Security
 from cuakhau.adapters.web.batching import BookingBatcher
+from cuakhau.adapters.web.server import HttpLimits, protocol_class, protocol_path
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
@@ -65,6 +67,17 @@ def booking_batcher(platform: Platform) -> BookingBatcher:
         max_batch=settings.booking_batch_max,
         threads=settings.booking_threads,
     )
+
+
+def server_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
+    """uvicorn's options for serving: the HTTP protocol guarded against slow and idle clients
+    (adapters/web/server.py) and the keep-alive timeout. Worker processes (``workers > 1``) import the protocol
+    class by name and read its limits from the environment, as they build the app."""
+    limits = HttpLimits.from_settings(settings)
+    return {
+        "http": protocol_path() if workers > 1 else protocol_class(limits),
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+    }
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

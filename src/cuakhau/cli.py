@@ -78,7 +78,7 @@ def serve(
 
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
-    from cuakhau.bootstrap import create_app
+    from cuakhau.bootstrap import create_app, server_options
 
     settings = _settings(database_url, host=host, port=port)
     engine = make_engine(settings.database_url)
@@ -99,6 +99,7 @@ def serve(
             workers=workers,
             log_level=settings.log_level,
             timeout_graceful_shutdown=5,
+            **server_options(settings, workers=workers),
         )
         return
     # Open live dashboards (server-sent events) must not hold a shutdown: they reconnect to the next server.
@@ -108,6 +109,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
+        **server_options(settings),
     )
 
 
@@ -159,7 +161,7 @@ def demo(
     import uvicorn
 
     from cuakhau.adapters.db.migrate import upgrade
-    from cuakhau.bootstrap import bootstrap, create_app
+    from cuakhau.bootstrap import bootstrap, create_app, server_options
     from cuakhau.domain.clock import ManualClock
     from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
 
@@ -205,7 +207,9 @@ def demo(
         console.print(f"  {username:<20} {role.value}")
     sys.stdout.flush()
     if serve_api:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level, **server_options(settings)
+        )
 
 
 registry_app = typer.Typer(help="The plant registry (planting areas, packing houses)", no_args_is_help=True)
