@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -16,6 +17,8 @@ from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
 from cuakhau.adapters.web.app import Background, build_app
 from cuakhau.adapters.web.auth import Security
 from cuakhau.adapters.web.batching import BookingBatcher
+from cuakhau.adapters.web.proxies import TrustedProxies
+from cuakhau.adapters.web.server import HttpLimits, protocol_class, protocol_path
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
@@ -35,7 +38,12 @@ class Platform:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     nomenclature = HsNomenclature.load_default()
     context = ServiceContext(
         uow=SqlUnitOfWorkFactory(engine, nomenclature),
@@ -60,6 +68,21 @@ def booking_batcher(platform: Platform) -> BookingBatcher:
         max_batch=settings.booking_batch_max,
         threads=settings.booking_threads,
     )
+
+
+def server_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
+    """uvicorn's options for serving: the HTTP protocol guarded against slow and idle clients
+    (adapters/web/server.py), the keep-alive timeout and the trusted proxies. Worker processes (``workers > 1``) import the protocol
+    class by name and read its limits from the environment, as they build the app."""
+    limits = HttpLimits.from_settings(settings)
+    # X-Forwarded-For only from CUAKHAU_TRUSTED_PROXIES (uvicorn's own default would trust 127.0.0.1)
+    proxies = TrustedProxies.of(settings.trusted_proxies)
+    return {
+        "http": protocol_path() if workers > 1 else protocol_class(limits),
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies.forwarded_allow_ips,
+    }
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

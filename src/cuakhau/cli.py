@@ -78,12 +78,9 @@ def serve(
 
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
-    from cuakhau.adapters.web.proxies import TrustedProxies
-    from cuakhau.bootstrap import create_app
+    from cuakhau.bootstrap import create_app, server_options
 
     settings = _settings(database_url, host=host, port=port)
-    # X-Forwarded-For only from CUAKHAU_TRUSTED_PROXIES (uvicorn's own default would trust 127.0.0.1)
-    proxies = TrustedProxies.of(settings.trusted_proxies)
     engine = make_engine(settings.database_url)
     try:
         if current_revision(engine) != head_revision():
@@ -102,8 +99,7 @@ def serve(
             workers=workers,
             log_level=settings.log_level,
             timeout_graceful_shutdown=5,
-            proxy_headers=bool(proxies),
-            forwarded_allow_ips=proxies.forwarded_allow_ips,
+            **server_options(settings, workers=workers),
         )
         return
     # Open live dashboards (server-sent events) must not hold a shutdown: they reconnect to the next server.
@@ -113,8 +109,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies.forwarded_allow_ips,
+        **server_options(settings),
     )
 
 
@@ -166,8 +161,7 @@ def demo(
     import uvicorn
 
     from cuakhau.adapters.db.migrate import upgrade
-    from cuakhau.adapters.web.proxies import TrustedProxies
-    from cuakhau.bootstrap import bootstrap, create_app
+    from cuakhau.bootstrap import bootstrap, create_app, server_options
     from cuakhau.domain.clock import ManualClock
     from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
 
@@ -213,14 +207,8 @@ def demo(
         console.print(f"  {username:<20} {role.value}")
     sys.stdout.flush()
     if serve_api:
-        proxies = TrustedProxies.of(settings.trusted_proxies)
         uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            log_level=settings.log_level,
-            proxy_headers=bool(proxies),
-            forwarded_allow_ips=proxies.forwarded_allow_ips,
+            create_app(settings), host=host, port=port, log_level=settings.log_level, **server_options(settings)
         )
 
 

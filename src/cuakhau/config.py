@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     #: per request costs the database a new backend process (measured: 1 in 7 bookings at 32 clients with 10).
     db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=200)
+    #: Seconds a request waits for a pooled database connection (SQLite has one per process) before it is
+    #: answered 503 ``service.busy`` with ``Retry-After`` (docs/security.md, "Timeouts and overload").
+    db_pool_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     #: Requests each server process runs at once in its thread pool (the rest wait their turn on its event
     #: loop). FastAPI's default is 40; more threads than cores contend for Python's lock and spread latency
     #: (docs/benchmarks.md, booking load).
@@ -28,6 +31,17 @@ class Settings(BaseSettings):
     booking_batch: bool = True
     booking_batch_max: int = Field(default=16, ge=1, le=500)
     booking_threads: int = Field(default=1, ge=1, le=32)
+    #: Slow, idle and crowding clients (docs/security.md, "Timeouts and overload"): seconds for a request's line
+    #: and headers to arrive, for its body, and for a keep-alive connection to sit idle between requests.
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    #: Client connections each process holds (0: as many as its file-descriptor limit allows, less a reserve);
+    #: over it, the connection that has waited longest for a request is closed to make room.
+    http_max_connections: int = Field(default=0, ge=0, le=1_000_000)
+    #: Requests in progress in each process (open live dashboards included) over which a new one is answered
+    #: 503 ``service.busy`` with Retry-After; 0: no limit.
+    http_limit_concurrency: int = Field(default=1000, ge=0, le=1_000_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     #: Requests with a larger body are refused with 413 before they are read.

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,9 +23,16 @@ def free_port() -> int:
 
 @contextmanager
 def running(
-    args: list[str], *, cwd: Path, port: int, env: dict[str, str] | None = None, timeout: float = 180
+    args: list[str],
+    *,
+    cwd: Path,
+    port: int,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[httpx2.Client]:
-    """Run ``python -m cuakhau ARGS`` until /healthz answers; stop it afterwards (bounded in time)."""
+    """Run ``python -m cuakhau ARGS`` until /healthz answers; stop it afterwards (bounded in time).
+    ``preexec_fn`` runs in the child before it starts (e.g. to lower its file-descriptor limit)."""
     log = cwd / f"server-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -34,6 +41,7 @@ def running(
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,
         )
         base = f"http://127.0.0.1:{port}"
         try:

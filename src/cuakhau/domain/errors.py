@@ -12,6 +12,7 @@ optional ``field`` naming the input at fault (a dotted path such as ``cargo_line
     ├── MalformedRequest    400  the request itself cannot be read (bad JSON, wrong content type)
     ├── RequestTooLarge     413  body over the limit
     ├── NotFound            404  no such object (or not visible to the caller)
+    ├── Unavailable         503  overloaded or out of reach for the moment: nothing done, retry (Retry-After)
     └── Conflict            409  the request is valid but the current state forbids it
         ├── IllegalTransition    a trip cannot take that step from its current state
         ├── DispatchRefused      the truck may not leave its origin yet (every reason listed)
@@ -69,6 +70,22 @@ class MalformedRequest(CuakhauError):
 class RequestTooLarge(CuakhauError):
     default_code = "request.too_large"
     http_status = 413
+
+
+class Unavailable(CuakhauError):
+    """Nothing was done because the service is overloaded (``service.busy``: no database connection free in time,
+    the database locked, too many requests at once) or a resource is out of reach; retry after ``retry_after``
+    seconds (503 with ``Retry-After``)."""
+
+    default_code = "service.busy"
+    http_status = 503
+
+    def __init__(self, code: str | None = None, /, *, retry_after: int) -> None:
+        super().__init__(code, retry_after=retry_after)
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.params["retry_after"])
 
 
 class NotFound(CuakhauError):

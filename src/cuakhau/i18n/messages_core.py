@@ -25,7 +25,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "数据库暂时无法访问，请求未被执行，请几秒后重试。",
         "en": "The database is unavailable for the moment. Nothing was changed; please retry in a few seconds.",
     },
+    "service.busy": {
+        "vi": "Hệ thống đang quá tải. Yêu cầu chưa được thực hiện; vui lòng thử lại sau {retry_after} giây.",
+        "zh": "系统繁忙，请求未被执行，请 {retry_after} 秒后重试。",
+        "en": "The service is busy. Nothing was changed; please retry in {retry_after} seconds.",
+    },
     # --- the request itself ---
+    "request.timeout": {
+        "vi": "Yêu cầu gửi đến quá chậm nên kết nối đã bị đóng; vui lòng gửi lại.",
+        "zh": "请求发送过慢，连接已关闭，请重新发送。",
+        "en": "The request arrived too slowly and the connection was closed; please send it again.",
+    },
     "request.invalid": {"vi": "Yêu cầu không hợp lệ.", "zh": "请求无效。", "en": "Invalid request."},
     "request.malformed": {
         "vi": "Không đọc được yêu cầu.",

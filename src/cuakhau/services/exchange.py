@@ -95,6 +95,8 @@ class DeliveryReport:
     errors: tuple[str, ...] = field(default_factory=tuple)
     #: Refused by the peer for good (not retried; see the health view).
     rejected: int = 0
+    #: Claimed but not posted: the lease ran out and another sender claimed the message (it posts it).
+    lost: int = 0
 
 
 # --- keys and peers ---------------------------------------------------------------------------------------
@@ -507,6 +509,11 @@ def deliver_due(
 
     One failed message does not hold back the others (the receiver keeps each trip's order itself), but after
     :data:`FAILURES_PER_ROUND` failures a peer is taken as down and the rest of its messages wait for the backoff.
+
+    The claim of a whole batch may outlive its lease when the peer answers slowly, and another sender may then
+    claim what is left. So each message's lease is renewed (for ``lease`` from now) just before it is posted, and a
+    message whose renewal fails — another sender claimed it — is skipped, not posted a second time. ``lease``
+    must be longer than one post can take (the HTTP transport's timeout; the runtime gives three of them).
     """
     with uow_factory() as uow:
         now = clock.now()
@@ -514,7 +521,7 @@ def deliver_due(
         key = uow.exchange.signing_key()
         peers = {p["id"]: p for p in uow.exchange.peers()}
         uow.commit()
-    delivered = retried = rejected = 0
+    delivered = retried = rejected = lost = 0
     errors: list[str] = []
     failures: dict[str, list[str]] = {}
     for row, attempt in batch:
@@ -528,6 +535,12 @@ def deliver_due(
         elif len(failed) >= FAILURES_PER_ROUND:
             error = f"not tried: {failed[-1]}"
         else:
+            with uow_factory() as uow:
+                held = uow.exchange.renew_lease(row["id"], attempt, clock.now() + lease)
+                uow.commit()
+            if not held:
+                lost += 1
+                continue
             document = sign_envelope(row["envelope"], key=key, scheme=scheme, now=clock.now())
             try:
                 transport.post(peer["inbox_url"], document)
@@ -550,7 +563,7 @@ def deliver_due(
                 retried += 1
                 errors.append(error)
             uow.commit()
-    return DeliveryReport(delivered, retried, tuple(errors), rejected)
+    return DeliveryReport(delivered, retried, tuple(errors), rejected, lost)
 
 
 def health(uow: UnitOfWork, *, clock: Clock) -> dict[str, Any]:

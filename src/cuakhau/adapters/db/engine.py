@@ -29,7 +29,18 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 20, max_overflow: int = 20) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 20,
+    max_overflow: int = 20,
+    pool_timeout: float | None = None,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> Engine:
+    """``pool_timeout``: seconds a request waits for a pooled connection before ``sqlalchemy.exc.TimeoutError``
+    (answered 503 ``service.busy``); default 60 for SQLite's one connection, SQLAlchemy's 30 for PostgreSQL.
+    ``sqlite_busy_timeout_ms``: how long SQLite waits for another process's write lock ("database is locked")."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -40,22 +51,29 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 20, max_overfl
             echo=echo,
             pool_size=1,
             max_overflow=0,
-            pool_timeout=60,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_timeout=60 if pool_timeout is None else pool_timeout,
+            connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout_ms / 1000},
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=30 if pool_timeout is None else pool_timeout,
+    )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

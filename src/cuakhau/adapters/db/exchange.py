@@ -176,6 +176,20 @@ class SqlExchangeRepository:
         rows = self.conn.execute(select(o).where(o.c.id.in_(ids)).order_by(o.c.created_at, o.c.seq, o.c.id))
         return [(_dict(r), int(r.attempts)) for r in rows]
 
+    def renew_lease(self, message_id: str, attempts: int, until: datetime) -> bool:
+        """Extend the lease of attempt ``attempts`` of a message to ``until``; False if it is no longer ours.
+
+        A lease that ran out is renewed only if nobody claimed the message since (a claim counts an attempt) and
+        it is still pending; the check and the update are one statement, so a claim racing it loses or wins whole.
+        """
+        o = t.exchange_outbox
+        result = self.conn.execute(
+            update(o)
+            .where(o.c.id == message_id, o.c.status == "pending", o.c.attempts == attempts)
+            .values(next_attempt_at=until)
+        )
+        return bool(result.rowcount == 1)
+
     def mark_delivered(self, message_id: str, now: datetime) -> None:
         o = t.exchange_outbox
         self.conn.execute(

@@ -85,6 +85,8 @@ class ExchangeSender:
             except Exception:
                 log.exception("hotline sweep failed; the next round tries again")
             self.rounds += 1
+        if report.lost:
+            log.info("%d exchange message(s) left to the sender that claimed them after our lease ran out", report.lost)
         if report.retried:
             log.warning("%d exchange message(s) not delivered, will retry: %s", report.retried, report.errors[0])
         return report

@@ -18,11 +18,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cuakhau import i18n
 from cuakhau.domain.accounts import RateLimited
-from cuakhau.domain.errors import CuakhauError
+from cuakhau.domain.errors import CuakhauError, Unavailable
 
 log = logging.getLogger("cuakhau.web")
 
@@ -96,7 +97,7 @@ async def _cuakhau_error(request: Request, exc: Exception) -> JSONResponse:
         for p in exc.params.get("problems", [])
     ]
     response = respond(request, exc.http_status, exc.code, field=exc.field, params=dict(exc.params), details=details)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, (RateLimited, Unavailable)):
         response.headers["Retry-After"] = str(exc.retry_after)
     elif exc.http_status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="cuakhau"'
@@ -134,12 +135,41 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 DATABASE_RETRY_AFTER = 5
 
 
+#: Seconds a client is asked to wait when the server is busy (no pooled connection free in time, a lock held).
+BUSY_RETRY_AFTER = 2
+#: SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED) and PostgreSQL's lock and statement timeouts.
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+_POSTGRES_BUSY_STATES = frozenset({"55P03", "57014"})
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
+        return True
+    return getattr(orig, "sqlstate", None) in _POSTGRES_BUSY_STATES
+
+
+async def _busy(request: Request, what: str) -> JSONResponse:
+    log.warning("busy on %s %s: %s", request.method, request.url.path, what)
+    return await _cuakhau_error(request, Unavailable(retry_after=BUSY_RETRY_AFTER))
+
+
+async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    """No pooled database connection came free in time (``db_pool_timeout_seconds``): the request waited for
+    the others and did nothing — 503 ``service.busy`` with Retry-After, not a 500."""
+    return await _busy(request, f"no database connection free in time ({exc})")
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """The database unreachable, or a connection lost mid-request: nothing was committed, and a retry (with the
-    same idempotency key) is safe — 503 with Retry-After, not a 500. Any other database error is unexpected."""
+    same idempotency key) is safe — 503 with Retry-After, not a 500. The database locked by another writer past
+    the busy timeout is 503 ``service.busy``. Any other database error is unexpected."""
     assert isinstance(exc, DBAPIError)
     if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
         return await _unexpected(request, exc)
+    if _is_busy(exc):
+        return await _busy(request, f"database locked ({exc.orig})")
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
     response = respond(request, 503, "service.database_unavailable")
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
@@ -156,4 +186,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected)
