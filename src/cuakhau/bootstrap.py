@@ -72,8 +72,8 @@ def booking_batcher(platform: Platform) -> BookingBatcher:
 
 def server_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
     """uvicorn's options for serving: the HTTP protocol guarded against slow and idle clients
-    (adapters/web/server.py), the keep-alive timeout and the trusted proxies. Worker processes (``workers > 1``) import the protocol
-    class by name and read its limits from the environment, as they build the app."""
+    (adapters/web/server.py), the keep-alive timeout and the trusted proxies. Worker processes (``workers > 1``)
+    import the protocol class by name and read its limits from the environment, as they build the app."""
     limits = HttpLimits.from_settings(settings)
     # X-Forwarded-For only from CUAKHAU_TRUSTED_PROXIES (uvicorn's own default would trust 127.0.0.1)
     proxies = TrustedProxies.of(settings.trusted_proxies)
