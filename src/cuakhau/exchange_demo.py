@@ -16,7 +16,7 @@ from typing import Any
 
 from cuakhau.adapters.db.migrate import upgrade
 from cuakhau.adapters.exchange.signing import Ed25519Scheme
-from cuakhau.bootstrap import bootstrap, create_app
+from cuakhau.bootstrap import bootstrap, create_app, server_options
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.trip import Actor, ActorRole
@@ -187,7 +187,9 @@ class _Server(threading.Thread):
         import uvicorn
 
         super().__init__(daemon=True)
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=settings.port, log_level="warning", **server_options(settings)
+        )
         self.server = uvicorn.Server(config)
 
     def run(self) -> None:
