@@ -8,7 +8,8 @@ platform does with it:
   uses the same weights everywhere);
 - whether it is **perishable** (hàng dễ hư hỏng / 易腐货物): a perishable lane (luồng xanh nông sản / 果蔬绿色通道)
   calls it first, and a booking of it that finds no room re-plans the day at once;
-- the **urgency** order (most urgent first): a shipment is of its most urgent line's class;
+- the **urgency** order, the declaration order of :class:`Perishability` (most urgent first): a shipment is of
+  its most urgent line's class;
 - the **wait bound** (ngưỡng chờ / 等待上限) past which the gate dashboard flags a truck that arrived;
 - the customs selectivity's default **risk** of the class (biosecurity and spoilage fraud);
 - the simulator's default **spoilage**: the share of the cargo's value lost per hour it waits;
@@ -44,8 +45,8 @@ class Perishability(StrEnum):
 
     @property
     def urgency(self) -> int:
-        """Lower is more urgent (for sorting)."""
-        return PROFILES[self].urgency
+        """Lower is more urgent (for sorting): the declaration order."""
+        return list(Perishability).index(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,6 @@ class PerishabilityProfile:
     """Everything the platform does with one perishability class (see the module docstring)."""
 
     kind: Perishability
-    #: 0 = the most urgent class; the declaration order of :class:`Perishability`.
-    urgency: int
     #: The booking planner's cost of one slot of waiting (≥ 1); also the call-forward and inspection order.
     weight: int
     #: Perishable lanes take it first; a booking of it that finds no room re-plans the day.
@@ -68,11 +67,16 @@ class PerishabilityProfile:
     #: The page-catalog msgid of the class's name (English; vi and zh in the catalogs).
     label: str
 
+    @property
+    def urgency(self) -> int:
+        """0 = the most urgent class: the declaration order of :class:`Perishability`."""
+        return self.kind.urgency
+
 
 def build_profiles(profiles: Iterable[PerishabilityProfile]) -> Mapping[Perishability, PerishabilityProfile]:
     """The registry of ``profiles`` by class, refused (``ValueError``) unless it describes every class exactly
-    once and consistently: urgency is the declaration order, weight falls strictly with urgency (so a shipment's
-    most urgent line is also its heaviest), figures in range, labels distinct."""
+    once and consistently: weight falls strictly with urgency (so a shipment's most urgent line is also its
+    heaviest), figures in range, labels distinct."""
     members = list(Perishability)
     by_kind: dict[Perishability, PerishabilityProfile] = {}
     for p in profiles:
@@ -84,9 +88,8 @@ def build_profiles(profiles: Iterable[PerishabilityProfile]) -> Mapping[Perishab
     if missing or extra:
         raise ValueError(f"perishability profiles missing {missing}, not a class {extra}")
     ordered = [by_kind[k] for k in members]
-    for position, p in enumerate(ordered):
+    for p in ordered:
         checks = {
-            f"urgency {p.urgency} is not its position {position}": p.urgency != position,
             "weight below 1": p.weight < 1,
             "wait bound not positive": p.wait_bound <= timedelta(0),
             "customs risk outside [0, 1]": not 0.0 <= p.customs_risk <= 1.0,
@@ -111,7 +114,6 @@ PROFILES: Mapping[Perishability, PerishabilityProfile] = build_profiles(
     (
         PerishabilityProfile(
             Perishability.LIVE_ANIMALS,
-            urgency=0,
             weight=10,
             perishable=True,
             wait_bound=1 * _H,
@@ -121,7 +123,6 @@ PROFILES: Mapping[Perishability, PerishabilityProfile] = build_profiles(
         ),
         PerishabilityProfile(
             Perishability.FRESH_PRODUCE,
-            urgency=1,
             weight=8,
             perishable=True,
             wait_bound=2 * _H,
@@ -131,7 +132,6 @@ PROFILES: Mapping[Perishability, PerishabilityProfile] = build_profiles(
         ),
         PerishabilityProfile(
             Perishability.CHILLED,
-            urgency=2,
             weight=5,
             perishable=True,
             wait_bound=2 * _H,
@@ -141,7 +141,6 @@ PROFILES: Mapping[Perishability, PerishabilityProfile] = build_profiles(
         ),
         PerishabilityProfile(
             Perishability.FROZEN,
-            urgency=3,
             weight=3,
             perishable=True,
             wait_bound=4 * _H,
@@ -151,7 +150,6 @@ PROFILES: Mapping[Perishability, PerishabilityProfile] = build_profiles(
         ),
         PerishabilityProfile(
             Perishability.DRY_GOODS,
-            urgency=4,
             weight=1,
             perishable=False,
             wait_bound=6 * _H,
