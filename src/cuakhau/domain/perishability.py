@@ -1,6 +1,6 @@
-"""Perishability — tính dễ hư hỏng / 易腐性: how fast goods lose value while a truck waits, described once.
+"""Perishability — mức độ dễ hư hỏng / 易腐等级: how fast goods lose value while a truck waits, described once.
 
-Each class (loại hàng theo độ tươi / 易腐类别) has one :class:`PerishabilityProfile` holding everything the
+Each class has one :class:`PerishabilityProfile` holding everything the
 platform does with it:
 
 - the booking planner's **weight** (trọng số / 权重): what a slot of waiting costs in the plan, which truck a
