@@ -23,7 +23,6 @@ from collections.abc import Callable
 from importlib.metadata import version
 
 from cuakhau.domain.allocation import (
-    PERISHABILITY_WEIGHTS,
     FirstComeFirstServed,
     OptimalPlanner,
     Plan,
@@ -32,7 +31,7 @@ from cuakhau.domain.allocation import (
     Request,
     objective_weights,
 )
-from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.perishability import PROFILES, Perishability
 
 MIX = [  # share of the trucks in a harvest peak
     (Perishability.FRESH_PRODUCE, 0.55),
@@ -57,7 +56,7 @@ def day_instance(n: int = 5000, slots: int = 24, per_hour: int = 220, seed: int 
         earliest = min(slots - 1, max(0, int(rng.gauss(9.5, 4.0))))  # a mid-morning peak, a long tail
         latest = min(slots - 1, earliest + rng.randint(2, 12))
         windows = {"vn-huu-nghi/export": (earliest, latest)}
-        requests.append(Request(f"t{i}", windows, PERISHABILITY_WEIGHTS[kind], i, rng.random() < 0.3))
+        requests.append(Request(f"t{i}", windows, PROFILES[kind].weight, i, rng.random() < 0.3))
     capacity = {"vn-huu-nghi/export": [per_hour] * slots}
     inspection = {"vn-huu-nghi/export": [per_hour * 80 // 220] * slots}
     return Problem(capacity, inspection, requests, max_wait=MAX_WAIT)
@@ -77,7 +76,7 @@ def week_instance(n: int = 30000, days: int = 7, seed: int = 7) -> Problem:
         windows = {
             f"{g}/export": (depart + extra, min(slots - 1, depart + extra + width)) for g, extra in GATES.items()
         }
-        requests.append(Request(f"t{i}", windows, PERISHABILITY_WEIGHTS[kind], i))
+        requests.append(Request(f"t{i}", windows, PROFILES[kind].weight, i))
     return Problem(capacity, None, requests, max_wait=MAX_WAIT)
 
 

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cuakhau.domain.allocation import (
-    PERISHABILITY_WEIGHTS,
     AllocationPolicy,
     Assignment,
     FirstComeFirstServed,
@@ -25,11 +24,11 @@ from cuakhau.domain.allocation import (
     validate_plan,
 )
 from cuakhau.domain.errors import InvalidInput
-from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.perishability import PROFILES, Perishability
 
 POLICIES: list[AllocationPolicy] = [FirstComeFirstServed(), PriorityGreedy(), OptimalPlanner()]
-DRY = PERISHABILITY_WEIGHTS[Perishability.DRY_GOODS]
-DURIAN = PERISHABILITY_WEIGHTS[Perishability.FRESH_PRODUCE]
+DRY = PROFILES[Perishability.DRY_GOODS].weight
+DURIAN = PROFILES[Perishability.FRESH_PRODUCE].weight
 
 
 def slots_and_reasons(plan: Plan) -> dict[str, tuple[int | None, str]]:
@@ -45,7 +44,7 @@ def assignment(plan: Plan, request_id: str) -> Assignment:
 
 def test_published_weights_put_live_animals_first_and_dry_goods_last() -> None:
     ranked = sorted(Perishability, key=lambda p: p.urgency)
-    assert [PERISHABILITY_WEIGHTS[p] for p in ranked] == [10, 8, 5, 3, 1]
+    assert [PROFILES[p].weight for p in ranked] == [10, 8, 5, 3, 1]
 
 
 def test_durian_that_asked_second_gets_the_slot_the_dry_goods_asked_for_first() -> None:
@@ -311,7 +310,7 @@ def problems(draw: st.DrawFn) -> Problem:
         for k in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=len(keys), unique=True)):
             lo = draw(st.integers(-1, len(capacity[k])))
             windows[k] = (lo, draw(st.integers(lo, len(capacity[k]) + 1)))
-        weight = draw(st.sampled_from(sorted(PERISHABILITY_WEIGHTS.values())))
+        weight = draw(st.sampled_from(sorted(p.weight for p in PROFILES.values())))
         requests.append(Request(f"r{i}", windows, weight, draw(st.integers(0, 20)), draw(st.booleans())))
     return Problem(capacity, inspection, requests, max_wait=draw(st.one_of(st.none(), st.integers(0, 3))))
 

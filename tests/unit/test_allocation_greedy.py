@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from cuakhau.domain import allocation
 from cuakhau.domain.allocation import (
-    PERISHABILITY_WEIGHTS,
     GroupedProblem,
     OptimalPlanner,
     Placed,
     RequestGroup,
 )
+from cuakhau.domain.perishability import PROFILES
 from tests.unit.test_allocation import lp_solution
 from tests.unit.test_allocation_grouped import check_grouped, expanded
 
@@ -41,7 +41,7 @@ def open_ended(draw: st.DrawFn, queue: bool = False) -> GroupedProblem:
     for _ in range(draw(st.integers(1 if queue else 0, 7))):
         k = draw(st.sampled_from(keys))
         lo = draw(st.integers(-1, len(capacity[k]) - 1 if not queue and draw(st.booleans()) else 0))
-        weight = draw(st.sampled_from(sorted(PERISHABILITY_WEIGHTS.values())))
+        weight = draw(st.sampled_from(sorted(p.weight for p in PROFILES.values())))
         groups.append(
             RequestGroup(
                 {k: (lo, max(lo, len(capacity[k]) + draw(st.integers(-2, 2))))},

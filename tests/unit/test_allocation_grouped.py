@@ -11,7 +11,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cuakhau.domain.allocation import (
-    PERISHABILITY_WEIGHTS,
     GroupedPlan,
     GroupedProblem,
     OptimalPlanner,
@@ -20,6 +19,7 @@ from cuakhau.domain.allocation import (
     RequestGroup,
 )
 from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.perishability import PROFILES
 from tests.unit.test_allocation import clipped, lp_solution, problems
 
 
@@ -36,7 +36,7 @@ def grouped_problems(draw: st.DrawFn) -> GroupedProblem:
         for k in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=len(keys), unique=True)):
             lo = draw(st.integers(-1, len(capacity[k])))
             windows[k] = (lo, draw(st.integers(lo, len(capacity[k]) + 1)))
-        weight = draw(st.sampled_from(sorted(PERISHABILITY_WEIGHTS.values())))
+        weight = draw(st.sampled_from(sorted(p.weight for p in PROFILES.values())))
         groups.append(RequestGroup(windows, weight, draw(st.integers(1, 5)), draw(st.booleans())))
     return GroupedProblem(capacity, inspection, groups, max_wait=draw(st.one_of(st.none(), st.integers(0, 3))))
 

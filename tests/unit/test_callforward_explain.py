@@ -64,8 +64,8 @@ def test_the_call_queue_calls_as_assign_lanes_does(events: list[tuple[Any, ...]]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(callforward, "_DRY_LAST", dry_last)
         if not dry_last:  # weights under which a dry truck can be ahead of a frozen one
-            weights = {**callforward.PERISHABILITY_WEIGHTS, Perishability.DRY_GOODS: 4}
-            patch.setattr(callforward, "PERISHABILITY_WEIGHTS", weights)
+            weights = {**callforward._WEIGHTS, Perishability.DRY_GOODS: 4}
+            patch.setattr(callforward, "_WEIGHTS", weights)
         replay(events)
 
 

@@ -12,14 +12,16 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from cuakhau.adapters.web.pages.i18n import BABEL_LOCALES, LANGUAGES, po_path, translations
+from cuakhau.domain.perishability import PROFILES
 
 WEB = Path(str(files("cuakhau.adapters.web")))
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def used_msgids() -> set[str]:
-    """Every msgid the templates and page modules use, found the way ``pybabel extract`` finds them."""
-    found = set()
+    """Every msgid the templates and page modules use, found the way ``pybabel extract`` finds them, and the
+    perishability labels the templates show from the classes' profiles."""
+    found = {p.label for p in PROFILES.values()}
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(WEB),
         method_map=[("templates/**.html", "jinja2.ext:babel_extract"), ("pages/**.py", "python")],

@@ -9,8 +9,8 @@ every truck is booked into an hourly slot before it leaves the orchard. The publ
 2. **Keep every truck within the published waiting limit** (``max_wait`` slots past its earliest slot) as far
    as capacity allows: fewest trucks past the limit.
 3. **Then keep spoilage lowest.** Each slot a truck waits past its earliest slot costs its perishability
-   weight: live animals 10, fresh produce 8, chilled 5, frozen 3, dry goods 1. The plan minimises the sum of
-   weight × wait over the trucks placed.
+   weight (published in each class's profile, :mod:`cuakhau.domain.perishability`: live animals weigh most,
+   dry goods least). The plan minimises the sum of weight × wait over the trucks placed.
 
 Every truck stays inside its window (earliest to latest slot, per gate and direction it may use), and no slot
 takes more trucks than its capacity, nor more plant-quarantine inspections than its inspection places.
@@ -53,15 +53,6 @@ from typing import Protocol
 from ortools.graph.python import min_cost_flow
 
 from cuakhau.domain.errors import InvalidInput
-from cuakhau.domain.shipment import Perishability
-
-PERISHABILITY_WEIGHTS: Mapping[Perishability, int] = {
-    Perishability.LIVE_ANIMALS: 10,
-    Perishability.FRESH_PRODUCE: 8,
-    Perishability.CHILLED: 5,
-    Perishability.FROZEN: 3,
-    Perishability.DRY_GOODS: 1,
-}
 
 #: Stable reason codes (see the module docstring).
 EARLIEST_FREE_SLOT = "earliest_free_slot"

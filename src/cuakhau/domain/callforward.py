@@ -1,11 +1,13 @@
 """Call-forward — gọi xe vào làn / 叫号进道: which waiting truck goes to a free lane next, and why.
 
 The published rule: trucks in the yard are called in booking order, perishables first — the most perishable
-class first (the same perishability weights as the booking planner), then the earlier booked slot, then the
+class first (the same perishability weights as the booking planner: each class's profile in
+:mod:`cuakhau.domain.perishability`), then the earlier booked slot, then the
 earlier arrival in the yard. A truck called but not at the lane within the call timeout is skipped: it goes back
 to the yard queue, is not called again for one call timeout (so the lane goes to a truck that is there), then
 queues by the same rule from the time of the skip; the skip is recorded with its reason. A perishable lane
-(luồng xanh nông sản / 果蔬绿色通道) takes perishable trucks first, then anyone.
+(luồng xanh nông sản / 果蔬绿色通道) takes perishable trucks first (the classes whose profile says
+``perishable``), then anyone.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Generic, TypeVar
 
-from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
 from cuakhau.domain.gate import Lane, LaneKind
-from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.perishability import PROFILES, Perishability
 
 RULE_ID = "perishables_first_then_booking_order"
+
+#: Read once from the profiles (the simulator calls trucks millions of times): each class's weight, and the
+#: classes a perishable lane takes first.
+_WEIGHTS: dict[Perishability, int] = {kind: p.weight for kind, p in PROFILES.items()}
+_PERISHABLE: frozenset[Perishability] = frozenset(kind for kind, p in PROFILES.items() if p.perishable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,7 @@ class CallRule:
             "order": ["perishability weight (highest first)", "booked slot (earliest first)", "queued since"],
             "skipped": "not called again for one call timeout, then queued from the time of the skip",
             "call_timeout_minutes": self.call_timeout / timedelta(minutes=1),
-            "perishability_weights": {p.value: w for p, w in PERISHABILITY_WEIGHTS.items()},
+            "perishability_weights": {p.value: w for p, w in _WEIGHTS.items()},
             "perishable_lanes": "take perishable trucks first, then any",
         }
 
@@ -54,7 +60,7 @@ class Waiting:
     @property
     def sort_key(self) -> tuple[int, datetime, datetime, str]:
         slot = self.slot_start or _far(self.queued_since.tzinfo)
-        return (-PERISHABILITY_WEIGHTS[self.perishability], slot, self.queued_since, self.trip_id)
+        return (-_WEIGHTS[self.perishability], slot, self.queued_since, self.trip_id)
 
 
 @functools.lru_cache(maxsize=32)
@@ -92,7 +98,7 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, expl
             break
         pick = 0
         if lane.kind is LaneKind.PERISHABLE:
-            pick = next((i for i, w in enumerate(queue) if w.perishability is not Perishability.DRY_GOODS), 0)
+            pick = next((i for i, w in enumerate(queue) if w.perishability in _PERISHABLE), 0)
         truck = queue.pop(pick)
         if not explain:
             calls.append(Call(truck.trip_id, lane.code, pick + 1 + len(calls), ""))
@@ -104,7 +110,7 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, expl
                 lane=lane.code,
                 position=pick + 1 + len(calls),
                 reason=f"{RULE_ID}: {truck.perishability.value} "
-                f"(weight {PERISHABILITY_WEIGHTS[truck.perishability]}), slot {slot}, "
+                f"(weight {_WEIGHTS[truck.perishability]}), slot {slot}, "
                 f"queued since {truck.queued_since.isoformat()}, lane {lane.code} ({lane.kind.value})",
             )
         )
@@ -114,10 +120,12 @@ def assign_lanes(waiting: Iterable[Waiting], free_lanes: Iterable[Lane], *, expl
 T = TypeVar("T", datetime, float)  # an instant: an aware datetime, or seconds on one caller's time line
 Item = TypeVar("Item")
 
-_DRY_WEIGHT = PERISHABILITY_WEIGHTS[Perishability.DRY_GOODS]
-#: Dry goods weigh least of all classes, so every perishable truck is ahead of every dry one in the queue and a
-#: perishable lane's pick (the first non-dry truck, else the first) is always the head of the queue.
-_DRY_LAST = all(w > _DRY_WEIGHT for p, w in PERISHABILITY_WEIGHTS.items() if p is not Perishability.DRY_GOODS)
+#: Every perishable class weighs more than every other class (dry goods), so every perishable truck is ahead of
+#: every other in the queue and a perishable lane's pick (the first perishable truck, else the first) is always
+#: the head of the queue.
+_DRY_LAST = min((_WEIGHTS[k] for k in _PERISHABLE), default=0) > max(
+    (w for k, w in _WEIGHTS.items() if k not in _PERISHABLE), default=0
+)
 
 
 class CallQueue(Generic[T, Item]):
@@ -149,7 +157,7 @@ class CallQueue(Generic[T, Item]):
     ) -> None:
         self._seq += 1
         slot = self._far if slot_start is None else slot_start
-        entry = (-PERISHABILITY_WEIGHTS[perishability], slot, queued_since, trip_id, self._seq, perishability, item)
+        entry = (-_WEIGHTS[perishability], slot, queued_since, trip_id, self._seq, perishability, item)
         heapq.heappush(self._heap, entry)
 
     def call(self, free_lanes: Iterable[Lane], limit: int | None = None) -> list[tuple[Lane, Item]]:
@@ -175,7 +183,7 @@ class CallQueue(Generic[T, Item]):
             if _DRY_LAST or lane.kind is not LaneKind.PERISHABLE:
                 calls.append((lane, heapq.heappop(heap)[6]))
                 continue
-            fresh = [e for e in heap if e[5] is not Perishability.DRY_GOODS]
+            fresh = [e for e in heap if e[5] in _PERISHABLE]
             entry = min(fresh) if fresh else heap[0]
             heap.remove(entry)
             heapq.heapify(heap)

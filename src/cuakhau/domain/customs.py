@@ -35,7 +35,8 @@ from typing import Any
 
 from cuakhau.domain.clock import Clock, ensure_utc
 from cuakhau.domain.errors import Conflict, InvalidInput
-from cuakhau.domain.shipment import Perishability, Shipment
+from cuakhau.domain.perishability import PROFILES, Perishability
+from cuakhau.domain.shipment import Shipment
 
 SCORE_DIGITS = 4  # scores are published rounded, so equal inputs give exactly equal scores
 MAX_ID = 128
@@ -199,14 +200,9 @@ DEFAULT_COMMODITY_RISK: dict[str, float] = {
 #: Illustrative watch list: HS prefixes that always go red (other live animals: wildlife trade, CITES).
 DEFAULT_WATCH_LIST: frozenset[str] = frozenset({"0106"})
 
-#: Illustrative risk of the cargo's perishability class (biosecurity and spoilage fraud).
-DEFAULT_PERISHABILITY_RISK: dict[Perishability, float] = {
-    Perishability.LIVE_ANIMALS: 0.9,
-    Perishability.FRESH_PRODUCE: 0.4,
-    Perishability.CHILLED: 0.5,
-    Perishability.FROZEN: 0.4,
-    Perishability.DRY_GOODS: 0.1,
-}
+
+def _default_perishability_risk() -> dict[Perishability, float]:
+    return {kind: p.customs_risk for kind, p in PROFILES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +221,9 @@ class SelectivityProfile:
     commodity_risk: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_COMMODITY_RISK))
     default_commodity_risk: float = 0.30
     watch_list: frozenset[str] = DEFAULT_WATCH_LIST
-    perishability_risk: Mapping[Perishability, float] = field(default_factory=lambda: dict(DEFAULT_PERISHABILITY_RISK))
+    #: Illustrative risk of the cargo's perishability class (biosecurity and spoilage fraud): by default each
+    #: class's profile (:mod:`cuakhau.domain.perishability`).
+    perishability_risk: Mapping[Perishability, float] = field(default_factory=_default_perishability_risk)
     weight_commodity: float = 0.5
     weight_history: float = 0.4
     weight_perishability: float = 0.1

@@ -18,10 +18,9 @@ from heapq import heapify, heappop, heappush
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
 from cuakhau.domain.errors import Conflict, InvalidInput
 from cuakhau.domain.gate import Gate
-from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.perishability import PROFILES, Perishability
 
 QUEUE_RULE = "perishables_first_then_request_time"
 MAX_CAPACITY = 500
@@ -232,7 +231,7 @@ class InspectionJob:
 
     @property
     def sort_key(self) -> tuple[int, datetime, str]:
-        return (-PERISHABILITY_WEIGHTS[self.perishability], self.requested_at, self.id)
+        return (-PROFILES[self.perishability].weight, self.requested_at, self.id)
 
     def start(self, resource: InspectionResource, now: datetime) -> None:
         if self.state is not JobState.QUEUED:

@@ -12,32 +12,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from cuakhau.domain.common import clean_name, parse_country, parse_decimal, parse_enum, parse_registry_code
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.hs import HsCode, HsNomenclature, is_plant_product
+from cuakhau.domain.perishability import Perishability as Perishability  # re-exported: the class of a line
 from cuakhau.domain.values import parse_currency
 
 MAX_LINES = 200
 MAX_DESCRIPTION = 500
 MAX_WEIGHT_KG = Decimal("100000")  # no road vehicle carries more; a larger figure is a unit mistake
-
-
-class Perishability(StrEnum):
-    """How fast the goods lose value while a truck waits; ordered from most to least urgent."""
-
-    LIVE_ANIMALS = "live_animals"
-    FRESH_PRODUCE = "fresh_produce"  # fresh fruit and vegetables — rau quả tươi / 鲜果蔬
-    CHILLED = "chilled"
-    FROZEN = "frozen"
-    DRY_GOODS = "dry_goods"
-
-    @property
-    def urgency(self) -> int:
-        """Lower is more urgent (for sorting)."""
-        return list(Perishability).index(self)
 
 
 def default_perishability(hs: HsCode) -> Perishability:

@@ -245,13 +245,3 @@ def hourly_counts(instants: Iterable[datetime], *, end: datetime, hours: int) ->
         if start <= at < end:
             counts[int((at - start) / timedelta(hours=1))] += 1
     return counts
-
-
-#: A truck at the gate longer than this since it arrived is flagged on the dashboard (published per kind of goods).
-WAIT_BOUNDS: dict[str, timedelta] = {
-    "live_animals": timedelta(hours=1),
-    "fresh_produce": timedelta(hours=2),
-    "chilled": timedelta(hours=2),
-    "frozen": timedelta(hours=4),
-    "dry_goods": timedelta(hours=6),
-}

@@ -16,10 +16,10 @@ from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Closure, Direction, Gate
+from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.trip import TERMINAL_STATES, TripState
 from cuakhau.domain.waits import (
     HORIZON,
-    WAIT_BOUNDS,
     WIDE_WINDOW,
     Crossing,
     WaitEstimate,
@@ -184,7 +184,7 @@ def gate_dashboard(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> GateDashbo
     }
     overdue = []
     for p in present:
-        bound = WAIT_BOUNDS[p.perishability.value]
+        bound = PROFILES[p.perishability].wait_bound
         if p.arrived_at is not None and now - p.arrived_at > bound:
             overdue.append(
                 OverdueTruck(p, int((now - p.arrived_at) / timedelta(minutes=1)), int(bound / timedelta(minutes=1)))

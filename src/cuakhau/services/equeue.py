@@ -4,9 +4,10 @@ How a booking gets its slot (the published rule):
 
 1. At booking time the truck takes the earliest slot in its window that still has room on both sides of the
    line (first come, first served), taken atomically in the database so no slot is ever overbooked.
-2. When no slot has room, the booking joins the waiting list, and — if its goods are more perishable than dry
-   goods — the day is re-planned at once: the optimal planner may move less perishable trucks later within
-   *their* windows to make room, never past the published fairness bound while capacity allows.
+2. When no slot has room, the booking joins the waiting list, and — if its goods are perishable (by their
+   class's profile, :mod:`cuakhau.domain.perishability`) — the day is re-planned at once: the optimal planner
+   may move less perishable trucks later within *their* windows to make room, never past the published
+   fairness bound while capacity allows.
 3. Whenever capacity changes (a closure on either side, the counterpart lowers its acceptance) the affected
    days are re-planned the same way, and every truck whose slot moved is told, with the reason.
 4. A freed place goes to the waiting list: most perishable first, then first come.
@@ -27,7 +28,6 @@ from typing import Any
 
 from cuakhau.domain.accounts import TripScope
 from cuakhau.domain.allocation import (
-    PERISHABILITY_WEIGHTS,
     AllocationPolicy,
     FirstComeFirstServed,
     OptimalPlanner,
@@ -51,7 +51,7 @@ from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import Conflict, CuakhauError, DispatchRefused, InvalidInput, NotFound, require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
-from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
 from cuakhau.services.ports import BookingFacts, Place, SlotRow, Take, UnitOfWork
 
@@ -572,7 +572,7 @@ def _book_once(
         uow.bookings.add(booking)
         uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
         _notify(uow, clock, NotificationKind.WAITLISTED, booking, gate)
-        if booking.perishability is not Perishability.DRY_GOODS:
+        if PROFILES[booking.perishability].perishable:
             # Perishables first: see whether the day can be re-planned to make room.
             for day in local_days(gate, floor_hour(max(earliest, now)), latest):
                 _replan_day(uow, clock, gate, booking.direction, day, OptimalPlanner(), SYSTEM, rules)
@@ -632,7 +632,7 @@ def _promote_waiting(
         for b in uow.bookings.open_for_window(gate.id, direction, slot_start, slot_start + SLOT)
         if b.status is BookingStatus.WAITING and b.earliest < slot_start + SLOT and b.latest > slot_start
     ]
-    waiting.sort(key=lambda b: (-PERISHABILITY_WEIGHTS[b.perishability], b.requested_seq))
+    waiting.sort(key=lambda b: (-PROFILES[b.perishability].weight, b.requested_seq))
     for candidate in waiting:
         trip = uow.trips.get(candidate.trip_id)
         if trip is None or trip.state not in MOVABLE_TRIP_STATES:
@@ -645,7 +645,7 @@ def _promote_waiting(
             return
         candidate.status, candidate.slot_start, candidate.updated_at = BookingStatus.ACTIVE, slot_start, now
         candidate.rule, candidate.reason = "waiting_list", "promoted_from_waiting_list"
-        candidate.reason_params = {"weight": PERISHABILITY_WEIGHTS[candidate.perishability]}
+        candidate.reason_params = {"weight": PROFILES[candidate.perishability].weight}
         uow.bookings.save(candidate)
         uow.bookings.add_change(candidate, at=now, from_slot=None, actor_id=SYSTEM.id)
         if trip.state is TripState.DECLARED:
@@ -787,7 +787,7 @@ def _replan_day(
                 Request(
                     id=b.id,
                     windows={key: (lo, hi)},
-                    weight=PERISHABILITY_WEIGHTS[b.perishability],
+                    weight=PROFILES[b.perishability].weight,
                     order=b.requested_seq,
                     needs_inspection=b.needs_inspection,
                 )
@@ -806,9 +806,7 @@ def _replan_day(
     placed_ids = [a.request_id for a in plan.assignments if a.slot is not None]
     if limit is not None:
         room = limit - sum(fixed)
-        ranked = sorted(
-            placed_ids, key=lambda i: (-PERISHABILITY_WEIGHTS[by_id[i].perishability], by_id[i].requested_seq)
-        )
+        ranked = sorted(placed_ids, key=lambda i: (-PROFILES[by_id[i].perishability].weight, by_id[i].requested_seq))
         over_quota = set(ranked[max(0, room) :])
     else:
         over_quota = set()

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
 from cuakhau.domain.booking import DEFAULT_RULES
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
@@ -33,6 +32,7 @@ from cuakhau.domain.inspection import (
     forecast,
     to_start,
 )
+from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.quarantine import CertificateCheck, Finding, PhytoCertificate, check_certificate
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
 from cuakhau.services import customs, equeue
@@ -164,7 +164,7 @@ def request_inspection(
             trip_id=trip.id,
             gate_id=trip.gate_id,
             kind=resource_kind,
-            perishability=max((ln.perishability for ln in shipment.lines), key=PERISHABILITY_WEIGHTS.__getitem__),
+            perishability=max((ln.perishability for ln in shipment.lines), key=lambda p: PROFILES[p].weight),
             at=clock.now(),
             by=actor.id,
             reason=reason,

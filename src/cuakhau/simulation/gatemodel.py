@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from cuakhau.domain.allocation import (
-    PERISHABILITY_WEIGHTS,
     AllocationPolicy,
     FirstComeFirstServed,
     GroupedProblem,
@@ -54,7 +53,8 @@ from cuakhau.domain.customs import (
 )
 from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, Lane, LaneKind, OpeningPeriod
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.domain.shipment import Perishability, Shipment
+from cuakhau.domain.perishability import PROFILES, Perishability
+from cuakhau.domain.shipment import Shipment
 from cuakhau.reference.gates import reference_gates
 from cuakhau.simulation.engine import Engine, InfiniteServer, Job, SimClock, Station, TimeAverage, schedule_hours
 from cuakhau.simulation.scenario import (
@@ -222,7 +222,7 @@ def cargo_kinds(scenario: Scenario, spec: GateSpec, profile: SelectivityProfile,
             CargoKind(
                 name=c.name,
                 perishability=kind,
-                weight=PERISHABILITY_WEIGHTS[kind],
+                weight=PROFILES[kind].weight,
                 plant=shipment.plant_product,
                 value=c.value_usd,
                 spoil_per_hour=scenario.spoilage.per_hour.get(kind, 0.0),

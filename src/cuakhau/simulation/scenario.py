@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cuakhau.domain.errors import CuakhauError, InvalidInput
-from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.perishability import PROFILES, Perishability
 
 MAX_DAYS = 400
 MAX_REPLICATIONS = 1000
@@ -185,15 +185,10 @@ class CustomsSpec(_Strict):
 
 
 class Spoilage(_Strict):
-    #: Share of a truck's cargo value lost per hour it waits, by perishability.
+    #: Share of a truck's cargo value lost per hour it waits, by perishability (default: each class's profile;
+    #: a class left out of a scenario's table loses nothing).
     per_hour: dict[Perishability, Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=lambda: {
-            Perishability.LIVE_ANIMALS: 0.01,
-            Perishability.FRESH_PRODUCE: 0.005,
-            Perishability.CHILLED: 0.002,
-            Perishability.FROZEN: 0.0005,
-            Perishability.DRY_GOODS: 0.0,
-        }
+        default_factory=lambda: {kind: p.spoil_per_hour for kind, p in PROFILES.items()}
     )
     #: A booked truck waits for its slot at the orchard or cold store, where its cargo spoils this much slower.
     booked_wait_factor: float = Field(default=0.2, ge=0, le=1)

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cuakhau import i18n as messages
 from cuakhau.adapters.web.pages.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, Formatter, pick_language, translations
+from cuakhau.domain.perishability import PROFILES
 
 CSRF_COOKIE = "cuakhau_csrf"
 CSRF_FIELD = "csrf_token"
@@ -31,6 +32,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["perishability_labels"] = {kind.value: p.label for kind, p in PROFILES.items()}
     return env
 
 

@@ -18,12 +18,12 @@ from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
-from cuakhau.domain.allocation import PERISHABILITY_WEIGHTS
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
 from cuakhau.domain.capacity import day_bounds
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Direction, Gate
+from cuakhau.domain.perishability import PROFILES
 from cuakhau.services import access, equeue
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import UnitOfWork
@@ -308,7 +308,7 @@ class RulesOut(BaseModel):
 def rules() -> RulesOut:
     return RulesOut(
         rules=DEFAULT_RULES.as_dict(),
-        perishability_weights={p.value: w for p, w in PERISHABILITY_WEIGHTS.items()},
+        perishability_weights={kind.value: p.weight for kind, p in PROFILES.items()},
         policies=sorted(equeue.POLICIES),
     )
 
