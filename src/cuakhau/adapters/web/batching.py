@@ -20,13 +20,26 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
 from cuakhau.domain.errors import CuakhauError
+from cuakhau.services import equeue
+from cuakhau.services.context import ServiceContext
 from cuakhau.services.equeue import BookingRequest, BookingResult
 
 log = logging.getLogger(__name__)
 
 BookMany = Callable[[list[BookingRequest]], list[BookingResult | CuakhauError]]
 _STOP = None
+
+
+async def book(request: Request, ctx: ServiceContext, booking: BookingRequest) -> BookingResult:
+    """Book through the app's batcher if it has one, else alone in the thread pool (the API and the portal)."""
+    booker: BookingBatcher | None = request.app.state.booker
+    if booker is not None:  # booked together with the requests waiting at the same moment
+        return await booker.book(booking)
+    return await run_in_threadpool(equeue.book_request, ctx.uow(), clock=ctx.clock, request=booking)
 
 
 class BookingBatcher:
