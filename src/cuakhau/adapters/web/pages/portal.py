@@ -298,7 +298,7 @@ async def book_submit(trip_id: str, request: Request, ctx: ContextDep) -> Respon
                 idempotency=equeue.Idempotency.of(f"book:{trip_id}", values.get("idempotency_key"), body),
                 count=count,
             )
-            await batching.book(request, ctx, booking)
+            await batching.book(request.app.state.booker, ctx, booking)
             done = "booked"
     except CuakhauError as exc:
         problem = _problem(request, exc)

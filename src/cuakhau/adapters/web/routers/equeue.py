@@ -167,7 +167,7 @@ async def book(
         idempotency=equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json")),
         count=booking_counter(request, principal, ctx),
     )
-    result = await batching.book(request, ctx, booking)
+    result = await batching.book(request.app.state.booker, ctx, booking)
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
