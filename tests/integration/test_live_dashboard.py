@@ -15,11 +15,13 @@ from fastapi.testclient import TestClient
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.web.live import LiveHub, apply
 from cuakhau.adapters.web.pages import dashboard
+from cuakhau.domain.accounts import Principal
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.devices import Checkpoint
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.services import gates, lanes, trips
 from cuakhau.services.context import ServiceContext
+from tests.fixtures.accounts import principal
 from tests.fixtures.factories import World
 from tests.integration.test_gate_ops import GATE, dispatched, plate_of, read
 
@@ -124,13 +126,8 @@ def test_changes_written_by_another_process_arrive_by_polling(ctx: ServiceContex
     assert not slow, slow
 
 
-class Officer:
-    account_id = "acc-officer"
-    username = "chi-ma-customs"
-    role = "customs_officer"
-    enterprise_id = None
-    gate_codes = frozenset({GATE})
-    locale = "vi"
+def Officer() -> Principal:
+    return principal("customs_officer", gates=[GATE], username="chi-ma-customs")
 
 
 def test_the_dashboard_page_and_its_snapshot_are_for_officers_of_that_gate(

@@ -78,7 +78,9 @@ def test_login_logout_and_landing_pages(ctx: ServiceContext, world: World, app: 
         assert ok.headers["location"] == "/gates/vn-chi-ma/dashboard"
         assert browser.get("/gates/vn-chi-ma/dashboard").status_code == 200
         assert browser.get("/gates/vn-huu-nghi/dashboard").status_code == 403
-        assert browser.get("/portal").status_code == 403
+        # The portal's list answers as the API's trip list does: an officer sees the trips at their gate.
+        assert browser.get("/portal").status_code == 200
+        assert browser.get("/portal/trips/new").status_code == 403  # declaring is not an officer's
         # The session cookie is for pages; the same login also works for the JSON snapshot in the browser.
         assert browser.get("/gates/vn-chi-ma/dashboard.json").json()["data"]["gate"]["id"] == "vn-chi-ma"
 

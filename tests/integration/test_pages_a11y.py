@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from cuakhau.domain.accounts import Principal
 from cuakhau.domain.devices import Checkpoint
 from cuakhau.services.context import ServiceContext
+from tests.fixtures.accounts import principal
 from tests.fixtures.factories import World
 from tests.integration.test_gate_ops import GATE, dispatched, plate_of, read
 
@@ -90,23 +92,12 @@ def assert_accessible(html: str, language: str) -> None:
     assert len(page.ids) == len(set(page.ids)), "ids are unique"
 
 
-class Exporter:
-    def __init__(self, enterprise_id: str) -> None:
-        self.account_id = "acc-exporter"
-        self.username = "exporter"
-        self.role = "exporter"
-        self.enterprise_id = enterprise_id
-        self.gate_codes: frozenset[str] = frozenset()
-        self.locale = "vi"
+def Exporter(enterprise_id: str) -> Principal:
+    return principal("exporter", enterprise_id=enterprise_id)
 
 
-class Officer:
-    account_id = "acc-officer"
-    username = "officer"
-    role = "customs_officer"
-    enterprise_id = None
-    gate_codes = frozenset({GATE})
-    locale = "vi"
+def Officer() -> Principal:
+    return principal("customs_officer", gates=[GATE], username="officer")
 
 
 @pytest.mark.parametrize("language", ["vi", "zh", "en"])

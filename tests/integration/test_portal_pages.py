@@ -8,22 +8,18 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from cuakhau.domain.accounts import Principal
 from cuakhau.domain.trip import TripState
 from cuakhau.services import registry, trips
 from cuakhau.services.context import ServiceContext
+from tests.fixtures.accounts import principal
 from tests.fixtures.factories import World, vn_tax_code
 
 GATE = "vn-huu-nghi"
 
 
-class Exporter:
-    def __init__(self, enterprise_id: str) -> None:
-        self.account_id = f"acc-{enterprise_id[:8]}"
-        self.username = "exporter"
-        self.role = "exporter"
-        self.enterprise_id = enterprise_id
-        self.gate_codes: frozenset[str] = frozenset()
-        self.locale = "vi"
+def Exporter(enterprise_id: str) -> Principal:
+    return principal("exporter", enterprise_id=enterprise_id, username=f"exporter-{enterprise_id[:8]}")
 
 
 def token(html: str, name: str = "csrf_token") -> str:
@@ -135,13 +131,8 @@ def test_pages_send_the_public_to_log_in(anon: TestClient) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fportal%2Ftrips%2Fnew"
 
 
-class Admin:
-    account_id = "acc-admin"
-    username = "admin"
-    role = "system_admin"
-    enterprise_id = "0" * 32
-    gate_codes: frozenset[str] = frozenset()
-    locale = "en"
+def Admin() -> Principal:
+    return principal("system_admin", locale="en")
 
 
 def test_bad_input_on_pages_is_never_a_server_error(world: World, anon: TestClient) -> None:

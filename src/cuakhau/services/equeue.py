@@ -86,6 +86,49 @@ class Idempotency:
         return cls(scope, key.strip(), digest)
 
 
+#: The caller's visibility rule (``Principal.can_see_trip``): a trip it may not see answers like a missing one.
+MaySee = Callable[[TripScope], bool]
+#: Counts one booking change against the caller's limit; raises ``RateLimited`` past it.
+Count = Callable[[], None]
+
+
+class _Once:
+    """``count`` called at most once per request, however often the booking is retried (a lost race, a batch
+    refused and booked again alone); a refusal is repeated, not counted again."""
+
+    def __init__(self, count: Count | None) -> None:
+        self._count = count
+        self._refused: CuakhauError | None = None
+        self._done = count is None
+
+    def __call__(self) -> None:
+        if not self._done:
+            self._done = True
+            try:
+                assert self._count is not None
+                self._count()
+            except CuakhauError as exc:
+                self._refused = exc
+        if self._refused is not None:
+            raise self._refused
+
+
+def check_caller(scope: TripScope | None, trip_id: str, may_see: MaySee | None, count: Count | None) -> None:
+    """The one place a booking change (book, reschedule, cancel) admits its caller: first the trip must be
+    visible to them — a trip they may not see answers exactly like a missing one — and only then is the change
+    counted against their booking limit, so a request about someone else's trip never uses up the limit."""
+    if scope is None or (may_see is not None and not may_see(scope)):
+        raise NotFound("trip", trip_id)
+    if count is not None:
+        count()
+
+
+def _caller_in(uow: UnitOfWork, trip_id: str, may_see: MaySee | None, count: Count | None) -> None:
+    """Inside the change's open unit of work: ``check_caller`` on the trip's scope (one indexed read)."""
+    if may_see is not None or count is not None:
+        check_caller(uow.access.trip_scope(trip_id), trip_id, may_see, count)
+
+
 @dataclass(frozen=True, slots=True)
 class BookingResult:
     booking: Booking
@@ -263,19 +306,20 @@ def book_trip(
     actor: Actor,
     idempotency: Idempotency,
     rules: BookingRules = DEFAULT_RULES,
-    may_see: Callable[[TripScope], bool] | None = None,
+    may_see: MaySee | None = None,
+    count: Count | None = None,
 ) -> BookingResult:
     """Book a slot for a declared trip, or put it on the waiting list. Safe to retry with the same key.
 
-    ``may_see`` is the caller's visibility rule: a trip it may not see is answered like a missing one, checked
-    inside the booking's own transaction (no second one just for the check).
+    ``may_see`` is the caller's visibility rule and ``count`` its booking limit (``check_caller``), checked
+    inside the booking's own transaction (no second one just for the check), the limit once per request.
     """
     _check_request(travel_minutes, actor)
-    attempts, in_flight = _Attempts(), 0
+    attempts, in_flight, caller = _Attempts(), 0, (may_see, _Once(count))
     while True:
         try:
             return _book_once(
-                uow, clock, trip_id, earliest, latest, travel_minutes, actor, idempotency, rules, attempts, may_see
+                uow, clock, trip_id, earliest, latest, travel_minutes, actor, idempotency, rules, attempts, caller
             )
         except _LostRace as lost:
             attempts.learn(lost)  # each loss rules out one more slot or day, so this ends
@@ -295,7 +339,8 @@ class BookingRequest:
     travel_minutes: int
     actor: Actor
     idempotency: Idempotency
-    may_see: Callable[[TripScope], bool] | None = None
+    may_see: MaySee | None = None
+    count: Count | None = None
 
 
 def book_request(
@@ -313,6 +358,7 @@ def book_request(
         idempotency=request.idempotency,
         rules=rules,
         may_see=request.may_see,
+        count=request.count,
     )
 
 
@@ -332,6 +378,8 @@ def book_trips(
     place taken meanwhile by another process, a conflict; the first refusal is retried on a fresh read), whose
     writes were then all rolled back.
     """
+    # Each request's limit counted once, whether it is booked in a batch, in a retried batch or alone after it.
+    requests = [dataclasses.replace(r, count=_Once(r.count)) for r in requests]
     together: list[BookingResult | CuakhauError | None] | None = None
     # A request alone takes book_trip's own path: it reads everything in one query, not three.
     for _ in range(BATCH_ATTEMPTS if len(requests) > 1 else 0):
@@ -376,7 +424,7 @@ def _book_together(
                 continue  # book_trip's own path
             try:
                 _check_request(request.travel_minutes, request.actor)
-                _check_visible(facts, request.trip_id, request.may_see)
+                check_caller(facts.scope, request.trip_id, request.may_see, request.count)
                 earliest, latest = _admit(facts, windows[i])
             except CuakhauError as exc:
                 results[i] = exc
@@ -460,11 +508,6 @@ def _window(
         return exc
 
 
-def _check_visible(facts: BookingFacts, trip_id: str, may_see: Callable[[TripScope], bool] | None) -> None:
-    if may_see is not None and not may_see(facts.scope):
-        raise NotFound("trip", trip_id)
-
-
 def _admit(facts: BookingFacts, window: tuple[datetime, datetime] | InvalidInput) -> tuple[datetime, datetime]:
     """The rules a request meets once its trip is read and no stored request answers it: its window."""
     if isinstance(window, InvalidInput):
@@ -530,7 +573,7 @@ def _book_once(
     idempotency: Idempotency,
     rules: BookingRules,
     attempts: _Attempts,
-    may_see: Callable[[TripScope], bool] | None,
+    caller: tuple[MaySee | None, Count],
 ) -> BookingResult:
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
@@ -545,7 +588,7 @@ def _book_once(
             if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
                 return replay
             raise NotFound("trip", trip_id)
-        _check_visible(facts, trip_id, may_see)
+        check_caller(facts.scope, trip_id, *caller)
         if facts.stored_request is not None:
             return _replayed(uow, idempotency, facts.stored_request, facts.gate)
         earliest, latest = _admit(facts, window)
@@ -589,10 +632,20 @@ def get_booking(uow: UnitOfWork, trip_id: str) -> tuple[Booking, list[dict[str, 
 
 
 def cancel_booking(
-    uow: UnitOfWork, *, clock: Clock, trip_id: str, actor: Actor, reason: str, rules: BookingRules = DEFAULT_RULES
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    trip_id: str,
+    actor: Actor,
+    reason: str,
+    rules: BookingRules = DEFAULT_RULES,
+    may_see: MaySee | None = None,
+    count: Count | None = None,
 ) -> Booking:
-    """Cancel the trip's booking (and so the trip): the place goes to the waiting list."""
+    """Cancel the trip's booking (and so the trip): the place goes to the waiting list. ``may_see`` and
+    ``count``: the caller, checked first (``check_caller``)."""
     with uow:
+        _caller_in(uow, trip_id, may_see, count)
         booking = require(uow.bookings.latest_for_trip(trip_id), "booking", trip_id)
         if not booking.is_open:
             raise Conflict("booking.not_open", field="trip_id", status=booking.status.value)
@@ -663,10 +716,14 @@ def reschedule_booking(
     latest: datetime,
     actor: Actor,
     rules: BookingRules = DEFAULT_RULES,
+    may_see: MaySee | None = None,
+    count: Count | None = None,
 ) -> Booking:
-    """Move a booking to a new window (limited edits; not once the truck is on the road)."""
+    """Move a booking to a new window (limited edits; not once the truck is on the road). ``may_see`` and
+    ``count``: the caller, checked first (``check_caller``)."""
     now = clock.now()
     with uow:
+        _caller_in(uow, trip_id, may_see, count)
         booking = require(uow.bookings.latest_for_trip(trip_id), "booking", trip_id)
         if not booking.is_open:
             raise Conflict("booking.not_open", field="trip_id", status=booking.status.value)

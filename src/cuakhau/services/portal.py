@@ -1,7 +1,8 @@
-"""What the exporter portal reads: an enterprise's own trips, each with its timeline, booking and reasons.
+"""What the portal reads: a trip with its timeline, booking and reasons; the trucks to declare with; a driver by
+document.
 
-Another enterprise's trip is answered exactly like a trip that does not exist (``trip`` not found), so the
-portal never tells anyone that someone else's trip is there.
+These reads do not check who asks: the pages reach them only through :mod:`cuakhau.services.authorized`, the
+same checks as the API (another enterprise's trip answers exactly like one that does not exist).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cuakhau.domain.shipment import Shipment
 from cuakhau.domain.stages import StageSpan, stage_clock
 from cuakhau.domain.trip import Trip, TripEvent
 from cuakhau.domain.values import IdentityDocument
-from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
+from cuakhau.services.ports import UnitOfWork
 
 MAX_VEHICLES = 500
 
@@ -36,16 +37,11 @@ class TripView:
     history: list[dict[str, Any]]
 
 
-def my_trips(uow: UnitOfWork, *, enterprise_id: str, limit: int, offset: int) -> tuple[list[TripSummary], int]:
-    with uow:
-        return uow.trips.find(TripFilter(exporter_id=enterprise_id), limit=limit, offset=offset)
-
-
-def my_trip(uow: UnitOfWork, *, clock: Clock, enterprise_id: str, trip_id: str) -> TripView:
+def trip_view(uow: UnitOfWork, *, clock: Clock, trip_id: str) -> TripView:
     with uow:
         trip = uow.trips.get(trip_id)
         shipment = uow.shipments.get(trip.shipment_id) if trip else None
-        if trip is None or shipment is None or shipment.exporter_id != enterprise_id:
+        if trip is None or shipment is None:
             raise NotFound("trip", trip_id)
         gate, vehicle, driver = (
             uow.gates.get(trip.gate_id),
@@ -69,9 +65,10 @@ def my_trip(uow: UnitOfWork, *, clock: Clock, enterprise_id: str, trip_id: str) 
     )
 
 
-def my_vehicles(uow: UnitOfWork, *, enterprise_id: str) -> list[Vehicle]:
+def trucks(uow: UnitOfWork, *, owner_id: str | None) -> list[Vehicle]:
+    """An enterprise's trucks (``None``: anyone's), trailers left out; at most ``MAX_VEHICLES``."""
     with uow:
-        vehicles, _ = uow.vehicles.page(owner_id=enterprise_id, limit=MAX_VEHICLES, offset=0)
+        vehicles, _ = uow.vehicles.page(owner_id=owner_id, limit=MAX_VEHICLES, offset=0)
     return [v for v in vehicles if not v.is_trailer]
 
 

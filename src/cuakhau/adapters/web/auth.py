@@ -186,6 +186,12 @@ def limit_booking(request: Request, principal: Principal, ctx: ContextDep) -> No
     accounts.enforce_rate(security_of(request).limiter, BOOKING, principal.account_id, ctx.clock.now())
 
 
+def booking_counter(request: Request, principal: Principal, ctx: ContextDep) -> Callable[[], None]:
+    """The booking limit of this caller, for the booking use cases (``services/authorized.py``): they count a
+    change only once the trip is known to be visible to the caller. The API and the pages both pass this."""
+    return lambda: limit_booking(request, principal, ctx)
+
+
 # --- routes ---------------------------------------------------------------------------------------------------
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)

@@ -14,19 +14,33 @@ while a batch is in the database.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
+import anyio.to_thread
+
 from cuakhau.domain.errors import CuakhauError
+from cuakhau.services import equeue
+from cuakhau.services.context import ServiceContext
 from cuakhau.services.equeue import BookingRequest, BookingResult
 
 log = logging.getLogger(__name__)
 
 BookMany = Callable[[list[BookingRequest]], list[BookingResult | CuakhauError]]
 _STOP = None
+
+
+async def book(booker: BookingBatcher | None, ctx: ServiceContext, booking: BookingRequest) -> BookingResult:
+    """Book through the app's batcher if it has one (``app.state.booker``), else alone in the thread pool: the
+    API's booking route and the portal's booking form both come here."""
+    if booker is not None:  # booked together with the requests waiting at the same moment
+        return await booker.book(booking)
+    run = functools.partial(equeue.book_request, ctx.uow(), clock=ctx.clock, request=booking)
+    return await anyio.to_thread.run_sync(run)
 
 
 class BookingBatcher:

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cuakhau import i18n
 from cuakhau.adapters.web import auth
 from cuakhau.adapters.web.deps import ContextDep
-from cuakhau.adapters.web.pages.access import PagePrincipal
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
 from cuakhau.domain.accounts import Principal
 from cuakhau.domain.errors import CuakhauError
@@ -24,7 +23,7 @@ from cuakhau.services import accounts
 router = APIRouter(include_in_schema=False)
 
 
-def resolve(request: Request) -> PagePrincipal | None:
+def resolve(request: Request) -> Principal | None:
     """The principal from the session cookie, or a bearer token (an API client reading the dashboard's JSON)."""
     token = auth.token_of(request)
     if not token:

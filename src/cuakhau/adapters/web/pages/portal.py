@@ -1,7 +1,9 @@
 """The exporter portal: declare a trip with its cargo lines, book and reschedule, follow each truck.
 
-Forms post back to the same page; every rule is the services' (``services/trips.py``, ``services/equeue.py``): a
-refused form is shown again with the service's error in the reader's language, next to the field at fault.
+Forms post back to the same page. Every check and rule is the services': the pages call the same use cases as
+the API (``services/authorized.py``: permission, then scope, then — for booking changes — the booking limit), so
+a page allows, refuses and hides exactly what its API twin does (``tests/integration/test_page_api_parity.py``).
+A refused form is shown again with the service's error in the reader's language, next to the field at fault.
 """
 
 from __future__ import annotations
@@ -13,22 +15,23 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from cuakhau import i18n
-from cuakhau.adapters.web import auth
+from cuakhau.adapters.web import auth, batching
 from cuakhau.adapters.web.deps import ContextDep
-from cuakhau.adapters.web.pages.access import PagePrincipal, exporter
+from cuakhau.adapters.web.pages.access import signed_in
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
+from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs_terms import find_goods
 from cuakhau.domain.shipment import Perishability
-from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.domain.values import IdentityDocumentKind
-from cuakhau.services import boards, equeue, portal
-from cuakhau.services import trips as trip_service
+from cuakhau.services import access, authorized, boards, equeue
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import list_gates
+from cuakhau.services.ports import TripFilter
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -48,12 +51,6 @@ MAX_FORM_LINES = 10
 DOCUMENT_KINDS = tuple(k.value for k in IdentityDocumentKind)
 
 
-def actor_of(principal: PagePrincipal) -> Actor:
-    """The account itself, as the accounts service records it (``Principal.as_actor``)."""
-    as_actor = getattr(principal, "as_actor", None)
-    return as_actor() if callable(as_actor) else Actor(principal.username, ActorRole.EXPORTER)
-
-
 def _problem(request: Request, exc: CuakhauError) -> dict[str, Any]:
     return {"code": exc.code, "field": exc.field, "message": i18n.render(exc.code, language_of(request), exc.params)}
 
@@ -62,11 +59,8 @@ def _problem(request: Request, exc: CuakhauError) -> dict[str, Any]:
 def trips_page(
     request: Request, ctx: ContextDep, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
 ) -> HTMLResponse:
-    principal = exporter(request)
-    assert principal.enterprise_id is not None
-    found, total = portal.my_trips(
-        ctx.uow(read_only=True), enterprise_id=principal.enterprise_id, limit=50, offset=offset
-    )
+    principal = signed_in(request)
+    found, total = authorized.visible_trips(ctx, principal, TripFilter(), limit=50, offset=offset)
     gates = {g.id: g for g in list_gates(ctx.uow(read_only=True))}
     return render(request, "portal/trips.html", trips=found, total=total, offset=offset, gates=gates)
 
@@ -78,8 +72,9 @@ def trips_page(
 def hs_lookup(
     request: Request, ctx: ContextDep, q: Annotated[str, Query(max_length=100)] = "", line: int = 0
 ) -> HTMLResponse:
-    """HS codes by number or by words in vi/zh/en; a whole page without JavaScript, a fragment with it."""
-    exporter(request)
+    """HS codes by number or by words in vi/zh/en; a whole page without JavaScript, a fragment with it. Part of
+    the declaration form: for those who may declare."""
+    access.require_permission(signed_in(request), Permission.DECLARE)
     hits = find_goods(ctx.nomenclature, q, limit=20) if q.strip() else []
     template = "portal/_hs_results.html" if request.headers.get("x-fragment") else "portal/hs.html"
     return render(request, template, q=q, hits=hits, line=line)
@@ -89,10 +84,9 @@ def hs_lookup(
 
 
 def _declare_form(
-    request: Request, ctx: ContextDep, principal: PagePrincipal, values: dict[str, Any], **extra: Any
+    request: Request, ctx: ContextDep, principal: Principal, values: dict[str, Any], **extra: Any
 ) -> HTMLResponse:
-    assert principal.enterprise_id is not None
-    vehicles = portal.my_vehicles(ctx.uow(read_only=True), enterprise_id=principal.enterprise_id)
+    vehicles = authorized.declarable_vehicles(ctx, principal)
     gates = list_gates(ctx.uow(read_only=True))
     return render(
         request,
@@ -110,7 +104,7 @@ def _declare_form(
 
 @router.get("/trips/new", response_class=HTMLResponse)
 def declare_page(request: Request, ctx: ContextDep) -> HTMLResponse:
-    principal = exporter(request)
+    principal = signed_in(request)
     values: dict[str, Any] = {"direction": "export", "consignee_country": "CN", "lines": [{"currency": "USD"}]}
     return _declare_form(request, ctx, principal, values)
 
@@ -152,8 +146,8 @@ def _shipment_lines(lines: list[dict[str, str]]) -> list[dict[str, Any]]:
 
 @router.post("/trips/new", response_class=HTMLResponse)
 async def declare_submit(request: Request, ctx: ContextDep) -> Response:
-    principal = exporter(request)
-    assert principal.enterprise_id is not None
+    principal = signed_in(request)
+    access.require_permission(principal, Permission.DECLARE)  # as the API: refused before the form is read
     form = await request.form()
     values: dict[str, Any] = {k: str(v)[:500] for k, v in form.items() if not k.startswith("lines-")}
     values["lines"] = _lines(form)
@@ -165,30 +159,31 @@ async def declare_submit(request: Request, ctx: ContextDep) -> Response:
         values["lines"].append({"currency": "USD"})
         return _declare_form(request, ctx, principal, values)
     try:
-        driver = portal.driver_by_document(
-            ctx.uow(read_only=True),
+        driver = authorized.driver_by_document(
+            ctx,
+            principal,
             kind=values.get("driver_document_kind", ""),
             number=values.get("driver_document", ""),
         )
-        trip = trip_service.declare_trip(
-            ctx.uow(),
-            ctx.nomenclature,
-            clock=ctx.clock,
+        trip = authorized.declare_trip(
+            ctx,
+            principal,
             gate_id=values.get("gate_id", ""),
             direction=values.get("direction", ""),
             vehicle_id=values.get("vehicle_id", ""),
             driver_id=driver.id,
             shipment={
-                "exporter_id": principal.enterprise_id,
+                # a tenant declares for its own enterprise; staff who may declare name the exporter
+                "exporter_id": principal.enterprise_id if principal.is_tenant else values.get("exporter_id", ""),
                 "consignee_name": values.get("consignee_name", ""),
                 "consignee_country": values.get("consignee_country", ""),
                 "phytosanitary_certificate_no": values.get("phytosanitary_certificate_no") or None,
                 "lines": _shipment_lines(values["lines"]),
             },
-            actor=actor_of(principal),
+            actor=principal.as_actor(),
         )
     except CuakhauError as exc:
-        return _declare_form(request, ctx, principal, values, status=422, problem=_problem(request, exc))
+        return _declare_form(request, ctx, principal, values, status=exc.http_status, problem=_problem(request, exc))
     return RedirectResponse(f"/portal/trips/{trip.id}?declared=1", status_code=303)
 
 
@@ -206,17 +201,14 @@ def _local(value: str, tz: ZoneInfo, field: str) -> datetime:
 def _trip_page(
     request: Request,
     ctx: ServiceContext,
-    principal: PagePrincipal,
+    principal: Principal,
     trip_id: str,
     *,
     day: date | None = None,
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    assert principal.enterprise_id is not None
-    view = portal.my_trip(
-        ctx.uow(read_only=True), clock=ctx.clock, enterprise_id=principal.enterprise_id, trip_id=trip_id
-    )
+    view = authorized.trip_view(ctx, principal, trip_id)
     gate = view.gate
     now = ctx.clock.now()
     if day is None:
@@ -252,7 +244,7 @@ def _trip_page(
 def trip_page(
     trip_id: str, request: Request, ctx: ContextDep, day: Annotated[date | None, Query()] = None
 ) -> HTMLResponse:
-    principal = exporter(request)
+    principal = signed_in(request)
     notice = None
     for key in ("declared", "booked", "rescheduled"):
         if request.query_params.get(key):
@@ -262,30 +254,30 @@ def trip_page(
 
 @router.post("/trips/{trip_id}/booking", response_class=HTMLResponse)
 async def book_submit(trip_id: str, request: Request, ctx: ContextDep) -> Response:
-    principal = exporter(request)
-    assert principal.enterprise_id is not None
+    principal = signed_in(request)
     form = await request.form()
     values = {k: str(v)[:200] for k, v in form.items()}
-    view = portal.my_trip(
-        ctx.uow(read_only=True), clock=ctx.clock, enterprise_id=principal.enterprise_id, trip_id=trip_id
-    )
+    # Read with the booking's permission: refused (403), or not found (404), exactly as the API refuses it.
+    view = await run_in_threadpool(authorized.trip_view, ctx, principal, trip_id, Permission.BOOK)
     tz = view.gate.timezone
     if not csrf_ok(request, values.get("csrf_token")):
-        return _trip_page(
-            request,
-            ctx,
-            principal,
-            trip_id,
-            status=403,
-            values=values,
-            problem=_problem(request, InvalidInput("page.csrf")),
-        )
+        problem = _problem(request, InvalidInput("page.csrf"))
+        return _trip_page(request, ctx, principal, trip_id, status=403, values=values, problem=problem)
+    # The same use cases as the API: the trip's visibility, then the booking limit, in the change's transaction.
+    count = auth.booking_counter(request, principal, ctx)
     try:
         earliest = _local(values.get("earliest", ""), tz, "earliest")
         latest = _local(values.get("latest", ""), tz, "latest")
         if values.get("action") == "reschedule":
-            equeue.reschedule_booking(
-                ctx.uow(), clock=ctx.clock, trip_id=trip_id, earliest=earliest, latest=latest, actor=actor_of(principal)
+            await run_in_threadpool(
+                authorized.reschedule,
+                ctx,
+                principal,
+                trip_id=trip_id,
+                earliest=earliest,
+                latest=latest,
+                actor=principal.as_actor(),
+                count=count,
             )
             done = "rescheduled"
         else:
@@ -296,19 +288,19 @@ async def book_submit(trip_id: str, request: Request, ctx: ContextDep) -> Respon
                     "booking.travel_minutes", field="travel_minutes", value=values.get("travel_minutes", "")[:20]
                 ) from None
             body = {"earliest": earliest.isoformat(), "latest": latest.isoformat(), "travel_minutes": travel}
-            # the same limit as the API's booking route: bots that grab slots to resell them are slowed down here too
-            auth.limit_booking(request, principal, ctx)  # type: ignore[arg-type]
-            equeue.book_trip(
-                ctx.uow(),
-                clock=ctx.clock,
+            booking = authorized.booking_request(
+                principal,
                 trip_id=trip_id,
                 earliest=earliest,
                 latest=latest,
                 travel_minutes=travel,
-                actor=actor_of(principal),
+                actor=principal.as_actor(),
                 idempotency=equeue.Idempotency.of(f"book:{trip_id}", values.get("idempotency_key"), body),
+                count=count,
             )
+            await batching.book(request.app.state.booker, ctx, booking)
             done = "booked"
     except CuakhauError as exc:
-        return _trip_page(request, ctx, principal, trip_id, status=422, values=values, problem=_problem(request, exc))
+        problem = _problem(request, exc)
+        return _trip_page(request, ctx, principal, trip_id, status=exc.http_status, values=values, problem=problem)
     return RedirectResponse(f"/portal/trips/{trip_id}?{done}=1", status_code=303)

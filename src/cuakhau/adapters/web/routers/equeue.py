@@ -10,11 +10,10 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from cuakhau.adapters.web.auth import PrincipalDep, actor_for, limit_booking
-from cuakhau.adapters.web.batching import BookingBatcher
+from cuakhau.adapters.web import batching
+from cuakhau.adapters.web.auth import PrincipalDep, actor_for, booking_counter
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
@@ -24,7 +23,7 @@ from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.perishability import PROFILES
-from cuakhau.services import access, equeue
+from cuakhau.services import access, authorized, equeue
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import UnitOfWork
 
@@ -156,23 +155,19 @@ async def book(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
-    # No I/O until the booking itself: the checks run on the event loop.
-    access.require_permission(principal, Permission.BOOK)
-    limit_booking(request, principal, ctx)
-    booking = equeue.BookingRequest(
+    # No I/O until the booking itself: the permission is checked on the event loop; the trip's visibility, then
+    # the booking limit, inside the booking's transaction (equeue.check_caller).
+    booking = authorized.booking_request(
+        principal,
         trip_id=trip_id,
         earliest=body.earliest,
         latest=body.latest,
         travel_minutes=body.travel_minutes,
         actor=actor_for(principal, body.actor),
         idempotency=equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json")),
-        may_see=principal.can_see_trip,
+        count=booking_counter(request, principal, ctx),
     )
-    booker: BookingBatcher | None = request.app.state.booker
-    if booker is not None:  # booked together with the requests waiting at the same moment (adapters/web/batching.py)
-        result = await booker.book(booking)
-    else:
-        result = await run_in_threadpool(equeue.book_request, ctx.uow(), clock=ctx.clock, request=booking)
+    result = await batching.book(request.app.state.booker, ctx, booking)
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -190,25 +185,27 @@ def get_booking(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> Booki
 def reschedule(
     trip_id: str, body: RescheduleIn, ctx: ContextDep, request: Request, principal: PrincipalDep
 ) -> BookingOut:
-    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
-    limit_booking(request, principal, ctx)
-    booking = equeue.reschedule_booking(
-        ctx.uow(),
-        clock=ctx.clock,
+    booking = authorized.reschedule(
+        ctx,
+        principal,
         trip_id=trip_id,
         earliest=body.earliest,
         latest=body.latest,
         actor=actor_for(principal, body.actor),
+        count=booking_counter(request, principal, ctx),
     )
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id))
 
 
 @router.post("/trips/{trip_id}/booking/cancel", summary="Cancel the booking and the trip; the place is passed on")
 def cancel(trip_id: str, body: CancelIn, ctx: ContextDep, request: Request, principal: PrincipalDep) -> BookingOut:
-    access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
-    limit_booking(request, principal, ctx)
-    equeue.cancel_booking(
-        ctx.uow(), clock=ctx.clock, trip_id=trip_id, actor=actor_for(principal, body.actor), reason=body.reason
+    authorized.cancel(
+        ctx,
+        principal,
+        trip_id=trip_id,
+        actor=actor_for(principal, body.actor),
+        reason=body.reason,
+        count=booking_counter(request, principal, ctx),
     )
     booking, history = equeue.get_booking(ctx.uow(read_only=True), trip_id)
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id), history)

@@ -23,13 +23,13 @@ from cuakhau.adapters.web.schemas import (
     event_out,
     trip_out,
 )
-from cuakhau.domain.accounts import Forbidden, Permission, Role
+from cuakhau.domain.accounts import Permission
 from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.trip import TripState
 from cuakhau.domain.values import Plate
-from cuakhau.services import access
+from cuakhau.services import access, authorized
 from cuakhau.services import trips as svc
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import TripFilter
@@ -39,19 +39,9 @@ router = APIRouter(prefix="/trips", tags=["trips"], responses=ERRORS)
 
 @router.post("", status_code=201, summary="Declare a trip (with its shipment inline or by id)")
 def declare_trip(body: TripIn, ctx: ContextDep, principal: PrincipalDep) -> TripOut:
-    access.check_declaration(
-        ctx.uow(read_only=True),
+    trip = authorized.declare_trip(
+        ctx,
         principal,
-        vehicle_id=body.vehicle_id,
-        driver_id=body.driver_id,
-        trailer_id=body.trailer_id,
-        shipment_id=body.shipment_id,
-        exporter_id=body.shipment.exporter_id if body.shipment else None,
-    )
-    trip = svc.declare_trip(
-        ctx.uow(),
-        ctx.nomenclature,
-        clock=ctx.clock,
         gate_id=body.gate_id,
         direction=body.direction,
         vehicle_id=body.vehicle_id,
@@ -80,21 +70,6 @@ def list_trips(
     declared_to: datetime | None = None,
 ) -> PageOut[TripOut]:
     access.require_permission(principal, Permission.READ_TRIP)
-    driver_id = party_id = None
-    if principal.is_admin:
-        pass
-    elif principal.role is Role.DRIVER and principal.driver_id is not None:
-        driver_id = principal.driver_id
-    elif principal.is_tenant:
-        # Only trips the enterprise takes part in; an ``exporter_id`` filter narrows within them.
-        party_id = principal.enterprise_id
-    else:
-        if gate_id is not None and not principal.acts_at_gate(gate_id):
-            raise Forbidden(permission=Permission.READ_TRIP.value, gate=gate_id)
-        if gate_id is None:
-            if len(principal.gate_codes) != 1:
-                raise Forbidden("auth.gate_required", field="gate_id")
-            gate_id = next(iter(principal.gate_codes))
     flt = TripFilter(
         gate_id=gate_id,
         state=parse_enum(TripState, state, field="state") if state else None,
@@ -103,10 +78,9 @@ def list_trips(
         plate=Plate.parse(plate).text if plate else None,
         declared_from=ensure_utc(declared_from, field="declared_from") if declared_from else None,
         declared_to=ensure_utc(declared_to, field="declared_to") if declared_to else None,
-        driver_id=driver_id,
-        party_id=party_id,
     )
-    items, total = svc.list_trips(ctx.uow(read_only=True), flt, limit=page.limit, offset=page.offset)
+    # Narrowed to what the caller sees (authorized.scoped_filter): the portal's list goes the same way.
+    items, total = authorized.visible_trips(ctx, principal, flt, limit=page.limit, offset=page.offset)
     return PageOut(
         items=[
             trip_out(

@@ -1,0 +1,484 @@
+"""Every page answers as its API twin does: one authorisation path (``services/authorized.py``).
+
+The pages (portal, dashboards, login, wait board) are walked from ``app.routes``; each must have an entry in
+:data:`PAGES` — its API twin, or the reason it has none (published to everyone) — so a new page cannot skip the
+comparison. For every role (and the public), and for the caller's own objects, another enterprise's, a trip of
+its own enterprise driven by someone else, and ids that do not exist, the page and its twin are asked the same
+thing and must agree: signed out, refused (403), not found (404, with the same error code) or let through.
+Lists must hold the same trips. The forms the pages render are checked against the table too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount, Route
+
+from cuakhau.adapters.web.pages import dashboard
+from cuakhau.adapters.web.pages.render import CSRF_COOKIE
+from cuakhau.domain.accounts import Role
+from cuakhau.services import registry
+from cuakhau.services.context import ServiceContext
+from tests.fixtures.accounts import token_for
+from tests.fixtures.factories import World, vn_citizen_id, vn_plate, vn_tax_code
+from tests.integration.test_authorization import api_routes
+
+HOME, AWAY, NOWHERE = "vn-huu-nghi", "vn-tan-thanh", "vn-nowhere"
+MISSING = "0123456789abcdef0123456789abcdef"
+CSRF = "c" * 43
+Response = Any  # the test client's answer  # the double-submit token: the cookie and the form field agree
+
+
+@dataclass
+class Ids:
+    """What the callers act on: their enterprise's objects and another enterprise's."""
+
+    enterprise: str
+    own_trip: str  # booked, at HOME, driven by the bound driver
+    sibling_trip: str  # booked, at HOME, same enterprise, another truck and driver
+    fresh_trip: str  # declared, not booked, at HOME, driven by the bound driver
+    their_trip: str  # another enterprise's, booked, at AWAY
+    truck: str
+    driver_id: str
+    driver_document: str
+    their_truck: str
+    their_driver_document: str
+    their_driver_id: str
+    trips: dict[str, str] = field(default_factory=dict)
+
+
+def setup_ids(ctx: ServiceContext, world: World) -> Ids:
+    own = world.declare(HOME)
+    world.book(own.id)
+    sibling_driver = registry.register_driver(
+        ctx.uow(),
+        clock=ctx.clock,
+        full_name="Lê Văn Sơn",
+        document_kind="vn_citizen_id",
+        document_number=vn_citizen_id(),
+        nationality="VN",
+        employer_id=world.exporter.id,
+    )
+    sibling = world.declare(HOME, vehicle_id=world.new_truck(), driver_id=sibling_driver.id)
+    world.book(sibling.id)
+    fresh = world.declare(HOME, vehicle_id=world.new_truck())
+    other = registry.register_enterprise(
+        ctx.uow(),
+        clock=ctx.clock,
+        name="Công ty TNHH Vải Lục Ngạn",
+        country="VN",
+        tax_id=vn_tax_code(),
+        roles=["exporter"],
+    )
+    their_truck = registry.register_vehicle(ctx.uow(), clock=ctx.clock, plate=vn_plate(), owner_id=other.id)
+    their_driver = registry.register_driver(
+        ctx.uow(),
+        clock=ctx.clock,
+        full_name="Trần Văn Nam",
+        document_kind="vn_citizen_id",
+        document_number=vn_citizen_id(),
+        nationality="VN",
+        employer_id=other.id,
+    )
+    theirs = world.declare(
+        AWAY, vehicle_id=their_truck.id, driver_id=their_driver.id, shipment=world.shipment(exporter_id=other.id)
+    )
+    world.book(theirs.id)
+    ids = Ids(
+        enterprise=world.exporter.id,
+        own_trip=own.id,
+        sibling_trip=sibling.id,
+        fresh_trip=fresh.id,
+        their_trip=theirs.id,
+        truck=world.truck.id,
+        driver_id=world.driver.id,
+        driver_document=world.driver.document.number,
+        their_truck=their_truck.id,
+        their_driver_document=their_driver.document.number,
+        their_driver_id=their_driver.id,
+    )
+    ids.trips = {"own": own.id, "sibling": sibling.id, "fresh": fresh.id, "theirs": theirs.id, "missing": MISSING}
+    return ids
+
+
+#: role name -> (role, binding); None: the public.
+ROLES: dict[str, tuple[Role, dict[str, Any]] | None] = {
+    "exporter": (Role.EXPORTER, {"enterprise": True}),
+    "driver_bound": (Role.DRIVER, {"enterprise": True, "driver": True}),
+    "driver_unbound": (Role.DRIVER, {"enterprise": True}),
+    "customs_officer": (Role.CUSTOMS_OFFICER, {"gates": [HOME]}),
+    "quarantine_officer": (Role.QUARANTINE_OFFICER, {"gates": [HOME]}),
+    "border_guard": (Role.BORDER_GUARD, {"gates": [HOME]}),
+    "gate_admin": (Role.GATE_ADMIN, {"gates": [HOME]}),
+    "counterpart": (Role.COUNTERPART, {"gates": [HOME]}),
+    "system_admin": (Role.SYSTEM_ADMIN, {}),
+    "anonymous": None,
+}
+
+
+@dataclass
+class Caller:
+    page: TestClient  # the session cookie, as a browser sends it
+    api: TestClient  # the bearer token
+
+
+def callers(ctx: ServiceContext, app: FastAPI, ids: Ids) -> dict[str, Caller]:
+    out = {}
+    for name, spec in ROLES.items():
+        cookies = {CSRF_COOKIE: CSRF}
+        headers: dict[str, str] = {"Accept-Language": "vi"}
+        api_headers = dict(headers)
+        if spec is not None:
+            role, binding = spec
+            token = token_for(
+                ctx,
+                role,
+                enterprise_id=ids.enterprise if binding.get("enterprise") else None,
+                gates=binding.get("gates", ()),
+                driver_id=ids.driver_id if binding.get("driver") else None,
+            )
+            cookies["cuakhau_session"] = token
+            api_headers["Authorization"] = f"Bearer {token}"
+        page = TestClient(app, raise_server_exceptions=False, cookies=cookies, headers=headers)
+        api = TestClient(app, raise_server_exceptions=False, headers=api_headers)
+        out[name] = Caller(page, api)
+    return out
+
+
+# --- answers ----------------------------------------------------------------------------------------------------
+
+
+def page_answer(r: Response) -> tuple[str, str | None]:
+    assert r.status_code < 500, (r.request.method, r.request.url, r.status_code, r.text[:500])
+    if r.status_code == 401 or (r.status_code == 303 and r.headers["location"].startswith("/login")):
+        return "signed out", None
+    if r.status_code == 403:
+        return "refused", None
+    if r.status_code == 404:
+        found = re.search(r'data-code="([a-z_.]+)"', r.text) or re.search(r'"code":\s*"([a-z_.]+)"', r.text)
+        return "not found", found.group(1) if found else None
+    return "let through", None
+
+
+def api_answer(r: Response) -> tuple[str, str | None]:
+    assert r.status_code < 500, (r.request.method, r.request.url, r.status_code, r.text[:500])
+    if r.status_code == 401:
+        return "signed out", None
+    if r.status_code == 403:
+        return "refused", None
+    if r.status_code == 404:
+        return "not found", r.json()["error"]["code"]
+    return "let through", None
+
+
+# --- the table --------------------------------------------------------------------------------------------------
+
+Request = tuple[str, str, dict[str, Any] | None]  # method, url, form data or JSON body
+
+
+@dataclass(frozen=True)
+class Case:
+    target: str
+    page: Request
+    api: Request
+    #: "exact": same answer (and error code); "access": only whether the caller gets through (a page that shows a
+    #: form against the API action the form sends); "list": the same trips listed.
+    compare: str = "exact"
+
+
+@dataclass(frozen=True)
+class Twin:
+    cases: Callable[[Ids], list[Case]]
+
+
+@dataclass(frozen=True)
+class Public:
+    """A page with no API twin: published to everyone (signed in or not)."""
+
+    url: str
+    reason: str
+
+
+def declare_form(ids: Ids, *, vehicle: str, document: str) -> dict[str, Any]:
+    return {
+        "csrf_token": CSRF,
+        "gate_id": HOME,
+        "direction": "export",
+        "vehicle_id": vehicle,
+        "exporter_id": ids.enterprise,  # read only for staff who may declare (a tenant declares for its own)
+        "driver_document_kind": "vn_citizen_id",
+        "driver_document": document,
+        "consignee_name": "广西凭祥友谊果蔬进出口贸易有限公司",
+        "consignee_country": "CN",
+        "lines-0-hs_code": "0810.90",
+        "lines-0-description": "Thanh long ruột đỏ / 红心火龙果",
+        "lines-0-net_kg": "18000",
+        "lines-0-gross_kg": "19500",
+        "lines-0-packages": "1200",
+        "lines-0-value": "21600",
+        "lines-0-currency": "USD",
+        "lines-0-planting_area_code": "VN-BTOR-0102",
+        "lines-0-packing_house_code": "VN-BTPH-017",
+    }
+
+
+def declare_body(ids: Ids, *, vehicle: str, driver: str) -> dict[str, Any]:
+    line = {
+        "hs_code": "0810.90",
+        "description": "Thanh long ruột đỏ / 红心火龙果",
+        "net_kg": "18000",
+        "gross_kg": "19500",
+        "packages": 1200,
+        "value": "21600",
+        "currency": "USD",
+        "planting_area_code": "VN-BTOR-0102",
+        "packing_house_code": "VN-BTPH-017",
+    }
+    shipment = {"exporter_id": ids.enterprise, "consignee_name": "广西凭祥友谊果蔬进出口贸易有限公司"}
+    shipment |= {"consignee_country": "CN", "lines": [line]}
+    return {"gate_id": HOME, "direction": "export", "vehicle_id": vehicle, "driver_id": driver, "shipment": shipment}
+
+
+def declare_cases(ids: Ids) -> list[Case]:
+    parts = {
+        "own parts": (ids.truck, ids.driver_document, ids.driver_id),
+        "their truck": (ids.their_truck, ids.driver_document, ids.driver_id),
+        "their driver": (ids.truck, ids.their_driver_document, ids.their_driver_id),
+        "missing truck": (MISSING, ids.driver_document, ids.driver_id),
+    }
+    return [
+        Case(
+            target,
+            ("POST", "/portal/trips/new", declare_form(ids, vehicle=vehicle, document=document)),
+            ("POST", "/api/v1/trips", declare_body(ids, vehicle=vehicle, driver=driver)),
+        )
+        for target, (vehicle, document, driver) in parts.items()
+    ]
+
+
+def shows_declare_form(url: str) -> Callable[[Ids], list[Case]]:
+    """A page of the declaration form: let through exactly when declaring through the API is."""
+
+    def cases(ids: Ids) -> list[Case]:
+        body = declare_body(ids, vehicle=MISSING, driver=ids.driver_id)  # refused or not found: nothing declared
+        return [Case("form", ("GET", url, None), ("POST", "/api/v1/trips", body), compare="access")]
+
+    return cases
+
+
+def trip_page_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(t, ("GET", f"/portal/trips/{trip}", None), ("GET", f"/api/v1/trips/{trip}", None))
+        for t, trip in ids.trips.items()
+    ]
+
+
+def booking_cases(ids: Ids) -> list[Case]:
+    book = {"earliest": "2026-06-02T12:00", "latest": "2026-06-02T18:00", "travel_minutes": "60"}
+    api_book = {"earliest": "2026-06-02T12:00:00+07:00", "latest": "2026-06-02T18:00:00+07:00", "travel_minutes": 60}
+    move = {"earliest": "2026-06-02T14:00", "latest": "2026-06-02T20:00"}
+    api_move = {"earliest": "2026-06-02T14:00:00+07:00", "latest": "2026-06-02T20:00:00+07:00"}
+    cases = []
+    for t, trip in ids.trips.items():
+        form = {"csrf_token": CSRF, "idempotency_key": f"page-{t}", "action": "book", **book}
+        cases.append(
+            Case(
+                f"book {t}",
+                ("POST", f"/portal/trips/{trip}/booking", form),
+                ("POST", f"/api/v1/trips/{trip}/booking", api_book),
+            )
+        )
+        form = {"csrf_token": CSRF, "action": "reschedule", **move}
+        cases.append(
+            Case(
+                f"reschedule {t}",
+                ("POST", f"/portal/trips/{trip}/booking", form),
+                ("PATCH", f"/api/v1/trips/{trip}/booking", api_move),
+            )
+        )
+    return cases
+
+
+def gate_ops_cases(suffix: str) -> Callable[[Ids], list[Case]]:
+    """A gate's dashboard: the gate's operations, as the API's yard view."""
+
+    def cases(ids: Ids) -> list[Case]:
+        return [
+            Case(gate, ("GET", f"/gates/{gate}/dashboard{suffix}", None), ("GET", f"/api/v1/gates/{gate}/yard", None))
+            for gate in (HOME, AWAY, NOWHERE)
+        ]
+
+    return cases
+
+
+def list_cases(ids: Ids) -> list[Case]:
+    return [Case("list", ("GET", "/portal", None), ("GET", "/api/v1/trips?limit=100", None), compare="list")]
+
+
+def login_cases(ids: Ids) -> list[Case]:
+    wrong = {"username": "no-such-user", "password": "not the password"}
+    return [
+        Case("wrong password", ("POST", "/login", {"csrf_token": CSRF, **wrong}), ("POST", "/api/v1/auth/login", wrong))
+    ]
+
+
+#: Every page route -> its API twin, or why it has none.
+PAGES: dict[tuple[str, str], Twin | Public] = {
+    ("GET", "/portal"): Twin(list_cases),
+    ("GET", "/portal/trips/new"): Twin(shows_declare_form("/portal/trips/new")),
+    ("POST", "/portal/trips/new"): Twin(declare_cases),
+    ("GET", "/portal/hs"): Twin(shows_declare_form("/portal/hs?q=durian")),
+    ("GET", "/portal/trips/{trip_id}"): Twin(trip_page_cases),
+    ("POST", "/portal/trips/{trip_id}/booking"): Twin(booking_cases),
+    ("GET", "/gates/{gate_id}/dashboard"): Twin(gate_ops_cases("")),
+    ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
+    ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
+    ("POST", "/login"): Twin(login_cases),
+    ("GET", "/login"): Public("/login", "the sign-in form"),
+    ("POST", "/logout"): Public("/logout", "ends the session in use, if any; changes nothing of anyone else's"),
+    ("GET", "/waits"): Public("/waits", "the public wait board (its API twin is public too)"),
+    ("GET", "/"): Public("/", "a redirect to the API documentation"),
+    ("GET", "/healthz"): Public("/healthz", "liveness"),
+    ("GET", "/docs"): Public("/docs", "the API documentation"),
+    ("GET", "/docs/oauth2-redirect"): Public("/docs/oauth2-redirect", "part of the API documentation"),
+    ("GET", "/openapi.json"): Public("/openapi.json", "the API description"),
+}
+
+
+def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router, kept whole
+            yield from _walk(route.original_router.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute | Route):
+            yield from ((m, prefix + route.path) for m in route.methods or () if m != "HEAD")
+        else:
+            assert isinstance(route, Mount) and route.path == "/static", route  # static files only
+
+
+def page_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return {(m, p) for m, p in _walk(app.routes) if not p.startswith("/api/")}
+
+
+def test_every_page_route_has_an_entry_and_every_twin_is_an_api_route(app: FastAPI) -> None:
+    pages = page_routes(app)
+    assert len(pages) >= 15  # the walk found the pages, not an empty app
+    assert pages == set(PAGES), (sorted(pages - set(PAGES)), sorted(set(PAGES) - pages))
+    routes = api_routes(app)
+    patterns = [(m, re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", p) + "$")) for m, p in routes]
+    ids = Ids("e", "t1", "t2", "t3", "t4", "v", "d", "doc", "v2", "doc2", "d2", {"own": "t1"})
+    for entry in PAGES.values():
+        if isinstance(entry, Twin):
+            for case in entry.cases(ids):
+                method, url = case.api[0], case.api[1].split("?")[0]
+                assert any(m == method and rx.match(url) for m, rx in patterns), (method, url)
+
+
+FORM = re.compile(r"<form\b([^>]*)>", re.S)
+
+
+def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
+    ctx: ServiceContext, world: World, app: FastAPI
+) -> None:
+    ids = setup_ids(ctx, world)
+    admin = callers(ctx, app, ids)["system_admin"].page
+    exporter = callers(ctx, app, ids)["exporter"].page
+    seen: set[tuple[str, str]] = set()
+    for client, url in (
+        (exporter, "/portal"),
+        (exporter, "/portal/trips/new"),
+        (exporter, f"/portal/trips/{ids.fresh_trip}"),
+        (exporter, f"/portal/trips/{ids.own_trip}"),
+        (exporter, "/portal/hs"),
+        (admin, f"/gates/{HOME}/dashboard"),
+        (admin, "/login"),
+        (admin, "/waits"),
+    ):
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.text[:300])
+        for attrs in FORM.findall(r.text):
+            action = re.search(r'action="([^"]*)"', attrs)
+            method = re.search(r'method="([a-z]+)"', attrs)
+            path = (action.group(1) if action else url).split("?")[0]
+            seen.add(((method.group(1) if method else "get").upper(), path))
+    templates = [(m, re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", p) + "$")) for m, p in PAGES]
+    assert ("POST", "/portal/trips/new") in seen and ("POST", f"/portal/trips/{ids.fresh_trip}/booking") in seen
+    for method, path in seen:
+        assert any(m == method and rx.match(path) for m, rx in templates), (method, path)
+
+
+def _send(client: TestClient, request: Request, *, form: bool) -> Response:
+    method, url, data = request
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    if form:
+        return client.request(method, url, data=data, follow_redirects=False)
+    return client.request(method, url, json=data, headers={"Idempotency-Key": f"api-{url}"})
+
+
+def _listed(page: Response, api: Response) -> tuple[set[str], set[str]]:
+    shown = set(re.findall(r'href="/portal/trips/([0-9a-f]{32})"', page.text))
+    return shown, {t["id"] for t in api.json()["items"]}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_page_answers_as_its_api_twin(
+    ctx: ServiceContext, world: World, app: FastAPI, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard, "MAX_STREAM_SECONDS", 0.0)  # a live feed ends at once: its answer is what counts
+    ids = setup_ids(ctx, world)
+    caller = callers(ctx, app, ids)[role]
+    answers: list[tuple[str, str, tuple[str, str | None]]] = []
+    # The public pages last, the logout (which revokes the caller's token) at the very end.
+    order = sorted(PAGES.items(), key=lambda item: (isinstance(item[1], Public), item[0] == ("POST", "/logout")))
+    for (method, path), entry in order:
+        if isinstance(entry, Public):
+            data = {"csrf_token": CSRF} if method == "POST" else None
+            r = caller.page.request(method, entry.url, data=data, follow_redirects=False)
+            assert r.status_code < 500 and r.status_code not in (401, 403), (role, method, path, r.status_code)
+            continue
+        for case in entry.cases(ids):
+            page = _send(caller.page, case.page, form=True)
+            api = _send(caller.api, case.api, form=False)
+            got, want = page_answer(page), api_answer(api)
+            where = (role, method, path, case.target, page.status_code, api.status_code, page.text[:300])
+            if case.compare == "access":
+                assert (got[0] == "let through") == (want[0] not in ("signed out", "refused")), where
+                assert got[0] in ("signed out", "refused", "let through"), where
+            else:
+                assert got == want, where
+            if case.compare == "list" and got[0] == "let through":
+                shown, listed = _listed(page, api)
+                assert shown == listed, (role, shown, listed)
+                answers.append((path, "list", ("listed", ",".join(sorted(shown)))))
+            answers.append((path, case.target, got))
+    # The comparisons are not vacuous: what each role must get, spelled out for the telling cases.
+    got = {(p, t): a[0] for p, t, a in answers}
+    trip_page = "/portal/trips/{trip_id}"
+    book = "/portal/trips/{trip_id}/booking"
+    if role == "anonymous":
+        assert set(got.values()) == {"signed out"}, got
+        return
+    expect_declare = "let through" if role in ("exporter", "system_admin") else "refused"
+    assert got["/portal/trips/new", "own parts"] == expect_declare
+    if role == "exporter":
+        assert got["/portal/trips/new", "their truck"] == got["/portal/trips/new", "their driver"] == "not found"
+    if role == "driver_bound":  # a driver bound to a driver id sees the trips it drives, not its enterprise's
+        assert got[trip_page, "own"] == "let through" and got[trip_page, "sibling"] == "not found"
+    else:
+        assert got[trip_page, "own"] == got[trip_page, "sibling"] == "let through", role
+    assert got[trip_page, "theirs"] == ("let through" if role == "system_admin" else "not found")
+    may_book = role in ("exporter", "driver_bound", "driver_unbound", "gate_admin", "system_admin")
+    assert got[book, "reschedule own"] == ("let through" if may_book else "refused")
+    assert got[book, "book theirs"] == (
+        "let through" if role == "system_admin" else "not found" if may_book else "refused"
+    )
+    gate_staff = role in ("customs_officer", "quarantine_officer", "border_guard", "gate_admin", "system_admin")
+    assert got["/gates/{gate_id}/dashboard", HOME] == ("let through" if gate_staff else "refused")
+    assert got["/gates/{gate_id}/dashboard", AWAY] == ("let through" if role == "system_admin" else "refused")
