@@ -33,6 +33,7 @@ _PYDANTIC_CODES = {
     "json_type": "request.malformed_json",
     "model_attributes_type": "request.invalid_type",
     "dict_type": "request.invalid_type",
+    "time_out_of_range": "time.out_of_range",
 }
 
 
@@ -111,6 +112,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         code = _pydantic_code(err)
         field = field_path(err.get("loc", ()))
         params = {"expected": str(err.get("msg", ""))[:200]}
+        if code == "time.out_of_range":  # the window, for the message
+            params.update({k: str(v) for k, v in (err.get("ctx") or {}).items()})
         details.append({"code": code, "field": field, "message": i18n.render(code, language, params)})
     first_code = str(details[0]["code"]) if details else "request.invalid_type"
     first_field = details[0]["field"] if details else None

@@ -15,10 +15,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cuakhau import i18n
+from cuakhau.adapters.bounds import Day
 from cuakhau.adapters.web import auth
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.access import PagePrincipal, exporter
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
+from cuakhau.domain import timebounds
+from cuakhau.domain.booking import DEFAULT_RULES
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs_terms import find_goods
@@ -200,6 +203,7 @@ def _local(value: str, tz: ZoneInfo, field: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput("request.invalid_type", field=field, expected="YYYY-MM-DDTHH:MM") from None
+    timebounds.check_representable(parsed, field)
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
@@ -222,6 +226,7 @@ def _trip_page(
     if day is None:
         anchor = view.booking.slot_start if view.booking and view.booking.slot_start else now
         day = gate.local(anchor).date()
+    timebounds.check_readable_day(day, today=gate.local(now).date(), horizon=DEFAULT_RULES.horizon, field="day")
     _, slots = boards.day_capacity(
         ctx.uow(read_only=True), gate_id=gate.id, direction=view.trip.direction.value, day=day
     )
@@ -250,7 +255,7 @@ def _trip_page(
 
 @router.get("/trips/{trip_id}", response_class=HTMLResponse)
 def trip_page(
-    trip_id: str, request: Request, ctx: ContextDep, day: Annotated[date | None, Query()] = None
+    trip_id: str, request: Request, ctx: ContextDep, day: Annotated[Day | None, Query()] = None
 ) -> HTMLResponse:
     principal = exporter(request)
     notice = None
