@@ -12,9 +12,8 @@ Two layers, each described here once:
    ============================== ===========================================================================
    what                           window
    ============================== ===========================================================================
-   a gate day read (slots, plan)  ``HISTORY`` back .. the booking horizon (+1 day for the two time zones)
-   a gate day changed (re-plan,   yesterday .. the booking horizon + 1 day: the days that can hold bookings
-   acceptance)
+   a gate day read or re-planned  ``HISTORY`` back .. the booking horizon (+1 day for the two time zones)
+   an acceptance for a gate day   yesterday .. the booking horizon + 1 day: the days that can hold bookings
    a booking window               ``BookingRules`` (``check_window``): not past, at most the horizon ahead
    a closure                      starts at most ``CLOSURE_NOTICE`` ahead; ends after it starts and after now,
                                   at most at ``LATEST`` (an open-ended suspension may say 2200)

@@ -733,7 +733,8 @@ def replan(
         raise InvalidInput("enum.invalid", field="policy", value=policy[:40], allowed=", ".join(POLICIES))
     with uow:
         gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
-        timebounds.check_plannable_day(day, today=gate.local(clock.now()).date(), horizon=rules.horizon)
+        # a past day is re-planned as a no-op (its trucks are fixed); no day past the horizon has bookings
+        timebounds.check_readable_day(day, today=gate.local(clock.now()).date(), horizon=rules.horizon)
         ensure_slots(uow, gate, flow, [day])
         result = _replan_day(uow, clock, gate, flow, day, POLICIES[policy](), actor, rules)
         uow.commit()
