@@ -58,7 +58,7 @@ class CancelIn(Strict):
 
 class ReplanIn(Strict):
     direction: Annotated[str, Field(max_length=8)]
-    date: Day = Field(description="The gate's local date: yesterday up to the booking horizon")
+    date: Day = Field(description="The gate's local date: three years back up to the booking horizon")
     policy: Annotated[str, Field(max_length=16)] = "optimal"
     actor: ActorIn | None = None
 
