@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from cuakhau.adapters.exchange.runtime import ExchangeRuntime
 from cuakhau.domain.accounts import Role
@@ -30,7 +31,6 @@ from cuakhau.services import equeue, exchange
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World
-from tests.integration.test_booking_statements import counted
 from tests.integration.test_exchange import CN, SCHEME, VN, Partner
 
 API = "/api/v1"
@@ -63,6 +63,26 @@ def admin(ctx: ServiceContext, app: FastAPI, runtime: ExchangeRuntime) -> Iterat
     app.state.exchange = runtime
     with TestClient(app, raise_server_exceptions=False, headers=bearer(token_for(ctx, Role.SYSTEM_ADMIN))) as c:
         yield c
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile, as sent."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def slot_day_lookups(statements: list[str]) -> int:
+    """Statements that look for the slots a change overlaps (SlotRepository.overlapping)."""
+    return sum(1 for s in statements if "FROM slots" in s and "slots.ends_at >" in s)
 
 
 class Refreshes:
@@ -124,6 +144,7 @@ def test_a_closure_centuries_ahead_is_recorded_and_replans_only_the_days_with_sl
         with counted(engine) as statements:
             r = client.post(f"{API}/gates/{VN}/closures", json=body)
         assert r.status_code == 201, r.text
+        assert slot_day_lookups(statements) == 1  # both gates, both directions: one query finds the days
         return len(statements)
 
     # The first closure moves the booked trucks out; those that follow find the same days with nothing to move.
@@ -159,6 +180,7 @@ def test_a_partner_closure_centuries_ahead_is_applied_with_the_same_bounded_work
         with counted(engine) as statements:
             r = admin.post(f"{API}/exchange/inbox", content=json.dumps(doc))
         assert r.status_code == 200 and r.json()["status"] == "applied", r.text
+        assert slot_day_lookups(statements) == 1
         return len(statements)
 
     announce(start + timedelta(days=20))
