@@ -248,6 +248,8 @@ def plan(
     from rich.table import Table
 
     from cuakhau.bootstrap import bootstrap
+    from cuakhau.domain import timebounds
+    from cuakhau.domain.booking import DEFAULT_RULES
     from cuakhau.domain.capacity import day_bounds
     from cuakhau.domain.common import parse_enum
     from cuakhau.domain.errors import require
@@ -261,6 +263,8 @@ def plan(
         with ctx.uow(read_only=True) as uow:
             gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
         the_day = date_type.fromisoformat(day) if day else gate.local(ctx.clock.now()).date()
+        # slot rows only for days that can be read (domain/timebounds.py): not for every date there is
+        timebounds.check_readable_day(the_day, today=gate.local(ctx.clock.now()).date(), horizon=DEFAULT_RULES.horizon)
         if replan:
             result = equeue.replan(
                 ctx.uow(), clock=ctx.clock, gate_id=gate.id, direction=flow.value, day=the_day, policy=policy

@@ -13,6 +13,7 @@ from typing import Any
 
 from cuakhau.i18n import (
     messages_auth,
+    messages_bounds,
     messages_core,
     messages_customs,
     messages_devices,
@@ -43,6 +44,7 @@ _CATALOGS = (
     messages_auth,
     messages_exchange,
     messages_simulation,
+    messages_bounds,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

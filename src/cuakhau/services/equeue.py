@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import TripScope
 from cuakhau.domain.allocation import (
     AllocationPolicy,
@@ -789,6 +790,8 @@ def replan(
         raise InvalidInput("enum.invalid", field="policy", value=policy[:40], allowed=", ".join(POLICIES))
     with uow:
         gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+        # a past day is re-planned as a no-op (its trucks are fixed); no day past the horizon has bookings
+        timebounds.check_readable_day(day, today=gate.local(clock.now()).date(), horizon=rules.horizon)
         ensure_slots(uow, gate, flow, [day])
         result = _replan_day(uow, clock, gate, flow, day, POLICIES[policy](), actor, rules)
         uow.commit()
@@ -1035,6 +1038,7 @@ def apply_acceptance(
     flow = direction
     now = clock.now()
     gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+    timebounds.check_plannable_day(day, today=gate.local(now).date(), horizon=DEFAULT_RULES.horizon)
     ensure_slots(uow, gate, flow, [day])
     uow.quotas.record_acceptance(
         {
@@ -1071,17 +1075,20 @@ def apply_acceptance(
 def capacity_changed(uow: UnitOfWork, *, clock: Clock, gate_id: str, start: datetime, end: datetime) -> list[DayPlan]:
     """Inside an open unit of work: a closure on this gate changed capacity here and at the counterpart.
 
-    Only days that already have slots (someone booked into them) are refreshed; others are computed fresh
-    when first booked.
+    Only days that already have slots (someone booked into them, so inside the booking horizon) and are not
+    over are refreshed, found in one query — however far the change reaches (a closure until further notice);
+    other days are computed fresh when first booked.
     """
     plans: list[DayPlan] = []
     gate = require(uow.gates.get(gate_id), "gate", gate_id)
-    for gid in [gate.id] + ([gate.counterpart_id] if gate.counterpart_id else []):
-        g = require(uow.gates.get(gid), "gate", gid)
+    gates = {g.id: g for g in (gate, uow.gates.get(gate.counterpart_id) if gate.counterpart_id else None) if g}
+    days: dict[tuple[str, Direction], set[date]] = {}
+    for gid, flow, starts_at in uow.slots.overlapping(list(gates), max(start, clock.now() - timedelta(days=1)), end):
+        days.setdefault((gid, flow), set()).add(gates[gid].local(starts_at).date())
+    for gid in gates:
         for flow in Direction:
-            days = [d for d in local_days(g, start, end) if uow.slots.between(g.id, flow, *day_bounds(g, d))]
-            if days:
-                plans += refresh_capacity(uow, clock=clock, gate_id=g.id, direction=flow, days=days)
+            if (gid, flow) in days:
+                plans += refresh_capacity(uow, clock=clock, gate_id=gid, direction=flow, days=sorted(days[gid, flow]))
     return plans
 
 

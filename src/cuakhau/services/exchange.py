@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
+from cuakhau.domain import timebounds
+from cuakhau.domain.booking import DEFAULT_RULES
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import Conflict, InvalidInput, NotFound, require
@@ -262,12 +264,21 @@ def declare_capacity(
     now = clock.now()
     with uow:
         gate = own_gate(uow, identity, gate_id)
-        peer = peer_for_gate(uow, gate.counterpart_id or "")
-        sent_closures = []
-        for c in closures:
+        today = gate.local(now).date()
+        for i, a in enumerate(acceptance):  # only days the gate across can plan: it refuses others
+            timebounds.check_plannable_day(
+                a.day, today=today, horizon=DEFAULT_RULES.horizon, field=f"acceptance[{i}].date"
+            )
+        new_closures = []
+        for i, c in enumerate(closures):
             closure = Closure(c.starts_at, c.ends_at, c.reason, c.kind, id=c.id or new_id())
             if closure.ends_at <= now:
                 raise InvalidInput("closure.in_past", field="closures")
+            timebounds.check_closure(closure.starts_at, closure.ends_at, now=now, field=f"closures[{i}]")
+            new_closures.append(closure)
+        peer = peer_for_gate(uow, gate.counterpart_id or "")
+        sent_closures = []
+        for closure in new_closures:
             uow.gates.add_closure(gate.id, closure)
             equeue.capacity_changed(uow, clock=clock, gate_id=gate.id, start=closure.starts_at, end=closure.ends_at)
             sent_closures.append(_closure_json(closure))

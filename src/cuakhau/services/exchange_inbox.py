@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cuakhau.domain import timebounds
 from cuakhau.domain.capacity import opposite
 from cuakhau.domain.clock import Clock, ensure_utc
 from cuakhau.domain.errors import CuakhauError, InvalidInput, require
@@ -225,7 +226,7 @@ def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind,
         if body.get("hours") is not None:
             uow.gates.set_opening_hours(gate_id, list(body["hours"]))
             equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=now, end=now + timedelta(days=14))
-        for c in body.get("closures", []):
+        for i, c in enumerate(body.get("closures", [])):
             if uow.exchange.has_closure(c["id"]):
                 continue
             closure = Closure(
@@ -235,6 +236,7 @@ def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind,
                 ClosureKind(c["kind"]),
                 id=c["id"],
             )
+            timebounds.check_closure(closure.starts_at, closure.ends_at, now=now, field=f"body.closures[{i}]")
             uow.gates.add_closure(gate_id, closure)
             equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=closure.starts_at, end=closure.ends_at)
         for closure_id in body.get("lifted", []):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from cuakhau.domain import timebounds
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.devices import (
@@ -342,6 +343,11 @@ def record_manual_read(
     if actor.role not in OFFICER_ROLES:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     point = parse_enum(Checkpoint, checkpoint, field="checkpoint")
+    now = clock.now()
+    if at is not None:
+        timebounds.check_instant(
+            at, field="at", earliest=now - timebounds.MANUAL_READ_LATE, latest=now + timebounds.CLOCK_SKEW
+        )
     read = PlateRead(
         message_id=new_id(),
         device_id=f"manual:{actor.role.value}:{actor.id}"[:128],
@@ -349,7 +355,7 @@ def record_manual_read(
         checkpoint=point,
         plate_text=plate,
         confidence=1.0,
-        at=at or clock.now(),
+        at=at or now,
         image_ref=note,
         origin=ReadOrigin.MANUAL,
     )
@@ -454,9 +460,8 @@ MAX_DELAY_TRIPS = 5000
 
 def gate_delays(uow: UnitOfWork, *, clock: Clock, gate_id: str, since: datetime, until: datetime) -> DelayReport:
     """Hours spent by stage and by agency over the trips declared at a gate in ``[since, until)``."""
-    if until <= since:
-        raise InvalidInput("time.end_before_start", field="until")
     now = clock.now()
+    timebounds.check_period(since, until, now=now)
     with uow:
         require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
         found, _ = uow.trips.find(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cuakhau.domain import timebounds
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import InvalidInput, NotFound, require
@@ -43,6 +44,7 @@ def add_closure(
     closure = Closure(starts_at=starts_at, ends_at=ends_at, reason=reason.strip(), kind=closure_kind, id=new_id())
     if closure.ends_at <= clock.now():
         raise InvalidInput("closure.in_past", field="ends_at")
+    timebounds.check_closure(closure.starts_at, closure.ends_at, now=clock.now())
     with uow:
         if uow.gates.get(gate_id) is None:
             raise NotFound("gate", gate_id, field="gate_id")

@@ -7,7 +7,7 @@ would end over capacity. No read-then-write race can overbook, on SQLite or Post
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +99,16 @@ class SqlSlotRepository:
             )
         ).scalar_one()
         return int(n)
+
+    def overlapping(
+        self, gate_ids: Sequence[str], start: datetime, end: datetime
+    ) -> list[tuple[str, Direction, datetime]]:
+        rows = self.conn.execute(
+            select(t.slots.c.gate_id, t.slots.c.direction, t.slots.c.starts_at)
+            .where(t.slots.c.gate_id.in_(list(gate_ids)), t.slots.c.starts_at < end, t.slots.c.ends_at > start)
+            .order_by(t.slots.c.gate_id, t.slots.c.direction, t.slots.c.starts_at)
+        )
+        return [(r.gate_id, Direction(r.direction), r.starts_at) for r in rows]
 
     def _key(self, gate_id: str, direction: Direction, starts_at: datetime) -> Any:
         return and_(

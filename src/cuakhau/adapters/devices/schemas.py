@@ -20,9 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from cuakhau.adapters.bounds import AwareInstant
 from cuakhau.domain.devices import (
     MAX_ID,
     BarrierCommand,
@@ -51,7 +52,7 @@ class _Payload(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
     message_id: Id
-    at: AwareDatetime
+    at: AwareInstant
 
 
 class PlatePayload(_Payload):
@@ -79,7 +80,7 @@ class CommandPayload(BaseModel):
     plate: PlateText
     trip_id: Id
     reason: Annotated[str, Field(max_length=256)]
-    at: AwareDatetime
+    at: AwareInstant
 
 
 # Pydantic error types → stable codes (the i18n scan reads this name).
@@ -97,6 +98,7 @@ _PYDANTIC_CODES: Final = {
     "less_than_equal": "device.out_of_range",
     "decimal_max_places": "device.out_of_range",
     "timezone_aware": "device.naive_time",
+    "time_out_of_range": "device.out_of_range",
 }
 _FALLBACK_CODE: Final = "device.invalid_value"
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from cuakhau.adapters.bounds import Day, json_shape
+from cuakhau.adapters.bounds import Instant as BoundedInstant
 from cuakhau.domain.exchange import PROTOCOL, SCHEMA_VERSIONS, TOKEN_RE, ExchangeRefused, MessageKind
 
 Token = Annotated[str, Field(pattern=TOKEN_RE.pattern, max_length=64)]
@@ -31,7 +33,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
-Instant = Annotated[dt.datetime, AfterValidator(_aware)]
+#: An aware time inside the representable window (cuakhau.domain.timebounds).
+Instant = Annotated[BoundedInstant, AfterValidator(_aware)]
 
 
 class Strict(BaseModel):
@@ -68,7 +71,7 @@ class ClosureBody(Strict):
 
 
 class AcceptanceBody(Strict):
-    date: dt.date
+    date: Day
     direction: Literal["import", "export"] = Field(description="Relative to the declaring gate's country")
     daily_quota: int | None = Field(default=None, ge=0, le=100_000)
     hourly_quota: int | None = Field(default=None, ge=0, le=100_000)
@@ -180,10 +183,14 @@ BODIES: dict[MessageKind, type[Strict]] = {
 
 
 def parse(raw: bytes) -> dict[str, Any]:
-    """The JSON object of a request body, or ``exchange.malformed``."""
+    """The JSON object of a request body, or ``exchange.malformed`` — also for JSON too deep or too big to parse
+    (reason ``depth`` or ``items``: see :func:`cuakhau.adapters.bounds.json_shape`)."""
+    problem = json_shape(raw)
+    if problem is not None:
+        raise ExchangeRefused("exchange.malformed", field="body", reason=problem)
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ExchangeRefused("exchange.malformed", field="body", reason="json") from None
     if not isinstance(document, dict):
         raise ExchangeRefused("exchange.malformed", field="body", reason="object")

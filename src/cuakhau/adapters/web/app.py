@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.web import auth, errors
 from cuakhau.adapters.web.batching import BookingBatcher
-from cuakhau.adapters.web.limits import BodySizeLimit
+from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
@@ -71,6 +71,9 @@ def build_app(
     app.state.security = security or auth.Security()
     app.state.booker = booker  # None: each booking on its own in the thread pool
     errors.install(app)
+    # JSON too deep or too big is refused before it is parsed (the inbox checks its own, to log the refusal);
+    # the size limit, added last, runs first.
+    app.add_middleware(JsonShapeLimit, exempt=frozenset({f"{API_PREFIX}/exchange/inbox"}))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     for router in (
         auth.router,

@@ -34,6 +34,7 @@ _PYDANTIC_CODES = {
     "json_type": "request.malformed_json",
     "model_attributes_type": "request.invalid_type",
     "dict_type": "request.invalid_type",
+    "time_out_of_range": "time.out_of_range",
 }
 
 
@@ -104,6 +105,13 @@ async def _cuakhau_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _window(err: Any) -> dict[str, str]:
+    """The window a date fell outside (``time_out_of_range`` of ``cuakhau.adapters.bounds``), else nothing."""
+    if err.get("type") != "time_out_of_range":
+        return {}
+    return {k: str(v) for k, v in (err.get("ctx") or {}).items() if k in ("earliest", "latest")}
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     language = language_of(request)
@@ -111,13 +119,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         code = _pydantic_code(err)
         field = field_path(err.get("loc", ()))
-        params = {"expected": str(err.get("msg", ""))[:200]}
-        details.append({"code": code, "field": field, "message": i18n.render(code, language, params)})
+        expected = {"expected": str(err.get("msg", ""))[:200]} | _window(err)
+        details.append({"code": code, "field": field, "message": i18n.render(code, language, expected)})
     first_code = str(details[0]["code"]) if details else "request.invalid_type"
     first_field = details[0]["field"] if details else None
     status = 400 if first_code == "request.malformed_json" else 422
+    # the window a date fell outside, for the message (other codes' first problem is in the details)
+    params = {"count": len(details)} | (_window(exc.errors()[0]) if details else {})
     return JSONResponse(
-        error_body(language, first_code, field=first_field, params={"count": len(details)}, details=details),
+        error_body(language, first_code, field=first_field, params=params, details=details),
         status_code=status,
         headers={"Content-Language": language},
     )

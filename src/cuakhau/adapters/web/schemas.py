@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cuakhau.adapters.bounds import Instant
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.parties import Driver, Enterprise, Vehicle
 from cuakhau.domain.shipment import Shipment
@@ -107,8 +108,8 @@ class TransitionIn(Strict):
 
 
 class ClosureIn(Strict):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant = Field(description="Not more than two years ahead")
+    ends_at: Instant = Field(description="After the start; far ahead for a closure until further notice")
     reason: Text
     kind: Annotated[str, Field(max_length=16)] = "suspension"
     actor: ActorIn | None = None

@@ -18,11 +18,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cuakhau import i18n
+from cuakhau.adapters.bounds import Day
 from cuakhau.adapters.web import auth, batching
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.access import signed_in
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
+from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import Permission, Principal
+from cuakhau.domain.booking import DEFAULT_RULES
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs_terms import find_goods
@@ -195,6 +198,7 @@ def _local(value: str, tz: ZoneInfo, field: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput("request.invalid_type", field=field, expected="YYYY-MM-DDTHH:MM") from None
+    timebounds.check_representable(parsed, field)
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
@@ -214,6 +218,7 @@ def _trip_page(
     if day is None:
         anchor = view.booking.slot_start if view.booking and view.booking.slot_start else now
         day = gate.local(anchor).date()
+    timebounds.check_readable_day(day, today=gate.local(now).date(), horizon=DEFAULT_RULES.horizon, field="day")
     _, slots = boards.day_capacity(
         ctx.uow(read_only=True), gate_id=gate.id, direction=view.trip.direction.value, day=day
     )
@@ -242,7 +247,7 @@ def _trip_page(
 
 @router.get("/trips/{trip_id}", response_class=HTMLResponse)
 def trip_page(
-    trip_id: str, request: Request, ctx: ContextDep, day: Annotated[date | None, Query()] = None
+    trip_id: str, request: Request, ctx: ContextDep, day: Annotated[Day | None, Query()] = None
 ) -> HTMLResponse:
     principal = signed_in(request)
     notice = None

@@ -12,10 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from cuakhau.adapters.bounds import Day, Instant
 from cuakhau.adapters.web import batching
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for, booking_counter
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
 from cuakhau.domain.capacity import day_bounds
@@ -36,15 +38,15 @@ IdempotencyKey = Annotated[
 
 
 class BookingIn(Strict):
-    earliest: datetime = Field(description="Earliest arrival at the gate (with time zone)")
-    latest: datetime = Field(description="Latest acceptable arrival")
+    earliest: Instant = Field(description="Earliest arrival at the gate (with time zone)")
+    latest: Instant = Field(description="Latest acceptable arrival")
     travel_minutes: int = Field(ge=0, le=7 * 24 * 60, description="Driving time from the origin to the gate")
     actor: ActorIn | None = None
 
 
 class RescheduleIn(Strict):
-    earliest: datetime
-    latest: datetime
+    earliest: Instant
+    latest: Instant
     actor: ActorIn | None = None
 
 
@@ -55,14 +57,14 @@ class CancelIn(Strict):
 
 class ReplanIn(Strict):
     direction: Annotated[str, Field(max_length=8)]
-    date: date
+    date: Day = Field(description="The gate's local date: three years back up to the booking horizon")
     policy: Annotated[str, Field(max_length=16)] = "optimal"
     actor: ActorIn | None = None
 
 
 class AcceptanceIn(Strict):
     direction: Annotated[str, Field(max_length=8)]
-    date: date
+    date: Day = Field(description="The gate's local date: yesterday up to the booking horizon")
     daily_quota: int | None = None
     hourly_quota: int | None = None
     reason: Text | None = None
@@ -215,13 +217,14 @@ def cancel(trip_id: str, body: CancelIn, ctx: ContextDep, request: Request, prin
 def slots(
     gate_id: str,
     ctx: ContextDep,
-    day: Annotated[date, Query(alias="date", description="The gate's local date")],
+    day: Annotated[Day, Query(alias="date", description="The gate's local date (three years back to the horizon)")],
     direction: Annotated[str, Query(max_length=8)] = "export",
 ) -> list[SlotOut]:
     flow = parse_enum(Direction, direction, field="direction")
     with ctx.uow() as uow:
         gate = get_gate_in(uow, gate_id)
         today = gate.local(ctx.clock.now()).date()
+        timebounds.check_readable_day(day, today=today, horizon=DEFAULT_RULES.horizon)
         # The route is public: it creates slot rows only for days that can be booked, so an anonymous caller
         # cannot fill the table by asking for every date there is.
         if today - timedelta(days=1) <= day <= today + DEFAULT_RULES.horizon + timedelta(days=1):
@@ -251,13 +254,14 @@ def day_plan(
     gate_id: str,
     ctx: ContextDep,
     principal: PrincipalDep,
-    day: Annotated[date, Query(alias="date")],
+    day: Annotated[Day, Query(alias="date", description="The gate's local date (three years back to the horizon)")],
     direction: Annotated[str, Query(max_length=8)] = "export",
 ) -> list[BookingOut]:
     access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     flow = parse_enum(Direction, direction, field="direction")
     with ctx.uow(read_only=True) as uow:
         gate = get_gate_in(uow, gate_id)
+        timebounds.check_readable_day(day, today=gate.local(ctx.clock.now()).date(), horizon=DEFAULT_RULES.horizon)
         bookings = uow.bookings.open_for_window(gate.id, flow, *day_bounds(gate, day))
     bookings.sort(key=lambda b: (b.slot_start is None, b.slot_start or b.earliest, b.requested_seq))
     return [booking_out(b, gate) for b in bookings]

@@ -7,13 +7,13 @@ or incident of another gate pair reads as missing. An exporter may send its own 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
+from cuakhau.adapters.bounds import Day, Instant
 from cuakhau.adapters.exchange.runtime import ExchangeRuntime, accept
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, PageDep
@@ -99,14 +99,14 @@ def keys(ctx: ContextDep, request: Request, principal: PrincipalDep) -> dict[str
 
 
 class ClosureIn(Strict):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     reason: Text
     kind: Literal["holiday", "suspension"] = "suspension"
 
 
 class AcceptanceIn(Strict):
-    date: date
+    date: Day
     direction: Literal["import", "export"] = "import"
     daily_quota: int | None = None
     hourly_quota: int | None = None

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from cuakhau import i18n
+from cuakhau.adapters.bounds import Instant
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
 from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
@@ -31,7 +32,7 @@ router = APIRouter(responses=ERRORS, tags=["gate operations"])
 class ManualReadIn(Strict):
     checkpoint: Checkpoint
     plate: Annotated[str, Field(min_length=1, max_length=32)]
-    at: datetime | None = Field(default=None, description="When the truck passed (default: now)")
+    at: Instant | None = Field(default=None, description="When the truck passed (default: now; up to 7 days back)")
     note: Text | None = None
     actor: ActorIn | None = None
 
@@ -284,7 +285,7 @@ def stages(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> list[Stage
 
 
 @router.get("/gates/{gate_id}/delays", summary="Hours by stage and by agency over the trips declared in a period")
-def delays(gate_id: str, since: datetime, until: datetime, ctx: ContextDep, principal: PrincipalDep) -> DelaysOut:
+def delays(gate_id: str, since: Instant, until: Instant, ctx: ContextDep, principal: PrincipalDep) -> DelaysOut:
     access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     start, end = ensure_utc(since, field="since"), ensure_utc(until, field="until")
     report = gate_ops.gate_delays(ctx.uow(), clock=ctx.clock, gate_id=gate_id, since=start, until=end)

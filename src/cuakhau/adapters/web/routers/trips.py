@@ -6,11 +6,11 @@ driver id the trips it drives, gate staff the trips at their gates; anything els
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from cuakhau.adapters.bounds import Instant
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, PageDep
 from cuakhau.adapters.web.schemas import (
@@ -26,6 +26,7 @@ from cuakhau.adapters.web.schemas import (
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.common import parse_enum
+from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.trip import TripState
 from cuakhau.domain.values import Plate
@@ -66,10 +67,12 @@ def list_trips(
     direction: Annotated[str | None, Query(max_length=16)] = None,
     exporter_id: Annotated[str | None, Query(max_length=64)] = None,
     plate: Annotated[str | None, Query(max_length=32, description="Any spelling; normalised")] = None,
-    declared_from: datetime | None = None,
-    declared_to: datetime | None = None,
+    declared_from: Instant | None = None,
+    declared_to: Instant | None = None,
 ) -> PageOut[TripOut]:
     access.require_permission(principal, Permission.READ_TRIP)
+    if declared_from is not None and declared_to is not None and declared_to < declared_from:
+        raise InvalidInput("time.end_before_start", field="declared_to")
     flt = TripFilter(
         gate_id=gate_id,
         state=parse_enum(TripState, state, field="state") if state else None,
