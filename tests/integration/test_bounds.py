@@ -29,7 +29,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.trip import new_id
 from cuakhau.services import equeue, exchange
 from cuakhau.services.context import ServiceContext
-from tests.fixtures.accounts import bearer, token_for
+from tests.fixtures.accounts import bearer, principal, token_for
 from tests.fixtures.factories import World
 from tests.integration.test_exchange import CN, SCHEME, VN, Partner
 
@@ -362,18 +362,14 @@ def anon_closures(client: TestClient) -> list[Any]:
     return [c for c in client.get(f"{API}/gates/{CN}").json()["closures"] if c["ends_at"].startswith("4585")]
 
 
-class PortalExporter:
-    def __init__(self, enterprise_id: str) -> None:
-        self.account_id, self.username, self.role = f"acc-{enterprise_id[:8]}", "exporter", "exporter"
-        self.enterprise_id, self.gate_codes, self.locale = enterprise_id, frozenset[str](), "en"
-
-
 @pytest.mark.parametrize("day", [TOO_EARLY, TOO_LATE, "2030-01-01"])
 def test_the_portal_trip_page_refuses_days_out_of_bounds(
     client: TestClient, world: World, booked_trip: str, day: str
 ) -> None:
     app: Any = client.app
-    app.state.page_principal_resolver = lambda request: PortalExporter(world.exporter.id)
+    app.state.page_principal_resolver = lambda request: principal(
+        "exporter", enterprise_id=world.exporter.id, locale="en"
+    )
     r = client.get(f"/portal/trips/{booked_trip}", params={"day": day, "lang": "en"})
     assert r.status_code == 422, r.text
     assert client.get(f"/portal/trips/{booked_trip}", params={"lang": "en"}).status_code == 200
