@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import httpx2
@@ -180,7 +180,7 @@ async def _first_chunk(app: FastAPI, path: str, token: str) -> tuple[dict[str, A
         await got_chunk.wait()
         return {"type": "http.disconnect"}  # the reader goes away after the first chunk
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             start.update(message)
         elif message["type"] == "http.response.body" and message.get("body"):

@@ -5,8 +5,10 @@
   anything else (JSON, event streams, files, redirects) :data:`API_CSP` — nothing may load, nothing may frame it.
 * ``X-Content-Type-Options: nosniff``: a browser never treats an answer as another type than the one declared.
 * ``X-Frame-Options: DENY``: ``frame-ancestors 'none'`` for browsers older than CSP 2.
-* ``Referrer-Policy: same-origin``: no address of ours is sent to another site; our own forms still send
-  ``Origin`` (under ``no-referrer`` a browser sends ``Origin: null`` and the CSRF check would refuse the form).
+* ``Referrer-Policy: same-origin``: no address of ours is sent to another site, and our own forms still send
+  our ``Origin``. Under ``no-referrer`` a browser posts a form with ``Origin: null``, which the Origin check on
+  cookie sessions refuses (``auth.check_same_origin``): the portal's declare form then fails (measured with
+  Chromium 156 and ``tests/e2e/test_browser_pages.py``).
 * ``Cross-Origin-Opener-Policy: same-origin``: a page of another site that opens ours gets no handle on it.
 * ``Cross-Origin-Resource-Policy: same-origin``: another site cannot embed our answers.
 * ``Permissions-Policy``: camera, microphone, geolocation, payment and USB turned off.
