@@ -202,6 +202,11 @@ def test_the_event_stream_and_json_carry_the_api_policy(server: str, watch: Watc
     assert headers["content-type"].startswith("text/event-stream")
     assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert headers["x-content-type-options"] == "nosniff"
+    snapshot = page.evaluate(
+        "(url) => fetch(url).then(r => [r.status, r.headers.get('content-security-policy')])",
+        f"/gates/{GATE}/dashboard.json",
+    )
+    assert snapshot == [200, "default-src 'none'; frame-ancestors 'none'"]
     # fetch() (cors mode) sends our Origin whatever the referrer policy: the API's Origin check lets it through.
     status = page.evaluate("() => fetch('/api/v1/auth/logout', {method: 'POST'}).then(r => r.status)")
     assert status == 204
