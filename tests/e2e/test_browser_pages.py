@@ -199,7 +199,7 @@ def test_dashboard_changes_live_and_equals_a_fresh_load(demo: tuple[str, str], b
     login(page, base, "demo-customs")
     assert page.url.endswith(f"/gates/{GATE}/dashboard"), page.url  # an officer lands on their gate
     page.goto(f"{base}/gates/{GATE}/dashboard?lang=en")
-    page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
+    page.wait_for_function("() => window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
     assert page.locator("#live").get_attribute("data-state") == "live"
     shot(page, "dashboard-en")
 
@@ -277,11 +277,11 @@ def test_dashboard_changes_live_and_equals_a_fresh_load(demo: tuple[str, str], b
     assert live == fresh
     live_html = page.locator("#sec-stages").inner_html()
     page.reload()
-    page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
+    page.wait_for_function("() => window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
     assert page.locator("#sec-stages").inner_html() == live_html
 
     page.goto(f"{base}/gates/{GATE}/dashboard?lang=vi")
-    page.wait_for_function("window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
+    page.wait_for_function("() => window.cuakhauDashboard && window.cuakhauDashboard.version >= 0")
     assert page.locator("h1").inner_text().startswith("Bảng điều hành cửa khẩu")
     shot(page, "dashboard-vi")
     assert page.goto(f"{base}/gates/cn-youyiguan/dashboard").status == 403  # not this officer's gate

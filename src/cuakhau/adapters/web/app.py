@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
-from cuakhau.adapters.web import auth, errors
+from cuakhau.adapters.web import auth, errors, headers
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
@@ -64,7 +64,7 @@ def build_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from packaged assets by pages.apidocs, under the pages' CSP
         redoc_url=None,
     )
     app.state.context = context
@@ -75,6 +75,7 @@ def build_app(
     # the size limit, added last, runs first.
     app.add_middleware(JsonShapeLimit, exempt=frozenset({f"{API_PREFIX}/exchange/inbox"}))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    headers.install(app)  # security headers on every answer, 500s included (outside every middleware)
     for router in (
         auth.router,
         gates.router,
