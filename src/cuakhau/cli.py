@@ -162,8 +162,8 @@ def demo(
 
     from cuakhau.adapters.db.migrate import upgrade
     from cuakhau.bootstrap import bootstrap, create_app, server_options
+    from cuakhau.demo.seeding import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
     from cuakhau.domain.clock import ManualClock
-    from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -676,7 +676,7 @@ def exchange_demo(
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep both sides serving afterwards")] = True,
 ) -> None:
     """Run both sides of Hữu Nghị – Youyiguan: a manifest crosses, a decision comes back, a closure re-plans."""
-    from cuakhau.exchange_demo import run_pair_demo
+    from cuakhau.demo.exchange import run_pair_demo
 
     run_pair_demo(directory, vn_port=vn_port, cn_port=cn_port, serve=serve_api, say=console.print)
 

@@ -18,6 +18,7 @@ from cuakhau.adapters.db.migrate import upgrade
 from cuakhau.adapters.exchange.signing import Ed25519Scheme
 from cuakhau.bootstrap import bootstrap, create_app, server_options
 from cuakhau.config import Settings
+from cuakhau.demo.seeding import seed_gates
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.domain.values import make_vn_tax_code
@@ -25,7 +26,6 @@ from cuakhau.reference.gates import reference_gates
 from cuakhau.services import accounts, equeue, registry, trips
 from cuakhau.services import exchange as svc
 from cuakhau.services.context import ServiceContext
-from cuakhau.services.demo import seed_gates
 
 VN, CN = "vn-huu-nghi", "cn-youyiguan"
 INBOX = "/api/v1/exchange/inbox"
