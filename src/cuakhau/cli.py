@@ -162,7 +162,8 @@ def demo(
 
     from cuakhau.adapters.db.migrate import upgrade
     from cuakhau.bootstrap import bootstrap, create_app, server_options
-    from cuakhau.demo.seeding import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
+    from cuakhau.demo.accounts import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD
+    from cuakhau.demo.seeding import seed_demo
     from cuakhau.domain.clock import ManualClock
 
     for suffix in ("", "-wal", "-shm"):

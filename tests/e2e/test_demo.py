@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
-from cuakhau.demo.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD
+from cuakhau.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import TripState
 from cuakhau.services.ports import TripFilter
