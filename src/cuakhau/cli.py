@@ -234,6 +234,40 @@ def registry_import(
     console.print(f"[green]registry imported[/green]: {counts}")
 
 
+gates_app = typer.Typer(help="The gates this installation serves", no_args_is_help=True)
+app.add_typer(gates_app, name="gates")
+
+
+@gates_app.command("install")
+def gates_install(
+    database_url: DbUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Install the five Vietnam–China road gate pairs and their yards (idempotent: run again, nothing changes)."""
+    import json
+
+    from rich.table import Table
+
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.installation import install_reference_gates
+
+    platform = bootstrap(_settings(database_url))
+    try:
+        report = install_reference_gates(platform.context.uow, platform.context.clock)
+    finally:
+        platform.close()
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title="reference gates")
+    for col in ("kind", "id", "outcome", "fields changed"):
+        table.add_column(col)
+    for item in report.items:
+        table.add_row(item.kind, item.id, item.outcome.value, ", ".join(item.fields))
+    console.print(table)
+    console.print(f"added {report.added}, changed {report.changed}, unchanged {report.unchanged}")
+
+
 @app.command()
 def plan(
     gate_id: Annotated[str, typer.Argument(help="e.g. vn-huu-nghi")],

@@ -18,7 +18,6 @@ from cuakhau.adapters.db.migrate import upgrade
 from cuakhau.adapters.exchange.signing import Ed25519Scheme
 from cuakhau.bootstrap import bootstrap, create_app, server_options
 from cuakhau.config import Settings
-from cuakhau.demo.seeding import seed_gates
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.domain.values import make_vn_tax_code
@@ -26,6 +25,7 @@ from cuakhau.reference.gates import reference_gates
 from cuakhau.services import accounts, equeue, registry, trips
 from cuakhau.services import exchange as svc
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.installation import install_reference_gates
 
 VN, CN = "vn-huu-nghi", "cn-youyiguan"
 INBOX = "/api/v1/exchange/inbox"
@@ -58,7 +58,7 @@ def prepare_side(partner_id: str, database_url: str, port: int) -> Side:
     platform = bootstrap(Settings(database_url=database_url))
     try:
         upgrade(platform.engine)
-        seed_gates(platform.context, reference_gates(years=(2026, 2027)))
+        install_reference_gates(platform.context.uow, platform.context.clock, reference_gates(years=(2026, 2027)))
         key = svc.generate_key(platform.context.uow(), clock=platform.context.clock, scheme=Ed25519Scheme())
         desk = accounts.create_account(
             platform.context.uow(),

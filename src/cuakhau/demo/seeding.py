@@ -28,14 +28,14 @@ from cuakhau.demo.parties import (
 )
 from cuakhau.demo.trips import progress
 from cuakhau.domain.clock import ManualClock
-from cuakhau.domain.gate import Direction, Gate
+from cuakhau.domain.gate import Direction
 from cuakhau.domain.notification import Notification
 from cuakhau.domain.trip import Actor, ActorRole, TripState
 from cuakhau.reference.gates import reference_gates
-from cuakhau.reference.yards import reference_yards
 from cuakhau.services import inspections, plant_registry
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.installation import install_reference_gates
 from cuakhau.services.notifications import deliver_due
 
 #: Share of the day's trucks by gate (Vietnamese side; the Chinese side mirrors it).
@@ -74,16 +74,6 @@ IMPORT_GOODS = [
 DEMO_QUARANTINE_BAYS = {"vn-huu-nghi": 8, "vn-tan-thanh": 6, "vn-chi-ma": 4, "vn-kim-thanh": 4, "vn-mong-cai": 4}
 
 
-def seed_gates(ctx: ServiceContext, gates: list[Gate]) -> None:
-    """The gates and their yards."""
-    with ctx.uow() as uow:
-        for gate in gates:
-            uow.gates.add(gate)
-        for yard in reference_yards(gates):
-            uow.yards.add(yard)
-        uow.commit()
-
-
 def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> list[str]:
     """Seed everything; returns printable summary lines."""
     rng = random.Random(seed)
@@ -92,7 +82,7 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
     clock = ManualClock(start - timedelta(days=7))
     demo_ctx = ServiceContext(uow=ctx.uow, clock=clock, nomenclature=ctx.nomenclature)
     gates = reference_gates(years=(real_now.year, real_now.year + 1))
-    seed_gates(demo_ctx, gates)
+    install_reference_gates(demo_ctx.uow, clock, gates)
     board = Actor("demo:gate-board", ActorRole.GATE_ADMIN)
     for gate in gates:  # the fruit gates publish more quarantine bays than the default two
         bays = DEMO_QUARANTINE_BAYS.get(gate.id)
