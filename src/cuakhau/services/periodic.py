@@ -2,8 +2,8 @@
 
 Each :class:`Job` is a name, a period and a function of a :class:`JobContext` (the unit-of-work factory, the
 clock, and the adapters a few jobs need) returning how many things it changed. A job's function is a use case:
-it opens its own unit of work and commits only when it changed something (the no-show rule, in the e-queue,
-still commits every round).
+it opens its own unit of work, and should commit only when it changed something (the lane requeue and the token
+purge do; the no-show rule and the hotline's two sweeps still commit every round).
 
 Who runs them today, in a server process (``cuakhau serve``, single-process install):
 
