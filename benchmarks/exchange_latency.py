@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from cuakhau.bootstrap import bootstrap
-from cuakhau.exchange_demo import CN, VN, _Server, call, introduce, prepare_side, seed_trips, wait_for
+from cuakhau.demo.exchange import CN, VN, _Server, call, introduce, prepare_side, seed_trips, wait_for
 
 
 def main() -> None:

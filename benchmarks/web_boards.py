@@ -32,10 +32,10 @@ from cuakhau.adapters.web.live import apply
 from cuakhau.adapters.web.pages import dashboard
 from cuakhau.bootstrap import bootstrap
 from cuakhau.config import Settings
+from cuakhau.demo.seeding import seed_demo
 from cuakhau.domain.trip import Actor, ActorRole, TripState
 from cuakhau.services import boards, trips
 from cuakhau.services.context import ServiceContext
-from cuakhau.services.demo import seed_demo
 from cuakhau.services.ports import TripFilter
 
 GATE = "vn-huu-nghi"

@@ -14,6 +14,7 @@ from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.exchange.runtime import build_runtime
 from cuakhau.adapters.notify import build_notifier
 from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
+from cuakhau.adapters.periodic import PeriodicRunner
 from cuakhau.adapters.web.app import Background, build_app
 from cuakhau.adapters.web.auth import Security
 from cuakhau.adapters.web.batching import BookingBatcher
@@ -22,7 +23,7 @@ from cuakhau.adapters.web.server import HttpLimits, protocol_class, protocol_pat
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.services import equeue
+from cuakhau.services import equeue, periodic
 from cuakhau.services.context import ServiceContext
 
 
@@ -57,6 +58,16 @@ def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
     """The dispatcher of the outbox, with the notifier the settings name."""
     return NotificationDispatcher(
         platform.context, build_notifier(platform.settings), poll_seconds=platform.settings.notify_poll_seconds
+    )
+
+
+def periodic_runner(platform: Platform) -> PeriodicRunner:
+    """The periodic rules no other worker runs (services/periodic.py: the lane requeue, the token purge)."""
+    context = platform.context
+    return PeriodicRunner(
+        periodic.JobContext(context.uow, context.clock),
+        periodic.jobs_served_by(None),
+        tick_seconds=platform.settings.periodic_tick_seconds,
     )
 
 
@@ -106,6 +117,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     background: list[Background] = [dispatcher] if settings.notify_in_server else []
     if exchange.sender is not None:
         background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
+    if settings.periodic_in_server:
+        background.append(periodic_runner(platform))
     booker = booking_batcher(platform) if settings.booking_batch else None
     if booker is not None:
         background.append(booker)

@@ -162,8 +162,9 @@ def demo(
 
     from cuakhau.adapters.db.migrate import upgrade
     from cuakhau.bootstrap import bootstrap, create_app, server_options
+    from cuakhau.demo.accounts import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD
+    from cuakhau.demo.seeding import seed_demo
     from cuakhau.domain.clock import ManualClock
-    from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD, seed_demo
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -231,6 +232,40 @@ def registry_import(
     finally:
         platform.close()
     console.print(f"[green]registry imported[/green]: {counts}")
+
+
+gates_app = typer.Typer(help="The gates this installation serves", no_args_is_help=True)
+app.add_typer(gates_app, name="gates")
+
+
+@gates_app.command("install")
+def gates_install(
+    database_url: DbUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Install the five Vietnam–China road gate pairs and their yards (idempotent: run again, nothing changes)."""
+    import json
+
+    from rich.table import Table
+
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.installation import install_reference_gates
+
+    platform = bootstrap(_settings(database_url))
+    try:
+        report = install_reference_gates(platform.context.uow, platform.context.clock)
+    finally:
+        platform.close()
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title="reference gates")
+    for col in ("kind", "id", "outcome", "fields changed"):
+        table.add_column(col)
+    for item in report.items:
+        table.add_row(item.kind, item.id, item.outcome.value, ", ".join(item.fields))
+    console.print(table)
+    console.print(f"added {report.added}, changed {report.changed}, unchanged {report.unchanged}")
 
 
 @app.command()
@@ -680,7 +715,7 @@ def exchange_demo(
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep both sides serving afterwards")] = True,
 ) -> None:
     """Run both sides of Hữu Nghị – Youyiguan: a manifest crosses, a decision comes back, a closure re-plans."""
-    from cuakhau.exchange_demo import run_pair_demo
+    from cuakhau.demo.exchange import run_pair_demo
 
     run_pair_demo(directory, vn_port=vn_port, cn_port=cn_port, serve=serve_api, say=console.print)
 

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     #: Run the notification dispatcher inside each server worker. False when ``cuakhau notify`` runs it in a
     #: process of its own, so that delivery does not take the booking workers' CPU (docs/benchmarks.md).
     notify_in_server: bool = True
+    #: Run the periodic rules no other worker runs (the late-truck lane requeue, the token purge: services/
+    #: periodic.py) inside each server process, checking every ``periodic_tick_seconds`` which ones are due.
+    periodic_in_server: bool = True
+    periodic_tick_seconds: float = Field(default=1.0, gt=0, le=60)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
+from cuakhau.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import TripState
-from cuakhau.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cuakhau.services.ports import TripFilter
 from tests.e2e.conftest import free_port, running
 

@@ -25,7 +25,7 @@ from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.bootstrap import bootstrap
 from cuakhau.config import Settings
-from cuakhau.exchange_demo import CN, INBOX, VN, Side, introduce, prepare_side, seed_trips
+from cuakhau.demo.exchange import CN, INBOX, VN, Side, introduce, prepare_side, seed_trips
 from tests.conftest import _postgres_admin, service_unavailable
 from tests.e2e.conftest import free_port
 from tests.e2e.faultproxy import FaultProxy

@@ -121,8 +121,8 @@ def test_an_incomplete_or_inconsistent_description_is_refused(
 NAMED_ELSEWHERE = {
     "domain/perishability.py",
     "domain/shipment.py",
-    "services/demo.py",
-    "exchange_demo.py",
+    "demo/seeding.py",
+    "demo/exchange.py",
     "adapters/exchange/examples.py",
 }
 

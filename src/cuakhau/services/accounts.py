@@ -266,7 +266,8 @@ def logout(uow: UnitOfWork, token: str, *, clock: Clock, cache: TokenCache | Non
 def purge_expired_tokens(uow: UnitOfWork, *, clock: Clock) -> int:
     with uow:
         n = uow.tokens.purge_expired(clock.now())
-        uow.commit()
+        if n:
+            uow.commit()
     return n
 
 

@@ -121,7 +121,8 @@ def skip_late(uow: UnitOfWork, *, clock: Clock, rule: CallRule = DEFAULT_CALL_RU
     with uow:
         now = clock.now()
         touched: set[tuple[str, Direction]] = set()
-        for call in uow.lanes.expired(now):
+        expired = uow.lanes.expired(now)
+        for call in expired:
             trip = uow.trips.get(call.trip_id)
             uow.lanes.set_status(call.id, "skipped", now)
             if trip is None or trip.state is not TripState.CALLED:
@@ -138,7 +139,8 @@ def skip_late(uow: UnitOfWork, *, clock: Clock, rule: CallRule = DEFAULT_CALL_RU
         for gate_id, direction in sorted(touched):
             gate = require(uow.gates.get(gate_id), "gate", gate_id)
             calls += call_forward_in(uow, clock, gate, direction, rule)[0]
-        uow.commit()
+        if expired:  # nothing expired: nothing written, nothing to commit (it runs every half minute)
+            uow.commit()
     return CallReport(calls=calls, skipped=skipped, free_lanes=len(calls), waiting=0)
 
 

@@ -126,6 +126,20 @@ class SqlYardRepository:
             )
         )
 
+    def update(self, yard: Yard) -> None:
+        """The yard's names, capacity and tariff replaced by ``yard``'s."""
+        self.conn.execute(
+            update(t.yards)
+            .where(t.yards.c.id == yard.id)
+            .values(
+                name_vi=yard.names.vi,
+                name_zh=yard.names.zh,
+                name_en=yard.names.en,
+                capacity=yard.capacity,
+                tariff=yard.tariff.as_dict(),
+            )
+        )
+
     def for_gate(self, gate_id: str) -> list[Yard]:
         rows = self.conn.execute(select(t.yards).where(t.yards.c.gate_id == gate_id).order_by(t.yards.c.id))
         return [

@@ -94,6 +94,34 @@ class SqlGateRepository:
             code="gate.duplicate",
             field="id",
         )
+        self._insert_lanes(gate)
+        for closure in gate.closures:
+            self.add_closure(gate.id, closure)
+
+    def update(self, gate: Gate) -> None:
+        """The gate's description, lanes and weekly hours replaced by ``gate``'s; its closures and inspection
+        capacity are left as they are (a new revision: every process's cache sees it at commit)."""
+        self.conn.execute(
+            update(t.gates)
+            .where(t.gates.c.id == gate.id)
+            .values(
+                country=gate.country.value,
+                locode=gate.locode,
+                name_vi=gate.names.vi,
+                name_zh=gate.names.zh,
+                name_en=gate.names.en,
+                counterpart_id=gate.counterpart_id,
+                province=gate.province,
+                latitude=gate.latitude,
+                longitude=gate.longitude,
+                opening_hours=[_period_to_json(p) for p in gate.opening_hours],
+                revision=new_id(),
+            )
+        )
+        self.conn.execute(delete(t.gate_lanes).where(t.gate_lanes.c.gate_id == gate.id))
+        self._insert_lanes(gate)
+
+    def _insert_lanes(self, gate: Gate) -> None:
         if gate.lanes:
             self.conn.execute(
                 insert(t.gate_lanes),
@@ -109,8 +137,6 @@ class SqlGateRepository:
                     for i, ln in enumerate(gate.lanes)
                 ],
             )
-        for closure in gate.closures:
-            self.add_closure(gate.id, closure)
 
     def set_inspection_capacity(self, gate_id: str, bays: int, minutes: float) -> None:
         """The gate's quarantine inspection bays (the booking capacity counts them); a new revision."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from cuakhau.services import equeue
+from cuakhau.services import periodic
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.notifications import DeliveryReport, Notifier, Transactional, deliver_due
 
@@ -25,7 +25,7 @@ class NotificationDispatcher:
 
     ``transactions`` defaults to the context's unit of work; a process that only delivers may pass
     :class:`cuakhau.adapters.db.outbox.SqlOutboxTransactions`. ``mark_no_shows`` also applies the no-show rule
-    each round (the server's periodic housekeeping).
+    each round (its job in the periodic table, services/periodic.py; the table's other jobs run elsewhere).
     """
 
     def __init__(
@@ -62,7 +62,7 @@ class NotificationDispatcher:
         finally:
             if self.mark_no_shows:
                 try:
-                    equeue.mark_no_shows(self.context.uow(), clock=self.context.clock)
+                    periodic.NO_SHOWS.run(periodic.JobContext(self.context.uow, self.context.clock))
                 except Exception:
                     log.exception("marking no-shows failed; the next round tries again")
             self.rounds += 1

@@ -25,7 +25,7 @@ from cuakhau.reference.gates import reference_gates
 from cuakhau.services import accounts, equeue, registry, trips
 from cuakhau.services import exchange as svc
 from cuakhau.services.context import ServiceContext
-from cuakhau.services.demo import seed_gates
+from cuakhau.services.installation import install_reference_gates
 
 VN, CN = "vn-huu-nghi", "cn-youyiguan"
 INBOX = "/api/v1/exchange/inbox"
@@ -58,7 +58,7 @@ def prepare_side(partner_id: str, database_url: str, port: int) -> Side:
     platform = bootstrap(Settings(database_url=database_url))
     try:
         upgrade(platform.engine)
-        seed_gates(platform.context, reference_gates(years=(2026, 2027)))
+        install_reference_gates(platform.context.uow, platform.context.clock, reference_gates(years=(2026, 2027)))
         key = svc.generate_key(platform.context.uow(), clock=platform.context.clock, scheme=Ed25519Scheme())
         desk = accounts.create_account(
             platform.context.uow(),

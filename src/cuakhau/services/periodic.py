@@ -1,0 +1,132 @@
+"""The periodic rules, with their intended cadence, as data a scheduler runs.
+
+Each :class:`Job` is a name, a period and a function of a :class:`JobContext` (the unit-of-work factory, the
+clock, and the adapters a few jobs need) returning how many things it changed. A job's function is a use case:
+it opens its own unit of work, and should commit only when it changed something (the lane requeue and the token
+purge do; the no-show rule and the hotline's two sweeps still commit every round).
+
+Who runs them today, in a server process (``cuakhau serve``, single-process install):
+
+- ``served_by="notify"``: the notification dispatcher's round (adapters/notify/dispatcher.py) delivers the due
+  notifications and applies the no-show rule, every ``CUAKHAU_NOTIFY_POLL_SECONDS``;
+- ``served_by="exchange"``: the exchange sender's round (adapters/exchange/sender.py) watches the partner links
+  and escalates the hotline, when an exchange is configured;
+- ``served_by=None``: the periodic runner (adapters/periodic.py) runs them every ``period``.
+
+A scheduler of its own (a ``cuakhau worker`` with one leader per job) can take the whole table instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cuakhau.domain.clock import Clock
+from cuakhau.services import accounts, equeue, hotline, lanes
+from cuakhau.services.exchange import Identity
+from cuakhau.services.notifications import Notifier, deliver_due
+from cuakhau.services.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    #: Where notifications go (the ``notifications`` job needs it).
+    notifier: Notifier | None = None
+    #: Who we are in the cross-border exchange (the ``exchange_links`` job needs it).
+    identity: Identity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    period: timedelta
+    run: Callable[[JobContext], int]
+    summary: str
+    #: The worker that runs the job today in a server process; ``None``: the periodic runner.
+    served_by: str | None = None
+    #: The :class:`JobContext` fields the job cannot run without.
+    needs: tuple[str, ...] = ()
+
+    def runnable(self, ctx: JobContext) -> bool:
+        return all(getattr(ctx, need) is not None for need in self.needs)
+
+
+def _notifications(ctx: JobContext) -> int:
+    assert ctx.notifier is not None
+    return deliver_due(ctx.uow, ctx.notifier, ctx.clock).handled
+
+
+def _no_shows(ctx: JobContext) -> int:
+    return equeue.mark_no_shows(ctx.uow(), clock=ctx.clock)
+
+
+def _lane_requeue(ctx: JobContext) -> int:
+    return len(lanes.skip_late(ctx.uow(), clock=ctx.clock).skipped)
+
+
+def _token_purge(ctx: JobContext) -> int:
+    return accounts.purge_expired_tokens(ctx.uow(), clock=ctx.clock)
+
+
+def _exchange_links(ctx: JobContext) -> int:
+    assert ctx.identity is not None
+    return hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=ctx.identity)
+
+
+def _hotline_escalation(ctx: JobContext) -> int:
+    return hotline.sweep_incidents(ctx.uow(), clock=ctx.clock)
+
+
+NOTIFICATIONS = Job(
+    "notifications",
+    timedelta(seconds=2),
+    _notifications,
+    "deliver the due notifications of the outbox, retrying failures with back-off",
+    served_by="notify",
+    needs=("notifier",),
+)
+NO_SHOWS = Job(
+    "no_shows",
+    timedelta(seconds=2),
+    _no_shows,
+    "trucks not arrived by the end of their slot plus the grace period are no-shows (published rule)",
+    served_by="notify",
+)
+LANE_REQUEUE = Job(
+    "lane_requeue",
+    timedelta(seconds=30),
+    _lane_requeue,
+    "trucks called but not at their lane within 20 minutes go back to the queue; their lanes are refilled",
+)
+TOKEN_PURGE = Job(
+    "token_purge",
+    timedelta(hours=1),
+    _token_purge,
+    "delete expired sessions and API tokens",
+)
+EXCHANGE_LINKS = Job(
+    "exchange_links",
+    timedelta(seconds=30),
+    _exchange_links,
+    "raise a hotline link fault for a partner not reached for 5 minutes",
+    served_by="exchange",
+    needs=("identity",),
+)
+HOTLINE_ESCALATION = Job(
+    "hotline_escalation",
+    timedelta(seconds=30),
+    _hotline_escalation,
+    "escalate the hotline incidents not acknowledged by their deadline",
+    served_by="exchange",
+)
+
+#: Every periodic rule, in the order a round runs them.
+JOBS: tuple[Job, ...] = (NOTIFICATIONS, NO_SHOWS, LANE_REQUEUE, TOKEN_PURGE, EXCHANGE_LINKS, HOTLINE_ESCALATION)
+
+
+def jobs_served_by(worker: str | None) -> list[Job]:
+    """The jobs that ``worker`` runs in a server process (``None``: the periodic runner's)."""
+    return [job for job in JOBS if job.served_by == worker]
