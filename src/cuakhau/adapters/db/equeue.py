@@ -159,20 +159,6 @@ class SqlSlotRepository:
             .values(capacity=capacity, inspection_capacity=inspection)
         )
 
-    def set_counts(self, gate_id: str, direction: Direction, starts_at: datetime, booked: int, inspection: int) -> None:
-        self.conn.execute(
-            update(t.slots)
-            .where(self._key(gate_id, direction, starts_at))
-            .values(booked=booked, booked_inspection=inspection)
-        )
-
-    def overbooked(self) -> int:
-        """Slots holding more bookings than capacity (the load test asserts this is 0)."""
-        over = self.conn.execute(
-            select(func.count()).select_from(t.slots).where(t.slots.c.booked > t.slots.c.capacity)
-        ).scalar_one()
-        return int(over)
-
 
 class SqlQuotaRepository:
     """The counterpart's daily acceptance, counted per local day like a slot."""

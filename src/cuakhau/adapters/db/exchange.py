@@ -124,13 +124,6 @@ class SqlExchangeRepository:
             q = q.with_for_update()
         return int(self.conn.execute(q).scalar_one())
 
-    def last_seq(self, peer_id: str, way: str, trip_ref: str) -> int:
-        s = t.exchange_sequences
-        found = self.conn.execute(
-            select(s.c.last_seq).where(s.c.peer_id == peer_id, s.c.way == way, s.c.trip_ref == trip_ref)
-        ).scalar_one_or_none()
-        return int(found or 0)
-
     def set_last_seq(self, peer_id: str, way: str, trip_ref: str, seq: int) -> None:
         s = t.exchange_sequences
         key = and_(s.c.peer_id == peer_id, s.c.way == way, s.c.trip_ref == trip_ref)
@@ -307,13 +300,6 @@ class SqlExchangeRepository:
             if s["last_received"] is None or (last is not None and last > s["last_received"]):
                 s["last_received"] = last
         return stats
-
-    def inbox_ids(self, status: str | None = None) -> list[str]:
-        i = t.exchange_inbox
-        q = select(i.c.message_id).order_by(i.c.message_id)
-        if status is not None:
-            q = q.where(i.c.status == status)
-        return [r.message_id for r in self.conn.execute(q)]
 
     # --- refusals -------------------------------------------------------------------------------------
 

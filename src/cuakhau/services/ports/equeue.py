@@ -85,10 +85,6 @@ class SlotRepository(Protocol):
     def set_capacity(
         self, gate_id: str, direction: Direction, starts_at: datetime, capacity: int, inspection: int
     ) -> None: ...
-    def set_counts(
-        self, gate_id: str, direction: Direction, starts_at: datetime, booked: int, inspection: int
-    ) -> None: ...
-    def overbooked(self) -> int: ...
 
 
 class QuotaRepository(Protocol):
