@@ -22,7 +22,7 @@ from cuakhau.domain.capacity import SlotCapacity
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.shipment import Perishability
-from cuakhau.services.ports import Place, SlotRow, Take
+from cuakhau.services.ports.equeue import Place, SlotRow, Take
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ from cuakhau.adapters.db.gates import SqlGateRepository
 from cuakhau.adapters.db.trips import trip_from_row
 from cuakhau.domain.hs import HsCode, HsEntry, HsNomenclature, is_plant_product
 from cuakhau.domain.shipment import CargoLine, Perishability, Shipment
-from cuakhau.services.ports import BookingFacts, SlotRow
+from cuakhau.services.ports.equeue import BookingFacts, SlotRow
 
 
 def _facts_columns(*, with_key: bool) -> list[Any]:

@@ -19,7 +19,7 @@ from cuakhau.domain.trip import TERMINAL_STATES, Actor, ActorRole, Trip, TripAct
 from cuakhau.domain.values import (
     ContainerNumber,
 )
-from cuakhau.services.ports import TripFilter, TripSummary
+from cuakhau.services.ports.trips import TripFilter, TripSummary
 
 
 def trip_from_row(r: Row[Any]) -> Trip:

@@ -32,7 +32,7 @@ from cuakhau.adapters.db.shipments import SqlShipmentRepository
 from cuakhau.adapters.db.trips import SqlTripRepository
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.services.ports import Place, Take
+from cuakhau.services.ports.equeue import Place, Take
 
 Savepoint = NestedTransaction
 
