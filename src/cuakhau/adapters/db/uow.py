@@ -19,7 +19,6 @@ from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
     SqlIdempotencyRepository,
     SqlQuotaRepository,
-    SqlRegistryRepository,
     SqlSlotRepository,
 )
 from cuakhau.adapters.db.exchange import SqlExchangeRepository
@@ -28,6 +27,7 @@ from cuakhau.adapters.db.gates import SqlGateRepository
 from cuakhau.adapters.db.inspection import SqlInspectionRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.parties import SqlDriverRepository, SqlEnterpriseRepository, SqlVehicleRepository
+from cuakhau.adapters.db.registry import SqlRegistryRepository
 from cuakhau.adapters.db.shipments import SqlShipmentRepository
 from cuakhau.adapters.db.trips import SqlTripRepository
 from cuakhau.domain.errors import Conflict
