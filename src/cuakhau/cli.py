@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -492,7 +493,7 @@ peer_app.info.no_args_is_help = True
 exchange_app.add_typer(peer_app, name="peer")
 
 
-def _print_key(key: dict[str, str]) -> None:
+def _print_key(key: Mapping[str, Any]) -> None:
     console.print(f"key id:     {key['key_id']}")
     console.print(f"public key: {key['public_key']}")
     console.print(f"give the partner: --key {key['key_id']}={key['public_key']}", soft_wrap=True)

@@ -102,13 +102,18 @@ def sees_exchange_record(record: Mapping[str, Any], gates: frozenset[str] | None
 
 
 def exchange_record_in_scope(
-    uow: UnitOfWork, principal: Principal, record: dict[str, Any] | None, entity: str, key: str, permission: Permission
+    uow: UnitOfWork,
+    principal: Principal,
+    record: Mapping[str, Any] | None,
+    entity: str,
+    key: str,
+    permission: Permission,
 ) -> dict[str, Any]:
     """A manifest or an incident, if the caller works at its gate pair; else exactly what a missing one gets."""
     require_permission(principal, permission)
     if record is None or not sees_exchange_record(record, exchange_gates(uow, principal)):
         raise NotFound(entity, key)
-    return record
+    return dict(record)
 
 
 def enterprise_in_scope(uow: UnitOfWork, principal: Principal, enterprise_id: str, *, field: str | None) -> None:

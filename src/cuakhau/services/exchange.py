@@ -36,6 +36,7 @@ from cuakhau.domain.gate import Closure, Direction, Gate, OpeningPeriod
 from cuakhau.domain.trip import Actor, ActorRole, Trip, new_id
 from cuakhau.services import equeue
 from cuakhau.services.ports import UnitOfWork, UnitOfWorkFactory
+from cuakhau.services.ports.exchange import ManifestRow, PeerRow, no_inbox_stats, no_outbox_stats
 
 #: How long a sender owns the messages it claimed (a sender that dies loses nothing: they are due again).
 CLAIM_LEASE = timedelta(seconds=30)
@@ -130,7 +131,7 @@ def add_peer(
     gates: Sequence[str],
     keys: Sequence[tuple[str, str]] = (),
     name: str | None = None,
-) -> dict[str, Any]:
+) -> PeerRow:
     """Add (or update) a partner: where its inbox is, which gates it speaks for, and its public keys."""
     check_token(peer_id, "peer_id")
     if peer_id == SELF:
@@ -163,7 +164,7 @@ def add_peer_key(uow: UnitOfWork, *, clock: Clock, peer_id: str, key_id: str, pu
 # --- composing messages -----------------------------------------------------------------------------------
 
 
-def peer_for_gate(uow: UnitOfWork, gate_id: str) -> dict[str, Any]:
+def peer_for_gate(uow: UnitOfWork, gate_id: str) -> PeerRow:
     """The partner that speaks for ``gate_id`` (the counterpart of one of ours)."""
     for peer in uow.exchange.peers():
         if gate_id in peer["gates"]:
@@ -412,7 +413,7 @@ def submit_manifest(uow: UnitOfWork, *, clock: Clock, identity: Identity, trip_i
                 "trip_ref": trip.id,
                 "way": "out",
                 "gate_id": gate.id,
-                "to_gate_id": gate.counterpart_id,
+                "to_gate_id": gate.counterpart_id or "",  # own_gate refused a gate without one
                 "plate": vehicle.plate.text,
                 "summary": body,
                 "status": "submitted",
@@ -485,7 +486,7 @@ def confirm_crossing(
     return envelope
 
 
-def _incoming_manifest(uow: UnitOfWork, trip_ref: str) -> dict[str, Any]:
+def _incoming_manifest(uow: UnitOfWork, trip_ref: str) -> ManifestRow:
     manifest = uow.exchange.find_manifest(trip_ref)
     if manifest is None or manifest["way"] != "in":
         raise NotFound("exchange_manifest", trip_ref, field="trip_ref")
@@ -589,24 +590,25 @@ def health(uow: UnitOfWork, *, clock: Clock) -> dict[str, Any]:
     now = clock.now()
     out = []
     for peer in peers:
-        o = outbox.get(peer["id"], {})
-        oldest = o.get("oldest_pending")
+        o = outbox.get(peer["id"]) or no_outbox_stats()
+        i = inbox.get(peer["id"]) or no_inbox_stats()
+        oldest = o["oldest_pending"]
         out.append(
             {
                 "peer_id": peer["id"],
                 "inbox_url": peer["inbox_url"],
                 "gates": peer["gates"],
-                "backlog": o.get("pending", 0),
-                "delivered": o.get("delivered", 0),
-                "rejected": o.get("rejected", 0),
-                "last_delivery": o.get("last_delivery"),
+                "backlog": o["pending"],
+                "delivered": o["delivered"],
+                "rejected": o["rejected"],
+                "last_delivery": o["last_delivery"],
                 "oldest_pending_age_s": int((now - oldest).total_seconds()) if oldest else 0,
-                "failing": o.get("failing", 0),
-                "most_attempts": o.get("most_attempts", 0),
-                "last_error": o.get("last_error"),
-                "received": inbox.get(peer["id"], {}).get("applied", 0),
-                "held": inbox.get(peer["id"], {}).get("held", 0),
-                "last_received": inbox.get(peer["id"], {}).get("last_received"),
+                "failing": o["failing"],
+                "most_attempts": o["most_attempts"],
+                "last_error": o["last_error"],
+                "received": i["applied"],
+                "held": i["held"],
+                "last_received": i["last_received"],
             }
         )
     return {"peers": out, "keys": own_keys, "refusals": refusals, "open_incidents": open_incidents}

@@ -29,6 +29,7 @@ from cuakhau.domain.trip import Actor, ActorRole, new_id
 from cuakhau.services import equeue
 from cuakhau.services.exchange import Identity, Receipt, SignatureScheme
 from cuakhau.services.ports import UnitOfWork
+from cuakhau.services.ports.exchange import PeerRow
 
 
 def verify(
@@ -39,7 +40,7 @@ def verify(
     scheme: SignatureScheme,
     now: datetime,
     window: timedelta = REPLAY_WINDOW,
-) -> dict[str, Any]:
+) -> PeerRow:
     """Inside an open unit of work: refuse a message that is not authentic or not for us; return its peer."""
     sender = check_token(document.get("sender"), "sender")
     peer = uow.exchange.get_peer(sender)

@@ -6,7 +6,6 @@ both sides see. Incidents travel as exchange messages (:mod:`cuakhau.services.ex
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
@@ -26,6 +25,7 @@ from cuakhau.domain.trip import Actor, ActorRole, new_id
 from cuakhau.services import exchange
 from cuakhau.services.exchange import Identity
 from cuakhau.services.ports import UnitOfWork
+from cuakhau.services.ports.exchange import IncidentEventRow, IncidentRow
 
 
 def raise_incident(
@@ -39,7 +39,7 @@ def raise_incident(
     summary: str,
     actor: Actor,
     trip_ref: str | None = None,
-) -> dict[str, Any]:
+) -> IncidentRow:
     """Call the hotline: the incident is recorded here with its acknowledgement deadline and sent across."""
     incident_kind = parse_enum(IncidentKind, kind, field="kind")
     level = parse_enum(Severity, severity, field="severity")
@@ -65,7 +65,7 @@ def _raise(
     summary: str,
     actor: Actor,
     trip_ref: str | None,
-) -> dict[str, Any]:
+) -> IncidentRow:
     now = clock.now()
     incident_id = new_id()
     due = ack_deadline(level, now)
@@ -122,7 +122,8 @@ def watch_links(uow: UnitOfWork, *, clock: Clock, identity: Identity, after: tim
             if i["origin"] == SELF and i["kind"] == IncidentKind.LINK_FAULT.value
         }
         for peer in uow.exchange.peers():
-            oldest = stats.get(peer["id"], {}).get("oldest_pending")
+            peer_stats = stats.get(peer["id"])
+            oldest = peer_stats["oldest_pending"] if peer_stats else None
             if oldest is None or now - oldest < after or peer["id"] in open_faults:
                 continue
             gate = next(
@@ -160,7 +161,7 @@ def watch_links(uow: UnitOfWork, *, clock: Clock, identity: Identity, after: tim
 
 def acknowledge_incident(
     uow: UnitOfWork, *, clock: Clock, identity: Identity, incident_id: str, actor: Actor, note: str = ""
-) -> dict[str, Any]:
+) -> IncidentRow:
     """Acknowledge an incident the other side raised: recorded here and sent back to them."""
     now = clock.now()
     with uow:
@@ -227,7 +228,7 @@ def sweep_incidents(uow: UnitOfWork, *, clock: Clock) -> int:
     return count
 
 
-def incident_history(uow: UnitOfWork, incident_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def incident_history(uow: UnitOfWork, incident_id: str) -> tuple[IncidentRow, list[IncidentEventRow]]:
     with uow:
         incident = require(uow.exchange.get_incident(incident_id), "exchange_incident", incident_id)
         return incident, uow.exchange.incident_events(incident_id)

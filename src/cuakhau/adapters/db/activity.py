@@ -12,7 +12,7 @@ from cuakhau.adapters.db import tables as t
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TERMINAL_STATES, TripAction, TripState
-from cuakhau.services.ports import CrossingRow, OpenCall, PresentTrip
+from cuakhau.services.ports.activity import CrossingRow, OpenCall, PresentTrip
 
 _TERMINAL = [s.value for s in TERMINAL_STATES]
 

@@ -22,7 +22,7 @@ from cuakhau.domain.capacity import SlotCapacity
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.shipment import Perishability
-from cuakhau.services.ports import Place, SlotRow, Take
+from cuakhau.services.ports.equeue import Place, SlotRow, Take
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -168,20 +168,6 @@ class SqlSlotRepository:
             .where(self._key(gate_id, direction, starts_at))
             .values(capacity=capacity, inspection_capacity=inspection)
         )
-
-    def set_counts(self, gate_id: str, direction: Direction, starts_at: datetime, booked: int, inspection: int) -> None:
-        self.conn.execute(
-            update(t.slots)
-            .where(self._key(gate_id, direction, starts_at))
-            .values(booked=booked, booked_inspection=inspection)
-        )
-
-    def overbooked(self) -> int:
-        """Slots holding more bookings than capacity (the load test asserts this is 0)."""
-        over = self.conn.execute(
-            select(func.count()).select_from(t.slots).where(t.slots.c.booked > t.slots.c.capacity)
-        ).scalar_one()
-        return int(over)
 
 
 class SqlQuotaRepository:
@@ -435,25 +421,3 @@ class SqlIdempotencyRepository:
             "created_at": at,
         }
         insert_row(self.conn, self.batch, t.idempotency_keys, row, conflict=_key_in_flight)
-
-
-class SqlRegistryRepository:
-    """Registered planting areas and packing houses (mã số vùng trồng, cơ sở đóng gói / 种植园、包装厂)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def is_active(self, kind: str, code: str) -> bool:
-        r = self.conn.execute(
-            select(t.registry_codes.c.status).where(t.registry_codes.c.kind == kind, t.registry_codes.c.code == code)
-        ).first()
-        return r is not None and r.status == "active"
-
-    def replace_all(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(t.registry_codes.delete())
-        if rows:
-            self.conn.execute(insert(t.registry_codes), rows)
-
-    def count(self) -> dict[str, int]:
-        rows = self.conn.execute(select(t.registry_codes.c.kind, func.count()).group_by(t.registry_codes.c.kind)).all()
-        return {kind: int(n) for kind, n in rows}

@@ -13,7 +13,7 @@ nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack, cast
 
 from sqlalchemy import Connection, Table, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,6 +21,23 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.domain.exchange import SELF
+from cuakhau.services.ports.exchange import (
+    Envelope,
+    InboxRow,
+    InboxStats,
+    IncidentChange,
+    IncidentEventRow,
+    IncidentRow,
+    KeyRow,
+    ManifestChange,
+    ManifestRow,
+    OutboxRow,
+    OutboxStats,
+    PeerRow,
+    RefusalRow,
+    no_inbox_stats,
+    no_outbox_stats,
+)
 
 MAX_ERROR_LENGTH = 2000
 
@@ -33,6 +50,7 @@ def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
 
 
 def _dict(r: Any) -> dict[str, Any]:
+    """A row as the dictionary of its columns (the port's row types name the same keys)."""
     return dict(r._mapping)
 
 
@@ -49,12 +67,14 @@ class SqlExchangeRepository:
         else:
             self.conn.execute(update(t.exchange_peers).where(t.exchange_peers.c.id == peer_id).values(**values))
 
-    def get_peer(self, peer_id: str) -> dict[str, Any] | None:
+    def get_peer(self, peer_id: str) -> PeerRow | None:
         r = self.conn.execute(select(t.exchange_peers).where(t.exchange_peers.c.id == peer_id)).first()
-        return _dict(r) if r else None
+        return cast(PeerRow, _dict(r)) if r else None
 
-    def peers(self) -> list[dict[str, Any]]:
-        return [_dict(r) for r in self.conn.execute(select(t.exchange_peers).order_by(t.exchange_peers.c.id))]
+    def peers(self) -> list[PeerRow]:
+        return [
+            cast(PeerRow, _dict(r)) for r in self.conn.execute(select(t.exchange_peers).order_by(t.exchange_peers.c.id))
+        ]
 
     def add_key(self, owner: str, key_id: str, public_key: str, private_key: str | None, at: datetime) -> bool:
         return _insert_ignore(
@@ -71,17 +91,17 @@ class SqlExchangeRepository:
             },
         )
 
-    def keys(self, owner: str) -> list[dict[str, Any]]:
+    def keys(self, owner: str) -> list[KeyRow]:
         k = t.exchange_keys
         rows = self.conn.execute(select(k).where(k.c.owner == owner).order_by(k.c.created_at, k.c.key_id))
-        return [_dict(r) for r in rows]
+        return [cast(KeyRow, _dict(r)) for r in rows]
 
-    def get_key(self, owner: str, key_id: str) -> dict[str, Any] | None:
+    def get_key(self, owner: str, key_id: str) -> KeyRow | None:
         k = t.exchange_keys
         r = self.conn.execute(select(k).where(k.c.owner == owner, k.c.key_id == key_id)).first()
-        return _dict(r) if r else None
+        return cast(KeyRow, _dict(r)) if r else None
 
-    def signing_key(self) -> dict[str, Any] | None:
+    def signing_key(self) -> KeyRow | None:
         """The newest active key of our own: the one that signs."""
         k = t.exchange_keys
         r = self.conn.execute(
@@ -90,7 +110,7 @@ class SqlExchangeRepository:
             .order_by(k.c.created_at.desc(), k.c.key_id.desc())
             .limit(1)
         ).first()
-        return _dict(r) if r else None
+        return cast(KeyRow, _dict(r)) if r else None
 
     def revoke_key(self, owner: str, key_id: str, at: datetime) -> bool:
         k = t.exchange_keys
@@ -124,20 +144,13 @@ class SqlExchangeRepository:
             q = q.with_for_update()
         return int(self.conn.execute(q).scalar_one())
 
-    def last_seq(self, peer_id: str, way: str, trip_ref: str) -> int:
-        s = t.exchange_sequences
-        found = self.conn.execute(
-            select(s.c.last_seq).where(s.c.peer_id == peer_id, s.c.way == way, s.c.trip_ref == trip_ref)
-        ).scalar_one_or_none()
-        return int(found or 0)
-
     def set_last_seq(self, peer_id: str, way: str, trip_ref: str, seq: int) -> None:
         s = t.exchange_sequences
         key = and_(s.c.peer_id == peer_id, s.c.way == way, s.c.trip_ref == trip_ref)
         if self.conn.execute(update(s).where(key).values(last_seq=seq)).rowcount == 0:
             self.conn.execute(insert(s), {"peer_id": peer_id, "way": way, "trip_ref": trip_ref, "last_seq": seq})
 
-    def enqueue(self, envelope: dict[str, Any], peer_id: str, now: datetime) -> None:
+    def enqueue(self, envelope: Envelope, peer_id: str, now: datetime) -> None:
         self.conn.execute(
             insert(t.exchange_outbox),
             {
@@ -156,7 +169,7 @@ class SqlExchangeRepository:
             },
         )
 
-    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[tuple[dict[str, Any], int]]:
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[tuple[OutboxRow, int]]:
         """Lease up to ``limit`` due messages, oldest first (per trip: lowest sequence first)."""
         o = t.exchange_outbox
         q = (
@@ -174,7 +187,7 @@ class SqlExchangeRepository:
             update(o).where(o.c.id.in_(ids)).values(attempts=o.c.attempts + 1, next_attempt_at=now + lease)
         )
         rows = self.conn.execute(select(o).where(o.c.id.in_(ids)).order_by(o.c.created_at, o.c.seq, o.c.id))
-        return [(_dict(r), int(r.attempts)) for r in rows]
+        return [(cast(OutboxRow, _dict(r)), int(r.attempts)) for r in rows]
 
     def renew_lease(self, message_id: str, attempts: int, until: datetime) -> bool:
         """Extend the lease of attempt ``attempts`` of a message to ``until``; False if it is no longer ours.
@@ -215,39 +228,41 @@ class SqlExchangeRepository:
             .values(last_error=error[:MAX_ERROR_LENGTH], next_attempt_at=next_at)
         )
 
-    def outbox_stats(self) -> dict[str, Any]:
+    def outbox_stats(self) -> dict[str, OutboxStats]:
         o = t.exchange_outbox
         rows = self.conn.execute(
             select(
                 o.c.peer_id, o.c.status, func.count(), func.max(o.c.delivered_at), func.min(o.c.created_at)
             ).group_by(o.c.peer_id, o.c.status)
         ).all()
-        stats: dict[str, Any] = {}
+        stats: dict[str, OutboxStats] = {}
+
+        def of(peer_id: str) -> OutboxStats:
+            return stats.setdefault(peer_id, no_outbox_stats())
+
         for peer_id, status, n, last, oldest in rows:
-            s = stats.setdefault(peer_id, {"pending": 0, "delivered": 0, "last_delivery": None, "oldest_pending": None})
-            s[status] = int(n)
+            s = of(peer_id)
             if status == "delivered":
-                s["last_delivery"] = last
+                s["delivered"], s["last_delivery"] = int(n), last
             elif status == "pending":
-                s["oldest_pending"] = oldest
+                s["pending"], s["oldest_pending"] = int(n), oldest
+            elif status == "rejected":
+                s["rejected"] = int(n)
         failing = self.conn.execute(
             select(o.c.peer_id, func.count(), func.max(o.c.attempts))
             .where(o.c.status == "pending", o.c.last_error.is_not(None))
             .group_by(o.c.peer_id)
         ).all()
         for peer_id, n, most in failing:
-            s = stats.setdefault(peer_id, {"pending": 0, "delivered": 0, "last_delivery": None, "oldest_pending": None})
+            s = of(peer_id)
             s["failing"], s["most_attempts"] = int(n), int(most or 0)
         for peer_id, s in stats.items():
-            last_error = self.conn.execute(
+            s["last_error"] = self.conn.execute(
                 select(o.c.last_error)
                 .where(o.c.peer_id == peer_id, o.c.status == "pending", o.c.last_error.is_not(None))
                 .order_by(o.c.next_attempt_at.desc())
                 .limit(1)
             ).scalar_one_or_none()
-            s["last_error"] = last_error
-            s.setdefault("failing", 0)
-            s.setdefault("most_attempts", 0)
         return stats
 
     def outbox_ids(self, status: str | None = None) -> list[str]:
@@ -259,7 +274,7 @@ class SqlExchangeRepository:
 
     # --- inbox ----------------------------------------------------------------------------------------
 
-    def claim(self, envelope: dict[str, Any], status: str, now: datetime) -> bool:
+    def claim(self, envelope: Envelope, status: str, now: datetime) -> bool:
         """Record a message as received; False when this sender's id was seen before (nothing is written)."""
         return _insert_ignore(
             self.conn,
@@ -278,12 +293,12 @@ class SqlExchangeRepository:
             },
         )
 
-    def held(self, sender: str, trip_ref: str) -> list[dict[str, Any]]:
+    def held(self, sender: str, trip_ref: str) -> list[InboxRow]:
         i = t.exchange_inbox
         rows = self.conn.execute(
             select(i).where(i.c.sender == sender, i.c.trip_ref == trip_ref, i.c.status == "held").order_by(i.c.seq)
         )
-        return [_dict(r) for r in rows]
+        return [cast(InboxRow, _dict(r)) for r in rows]
 
     def mark_applied(self, sender: str, message_id: str, now: datetime) -> None:
         i = t.exchange_inbox
@@ -295,36 +310,34 @@ class SqlExchangeRepository:
         i = t.exchange_inbox
         self.conn.execute(update(i).where(i.c.sender == sender, i.c.message_id == message_id).values(status="rejected"))
 
-    def inbox_stats(self) -> dict[str, Any]:
+    def inbox_stats(self) -> dict[str, InboxStats]:
         i = t.exchange_inbox
         rows = self.conn.execute(
             select(i.c.sender, i.c.status, func.count(), func.max(i.c.received_at)).group_by(i.c.sender, i.c.status)
         ).all()
-        stats: dict[str, Any] = {}
+        stats: dict[str, InboxStats] = {}
         for sender, status, n, last in rows:
-            s = stats.setdefault(sender, {"applied": 0, "held": 0, "rejected": 0, "last_received": None})
-            s[status] = int(n)
+            s = stats.setdefault(sender, no_inbox_stats())
+            if status == "applied":
+                s["applied"] = int(n)
+            elif status == "held":
+                s["held"] = int(n)
+            elif status == "rejected":
+                s["rejected"] = int(n)
             if s["last_received"] is None or (last is not None and last > s["last_received"]):
                 s["last_received"] = last
         return stats
 
-    def inbox_ids(self, status: str | None = None) -> list[str]:
-        i = t.exchange_inbox
-        q = select(i.c.message_id).order_by(i.c.message_id)
-        if status is not None:
-            q = q.where(i.c.status == status)
-        return [r.message_id for r in self.conn.execute(q)]
-
     # --- refusals -------------------------------------------------------------------------------------
 
-    def add_refusal(self, row: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.exchange_refusals), row)
+    def add_refusal(self, row: RefusalRow) -> None:
+        self.conn.execute(insert(t.exchange_refusals), dict(row))
 
-    def refusals(self, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def refusals(self, *, limit: int, offset: int = 0) -> tuple[list[RefusalRow], int]:
         r = t.exchange_refusals
         total = int(self.conn.execute(select(func.count()).select_from(r)).scalar_one())
         rows = self.conn.execute(select(r).order_by(r.c.at.desc(), r.c.id).limit(limit).offset(offset))
-        return [_dict(x) for x in rows], total
+        return [cast(RefusalRow, _dict(x)) for x in rows], total
 
     def refusal_counts(self) -> dict[str, int]:
         r = t.exchange_refusals
@@ -332,13 +345,13 @@ class SqlExchangeRepository:
 
     # --- manifests ------------------------------------------------------------------------------------
 
-    def add_manifest(self, row: dict[str, Any]) -> bool:
-        return _insert_ignore(self.conn, t.exchange_manifests, row)
+    def add_manifest(self, row: ManifestRow) -> bool:
+        return _insert_ignore(self.conn, t.exchange_manifests, dict(row))
 
-    def get_manifest(self, peer_id: str, trip_ref: str) -> dict[str, Any] | None:
+    def get_manifest(self, peer_id: str, trip_ref: str) -> ManifestRow | None:
         m = t.exchange_manifests
         r = self.conn.execute(select(m).where(m.c.peer_id == peer_id, m.c.trip_ref == trip_ref)).first()
-        return _dict(r) if r else None
+        return cast(ManifestRow, _dict(r)) if r else None
 
     def unannounced_trips(self, gate_id: str, peer_id: str, states: list[str], limit: int) -> list[str]:
         """Our export trips at ``gate_id`` in ``states`` with no manifest sent to ``peer_id`` yet, oldest first."""
@@ -357,18 +370,18 @@ class SqlExchangeRepository:
         )
         return [r.id for r in rows]
 
-    def find_manifest(self, trip_ref: str) -> dict[str, Any] | None:
+    def find_manifest(self, trip_ref: str) -> ManifestRow | None:
         m = t.exchange_manifests
         r = self.conn.execute(select(m).where(m.c.trip_ref == trip_ref).limit(1)).first()
-        return _dict(r) if r else None
+        return cast(ManifestRow, _dict(r)) if r else None
 
-    def update_manifest(self, peer_id: str, trip_ref: str, **values: Any) -> None:
+    def update_manifest(self, peer_id: str, trip_ref: str, **values: Unpack[ManifestChange]) -> None:
         m = t.exchange_manifests
         self.conn.execute(update(m).where(m.c.peer_id == peer_id, m.c.trip_ref == trip_ref).values(**values))
 
     def manifests(
         self, *, way: str | None, status: str | None, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[ManifestRow], int]:
         m = t.exchange_manifests
         cond = []
         if way is not None:
@@ -379,37 +392,37 @@ class SqlExchangeRepository:
         rows = self.conn.execute(
             select(m).where(*cond).order_by(m.c.created_at.desc(), m.c.trip_ref).limit(limit).offset(offset)
         )
-        return [_dict(r) for r in rows], total
+        return [cast(ManifestRow, _dict(r)) for r in rows], total
 
     # --- hotline --------------------------------------------------------------------------------------
 
-    def add_incident(self, row: dict[str, Any]) -> bool:
-        return _insert_ignore(self.conn, t.exchange_incidents, row)
+    def add_incident(self, row: IncidentRow) -> bool:
+        return _insert_ignore(self.conn, t.exchange_incidents, dict(row))
 
-    def get_incident(self, incident_id: str) -> dict[str, Any] | None:
+    def get_incident(self, incident_id: str) -> IncidentRow | None:
         i = t.exchange_incidents
         r = self.conn.execute(select(i).where(i.c.id == incident_id)).first()
-        return _dict(r) if r else None
+        return cast(IncidentRow, _dict(r)) if r else None
 
-    def update_incident(self, incident_id: str, **values: Any) -> None:
+    def update_incident(self, incident_id: str, **values: Unpack[IncidentChange]) -> None:
         i = t.exchange_incidents
         self.conn.execute(update(i).where(i.c.id == incident_id).values(**values))
 
-    def incidents(self, *, status: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    def incidents(self, *, status: str | None, limit: int, offset: int) -> tuple[list[IncidentRow], int]:
         i = t.exchange_incidents
         cond = [i.c.status == status] if status else []
         total = int(self.conn.execute(select(func.count()).select_from(i).where(*cond)).scalar_one())
         rows = self.conn.execute(
             select(i).where(*cond).order_by(i.c.raised_at.desc(), i.c.id).limit(limit).offset(offset)
         )
-        return [_dict(r) for r in rows], total
+        return [cast(IncidentRow, _dict(r)) for r in rows], total
 
-    def overdue_incidents(self, now: datetime) -> list[dict[str, Any]]:
+    def overdue_incidents(self, now: datetime) -> list[IncidentRow]:
         i = t.exchange_incidents
         rows = self.conn.execute(
             select(i).where(i.c.status == "open", i.c.ack_due_at <= now).order_by(i.c.ack_due_at, i.c.id)
         )
-        return [_dict(r) for r in rows]
+        return [cast(IncidentRow, _dict(r)) for r in rows]
 
     def add_incident_event(self, incident_id: str, at: datetime, action: str, actor: str, detail: str | None) -> None:
         e = t.exchange_incident_events
@@ -428,10 +441,10 @@ class SqlExchangeRepository:
             },
         )
 
-    def incident_events(self, incident_id: str) -> list[dict[str, Any]]:
+    def incident_events(self, incident_id: str) -> list[IncidentEventRow]:
         e = t.exchange_incident_events
         rows = self.conn.execute(select(e).where(e.c.incident_id == incident_id).order_by(e.c.seq))
-        return [_dict(r) for r in rows]
+        return [cast(IncidentEventRow, _dict(r)) for r in rows]
 
     # --- the counterpart gate's closures (changed through the gate repository: it renews the gate's revision) ---
 

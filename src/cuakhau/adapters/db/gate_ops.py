@@ -15,7 +15,7 @@ from cuakhau.domain.gate import Direction, LocalizedText
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TripState
 from cuakhau.domain.yard import Yard, YardTariff, YardVisit
-from cuakhau.services.ports import DeviceRecord, LaneCall, ReviewItem, VisitRow, WaitingRow
+from cuakhau.services.ports.gate_ops import DeviceRecord, LaneCall, ReviewItem, VisitRow, WaitingRow
 
 
 class SqlDeviceLog:

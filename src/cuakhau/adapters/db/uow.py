@@ -19,24 +19,20 @@ from cuakhau.adapters.db.equeue import (
     SqlBookingRepository,
     SqlIdempotencyRepository,
     SqlQuotaRepository,
-    SqlRegistryRepository,
     SqlSlotRepository,
 )
 from cuakhau.adapters.db.exchange import SqlExchangeRepository
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
+from cuakhau.adapters.db.gates import SqlGateRepository
 from cuakhau.adapters.db.inspection import SqlInspectionRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
-from cuakhau.adapters.db.repositories import (
-    SqlDriverRepository,
-    SqlEnterpriseRepository,
-    SqlGateRepository,
-    SqlShipmentRepository,
-    SqlTripRepository,
-    SqlVehicleRepository,
-)
+from cuakhau.adapters.db.parties import SqlDriverRepository, SqlEnterpriseRepository, SqlVehicleRepository
+from cuakhau.adapters.db.registry import SqlRegistryRepository
+from cuakhau.adapters.db.shipments import SqlShipmentRepository
+from cuakhau.adapters.db.trips import SqlTripRepository
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.services.ports import Place, Take
+from cuakhau.services.ports.equeue import Place, Take
 
 Savepoint = NestedTransaction
 

@@ -7,6 +7,7 @@ or incident of another gate pair reads as missing. An exporter may send its own 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -63,7 +64,7 @@ def _incident(ctx: ContextDep, principal: Principal, incident_id: str) -> dict[s
     )
 
 
-def _page(ctx: ContextDep, principal: Principal, items: list[dict[str, Any]], page: Any) -> dict[str, Any]:
+def _page(ctx: ContextDep, principal: Principal, items: Sequence[Mapping[str, Any]], page: Any) -> dict[str, Any]:
     gates = access.exchange_gates(ctx.uow(read_only=True), principal)
     mine = [i for i in items if access.sees_exchange_record(i, gates)]
     return {"items": mine[page.offset : page.offset + page.limit], "total": len(mine)}
@@ -249,7 +250,7 @@ def raise_incident(body: IncidentIn, ctx: ContextDep, request: Request, principa
         actor=actor_for(principal, body.actor),
     )
     _runtime(request).wake()
-    return incident
+    return dict(incident)
 
 
 @router.get("/incidents", summary="Hotline incidents raised by either side, newest first")
@@ -291,7 +292,7 @@ def acknowledge(
         note=body.note,
     )
     _runtime(request).wake()
-    return incident
+    return dict(incident)
 
 
 @router.get("/refusals", summary="Messages refused (unsigned, forged, replayed, out of scope …), newest first")
