@@ -271,7 +271,11 @@ def test_unknown_objects_and_routes_are_404_in_the_error_shape(client: TestClien
 def test_bad_query_parameters_are_4xx(client: TestClient, params: dict[str, Any]) -> None:
     r = client.get(f"{API}/trips", params=params)
     assert 400 <= r.status_code < 500, r.text
-    assert r.json()["error"]["field"]
+    error = r.json()["error"]
+    assert error["field"]
+    # the top message is a sentence, with its parameters filled in (no "{expected}" left in it)
+    assert "{" not in error["message"], error["message"]
+    assert all("{" not in detail["message"] for detail in error["details"] or [])
 
 
 @pytest.mark.parametrize(

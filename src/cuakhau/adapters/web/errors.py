@@ -116,16 +116,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     language = language_of(request)
     details: list[dict[str, Any]] = []
+    first_params: dict[str, str] = {}
     for err in exc.errors():
         code = _pydantic_code(err)
         field = field_path(err.get("loc", ()))
         expected = {"expected": str(err.get("msg", ""))[:200]} | _window(err)
+        first_params = first_params or expected
         details.append({"code": code, "field": field, "message": i18n.render(code, language, expected)})
     first_code = str(details[0]["code"]) if details else "request.invalid_type"
     first_field = details[0]["field"] if details else None
     status = 400 if first_code == "request.malformed_json" else 422
-    # the window a date fell outside, for the message (other codes' first problem is in the details)
-    params = {"count": len(details)} | (_window(exc.errors()[0]) if details else {})
+    # the top message is the first problem's: it takes that problem's parameters (what was expected, a window)
+    params = {"count": len(details)} | first_params
     return JSONResponse(
         error_body(language, first_code, field=first_field, params=params, details=details),
         status_code=status,
