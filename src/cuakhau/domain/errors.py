@@ -5,18 +5,27 @@ optional ``field`` naming the input at fault (a dotted path such as ``cargo_line
 ``params`` used to fill the localised message. Rendering into vi / zh / en happens in one place,
 :mod:`cuakhau.i18n`, never here.
 
-::
+The tree (class, HTTP status, default code, module), as ``cuakhau.errors_doc`` reads it from the code; every
+code with its messages is in ``docs/errors.md``::
 
-    CuakhauError
-    ├── InvalidInput        422  bad value in a field (plate, HS code, weight, currency, ...)
-    ├── MalformedRequest    400  the request itself cannot be read (bad JSON, wrong content type)
-    ├── RequestTooLarge     413  body over the limit
-    ├── NotFound            404  no such object (or not visible to the caller)
-    ├── Unavailable         503  overloaded or out of reach for the moment: nothing done, retry (Retry-After)
-    └── Conflict            409  the request is valid but the current state forbids it
-        ├── IllegalTransition    a trip cannot take that step from its current state
-        ├── DispatchRefused      the truck may not leave its origin yet (every reason listed)
-        └── ConcurrentUpdate     somebody else changed the object first; retry
+    CuakhauError                   400  error                      domain.errors
+    ├── Conflict                   409  conflict                   domain.errors
+    │   ├── ConcurrentUpdate       409  concurrent_update          domain.errors
+    │   ├── DispatchRefused        409  dispatch.refused           domain.errors
+    │   └── IllegalTransition      409  trip.illegal_transition    domain.errors
+    ├── ExchangeRefused            400  exchange.refused           domain.exchange
+    ├── Forbidden                  403  auth.forbidden             domain.accounts
+    ├── InvalidCredentials         401  auth.invalid_credentials   domain.accounts
+    ├── InvalidInput               422  invalid                    domain.errors
+    │   └── ScenarioInvalid        422  invalid                    simulation.scenario
+    ├── LoginRequired              401  page.login_required        adapters.web.pages.access
+    ├── MalformedRequest           400  request.malformed          domain.errors
+    ├── NotFound                   404  {entity}.not_found         domain.errors
+    ├── PageForbidden              403  page.forbidden             adapters.web.pages.access
+    ├── RateLimited                429  auth.rate_limited          domain.accounts
+    ├── RequestTooLarge            413  request.too_large          domain.errors
+    ├── Unauthenticated            401  auth.unauthenticated       domain.accounts
+    └── Unavailable                503  service.busy               domain.errors
 """
 
 from __future__ import annotations
@@ -89,7 +98,7 @@ class Unavailable(CuakhauError):
 
 
 class NotFound(CuakhauError):
-    default_code = "not_found"
+    default_code = "{entity}.not_found"  # always made with its entity: ``trip.not_found``, ``gate.not_found``…
     http_status = 404
 
     def __init__(self, entity: str, key: str, *, field: str | None = None) -> None:
@@ -111,6 +120,8 @@ class Conflict(CuakhauError):
 class DispatchRefused(Conflict):
     """A truck may not leave its origin yet: ``params["problems"]`` lists every reason (code, field)."""
 
+    default_code = "dispatch.refused"
+
     def __init__(self, problems: list[dict[str, Any]]) -> None:
         super().__init__(
             "dispatch.refused", field=problems[0]["field"] if problems else None, problems=problems, count=len(problems)
@@ -118,6 +129,8 @@ class DispatchRefused(Conflict):
 
 
 class IllegalTransition(Conflict):
+    default_code = "trip.illegal_transition"
+
     def __init__(self, *, trip_id: str, state: str, action: str, allowed: list[str]) -> None:
         super().__init__(
             "trip.illegal_transition",
@@ -130,5 +143,7 @@ class IllegalTransition(Conflict):
 
 
 class ConcurrentUpdate(Conflict):
+    default_code = "concurrent_update"
+
     def __init__(self, entity: str, key: str) -> None:
         super().__init__("concurrent_update", entity=entity, key=key)
