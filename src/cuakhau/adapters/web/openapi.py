@@ -12,7 +12,7 @@
   400     the route reads a JSON body (it may be unreadable)
   401     it needs a token (no valid token: ``auth.unauthenticated``, with ``WWW-Authenticate``)
   403     it needs a token (a role, gate or origin that does not allow it)
-  404     it takes an id: in the path, or as a ``*_id`` field of its body
+  404     it takes an id: in the path, or as a ``*_id`` query parameter or field of its body
   409     it needs a token and changes something named by its path or body (POST, PUT, PATCH, DELETE)
   413     it reads a body (over the size limit)
   422     it takes a parameter or a body (invalid input)
@@ -68,11 +68,12 @@ def _params(dependant: Dependant) -> Iterator[Any]:
         yield from _params(sub)
 
 
-def _body_names_ids(route: RouteContext) -> bool:
+def _names_ids(route: RouteContext, dependant: Dependant, params: list[Any]) -> bool:
+    """Whether the route takes an id: in its path, or as a ``*_id`` query parameter or field of its body."""
     body = route.body_field
     model = getattr(body.field_info, "annotation", None) if body is not None else None
-    fields = getattr(model, "model_fields", {})
-    return any(name.endswith("_id") or name == "trip_ref" for name in fields)
+    names = [*getattr(model, "model_fields", {}), *(p.alias for p in params)]
+    return bool(dependant.path_params) or any(name.endswith("_id") or name == "trip_ref" for name in names)
 
 
 def error_statuses(route: RouteContext) -> set[int]:
@@ -91,7 +92,7 @@ def error_statuses(route: RouteContext) -> set[int]:
         found |= {401, 403}
         if set(route.methods or ()) & UNSAFE and (has_body or dependant.path_params):
             found.add(409)
-    if dependant.path_params or (has_body and _body_names_ids(route)):
+    if _names_ids(route, dependant, params):
         found.add(404)
     if get_context in calls:
         found.add(503)
