@@ -124,6 +124,9 @@ def test_every_error_answer_has_the_one_error_shape(schema: dict[str, Any], anon
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
                 }, (method, path, status)
         assert "422" in op["responses"] or (not op.get("parameters") and "requestBody" not in op), (method, path)
+    # The live dashboard's answer is a stream of events, each described (the fuzz run checks them against it).
+    events = schema["paths"]["/gates/{gate_id}/dashboard/events"]["get"]["responses"]["200"]["content"]
+    assert list(events) == ["text/event-stream"] and events["text/event-stream"]["schema"]["required"] == ["data"]
     # A real error answer has exactly that shape.
     error = anon.post("/api/v1/auth/login", json={"username": "x"}).json()["error"]
     assert set(error) == ERROR_KEYS and error["code"] == "request.missing_field"

@@ -36,6 +36,14 @@ def snapshot(ctx: ServiceContext, gate_id: str) -> tuple[str, dict[str, Any]]:
     return iso(board.computed_at) or "", dashboard_json(board)
 
 
+#: One server-sent event as the OpenAPI description shows it: a snapshot or the changed sections, as JSON in ``data``.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+    "required": ["data"],
+}
+
+
 def make_hub(ctx: ServiceContext) -> LiveHub:
     return LiveHub(
         lambda gate_id: snapshot(ctx, gate_id),
@@ -88,7 +96,7 @@ def _sse(event: str, payload: dict[str, Any]) -> str:
     dependencies=[Depends(BEARER)],
     summary="Live dashboard: a snapshot, then the sections that changed (text/event-stream)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}},
 )
 async def dashboard_events(gate_id: str, request: Request, ctx: ContextDep) -> StreamingResponse:
     officer_at(request, gate_id)
