@@ -347,7 +347,6 @@ PAGES: dict[tuple[str, str], Twin | Public] = {
     ("GET", "/"): Public("/", "a redirect to the API documentation"),
     ("GET", "/healthz"): Public("/healthz", "liveness"),
     ("GET", "/docs"): Public("/docs", "the API documentation"),
-    ("GET", "/docs/oauth2-redirect"): Public("/docs/oauth2-redirect", "part of the API documentation"),
     ("GET", "/openapi.json"): Public("/openapi.json", "the API description"),
 }
 

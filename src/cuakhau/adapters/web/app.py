@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
-from cuakhau.adapters.web import auth, errors, headers
+from cuakhau.adapters.web import auth, errors, headers, openapi, schemas
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
@@ -66,6 +66,7 @@ def build_app(
         openapi_url="/openapi.json",
         docs_url=None,  # served from packaged assets by pages.apidocs, under the pages' CSP
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.context = context
     app.state.security = security or auth.Security()
@@ -89,12 +90,13 @@ def build_app(
     ):
         app.include_router(router, prefix=API_PREFIX)
     pages.install(app, context)  # HTML pages, the public wait board and its JSON API, live dashboards
+    openapi.install(app)  # the bearer scheme and every error answer, read off the routes
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability", responses=schemas.errors(503))
     def healthz() -> dict[str, Any]:
         with context.uow(read_only=True) as uow:
             uow.gates.all()

@@ -15,13 +15,14 @@ from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.proxies import TrustedProxies
 from cuakhau.adapters.web.ratelimit import Rate, WindowLimiter
-from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict
+from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, errors
 from cuakhau.domain.accounts import Forbidden, Principal, Role, Unauthenticated
 from cuakhau.domain.trip import Actor
 from cuakhau.services import accounts
@@ -137,7 +138,20 @@ async def optional_principal(request: Request, ctx: ContextDep, security: Securi
     return principal
 
 
-async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+#: The bearer scheme of the OpenAPI description. A route that depends on it (through :func:`current_principal`)
+#: lists it in its ``security``; it reads nothing the principal needs (:func:`token_of` takes the token, or the
+#: pages' session cookie).
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    auto_error=False,
+    description="A session token from POST /api/v1/auth/login, or an API token from `cuakhau accounts token`",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+async def current_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)], _bearer: BearerDep
+) -> Principal:
     if principal is None:
         raise Unauthenticated()
     return principal
@@ -194,7 +208,7 @@ def booking_counter(request: Request, principal: Principal, ctx: ContextDep) -> 
 
 # --- routes ---------------------------------------------------------------------------------------------------
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
+router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class LoginIn(Strict):
@@ -274,7 +288,7 @@ def do_login(request: Request, ctx: ContextDep, security: Security, username: st
     return session
 
 
-@router.post("/login", summary="Log in: a session token (also set as the session cookie)")
+@router.post("/login", summary="Log in: a session token (also set as the session cookie)", responses=errors(401, 429))
 def login(body: LoginIn, request: Request, response: Response, ctx: ContextDep, security: SecurityDep) -> SessionOut:
     session = do_login(request, ctx, security, body.username, body.password)
     set_session_cookie(response, session, security)

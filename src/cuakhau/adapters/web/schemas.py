@@ -323,16 +323,23 @@ class ErrorOut(Out):
     error: ErrorBody
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": text}
-    for status, text in (
-        (400, "Malformed request"),
-        (404, "Not found"),
-        (409, "Conflict with the current state"),
-        (413, "Body too large"),
-        (422, "Invalid input"),
-    )
+#: What each error answer means; every one has the body :class:`ErrorOut` (adapters/web/openapi.py: which route).
+ERROR_TEXT: dict[int, str] = {
+    400: "Malformed request: the body is not readable JSON",
+    401: "No valid token (auth.unauthenticated)",
+    403: "The role, gate or origin does not allow it (auth.forbidden and others)",
+    404: "Not found, or not visible to the caller (<entity>.not_found)",
+    409: "Conflict with the current state",
+    413: "Body too large (request.too_large)",
+    422: "Invalid input: the code names the rule, the field the input at fault",
+    429: "Too many attempts (auth.rate_limited); Retry-After says when to try again",
+    503: "Service unavailable for now (the database); Retry-After says when to try again",
 }
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Error answers a route gives beyond those read off its dependencies: ``responses=errors(429)``."""
+    return {status: {"model": ErrorOut, "description": ERROR_TEXT[status]} for status in statuses}
 
 
 def gate_out(gate: Gate, language: str, now: datetime) -> GateOut:

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from cuakhau.adapters.web.auth import BEARER
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.live import LiveHub
 from cuakhau.adapters.web.pages.access import officer_at
@@ -33,6 +34,14 @@ KEEPALIVE_SECONDS = 15.0
 def snapshot(ctx: ServiceContext, gate_id: str) -> tuple[str, dict[str, Any]]:
     board = boards.gate_dashboard(ctx.uow(read_only=True), clock=ctx.clock, gate_id=gate_id)
     return iso(board.computed_at) or "", dashboard_json(board)
+
+
+#: One server-sent event as the OpenAPI description shows it: a snapshot or the changed sections, as JSON in ``data``.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+    "required": ["data"],
+}
 
 
 def make_hub(ctx: ServiceContext) -> LiveHub:
@@ -64,7 +73,13 @@ def dashboard_page(gate_id: str, request: Request, ctx: ContextDep) -> HTMLRespo
     )
 
 
-@router.get("/gates/{gate_id}/dashboard.json", tags=["dashboard"], summary="The gate dashboard as one snapshot")
+# The JSON and the stream take the session cookie or a bearer token (pages.login.resolve): they declare the scheme.
+@router.get(
+    "/gates/{gate_id}/dashboard.json",
+    tags=["dashboard"],
+    summary="The gate dashboard as one snapshot",
+    dependencies=[Depends(BEARER)],
+)
 def dashboard_snapshot(gate_id: str, request: Request, ctx: ContextDep) -> dict[str, Any]:
     officer_at(request, gate_id)
     computed_at, data = snapshot(ctx, gate_id)
@@ -78,7 +93,10 @@ def _sse(event: str, payload: dict[str, Any]) -> str:
 @router.get(
     "/gates/{gate_id}/dashboard/events",
     tags=["dashboard"],
+    dependencies=[Depends(BEARER)],
     summary="Live dashboard: a snapshot, then the sections that changed (text/event-stream)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}},
 )
 async def dashboard_events(gate_id: str, request: Request, ctx: ContextDep) -> StreamingResponse:
     officer_at(request, gate_id)

@@ -16,7 +16,7 @@ from cuakhau.adapters.bounds import Day, Instant
 from cuakhau.adapters.web import batching
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for, booking_counter
 from cuakhau.adapters.web.deps import ContextDep
-from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, Text, errors
 from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
@@ -29,7 +29,7 @@ from cuakhau.services import access, authorized, equeue
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import UnitOfWork
 
-router = APIRouter(responses=ERRORS, tags=["e-queue"])
+router = APIRouter(tags=["e-queue"])
 
 IdempotencyKey = Annotated[
     str | None,
@@ -147,7 +147,12 @@ def booking_out(b: Booking, tz_gate: Gate, history: list[dict[str, Any]] | None 
     )
 
 
-@router.post("/trips/{trip_id}/booking", status_code=201, summary="Book a slot (or join the waiting list)")
+@router.post(
+    "/trips/{trip_id}/booking",
+    status_code=201,
+    summary="Book a slot (or join the waiting list)",
+    responses={200: {"model": BookingOut, "description": "A retry with the same Idempotency-Key"}, **errors(429)},
+)
 async def book(
     trip_id: str,
     body: BookingIn,
@@ -183,7 +188,7 @@ def get_booking(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> Booki
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id), history)
 
 
-@router.patch("/trips/{trip_id}/booking", summary="Reschedule into a new window (limited edits)")
+@router.patch("/trips/{trip_id}/booking", summary="Reschedule into a new window (limited edits)", responses=errors(429))
 def reschedule(
     trip_id: str, body: RescheduleIn, ctx: ContextDep, request: Request, principal: PrincipalDep
 ) -> BookingOut:
@@ -199,7 +204,11 @@ def reschedule(
     return booking_out(booking, get_gate(ctx.uow(read_only=True), booking.gate_id))
 
 
-@router.post("/trips/{trip_id}/booking/cancel", summary="Cancel the booking and the trip; the place is passed on")
+@router.post(
+    "/trips/{trip_id}/booking/cancel",
+    summary="Cancel the booking and the trip; the place is passed on",
+    responses=errors(429),
+)
 def cancel(trip_id: str, body: CancelIn, ctx: ContextDep, request: Request, principal: PrincipalDep) -> BookingOut:
     authorized.cancel(
         ctx,

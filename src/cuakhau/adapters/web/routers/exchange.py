@@ -18,14 +18,14 @@ from cuakhau.adapters.bounds import Day, Instant
 from cuakhau.adapters.exchange.runtime import ExchangeRuntime, accept
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, PageDep
-from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Strict, Text
+from cuakhau.adapters.web.schemas import ActorIn, Strict, Text, errors
 from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.exchange import SELF
 from cuakhau.domain.gate import Closure, ClosureKind, Direction
 from cuakhau.services import access, exchange, hotline
 
-router = APIRouter(prefix="/exchange", responses=ERRORS, tags=["exchange"])
+router = APIRouter(prefix="/exchange", tags=["exchange"])
 
 Token = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -70,7 +70,13 @@ def _page(ctx: ContextDep, principal: Principal, items: Sequence[Mapping[str, An
     return {"items": mine[page.offset : page.offset + page.limit], "total": len(mine)}
 
 
-@router.post("/inbox", summary="Receive one signed message from the partner across the line")
+@router.post(
+    "/inbox",
+    summary="Receive one signed message from the partner across the line",
+    # Read raw (the signature covers the bytes); refused 401 unsigned or forged, 403 out of scope, 409 replayed.
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
+    responses=errors(400, 401, 403, 409, 413, 422),
+)
 async def inbox(request: Request, ctx: ContextDep) -> dict[str, Any]:
     raw = await request.body()
     # the database work runs in the thread pool, like the synchronous routes: the event loop stays free
@@ -88,7 +94,11 @@ def health(ctx: ContextDep, request: Request, principal: PrincipalDep) -> dict[s
     return report
 
 
-@router.get("/keys", summary="Our public keys (a partner adds them with `cuakhau exchange peer add`)")
+@router.get(
+    "/keys",
+    summary="Our public keys (a partner adds them with `cuakhau exchange peer add`)",
+    responses=errors(409),  # exchange.disabled: this server has no exchange identity
+)
 def keys(ctx: ContextDep, request: Request, principal: PrincipalDep) -> dict[str, Any]:
     access.require_permission(principal, Permission.EXCHANGE)
     with ctx.uow(read_only=True) as uow:

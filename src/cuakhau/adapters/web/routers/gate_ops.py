@@ -17,7 +17,7 @@ from cuakhau import i18n
 from cuakhau.adapters.bounds import Instant
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
-from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.callforward import DEFAULT_CALL_RULE
 from cuakhau.domain.clock import ensure_utc
@@ -26,7 +26,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.services import access, customs, gate_ops, lanes
 from cuakhau.services.ports import DeviceRecord, ReviewItem
 
-router = APIRouter(responses=ERRORS, tags=["gate operations"])
+router = APIRouter(tags=["gate operations"])
 
 
 class ManualReadIn(Strict):

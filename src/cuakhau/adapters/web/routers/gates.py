@@ -7,12 +7,12 @@ from fastapi import APIRouter
 
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep
-from cuakhau.adapters.web.schemas import ERRORS, ClosureIn, GateListOut, GateOut, gate_out
+from cuakhau.adapters.web.schemas import ClosureIn, GateListOut, GateOut, gate_out
 from cuakhau.domain.accounts import Permission
 from cuakhau.services import gates as svc
 from cuakhau.services.access import require_gate
 
-router = APIRouter(prefix="/gates", tags=["gates"], responses=ERRORS)
+router = APIRouter(prefix="/gates", tags=["gates"])
 
 
 @router.get("", summary="All gates with their counterparts, lanes, hours and closures")

@@ -18,13 +18,13 @@ from cuakhau.adapters.exchange.sps import MAX_BYTES, read_sps_certificate
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, LanguageDep
 from cuakhau.adapters.web.downloads import XML, attachment, safe_filename
-from cuakhau.adapters.web.schemas import ERRORS, ActorIn, Out, Strict, Text
+from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, Text
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.inspection import QUEUE_RULE, InspectionJob, ResourceKind
 from cuakhau.domain.quarantine import CertificateCheck
 from cuakhau.services import access, inspections
 
-router = APIRouter(responses=ERRORS, tags=["inspection and quarantine"])
+router = APIRouter(tags=["inspection and quarantine"])
 
 
 class HoursIn(Strict):
@@ -272,6 +272,7 @@ def gate_holds(gate_id: str, ctx: ContextDep, principal: PrincipalDep) -> dict[s
     "/shipments/{shipment_id}/phytosanitary-certificates",
     status_code=201,
     summary="Hand in a phytosanitary certificate (UN/CEFACT SPS XML): parsed, checked against the declaration, kept",
+    responses={200: {"description": "The same document handed in again: its check as made the first time"}},
 )
 def submit_certificate(
     shipment_id: str,

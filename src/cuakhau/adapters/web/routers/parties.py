@@ -12,7 +12,6 @@ from fastapi import APIRouter
 from cuakhau.adapters.web.auth import PrincipalDep
 from cuakhau.adapters.web.deps import ContextDep, PageDep
 from cuakhau.adapters.web.schemas import (
-    ERRORS,
     DriverIn,
     DriverOut,
     EnterpriseIn,
@@ -29,7 +28,7 @@ from cuakhau.domain.errors import Conflict, NotFound
 from cuakhau.services import access
 from cuakhau.services import registry as svc
 
-router = APIRouter(responses=ERRORS)
+router = APIRouter()
 
 
 def _hide_other_tenants(principal: Principal, exc: Conflict) -> Conflict:

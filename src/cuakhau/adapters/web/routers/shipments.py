@@ -6,12 +6,12 @@ from fastapi import APIRouter
 
 from cuakhau.adapters.web.auth import PrincipalDep
 from cuakhau.adapters.web.deps import ContextDep
-from cuakhau.adapters.web.schemas import ERRORS, ShipmentBody, ShipmentOut, shipment_out
+from cuakhau.adapters.web.schemas import ShipmentBody, ShipmentOut, shipment_out
 from cuakhau.domain.accounts import Permission
 from cuakhau.services import access
 from cuakhau.services import shipments as svc
 
-router = APIRouter(prefix="/shipments", tags=["shipments"], responses=ERRORS)
+router = APIRouter(prefix="/shipments", tags=["shipments"])
 
 
 @router.post("", status_code=201, summary="Declare a shipment with its cargo lines")

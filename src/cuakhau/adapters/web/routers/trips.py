@@ -14,7 +14,6 @@ from cuakhau.adapters.bounds import Instant
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
 from cuakhau.adapters.web.deps import ContextDep, PageDep
 from cuakhau.adapters.web.schemas import (
-    ERRORS,
     PageOut,
     TimelineOut,
     TransitionIn,
@@ -35,7 +34,7 @@ from cuakhau.services import trips as svc
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import TripFilter
 
-router = APIRouter(prefix="/trips", tags=["trips"], responses=ERRORS)
+router = APIRouter(prefix="/trips", tags=["trips"])
 
 
 @router.post("", status_code=201, summary="Declare a trip (with its shipment inline or by id)")
