@@ -13,7 +13,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripEvent, TripState
 from cuakhau.domain.values import ContainerNumber
-from cuakhau.services import customs, equeue, exchange, inspections
+from cuakhau.services import customs_channel, equeue, exchange, inspection_queue
 from cuakhau.services.lanes import AT_LANE, lane_freed
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 from cuakhau.services.shipments import add_shipment, build_shipment
@@ -111,7 +111,7 @@ def step(
     """
     from_state = trip.state
     if action is TripAction.CLEAR:
-        inspections.check_clearance_in(uow, trip)  # no open bay or lab job, no blocking certificate
+        inspection_queue.check_clearance_in(uow, trip)  # no open bay or lab job, no blocking certificate
     elif action is TripAction.CROSS:
         exchange.check_crossing_in(uow, trip)  # the gate across has not held or returned the truck
     event = trip.apply(action, actor=actor, clock=clock, reason=reason)
@@ -119,7 +119,7 @@ def step(
         equeue.check_dispatch(uow, trip, clock.now())
     elif action is TripAction.ARRIVE:
         equeue.on_arrival(uow, trip, clock.now())
-        customs.assign_channel_in(uow, clock, trip)  # the declaration's risk channel, once
+        customs_channel.assign_channel_in(uow, clock, trip)  # the declaration's risk channel, once
     elif action is TripAction.CANCEL:
         equeue.close_booking(uow, clock, trip, BookingStatus.CANCELLED, actor)
     elif action is TripAction.NO_SHOW:
@@ -127,7 +127,7 @@ def step(
     uow.trips.save(trip)
     if from_state in AT_LANE and trip.state not in AT_LANE:
         lane_freed(uow, clock, trip, actor)
-    inspections.withdraw_open_in(uow, clock, trip, actor)
+    inspection_queue.withdraw_open_in(uow, clock, trip, actor)
     return event
 
 
