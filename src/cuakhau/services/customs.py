@@ -14,6 +14,7 @@ from cuakhau.domain.customs import ChannelDecision, CustomsResult, ResultKind, r
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, require
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
 from cuakhau.services.customs_channel import DEFAULT_PROFILE
+from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import UnitOfWork
 
 ATTEMPTS = 5
@@ -40,8 +41,6 @@ def carry_result_in(
     uow: UnitOfWork, trip: Trip, *, clock: Clock, kind: str, actor: Actor, reason: str | None = None
 ) -> CustomsResult:
     """Inside an open unit of work: keep an officer's result and take the trip steps that carry it; no commit."""
-    from cuakhau.services.trips import step  # the lifecycle module calls back into this one on arrival
-
     if actor.role is not ActorRole.CUSTOMS:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     decision = uow.customs.decision(trip.id)

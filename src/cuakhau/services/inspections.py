@@ -34,6 +34,7 @@ from cuakhau.domain.quarantine import CertificateCheck, Finding, PhytoCertificat
 from cuakhau.domain.trip import Actor, ActorRole, TripAction, TripState
 from cuakhau.services import customs, equeue
 from cuakhau.services.inspection_queue import resource_in, start_due_in
+from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import TripFilter, UnitOfWork
 
 T = TypeVar("T")
@@ -131,7 +132,6 @@ def request_inspection(
     if resource_kind is ResourceKind.LABORATORY:
         raise InvalidInput("inspection.lab_by_sample", field="kind")
     _role(actor, resource_kind)
-    from cuakhau.services.trips import step
 
     def work() -> InspectionJob:
         trip = require(uow.trips.get(trip_id), "trip", trip_id)
@@ -170,7 +170,6 @@ def finish_inspection(
     holds the truck for its result; ``hold`` and ``reject`` are the agency's decision, carried onto the trip
     (customs' through its record of results, so it stays the record of release).
     """
-    from cuakhau.services.trips import step
 
     def work() -> tuple[InspectionJob, InspectionJob | None]:
         job = require(uow.inspections.job(job_id), "inspection_job", job_id)
@@ -221,7 +220,6 @@ def record_lab_result(
     uow: UnitOfWork, *, clock: Clock, job_id: str, outcome: str, actor: Actor, reason: str | None = None
 ) -> InspectionJob:
     """The laboratory's result for a sample: ``pass`` releases the held truck, ``reject`` rejects it."""
-    from cuakhau.services.trips import step
 
     def work() -> InspectionJob:
         job = require(uow.inspections.job(job_id), "inspection_job", job_id)
