@@ -101,3 +101,71 @@ def test_services_import_each_other_only_at_the_top_of_the_module() -> None:
     assert len(modules) > 10
     hidden = [hit for path in modules for hit in _imports_inside_functions(path, "cuakhau.services")]
     assert hidden == []
+
+
+#: Where requests and commands come in: they call use cases, handing each a fresh unit of work.
+ENTRY_POINTS = [
+    *sorted((SOURCE / "adapters" / "web").rglob("*.py")),
+    *sorted((SOURCE / "adapters" / "devices").rglob("*.py")),
+    *sorted((SOURCE / "adapters" / "exchange").rglob("*.py")),
+    *sorted(SOURCE.glob("*.py")),  # cli.py, bootstrap.py and the scripts beside them
+]
+
+
+def _touches_the_unit_of_work(source: str, name: str) -> list[str]:
+    """Every use of a unit of work other than handing it to a call, and every commit, rollback or savepoint."""
+    tree = ast.parse(source, filename=name)
+    parent = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+    def handed_to_a_call(node: ast.AST) -> bool:
+        above = parent.get(node)
+        if isinstance(above, ast.keyword):
+            return isinstance(parent.get(above), ast.Call)
+        return isinstance(above, ast.Call) and node in above.args
+
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        where = f"{name}:{node.lineno}"
+        if node.attr == "uow":  # ctx.uow(...), or the factory itself
+            above = parent.get(node)
+            used = above if isinstance(above, ast.Call) and above.func is node else node
+            if not handed_to_a_call(used):
+                found.append(f"{where} keeps or opens a unit of work")
+        elif node.attr in ("commit", "rollback", "savepoint"):
+            found.append(f"{where} .{node.attr}")
+        elif isinstance(node.value, ast.Name) and node.value.id == "uow":
+            found.append(f"{where} uow.{node.attr}")
+    return found
+
+
+def test_the_entry_point_check_sees_repository_reads_and_commits() -> None:
+    source = (
+        "def fine(ctx):\n"
+        "    return use_case(ctx.uow(read_only=True), x=1) or other(uow=ctx.uow()) or sweep(ctx.uow)\n"
+        "def reads(ctx):\n"
+        "    with ctx.uow(read_only=True) as uow:\n"
+        "        return uow.gates.all()\n"
+        "def writes(ctx):\n"
+        "    factory = ctx.uow\n"
+        "    factory().commit()\n"
+    )
+    assert sorted(_touches_the_unit_of_work(source, "sample.py")) == [
+        "sample.py:4 keeps or opens a unit of work",
+        "sample.py:5 uow.gates",
+        "sample.py:7 keeps or opens a unit of work",
+        "sample.py:8 .commit",
+    ]
+
+
+def test_routers_pages_and_the_cli_leave_repositories_and_commits_to_the_use_cases() -> None:
+    """An entry point hands ``ctx.uow()`` to a service function and nothing more: no ``with ctx.uow() as uow``,
+    no ``uow.<repository>``, no commit. Every read and every write is a use case in services/."""
+    assert len(ENTRY_POINTS) > 30
+    found = [
+        hit
+        for path in ENTRY_POINTS
+        for hit in _touches_the_unit_of_work(path.read_text("utf-8"), str(path.relative_to(SOURCE)))
+    ]
+    assert found == []
