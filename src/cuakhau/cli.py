@@ -286,18 +286,16 @@ def plan(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.domain import timebounds
     from cuakhau.domain.booking import DEFAULT_RULES
-    from cuakhau.domain.capacity import day_bounds
     from cuakhau.domain.common import parse_enum
-    from cuakhau.domain.errors import require
     from cuakhau.domain.gate import Direction
-    from cuakhau.services import equeue
+    from cuakhau.services import day_plans, equeue
+    from cuakhau.services.gates import get_gate
 
     platform = bootstrap(_settings(database_url))
     ctx = platform.context
     try:
         flow = parse_enum(Direction, direction, field="direction")
-        with ctx.uow(read_only=True) as uow:
-            gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+        gate = get_gate(ctx.uow(read_only=True), gate_id)
         the_day = date_type.fromisoformat(day) if day else gate.local(ctx.clock.now()).date()
         # slot rows only for days that can be read (domain/timebounds.py): not for every date there is
         timebounds.check_readable_day(the_day, today=gate.local(ctx.clock.now()).date(), horizon=DEFAULT_RULES.horizon)
@@ -309,20 +307,16 @@ def plan(
                 f"re-planned ({result.policy}): {result.moved} moved, {result.placed} placed, "
                 f"{result.waiting} waiting, spoilage cost {result.cost}"
             )
-        with ctx.uow() as uow:
-            equeue.ensure_slots(uow, gate, flow, [the_day])
-            slots = uow.slots.between(gate.id, flow, *day_bounds(gate, the_day))
-            bookings = uow.bookings.open_for_window(gate.id, flow, *day_bounds(gate, the_day))
-            uow.commit()
+        view = day_plans.day_plan(ctx.uow(), clock=ctx.clock, gate_id=gate.id, direction=flow.value, day=the_day)
     finally:
         platform.close()
     table = Table(title=f"{gate.names.get('en')} — {flow.value} — {the_day} ({gate.timezone.key})")
     for col in ("hour", "capacity", "booked", "inspection", "trucks (perishability · rule · reason)"):
         table.add_column(col)
     by_slot: dict[object, list[str]] = {}
-    for b in bookings:
+    for b in view.bookings:
         by_slot.setdefault(b.slot_start, []).append(f"{b.trip_id[:8]} {b.perishability.value} · {b.rule} · {b.reason}")
-    for s in slots:
+    for s in view.slots:
         table.add_row(
             gate.local(s.starts_at).strftime("%H:%M"),
             str(s.capacity),
@@ -504,13 +498,11 @@ def exchange_keygen(database_url: DbUrl = None) -> None:
     """Create this instance's signing key (if it has none) and print the public half for the partner."""
     from cuakhau.adapters.exchange.signing import Ed25519Scheme
     from cuakhau.bootstrap import bootstrap
-    from cuakhau.domain.exchange import SELF
-    from cuakhau.services import exchange
+    from cuakhau.services import exchange, exchange_views
 
     platform = bootstrap(_settings(database_url))
     try:
-        with platform.context.uow(read_only=True) as uow:
-            active = [k for k in uow.exchange.keys(SELF) if k["status"] == "active"]
+        active = [k for k in exchange_views.keys(platform.context.uow(read_only=True)) if k["status"] == "active"]
         if active:
             console.print("[yellow]a signing key exists already (use `rotate` for a new one)[/yellow]")
             _print_key(active[-1])
@@ -596,16 +588,17 @@ def exchange_peer_add(
 def exchange_peer_list(database_url: DbUrl = None) -> None:
     """Partners and their keys."""
     from cuakhau.bootstrap import bootstrap
+    from cuakhau.services import exchange_views
 
     platform = bootstrap(_settings(database_url))
     try:
-        with platform.context.uow(read_only=True) as uow:
-            for p in uow.exchange.peers():
-                console.print(f"{p['id']}  {p['inbox_url']}  gates={','.join(p['gates'])}")
-                for k in uow.exchange.keys(p["id"]):
-                    console.print(f"    {k['key_id']}  {k['status']}")
+        peers = exchange_views.peers(platform.context.uow(read_only=True))
     finally:
         platform.close()
+    for p, keys in peers:
+        console.print(f"{p['id']}  {p['inbox_url']}  gates={','.join(p['gates'])}")
+        for k in keys:
+            console.print(f"    {k['key_id']}  {k['status']}")
 
 
 @exchange_app.command("health")

@@ -25,6 +25,7 @@ from cuakhau.reference.gates import reference_gates
 from cuakhau.services import accounts, equeue, registry, trips
 from cuakhau.services import exchange as svc
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.gates import get_gate
 from cuakhau.services.installation import install_reference_gates
 
 VN, CN = "vn-huu-nghi", "cn-youyiguan"
@@ -214,10 +215,7 @@ def run_pair_demo(directory: Path, *, vn_port: int, cn_port: int, serve: bool, s
 
     platform = bootstrap(vn.settings())
     try:
-        gate = platform.context.uow
-        with gate(read_only=True) as uow:
-            huu_nghi = uow.gates.get(VN)
-        assert huu_nghi is not None
+        huu_nghi = get_gate(platform.context.uow(read_only=True), VN)
         now = platform.context.clock.now()
         opening = huu_nghi.next_opening(now + timedelta(hours=1)) or now
         earliest = opening.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)

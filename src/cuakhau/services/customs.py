@@ -1,9 +1,7 @@
 """Customs use cases: the risk channel of each declaration, and the officers' results carried as the record.
 
-A declaration (one per trip here) gets its channel when its truck reaches the yard, from the published
-selectivity profile and the enterprise's history; the calibration state of each gate is kept in the database
-and moved with a version check, so two server processes never calibrate on a lost update. The random draws are
-seeded by the profile version and the declaration id, so anyone can replay a decision.
+A declaration (one per trip here) gets its channel when its truck reaches the yard
+(:mod:`cuakhau.services.customs_channel`, set off by the trip lifecycle).
 
 Officers record release, hold or reject; cuakhau carries that decision onto the trip (clear, hold, reject) and
 never issues a second one.
@@ -11,42 +9,15 @@ never issues a second one.
 
 from __future__ import annotations
 
-import random
-from datetime import timedelta
-
 from cuakhau.domain.clock import Clock
-from cuakhau.domain.customs import (
-    ChannelDecision,
-    CustomsResult,
-    ResultKind,
-    SelectivityProfile,
-    decide_channel,
-    record_result,
-)
+from cuakhau.domain.customs import ChannelDecision, CustomsResult, ResultKind, record_result
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, require
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
+from cuakhau.services.customs_channel import DEFAULT_PROFILE
+from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import UnitOfWork
 
-DEFAULT_PROFILE = SelectivityProfile()
 ATTEMPTS = 5
-
-
-def assign_channel_in(
-    uow: UnitOfWork, clock: Clock, trip: Trip, profile: SelectivityProfile = DEFAULT_PROFILE
-) -> ChannelDecision:
-    """Inside an open unit of work: the trip's channel, decided once (a second call returns the first decision)."""
-    existing = uow.customs.decision(trip.id)
-    if existing is not None:
-        return existing
-    shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
-    since = clock.now() - timedelta(days=profile.history.window_days)
-    history = uow.customs.history(shipment.exporter_id, since)
-    state, version = uow.customs.state(trip.gate_id)
-    rng = random.Random(f"{profile.version}:{trip.id}")
-    decision, new_state = decide_channel(shipment, history, profile, state, rng, clock=clock, declaration_id=trip.id)
-    uow.customs.save_state(trip.gate_id, new_state, version)
-    uow.customs.add_decision(trip.id, trip.gate_id, shipment.exporter_id, decision)
-    return decision
 
 
 def get_channel(uow: UnitOfWork, trip_id: str) -> tuple[ChannelDecision | None, list[CustomsResult]]:
@@ -70,8 +41,6 @@ def carry_result_in(
     uow: UnitOfWork, trip: Trip, *, clock: Clock, kind: str, actor: Actor, reason: str | None = None
 ) -> CustomsResult:
     """Inside an open unit of work: keep an officer's result and take the trip steps that carry it; no commit."""
-    from cuakhau.services.trips import step  # the lifecycle module calls back into this one on arrival
-
     if actor.role is not ActorRole.CUSTOMS:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     decision = uow.customs.decision(trip.id)
@@ -105,3 +74,6 @@ def record_customs_result(
                 continue
             return result, trip
     raise ConcurrentUpdate("trip", trip_id)
+
+
+__all__ = ["DEFAULT_PROFILE", "carry_result_in", "get_channel", "record_customs_result"]

@@ -38,8 +38,8 @@ from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, n
 from cuakhau.domain.values import Plate
 from cuakhau.domain.yard import WeighRule, Yard, YardVisit
 from cuakhau.services import lanes
+from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import DeviceRecord, ReviewItem, TripFilter, UnitOfWork, VisitRow
-from cuakhau.services.trips import step
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OFFICER_ROLES = frozenset({ActorRole.CUSTOMS, ActorRole.QUARANTINE, ActorRole.BORDER_GUARD, ActorRole.GATE_ADMIN})

@@ -1,10 +1,10 @@
 """Inspection use cases: bays and the laboratory as queued capacity, holds for samples, certificate checks.
 
 A customs or quarantine officer sends a truck to a bay; it queues there under the published rule (perishables
-first) and starts when a place frees. A quarantine inspection may take a laboratory sample: the truck is held,
-with the sample as the reason, until the lab's result releases or rejects it. Clearance waits for every open
-job and for a phytosanitary certificate without unaccepted blocking findings. Each queue is serialised by its
-resource row, so two server processes never start more jobs than the resource has places.
+first) and starts when a place frees (:mod:`cuakhau.services.inspection_queue`). A quarantine inspection may
+take a laboratory sample: the truck is held, with the sample as the reason, until the lab's result releases or
+rejects it. Clearance waits for every open job and for a phytosanitary certificate without unaccepted blocking
+findings.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from cuakhau.domain.booking import DEFAULT_RULES
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, require
-from cuakhau.domain.gate import Gate
 from cuakhau.domain.inspection import (
     Forecast,
     InspectionJob,
@@ -28,14 +27,14 @@ from cuakhau.domain.inspection import (
     Outcome,
     ResourceKind,
     WorkingHours,
-    default_resource,
     forecast,
-    to_start,
 )
 from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.quarantine import CertificateCheck, Finding, PhytoCertificate, check_certificate
-from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
+from cuakhau.domain.trip import Actor, ActorRole, TripAction, TripState
 from cuakhau.services import customs, equeue
+from cuakhau.services.inspection_queue import resource_in, start_due_in
+from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import TripFilter, UnitOfWork
 
 T = TypeVar("T")
@@ -52,8 +51,6 @@ ROLE: dict[ResourceKind, ActorRole] = {
 
 #: A truck can be sent to a bay from the lane, after a release, or while another agency inspects it.
 _SEND_FROM = frozenset({TripState.CALLED, TripState.RELEASED, TripState.INSPECTING})
-#: Once a truck is turned back, its open jobs are withdrawn so their places go to the next trucks.
-_LEFT = frozenset({TripState.REJECTED, TripState.RETURNED, TripState.CANCELLED, TripState.NO_SHOW})
 
 
 def _role(actor: Actor, kind: ResourceKind) -> None:
@@ -74,19 +71,6 @@ def _retrying(uow: UnitOfWork, key: str, work: Callable[[], T]) -> T:
 
 
 # --- resources -------------------------------------------------------------------------------------------------
-
-
-def resource_in(uow: UnitOfWork, gate: Gate, kind: ResourceKind) -> InspectionResource:
-    return uow.inspections.resource(gate.id, kind) or default_resource(gate, kind)
-
-
-def _start_due_in(uow: UnitOfWork, resource: InspectionResource, now: datetime) -> list[InspectionJob]:
-    """Inside a unit of work that holds the resource's lock: start what the free places allow."""
-    started = to_start(resource, uow.inspections.open_jobs(resource.gate_id, resource.kind))
-    for job in started:
-        job.start(resource, now)
-        uow.inspections.save_job(job)
-    return started
 
 
 def get_resources(uow: UnitOfWork, gate_id: str) -> list[InspectionResource]:
@@ -132,7 +116,7 @@ def set_resource(
             equeue.capacity_changed(
                 uow, clock=clock, gate_id=gate_id, start=clock.now(), end=clock.now() + REPLAN_HORIZON
             )
-        _start_due_in(uow, resource, clock.now())
+        start_due_in(uow, resource, clock.now())
         uow.commit()
         return resource
 
@@ -148,7 +132,6 @@ def request_inspection(
     if resource_kind is ResourceKind.LABORATORY:
         raise InvalidInput("inspection.lab_by_sample", field="kind")
     _role(actor, resource_kind)
-    from cuakhau.services.trips import step
 
     def work() -> InspectionJob:
         trip = require(uow.trips.get(trip_id), "trip", trip_id)
@@ -172,7 +155,7 @@ def request_inspection(
         if trip.state is not TripState.INSPECTING:
             step(uow, trip, TripAction.INSPECT, actor=actor, clock=clock, reason=job.reason)
         uow.inspections.add_job(job)
-        started = {j.id: j for j in _start_due_in(uow, resource, clock.now())}
+        started = {j.id: j for j in start_due_in(uow, resource, clock.now())}
         return started.get(job.id, job)
 
     return _retrying(uow, trip_id, work)
@@ -187,7 +170,6 @@ def finish_inspection(
     holds the truck for its result; ``hold`` and ``reject`` are the agency's decision, carried onto the trip
     (customs' through its record of results, so it stays the record of release).
     """
-    from cuakhau.services.trips import step
 
     def work() -> tuple[InspectionJob, InspectionJob | None]:
         job = require(uow.inspections.job(job_id), "inspection_job", job_id)
@@ -218,7 +200,7 @@ def finish_inspection(
             uow.inspections.add_job(sample)
             hold_why = f"laboratory sample {sample.id}: {job.result_reason}"
             step(uow, trip, TripAction.HOLD, actor=actor, clock=clock, reason=hold_why)
-            started = {s.id: s for s in _start_due_in(uow, lab, clock.now())}
+            started = {s.id: s for s in start_due_in(uow, lab, clock.now())}
             sample = started.get(sample.id, sample)
         elif result in (Outcome.HOLD, Outcome.REJECT):
             if job.kind is ResourceKind.CUSTOMS_BAY:
@@ -228,7 +210,7 @@ def finish_inspection(
             else:
                 action = TripAction.HOLD if result is Outcome.HOLD else TripAction.REJECT
                 step(uow, trip, action, actor=actor, clock=clock, reason=job.result_reason)
-        _start_due_in(uow, resource, clock.now())
+        start_due_in(uow, resource, clock.now())
         return job, sample
 
     return _retrying(uow, job_id, work)
@@ -238,7 +220,6 @@ def record_lab_result(
     uow: UnitOfWork, *, clock: Clock, job_id: str, outcome: str, actor: Actor, reason: str | None = None
 ) -> InspectionJob:
     """The laboratory's result for a sample: ``pass`` releases the held truck, ``reject`` rejects it."""
-    from cuakhau.services.trips import step
 
     def work() -> InspectionJob:
         job = require(uow.inspections.job(job_id), "inspection_job", job_id)
@@ -256,38 +237,10 @@ def record_lab_result(
             step(uow, trip, TripAction.RELEASE, actor=actor, clock=clock, reason=f"laboratory sample {job.id} passed")
         elif result is Outcome.REJECT:
             step(uow, trip, TripAction.REJECT, actor=actor, clock=clock, reason=job.result_reason)
-        _start_due_in(uow, lab, clock.now())
+        start_due_in(uow, lab, clock.now())
         return job
 
     return _retrying(uow, job_id, work)
-
-
-# --- what the lifecycle asks -----------------------------------------------------------------------------------
-
-
-def check_clearance_in(uow: UnitOfWork, trip: Trip) -> None:
-    """Inside a unit of work, before a truck is cleared: nothing may still be open for it."""
-    for job in uow.inspections.for_trip(trip.id):
-        if job.open:
-            raise Conflict("inspection.pending", field="trip_id", kind=job.kind.value, job=job.id, agency=job.agency)
-    checks = uow.inspections.checks(trip.shipment_id)
-    if checks and checks[-1].blocks_clearance:
-        raise Conflict("phyto.check_blocking", field="trip_id", check=checks[-1].id)
-
-
-def withdraw_open_in(uow: UnitOfWork, clock: Clock, trip: Trip, actor: Actor) -> None:
-    """Inside a unit of work, when a truck leaves the process: its open jobs give their places back."""
-    if trip.state not in _LEFT:
-        return
-    for job in uow.inspections.for_trip(trip.id):
-        if not job.open:
-            continue
-        gate = require(uow.gates.get(job.gate_id), "gate", job.gate_id)
-        resource = resource_in(uow, gate, job.kind)
-        uow.inspections.lock(resource, at=clock.now(), by=actor.id)
-        job.withdraw(reason=f"trip {trip.state.value}", by=actor.id, now=clock.now())
-        uow.inspections.save_job(job)
-        _start_due_in(uow, resource, clock.now())
 
 
 # --- reading ---------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.errors import Conflict, NotFound, require
 from cuakhau.domain.parties import Driver, Enterprise, Vehicle
@@ -101,3 +103,26 @@ def get_vehicle(uow: UnitOfWork, vehicle_id: str) -> Vehicle:
 def get_driver(uow: UnitOfWork, driver_id: str) -> Driver:
     with uow:
         return require(uow.drivers.get(driver_id), "driver", driver_id)
+
+
+def list_enterprises(
+    uow: UnitOfWork, *, limit: int, offset: int, only: Sequence[str] | None = None
+) -> tuple[list[Enterprise], int]:
+    """A page of enterprises and how many there are; ``only``: just these ids (those that exist)."""
+    with uow:
+        if only is None:
+            return uow.enterprises.page(limit=limit, offset=offset)
+        found = [e for e in (uow.enterprises.get(i) for i in only) if e is not None]
+    return found[offset : offset + limit], len(found)
+
+
+def list_vehicles(uow: UnitOfWork, *, owner_id: str | None, limit: int, offset: int) -> tuple[list[Vehicle], int]:
+    """A page of vehicles (one owner's, if given) and how many there are."""
+    with uow:
+        return uow.vehicles.page(owner_id=owner_id, limit=limit, offset=offset)
+
+
+def list_drivers(uow: UnitOfWork, *, employer_id: str | None, limit: int, offset: int) -> tuple[list[Driver], int]:
+    """A page of drivers (one employer's, if given) and how many there are."""
+    with uow:
+        return uow.drivers.page(limit=limit, offset=offset, employer_id=employer_id)

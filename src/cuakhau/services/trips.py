@@ -1,11 +1,10 @@
-"""Trip use cases: declare a trip, move it through its lifecycle, read it and its timeline."""
+"""Trip use cases: declare a trip, move it through its lifecycle (:mod:`cuakhau.services.lifecycle`), read it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import ConcurrentUpdate, CuakhauError, InvalidInput, NotFound, require
@@ -13,8 +12,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripEvent, TripState
 from cuakhau.domain.values import ContainerNumber
-from cuakhau.services import customs, equeue, exchange, inspections
-from cuakhau.services.lanes import AT_LANE, lane_freed
+from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import TripFilter, TripSummary, UnitOfWork
 from cuakhau.services.shipments import add_shipment, build_shipment
 
@@ -99,36 +97,6 @@ def declare_trip(
         uow.trips.add(trip)
         uow.commit()
     return trip
-
-
-def step(
-    uow: UnitOfWork, trip: Trip, action: TripAction, *, actor: Actor, clock: Clock, reason: str | None = None
-) -> TripEvent:
-    """Inside an open unit of work: take one step and apply the rules that ride on the lifecycle; no commit.
-
-    The queue's rules: gating before departure, the booking used or closed. Gate operations: a truck leaving
-    its lane frees it, and the next truck in the yard is called forward.
-    """
-    from_state = trip.state
-    if action is TripAction.CLEAR:
-        inspections.check_clearance_in(uow, trip)  # no open bay or lab job, no blocking certificate
-    elif action is TripAction.CROSS:
-        exchange.check_crossing_in(uow, trip)  # the gate across has not held or returned the truck
-    event = trip.apply(action, actor=actor, clock=clock, reason=reason)
-    if action is TripAction.DISPATCH:
-        equeue.check_dispatch(uow, trip, clock.now())
-    elif action is TripAction.ARRIVE:
-        equeue.on_arrival(uow, trip, clock.now())
-        customs.assign_channel_in(uow, clock, trip)  # the declaration's risk channel, once
-    elif action is TripAction.CANCEL:
-        equeue.close_booking(uow, clock, trip, BookingStatus.CANCELLED, actor)
-    elif action is TripAction.NO_SHOW:
-        equeue.close_booking(uow, clock, trip, BookingStatus.NO_SHOW, actor)
-    uow.trips.save(trip)
-    if from_state in AT_LANE and trip.state not in AT_LANE:
-        lane_freed(uow, clock, trip, actor)
-    inspections.withdraw_open_in(uow, clock, trip, actor)
-    return event
 
 
 def transition_trip(

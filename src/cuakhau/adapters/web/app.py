@@ -17,6 +17,7 @@ from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.gates import list_gates
 
 API_PREFIX = "/api/v1"
 
@@ -98,8 +99,7 @@ def build_app(
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability", responses=schemas.errors(503))
     def healthz() -> dict[str, Any]:
-        with context.uow(read_only=True) as uow:
-            uow.gates.all()
+        list_gates(context.uow(read_only=True))  # the database answers
         return {"status": "ok", "version": __version__}
 
     return app

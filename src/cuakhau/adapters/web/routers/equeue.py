@@ -6,7 +6,7 @@ owner's (or the gate administrator's) and are rate-limited per account; the day 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -17,17 +17,12 @@ from cuakhau.adapters.web import batching
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for, booking_counter
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, Text, errors
-from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
-from cuakhau.domain.capacity import day_bounds
-from cuakhau.domain.common import parse_enum
-from cuakhau.domain.errors import require
-from cuakhau.domain.gate import Direction, Gate
+from cuakhau.domain.gate import Gate
 from cuakhau.domain.perishability import PROFILES
-from cuakhau.services import access, authorized, equeue
+from cuakhau.services import access, authorized, day_plans, equeue
 from cuakhau.services.gates import get_gate
-from cuakhau.services.ports import UnitOfWork
 
 router = APIRouter(tags=["e-queue"])
 
@@ -229,17 +224,8 @@ def slots(
     day: Annotated[Day, Query(alias="date", description="The gate's local date (three years back to the horizon)")],
     direction: Annotated[str, Query(max_length=8)] = "export",
 ) -> list[SlotOut]:
-    flow = parse_enum(Direction, direction, field="direction")
-    with ctx.uow() as uow:
-        gate = get_gate_in(uow, gate_id)
-        today = gate.local(ctx.clock.now()).date()
-        timebounds.check_readable_day(day, today=today, horizon=DEFAULT_RULES.horizon)
-        # The route is public: it creates slot rows only for days that can be booked, so an anonymous caller
-        # cannot fill the table by asking for every date there is.
-        if today - timedelta(days=1) <= day <= today + DEFAULT_RULES.horizon + timedelta(days=1):
-            equeue.ensure_slots(uow, gate, flow, [day])
-        rows = uow.slots.between(gate.id, flow, *day_bounds(gate, day))
-        uow.commit()
+    # The route is public: slot rows are made only for days that can be booked (services/day_plans.py).
+    gate, rows = day_plans.public_slots(ctx.uow(), clock=ctx.clock, gate_id=gate_id, direction=direction, day=day)
     return [
         SlotOut(
             starts_at=r.starts_at,
@@ -254,10 +240,6 @@ def slots(
     ]
 
 
-def get_gate_in(uow: UnitOfWork, gate_id: str) -> Gate:
-    return require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
-
-
 @router.get("/gates/{gate_id}/plan", summary="A gate day's bookings: slot, rule and reason for each truck")
 def day_plan(
     gate_id: str,
@@ -267,11 +249,9 @@ def day_plan(
     direction: Annotated[str, Query(max_length=8)] = "export",
 ) -> list[BookingOut]:
     access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
-    flow = parse_enum(Direction, direction, field="direction")
-    with ctx.uow(read_only=True) as uow:
-        gate = get_gate_in(uow, gate_id)
-        timebounds.check_readable_day(day, today=gate.local(ctx.clock.now()).date(), horizon=DEFAULT_RULES.horizon)
-        bookings = uow.bookings.open_for_window(gate.id, flow, *day_bounds(gate, day))
+    gate, bookings = day_plans.day_bookings(
+        ctx.uow(read_only=True), clock=ctx.clock, gate_id=gate_id, direction=direction, day=day
+    )
     bookings.sort(key=lambda b: (b.slot_start is None, b.slot_start or b.earliest, b.requested_seq))
     return [booking_out(b, gate) for b in bookings]
 

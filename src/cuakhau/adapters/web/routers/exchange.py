@@ -23,7 +23,7 @@ from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.exchange import SELF
 from cuakhau.domain.gate import Closure, ClosureKind, Direction
-from cuakhau.services import access, exchange, hotline
+from cuakhau.services import access, exchange, exchange_views, hotline
 
 router = APIRouter(prefix="/exchange", tags=["exchange"])
 
@@ -49,16 +49,14 @@ LIST_LIMIT = 5000
 
 
 def _manifest(ctx: ContextDep, principal: Principal, trip_ref: str) -> dict[str, Any]:
-    with ctx.uow(read_only=True) as uow:
-        found = uow.exchange.find_manifest(trip_ref)
+    found = exchange_views.find_manifest(ctx.uow(read_only=True), trip_ref)
     return access.exchange_record_in_scope(
         ctx.uow(read_only=True), principal, found, "exchange_manifest", trip_ref, Permission.EXCHANGE
     )
 
 
 def _incident(ctx: ContextDep, principal: Principal, incident_id: str) -> dict[str, Any]:
-    with ctx.uow(read_only=True) as uow:
-        found = uow.exchange.get_incident(incident_id)
+    found = exchange_views.find_incident(ctx.uow(read_only=True), incident_id)
     return access.exchange_record_in_scope(
         ctx.uow(read_only=True), principal, found, "exchange_incident", incident_id, Permission.EXCHANGE
     )
@@ -101,11 +99,10 @@ def health(ctx: ContextDep, request: Request, principal: PrincipalDep) -> dict[s
 )
 def keys(ctx: ContextDep, request: Request, principal: PrincipalDep) -> dict[str, Any]:
     access.require_permission(principal, Permission.EXCHANGE)
-    with ctx.uow(read_only=True) as uow:
-        own = uow.exchange.keys(SELF)
+    own = exchange_views.keys(ctx.uow(read_only=True), SELF)
     return {
         "partner_id": _identity(request).partner_id,
-        "keys": [{k: v for k, v in key.items() if k != "private_key"} for key in own],
+        "keys": own,
     }
 
 
@@ -182,8 +179,7 @@ def list_manifests(
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
     access.require_permission(principal, Permission.EXCHANGE)
-    with ctx.uow(read_only=True) as uow:
-        items, _ = uow.exchange.manifests(way=way, status=status, limit=LIST_LIMIT, offset=0)
+    items, _ = exchange_views.manifests(ctx.uow(read_only=True), way=way, status=status, limit=LIST_LIMIT)
     return _page(ctx, principal, items, page)
 
 
@@ -271,8 +267,7 @@ def list_incidents(
     status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
 ) -> dict[str, Any]:
     access.require_permission(principal, Permission.EXCHANGE)
-    with ctx.uow(read_only=True) as uow:
-        items, _ = uow.exchange.incidents(status=status, limit=LIST_LIMIT, offset=0)
+    items, _ = exchange_views.incidents(ctx.uow(read_only=True), status=status, limit=LIST_LIMIT)
     return _page(ctx, principal, items, page)
 
 
@@ -308,6 +303,5 @@ def acknowledge(
 @router.get("/refusals", summary="Messages refused (unsigned, forged, replayed, out of scope …), newest first")
 def refusals(ctx: ContextDep, page: PageDep, principal: PrincipalDep) -> dict[str, Any]:
     access.require_permission(principal, Permission.EXCHANGE)
-    with ctx.uow(read_only=True) as uow:
-        items, total = uow.exchange.refusals(limit=page.limit, offset=page.offset)
+    items, total = exchange_views.refusals(ctx.uow(read_only=True), limit=page.limit, offset=page.offset)
     return {"items": items, "total": total}

@@ -47,18 +47,10 @@ def register_enterprise(body: EnterpriseIn, ctx: ContextDep, principal: Principa
 @router.get("/enterprises", tags=["enterprises"])
 def list_enterprises(ctx: ContextDep, page: PageDep, principal: PrincipalDep) -> PageOut[EnterpriseOut]:
     access.require_permission(principal, Permission.READ_PARTIES)
+    own: list[str] | None = None
     if principal.is_tenant:
         own = [] if principal.enterprise_id is None else [principal.enterprise_id]
-        with ctx.uow(read_only=True) as uow:
-            found = [e for e in (uow.enterprises.get(i) for i in own) if e is not None]
-        return PageOut(
-            items=[enterprise_out(e) for e in found[page.offset : page.offset + page.limit]],
-            total=len(found),
-            limit=page.limit,
-            offset=page.offset,
-        )
-    with ctx.uow(read_only=True) as uow:
-        items, total = uow.enterprises.page(limit=page.limit, offset=page.offset)
+    items, total = svc.list_enterprises(ctx.uow(read_only=True), limit=page.limit, offset=page.offset, only=own)
     return PageOut(items=[enterprise_out(e) for e in items], total=total, limit=page.limit, offset=page.offset)
 
 
@@ -90,8 +82,7 @@ def list_vehicles(
             # Another enterprise's fleet reads like an unknown enterprise's: empty.
             return PageOut(items=[], total=0, limit=page.limit, offset=page.offset)
         owner_id = principal.enterprise_id
-    with ctx.uow(read_only=True) as uow:
-        items, total = uow.vehicles.page(owner_id=owner_id, limit=page.limit, offset=page.offset)
+    items, total = svc.list_vehicles(ctx.uow(read_only=True), owner_id=owner_id, limit=page.limit, offset=page.offset)
     return PageOut(items=[vehicle_out(v) for v in items], total=total, limit=page.limit, offset=page.offset)
 
 
@@ -122,8 +113,7 @@ def list_drivers(ctx: ContextDep, page: PageDep, principal: PrincipalDep) -> Pag
     employer = principal.enterprise_id if principal.is_tenant else None
     if principal.is_tenant and employer is None:
         return PageOut(items=[], total=0, limit=page.limit, offset=page.offset)
-    with ctx.uow(read_only=True) as uow:
-        items, total = uow.drivers.page(limit=page.limit, offset=page.offset, employer_id=employer)
+    items, total = svc.list_drivers(ctx.uow(read_only=True), employer_id=employer, limit=page.limit, offset=page.offset)
     return PageOut(items=[driver_out(d) for d in items], total=total, limit=page.limit, offset=page.offset)
 
 
