@@ -108,6 +108,7 @@ ENTRY_POINTS = [
     *sorted((SOURCE / "adapters" / "web").rglob("*.py")),
     *sorted((SOURCE / "adapters" / "devices").rglob("*.py")),
     *sorted((SOURCE / "adapters" / "exchange").rglob("*.py")),
+    *sorted((SOURCE / "demo").rglob("*.py")),  # the demos drive the use cases like any client
     *sorted(SOURCE.glob("*.py")),  # cli.py, bootstrap.py and the scripts beside them
 ]
 

@@ -24,7 +24,7 @@ from cuakhau.domain.trip import (
     TripState,
     allowed_actions,
 )
-from cuakhau.services import equeue, gate_ops, inspections
+from cuakhau.services import equeue, gate_ops, inspections, registry, shipments
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gate_ops import DeviceOutcome
@@ -189,11 +189,8 @@ def progress(
 
 def _truck(ctx: ServiceContext, trip_id: str) -> tuple[Vehicle, Shipment]:
     trip = trip_service.get_trip(ctx.uow(), trip_id)
-    with ctx.uow(read_only=True) as uow:
-        vehicle = uow.vehicles.get(trip.vehicle_id)
-        shipment = uow.shipments.get(trip.shipment_id)
-    assert vehicle is not None and shipment is not None
-    return vehicle, shipment
+    vehicle = registry.get_vehicle(ctx.uow(read_only=True), trip.vehicle_id)
+    return vehicle, shipments.get_shipment(ctx.uow(read_only=True), trip.shipment_id)
 
 
 def _camera(
