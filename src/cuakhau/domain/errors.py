@@ -15,6 +15,7 @@ optional ``field`` naming the input at fault (a dotted path such as ``cargo_line
     ├── Unavailable         503  overloaded or out of reach for the moment: nothing done, retry (Retry-After)
     └── Conflict            409  the request is valid but the current state forbids it
         ├── IllegalTransition    a trip cannot take that step from its current state
+        ├── IllegalBookingMove   a booking cannot make that move from its current state
         ├── DispatchRefused      the truck may not leave its origin yet (every reason listed)
         └── ConcurrentUpdate     somebody else changed the object first; retry
 """
@@ -124,6 +125,22 @@ class IllegalTransition(Conflict):
             field="action",
             trip_id=trip_id,
             state=state,
+            action=action,
+            allowed=", ".join(allowed) or "-",
+        )
+
+
+class IllegalBookingMove(Conflict):
+    """A booking cannot make that move from its state (``cuakhau.domain.booking.MOVES``): ``booking.not_open``
+    once it is over (cancelled, used, no-show), ``booking.illegal_move`` while it is open; both name the state
+    (``status``) and the move (``action``)."""
+
+    def __init__(self, *, booking_id: str, status: str, action: str, allowed: list[str], closed: bool) -> None:
+        super().__init__(
+            "booking.not_open" if closed else "booking.illegal_move",
+            field="trip_id",
+            booking_id=booking_id,
+            status=status,
             action=action,
             allowed=", ".join(allowed) or "-",
         )

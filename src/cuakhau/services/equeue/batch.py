@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 
-from cuakhau.domain.booking import (
-    Booking,
-    BookingRules,
-)
+from cuakhau.domain.booking import Booking, BookingRules, first_free_slot
 from cuakhau.domain.capacity import SLOT
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.gate import Direction
-from cuakhau.services.equeue.common import BookingRequest, BookingResult, _has_room, check_caller, floor_hour
+from cuakhau.services.equeue.common import BookingRequest, BookingResult, check_caller, floor_hour
 from cuakhau.services.equeue.placing import _admit, _Attempts, _check_request, _new_booking, _place_and_record, _window
 from cuakhau.services.ports import BookingFacts, Place, SlotRow, UnitOfWork
 
@@ -97,15 +95,15 @@ def _ranges_by_flow(
 
 
 def _first_with_room(slots: dict[datetime, SlotRow], booking: Booking, now: datetime) -> SlotRow | None:
-    """``book_trip``'s choice from the slots read: the earliest with room in the window — or None when the
-    window lacks some of its slots (``book_trip`` creates them) or has no room (the waiting list)."""
-    start, end = floor_hour(max(booking.earliest, now)), booking.latest
+    """``book_trip``'s choice (the domain's chooser) from the slots read: the earliest with room in the window —
+    or None when the window lacks some of its slots before one with room (``book_trip`` creates them) or has no
+    room (the waiting list)."""
+    return first_free_slot(_read_hours(slots, booking.window_start(now), booking.latest), booking, now)
+
+
+def _read_hours(slots: dict[datetime, SlotRow], start: datetime, end: datetime) -> Iterator[SlotRow]:
+    """The slots read of the hours from ``start`` to ``end``, in order, up to the first hour not read."""
     hour = start
-    while hour < end:
-        slot = slots.get(hour)
-        if slot is None:
-            return None
-        if _has_room(slot, booking):
-            return slot
+    while hour < end and (slot := slots.get(hour)) is not None:
+        yield slot
         hour += SLOT
-    return None

@@ -6,16 +6,8 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from cuakhau.domain.allocation import (
-    OptimalPlanner,
-)
-from cuakhau.domain.booking import (
-    DEFAULT_RULES,
-    Booking,
-    BookingRules,
-    BookingStatus,
-    suspended_until,
-)
+from cuakhau.domain.allocation import OptimalPlanner
+from cuakhau.domain.booking import DEFAULT_RULES, Booking, BookingRules, suspended_until
 from cuakhau.domain.capacity import SLOT
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput, NotFound, require
@@ -226,14 +218,13 @@ def _book_once(
             if taken is not Take.TAKEN:
                 raise _LostRace(place.starts_at, place.day if taken is Take.QUOTA_FULL else None)
             return BookingResult(booking, gate=gate)
-        booking.status, booking.slot_start = BookingStatus.WAITING, None
-        booking.rule, booking.reason, booking.reason_params = "fcfs", "no_capacity_in_window", {}
+        booking.wait_list(at=now)
         uow.bookings.add(booking)
         uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
         _notify(uow, clock, NotificationKind.WAITLISTED, booking, gate)
         if PROFILES[booking.perishability].perishable:
             # Perishables first: see whether the day can be re-planned to make room.
-            for day in local_days(gate, floor_hour(max(earliest, now)), latest):
+            for day in local_days(gate, booking.window_start(now), latest):
                 _replan_day(uow, clock, gate, booking.direction, day, OptimalPlanner(), SYSTEM, rules)
             # The re-plan may have moved this booking: read back what it holds then.
             booking = uow.bookings.get(booking.id) or booking

@@ -6,13 +6,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from cuakhau.domain import timebounds
-from cuakhau.domain.allocation import (
-    OptimalPlanner,
-)
-from cuakhau.domain.booking import (
-    DEFAULT_RULES,
-    BookingRules,
-)
+from cuakhau.domain.allocation import OptimalPlanner
+from cuakhau.domain.booking import DEFAULT_RULES, BookingRules
 from cuakhau.domain.capacity import SLOT, day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum

@@ -6,30 +6,30 @@ from datetime import datetime
 
 from cuakhau.domain.booking import (
     DEFAULT_RULES,
+    MOVABLE_TRIP_STATES,
     Booking,
+    BookingAction,
     BookingRules,
     BookingStatus,
-    check_window,
+    floor_hour,
+    free_slots,
+    waiting_for,
 )
 from cuakhau.domain.capacity import SLOT
 from cuakhau.domain.clock import Clock
-from cuakhau.domain.errors import Conflict, require
+from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import NotificationKind
-from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.trip import Actor, Trip, TripAction, TripState
 from cuakhau.services.equeue.common import (
-    MOVABLE_TRIP_STATES,
     SYSTEM,
     Count,
     MaySee,
     _caller_in,
-    _has_room,
     _notify,
     _release,
     _save_trip,
     ensure_slots,
-    floor_hour,
     local_days,
 )
 from cuakhau.services.ports import Take, UnitOfWork
@@ -37,24 +37,17 @@ from cuakhau.services.ports import Take, UnitOfWork
 
 def _take_first_free(uow: UnitOfWork, gate: Gate, booking: Booking, now: datetime) -> bool:
     """FCFS: the earliest slot in the window with room here, there, in inspection and under the day quota."""
-    start = max(floor_hour(booking.earliest), floor_hour(now))
-    for slot in uow.slots.between(gate.id, booking.direction, start, booking.latest):
-        if not _has_room(slot, booking):
-            continue
+    start = booking.window_start(now)
+    for slot in free_slots(uow.slots.between(gate.id, booking.direction, start, booking.latest), booking, now):
         day = gate.local(slot.starts_at).date().isoformat()
         if (
             uow.slots.take_place(gate.id, booking.direction, slot.starts_at, day, inspection=booking.needs_inspection)
             is not Take.TAKEN
         ):
             continue  # somebody took the last place since we looked
-        booking.slot_start = slot.starts_at
-        booking.status = BookingStatus.ACTIVE
-        booking.rule, booking.reason = "fcfs", "earliest_free_slot"
-        booking.reason_params = {"slot_start": slot.starts_at.isoformat()}
+        booking.place(slot.starts_at, at=now)
         return True
-    booking.status = BookingStatus.WAITING
-    booking.slot_start = None
-    booking.rule, booking.reason, booking.reason_params = "fcfs", "no_capacity_in_window", {}
+    booking.wait_list(at=now)
     return False
 
 
@@ -74,8 +67,7 @@ def cancel_booking(
     with uow:
         _caller_in(uow, trip_id, may_see, count)
         booking = require(uow.bookings.latest_for_trip(trip_id), "booking", trip_id)
-        if not booking.is_open:
-            raise Conflict("booking.not_open", field="trip_id", status=booking.status.value)
+        booking.check(BookingAction.CANCEL)
         trip = require(uow.trips.get(trip_id), "trip", trip_id)
         _save_trip(uow, trip, TripAction.CANCEL, actor, clock, reason)
         close_booking(uow, clock, trip, BookingStatus.CANCELLED, actor)
@@ -90,11 +82,9 @@ def close_booking(uow: UnitOfWork, clock: Clock, trip: Trip, status: BookingStat
         return
     now = clock.now()
     gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
-    freed = booking.slot_start if booking.status is BookingStatus.ACTIVE else None
+    freed = booking.close(status, by=actor.role.value, at=now)
     if status is BookingStatus.CANCELLED:
-        _release(uow, gate, booking)
-    booking.status, booking.updated_at = status, now
-    booking.rule, booking.reason, booking.reason_params = None, status.value, {"by": actor.role.value}
+        _release(uow, gate, booking, freed)
     uow.bookings.save(booking)
     uow.bookings.add_change(booking, at=now, from_slot=freed, actor_id=actor.id)
     kind = NotificationKind.BOOKING_CANCELLED if status is BookingStatus.CANCELLED else NotificationKind.NO_SHOW
@@ -107,13 +97,8 @@ def _promote_waiting(
     uow: UnitOfWork, clock: Clock, gate: Gate, direction: Direction, slot_start: datetime, now: datetime
 ) -> None:
     """Offer a freed place to the waiting list: most perishable first, then first come."""
-    waiting = [
-        b
-        for b in uow.bookings.open_for_window(gate.id, direction, slot_start, slot_start + SLOT)
-        if b.status is BookingStatus.WAITING and b.earliest < slot_start + SLOT and b.latest > slot_start
-    ]
-    waiting.sort(key=lambda b: (-PROFILES[b.perishability].weight, b.requested_seq))
-    for candidate in waiting:
+    candidates = uow.bookings.open_for_window(gate.id, direction, slot_start, slot_start + SLOT)
+    for candidate in waiting_for(candidates, slot_start):
         trip = uow.trips.get(candidate.trip_id)
         if trip is None or trip.state not in MOVABLE_TRIP_STATES:
             continue
@@ -123,9 +108,7 @@ def _promote_waiting(
             continue
         if taken is Take.QUOTA_FULL:
             return
-        candidate.status, candidate.slot_start, candidate.updated_at = BookingStatus.ACTIVE, slot_start, now
-        candidate.rule, candidate.reason = "waiting_list", "promoted_from_waiting_list"
-        candidate.reason_params = {"weight": PROFILES[candidate.perishability].weight}
+        candidate.promote(slot_start, at=now)
         uow.bookings.save(candidate)
         uow.bookings.add_change(candidate, at=now, from_slot=None, actor_id=SYSTEM.id)
         if trip.state is TripState.DECLARED:
@@ -152,31 +135,20 @@ def reschedule_booking(
     with uow:
         _caller_in(uow, trip_id, may_see, count)
         booking = require(uow.bookings.latest_for_trip(trip_id), "booking", trip_id)
-        if not booking.is_open:
-            raise Conflict("booking.not_open", field="trip_id", status=booking.status.value)
-        if booking.changes >= rules.max_changes:
-            raise Conflict("booking.too_many_changes", field="trip_id", max=rules.max_changes)
+        booking.check_reschedule(rules)
         trip = require(uow.trips.get(trip_id), "trip", trip_id)
-        if trip.state not in MOVABLE_TRIP_STATES:
-            raise Conflict("booking.on_the_road", field="trip_id", state=trip.state.value)
-        earliest, latest = check_window(earliest, latest, now, rules)
+        old_slot = booking.slot_start
+        freed = booking.reschedule(earliest, latest, trip_state=trip.state, now=now, rules=rules)
         gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
-        old_slot, was_active = booking.slot_start, booking.status is BookingStatus.ACTIVE
-        _release(uow, gate, booking)
-        booking.earliest, booking.latest, booking.changes, booking.updated_at = (
-            earliest,
-            latest,
-            booking.changes + 1,
-            now,
-        )
-        ensure_slots(uow, gate, booking.direction, local_days(gate, floor_hour(max(earliest, now)), latest))
+        _release(uow, gate, booking, freed)
+        ensure_slots(uow, gate, booking.direction, local_days(gate, booking.window_start(now), booking.latest))
         placed = _take_first_free(uow, gate, booking, now)
         uow.bookings.save(booking)
         uow.bookings.add_change(booking, at=now, from_slot=old_slot, actor_id=actor.id)
         if placed and trip.state is TripState.DECLARED:
             _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
         _notify(uow, clock, NotificationKind.SLOT_CHANGED if placed else NotificationKind.WAITLISTED, booking, gate)
-        if was_active and old_slot is not None and old_slot != booking.slot_start:
-            _promote_waiting(uow, clock, gate, booking.direction, old_slot, now)
+        if freed is not None and freed != booking.slot_start:
+            _promote_waiting(uow, clock, gate, booking.direction, freed, now)
         uow.commit()
     return booking

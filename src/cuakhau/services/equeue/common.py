@@ -10,23 +10,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cuakhau.domain.accounts import TripScope
-from cuakhau.domain.booking import (
-    Booking,
-    BookingStatus,
-)
+from cuakhau.domain.booking import MOVABLE_TRIP_STATES as MOVABLE_TRIP_STATES
+from cuakhau.domain.booking import Booking
+from cuakhau.domain.booking import floor_hour as floor_hour
 from cuakhau.domain.capacity import SLOT, day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.errors import CuakhauError, InvalidInput, NotFound
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
-from cuakhau.services.ports import SlotRow, UnitOfWork
+from cuakhau.services.ports import UnitOfWork
 
 SYSTEM = Actor("cuakhau:e-queue", ActorRole.SYSTEM)
 
 #: Trips in these states are on the road or past the gate: their slots are fixed.
 FIXED_STATES = frozenset({TripState.DISPATCHED, TripState.ARRIVED, TripState.CALLED, TripState.INSPECTING})
-MOVABLE_TRIP_STATES = frozenset({TripState.DECLARED, TripState.BOOKED})
 
 BOOKING_ROLES = frozenset({ActorRole.EXPORTER, ActorRole.DRIVER, ActorRole.GATE_ADMIN, ActorRole.SYSTEM})
 
@@ -97,10 +95,6 @@ class BookingResult:
     replayed: bool = False
 
 
-def floor_hour(instant: datetime) -> datetime:
-    return instant.replace(minute=0, second=0, microsecond=0)
-
-
 def local_days(gate: Gate, start: datetime, end: datetime) -> list[date]:
     first, last = gate.local(start).date(), gate.local(end - timedelta(microseconds=1)).date()
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -146,14 +140,11 @@ def _notify(uow: UnitOfWork, clock: Clock, kind: NotificationKind, booking: Book
     )
 
 
-def _has_room(slot: SlotRow, booking: Booking) -> bool:
-    return slot.remaining > 0 and (not booking.needs_inspection or slot.booked_inspection < slot.inspection_capacity)
-
-
-def _release(uow: UnitOfWork, gate: Gate, booking: Booking) -> None:
-    if booking.status is BookingStatus.ACTIVE and booking.slot_start is not None:
-        uow.slots.release(gate.id, booking.direction, booking.slot_start, inspection=booking.needs_inspection)
-        uow.quotas.release(gate.id, booking.direction, gate.local(booking.slot_start).date().isoformat())
+def _release(uow: UnitOfWork, gate: Gate, booking: Booking, slot_start: datetime | None) -> None:
+    """Give back the place ``booking`` held in ``slot_start`` (its ``held_slot`` before it moved), if any."""
+    if slot_start is not None:
+        uow.slots.release(gate.id, booking.direction, slot_start, inspection=booking.needs_inspection)
+        uow.quotas.release(gate.id, booking.direction, gate.local(slot_start).date().isoformat())
 
 
 def _save_trip(uow: UnitOfWork, trip: Trip, action: TripAction, actor: Actor, clock: Clock, reason: str | None) -> None:

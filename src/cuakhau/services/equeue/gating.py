@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cuakhau.domain.booking import (
-    DEFAULT_RULES,
-    BookingRules,
-    BookingStatus,
-    dispatch_problems,
-)
+from cuakhau.domain.booking import DEFAULT_RULES, BookingRules, BookingStatus, dispatch_problems
 from cuakhau.domain.capacity import SLOT
 from cuakhau.domain.clock import Clock
-from cuakhau.domain.errors import Conflict, DispatchRefused, require
+from cuakhau.domain.errors import DispatchRefused, require
 from cuakhau.domain.trip import Trip, TripAction, TripState
 from cuakhau.services.equeue.changes import close_booking
 from cuakhau.services.equeue.common import SYSTEM, _save_trip
@@ -50,9 +45,6 @@ def on_arrival(uow: UnitOfWork, trip: Trip, now: datetime, rules: BookingRules =
     booking = uow.bookings.latest_for_trip(trip.id)
     if booking is None or booking.status is not BookingStatus.ACTIVE or booking.slot_end is None:
         return
-    if now > booking.slot_end + rules.no_show_grace:
-        raise Conflict("booking.arrived_late", field="trip_id", slot_start=booking.slot_start.isoformat())  # type: ignore[union-attr]
-    booking.status, booking.updated_at = BookingStatus.USED, now
-    booking.reason = "arrived"
+    booking.use(at=now, rules=rules)
     uow.bookings.save(booking)
     uow.bookings.add_change(booking, at=now, from_slot=booking.slot_start, actor_id=SYSTEM.id)

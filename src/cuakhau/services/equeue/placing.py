@@ -6,19 +6,13 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from cuakhau.domain.booking import (
-    OPEN_STATUSES,
-    Booking,
-    BookingRules,
-    BookingStatus,
-    check_window,
-)
+from cuakhau.domain.booking import OPEN_STATUSES, Booking, BookingRules, BookingStatus, check_window, first_free_slot
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.errors import Conflict, InvalidInput
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.notification import NotificationKind
 from cuakhau.domain.trip import Actor, Trip, TripAction, TripState, new_id
-from cuakhau.services.equeue.common import BOOKING_ROLES, _has_room, _notify, _save_trip
+from cuakhau.services.equeue.common import BOOKING_ROLES, _notify, _save_trip
 from cuakhau.services.ports import BookingFacts, Place, SlotRow, UnitOfWork
 
 
@@ -63,19 +57,24 @@ def _place_and_record(
     (:class:`_LostRace`) and it is made again, knowing that place is gone — cheaper than a savepoint around
     every booking, since races are the exception.
     """
-    for slot in slots:
-        day = gate.local(slot.starts_at).date().isoformat()
-        if not _has_room(slot, booking) or slot.starts_at in attempts.full_slots or day in attempts.full_days:
-            continue
-        booking.status, booking.slot_start = BookingStatus.ACTIVE, slot.starts_at
-        booking.rule, booking.reason = "fcfs", "earliest_free_slot"
-        booking.reason_params = {"slot_start": slot.starts_at.isoformat()}
-        uow.bookings.add(booking)
-        uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
-        _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
-        _notify(uow, clock, NotificationKind.SLOT_ASSIGNED, booking, gate)
-        return Place(gate.id, booking.direction, slot.starts_at, day, booking.needs_inspection)
-    return None
+
+    def day_of(slot: SlotRow) -> str:
+        return gate.local(slot.starts_at).date().isoformat()
+
+    def found_full(slot: SlotRow) -> bool:
+        return slot.starts_at in attempts.full_slots or (
+            bool(attempts.full_days) and day_of(slot) in attempts.full_days
+        )
+
+    slot = first_free_slot(slots, booking, now, ruled_out=found_full)
+    if slot is None:
+        return None
+    booking.place(slot.starts_at, at=now)
+    uow.bookings.add(booking)
+    uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
+    _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
+    _notify(uow, clock, NotificationKind.SLOT_ASSIGNED, booking, gate)
+    return Place(gate.id, booking.direction, slot.starts_at, day_of(slot), booking.needs_inspection)
 
 
 def _check_request(travel_minutes: int, actor: Actor) -> None:
