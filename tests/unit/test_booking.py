@@ -212,9 +212,9 @@ def test_reschedule_changes_the_window_counts_the_change_and_frees_the_place() -
 def test_reschedule_refuses_in_the_published_order_and_changes_nothing() -> None:
     rules = BookingRules(max_changes=1)
     closed = booking(B.CANCELLED)
-    with pytest.raises(IllegalBookingMove) as info:  # closed first, whatever else is wrong
+    with pytest.raises(IllegalBookingMove) as refused:  # closed first, whatever else is wrong
         closed.reschedule(S0, S0 - HOUR, trip_state=TripState.DISPATCHED, now=NOW, rules=rules)
-    assert info.value.code == "booking.not_open"
+    assert refused.value.code == "booking.not_open"
     used_up = booking(B.ACTIVE, slot=S0 + HOUR, changes=1)
     with pytest.raises(Conflict) as info:
         used_up.reschedule(S0, S0 - HOUR, trip_state=TripState.DISPATCHED, now=NOW, rules=rules)
@@ -231,8 +231,8 @@ def test_reschedule_refuses_in_the_published_order_and_changes_nothing() -> None
 
 @pytest.mark.parametrize("status", [B.CANCELLED, B.NO_SHOW])
 def test_close_keeps_the_slot_on_record_and_says_who(status: BookingStatus) -> None:
-    b = booking(B.ACTIVE, slot=S0 + HOUR)
-    b.rule = "fcfs"
+    b = booking()
+    b.place(S0 + HOUR, at=NOW)
     assert b.close(status, by="exporter", at=NOW) == S0 + HOUR
     assert (b.status, b.slot_start, b.held_slot) == (status, S0 + HOUR, None)
     assert (b.rule, b.reason, dict(b.reason_params)) == (None, status.value, {"by": "exporter"})

@@ -28,7 +28,7 @@ The package, one module per concern (each imports only the ones listed before it
 
 from __future__ import annotations
 
-from cuakhau.services.equeue.booking import BATCH_ATTEMPTS, book_request, book_trip, book_trips, get_booking
+from cuakhau.services.equeue.booking import BATCH_ATTEMPTS, book, get_booking
 from cuakhau.services.equeue.capacity import apply_acceptance, capacity_changed, declare_acceptance, refresh_capacity
 from cuakhau.services.equeue.changes import cancel_booking, close_booking, reschedule_booking
 from cuakhau.services.equeue.common import (
@@ -63,9 +63,7 @@ __all__ = [
     "Idempotency",
     "MaySee",
     "apply_acceptance",
-    "book_request",
-    "book_trip",
-    "book_trips",
+    "book",
     "cancel_booking",
     "capacity_changed",
     "check_caller",

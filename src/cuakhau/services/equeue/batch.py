@@ -1,4 +1,4 @@
-"""Booking requests that arrived together in one transaction (``book_trips``' common case)."""
+"""Booking requests that arrived together in one transaction (``book``'s common case for many)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from cuakhau.services.ports import BookingFacts, Place, SlotRow, UnitOfWork
 def _book_together(
     uow: UnitOfWork, clock: Clock, requests: list[BookingRequest], rules: BookingRules
 ) -> list[BookingResult | CuakhauError | None] | None:
-    """``book_trips``' one transaction: each request's result, None for those left to ``book_trip``; or None
+    """A batch's one transaction: each request's result, None for those left to be booked alone; or None
     when the database refused the batch (nothing kept)."""
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
@@ -39,7 +39,7 @@ def _book_together(
             facts = facts_of.get(request.trip_id)
             key = (request.idempotency.scope, request.idempotency.key)
             if facts is None or per_trip[request.trip_id] > 1 or key in used or facts.no_shows:
-                continue  # book_trip's own path
+                continue  # booked alone, after the batch
             try:
                 _check_request(request.travel_minutes, request.actor)
                 check_caller(facts.scope, request.trip_id, request.may_see, request.count)
@@ -95,9 +95,9 @@ def _ranges_by_flow(
 
 
 def _first_with_room(slots: dict[datetime, SlotRow], booking: Booking, now: datetime) -> SlotRow | None:
-    """``book_trip``'s choice (the domain's chooser) from the slots read: the earliest with room in the window —
-    or None when the window lacks some of its slots before one with room (``book_trip`` creates them) or has no
-    room (the waiting list)."""
+    """The one-request path's choice (the domain's chooser) from the slots read: the earliest with room in
+    the window — or None when the window lacks some of its slots before one with room (booked alone, they are
+    created) or has no room (the waiting list)."""
     return first_free_slot(_read_hours(slots, booking.window_start(now), booking.latest), booking, now)
 
 

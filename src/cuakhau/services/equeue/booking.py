@@ -1,10 +1,11 @@
-"""Booking a slot — one request or many (``book_trips``) — and reading a booking back."""
+"""Booking a slot — one request or many (``book``) — and reading a booking back."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from cuakhau.domain.allocation import OptimalPlanner
 from cuakhau.domain.booking import DEFAULT_RULES, Booking, BookingRules, suspended_until
@@ -14,7 +15,6 @@ from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput, NotFound
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import NotificationKind
 from cuakhau.domain.perishability import PROFILES
-from cuakhau.domain.trip import Actor
 from cuakhau.services.equeue.batch import _book_together
 from cuakhau.services.equeue.common import (
     SYSTEM,
@@ -22,7 +22,6 @@ from cuakhau.services.equeue.common import (
     BookingResult,
     Count,
     Idempotency,
-    MaySee,
     _notify,
     _Once,
     check_caller,
@@ -42,7 +41,7 @@ from cuakhau.services.equeue.placing import (
 from cuakhau.services.equeue.planning import _replan_day
 from cuakhau.services.ports import SlotRow, Take, UnitOfWork
 
-#: Tries of a batch (``book_trips``) before its requests are booked one by one: a refusal (a place another
+#: Tries of a batch (``book`` of many requests) before its requests are booked one by one: a refusal (a place another
 #: process took since the read) is retried once on a fresh read.
 BATCH_ATTEMPTS = 2
 
@@ -63,32 +62,45 @@ def _window_slots(
     return rows
 
 
-def book_trip(
+@overload
+def book(
+    uow: UnitOfWork, *, clock: Clock, request: BookingRequest, rules: BookingRules = DEFAULT_RULES
+) -> BookingResult: ...
+
+
+@overload
+def book(
+    uow: UnitOfWork, *, clock: Clock, request: Sequence[BookingRequest], rules: BookingRules = DEFAULT_RULES
+) -> list[BookingResult | CuakhauError]: ...
+
+
+def book(
     uow: UnitOfWork,
     *,
     clock: Clock,
-    trip_id: str,
-    earliest: datetime,
-    latest: datetime,
-    travel_minutes: int,
-    actor: Actor,
-    idempotency: Idempotency,
+    request: BookingRequest | Sequence[BookingRequest],
     rules: BookingRules = DEFAULT_RULES,
-    may_see: MaySee | None = None,
-    count: Count | None = None,
-) -> BookingResult:
-    """Book a slot for a declared trip, or put it on the waiting list. Safe to retry with the same key.
+) -> BookingResult | list[BookingResult | CuakhauError]:
+    """Book a slot for a declared trip, or put it on the waiting list — one request, or many that arrived
+    together. Safe to retry with the same idempotency key.
 
-    ``may_see`` is the caller's visibility rule and ``count`` its booking limit (``check_caller``), checked
-    inside the booking's own transaction (no second one just for the check), the limit once per request.
+    One request: its booking, or the error it raises. Many: for each, what it would get booked alone (its
+    booking, or the error it would raise), placed one after another in their order (first come, first served);
+    see ``_book_many``. A request's ``may_see`` is the caller's visibility rule and ``count`` its booking limit
+    (``check_caller``), checked inside the booking's own transaction, the limit once per request.
     """
-    _check_request(travel_minutes, actor)
-    attempts, in_flight, caller = _Attempts(), 0, (may_see, _Once(count))
+    if isinstance(request, BookingRequest):
+        return _book_one(uow, clock, request, rules)
+    return _book_many(uow, clock, list(request), rules)
+
+
+def _book_one(uow: UnitOfWork, clock: Clock, request: BookingRequest, rules: BookingRules) -> BookingResult:
+    """One request, retried while it loses races for a place (or meets its own key still in flight)."""
+    _check_request(request.travel_minutes, request.actor)
+    attempts, in_flight, count = _Attempts(), 0, _Once(request.count)
     while True:
         try:
-            return _book_once(
-                uow, clock, trip_id, earliest, latest, travel_minutes, actor, idempotency, rules, attempts, caller
-            )
+            return _book_once(uow, clock, request, rules, attempts, count)
         except _LostRace as lost:
             attempts.learn(lost)  # each loss rules out one more slot or day, so this ends
         except Conflict as exc:
@@ -97,45 +109,23 @@ def book_trip(
                 raise
 
 
-def book_request(
-    uow: UnitOfWork, *, clock: Clock, request: BookingRequest, rules: BookingRules = DEFAULT_RULES
-) -> BookingResult:
-    """``book_trip`` for one ``BookingRequest``."""
-    return book_trip(
-        uow,
-        clock=clock,
-        trip_id=request.trip_id,
-        earliest=request.earliest,
-        latest=request.latest,
-        travel_minutes=request.travel_minutes,
-        actor=request.actor,
-        idempotency=request.idempotency,
-        rules=rules,
-        may_see=request.may_see,
-        count=request.count,
-    )
-
-
-def book_trips(
-    uow: UnitOfWork, *, clock: Clock, requests: list[BookingRequest], rules: BookingRules = DEFAULT_RULES
+def _book_many(
+    uow: UnitOfWork, clock: Clock, requests: list[BookingRequest], rules: BookingRules
 ) -> list[BookingResult | CuakhauError]:
-    """Book requests that arrived together: for each, what ``book_trip`` gives it (its booking, or the error it
-    would raise), the batch's requests placed one after another in their order (first come, first served).
-
-    The common case costs the batch, not each request, its fixed costs: one read of the trips' facts, one of
-    their keys, one of the slots; then every booking's writes, places and the COMMIT in one round trip
-    (``UnitOfWork.commit_placing``), so a whole batch is kept or none of it. Anything less common goes
-    through ``book_trip`` after the batch, in order: an unknown trip, a key used before (a replay), an exporter
-    with recent no-shows (the penalty rule), two requests for one trip, a window with no room as read (the
-    waiting list and its re-plan) or without its slots yet — so such a request comes after the batch's placed
-    ones, as if it had arrived just after them. And every request of a batch the database refused twice (a
-    place taken meanwhile by another process, a conflict; the first refusal is retried on a fresh read), whose
-    writes were then all rolled back.
+    """Requests that arrived together: the common case costs the batch, not each request, its fixed costs: one
+    read of the trips' facts, one of their keys, one of the slots; then every booking's writes, places and the
+    COMMIT in one round trip (``UnitOfWork.commit_placing``), so a whole batch is kept or none of it. Anything
+    less common is booked alone after the batch, in order: an unknown trip, a key used before (a replay), an
+    exporter with recent no-shows (the penalty rule), two requests for one trip, a window with no room as read
+    (the waiting list and its re-plan) or without its slots yet — so such a request comes after the batch's
+    placed ones, as if it had arrived just after them. And every request of a batch the database refused twice
+    (a place taken meanwhile by another process, a conflict; the first refusal is retried on a fresh read),
+    whose writes were then all rolled back.
     """
     # Each request's limit counted once, whether it is booked in a batch, in a retried batch or alone after it.
     requests = [dataclasses.replace(r, count=_Once(r.count)) for r in requests]
     together: list[BookingResult | CuakhauError | None] | None = None
-    # A request alone takes book_trip's own path: it reads everything in one query, not three.
+    # A request alone takes the one-request path: it reads everything in one query, not three.
     for _ in range(BATCH_ATTEMPTS if len(requests) > 1 else 0):
         together = _book_together(uow, clock, requests, rules)
         if together is not None:
@@ -146,7 +136,7 @@ def book_trips(
     for request, result in zip(requests, together, strict=True):
         if result is None:
             try:
-                result = book_request(uow, clock=clock, request=request, rules=rules)
+                result = _book_one(uow, clock, request, rules)
             except CuakhauError as exc:
                 result = exc
         out.append(result)
@@ -171,21 +161,12 @@ def _replayed(
 
 
 def _book_once(
-    uow: UnitOfWork,
-    clock: Clock,
-    trip_id: str,
-    earliest: datetime,
-    latest: datetime,
-    travel_minutes: int,
-    actor: Actor,
-    idempotency: Idempotency,
-    rules: BookingRules,
-    attempts: _Attempts,
-    caller: tuple[MaySee | None, Count],
+    uow: UnitOfWork, clock: Clock, request: BookingRequest, rules: BookingRules, attempts: _Attempts, count: Count
 ) -> BookingResult:
+    trip_id, idempotency, actor = request.trip_id, request.idempotency, request.actor
     now = clock.now()
     since = now - rules.penalty_period - rules.suspension
-    window = _window(earliest, latest, now, rules)
+    window = _window(request.earliest, request.latest, now, rules)
     start, end = (now, now) if isinstance(window, InvalidInput) else (floor_hour(max(window[0], now)), window[1])
     with uow:
         # Trip, gate, shipment, the trip's latest booking, the exporter's no-shows, the key and the window's slots
@@ -196,7 +177,7 @@ def _book_once(
             if replay is not None:  # pragma: no cover - a stored booking keeps its trip (foreign key)
                 return replay
             raise NotFound("trip", trip_id)
-        check_caller(facts.scope, trip_id, *caller)
+        check_caller(facts.scope, trip_id, request.may_see, count)
         if facts.stored_request is not None:
             return _replayed(uow, idempotency, facts.stored_request, facts.gate)
         earliest, latest = _admit(facts, window)
@@ -206,7 +187,7 @@ def _book_once(
             if until is not None:
                 rule = rules.penalty_no_shows
                 raise Conflict("booking.suspended", field="trip_id", until=until.isoformat(), rule=rule)
-        booking = _new_booking(facts, earliest, latest, travel_minutes, now)
+        booking = _new_booking(facts, earliest, latest, request.travel_minutes, now)
         slots = _window_slots(uow, gate, trip.direction, start, latest, facts.window_slots)
         # The key goes out with the booking's rows, before the place is taken (see _place_and_record).
         uow.idempotency.put(

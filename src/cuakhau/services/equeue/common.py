@@ -154,7 +154,7 @@ def _save_trip(uow: UnitOfWork, trip: Trip, action: TripAction, actor: Actor, cl
 
 @dataclass(frozen=True, slots=True)
 class BookingRequest:
-    """One request to book a trip: ``book_trip``'s arguments, for ``book_trips``."""
+    """One request to book a trip, for ``book`` (alone or with others that arrived together)."""
 
     trip_id: str
     earliest: datetime
