@@ -14,7 +14,7 @@ from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import Conflict, InvalidInput, require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import NotificationKind
-from cuakhau.domain.replanning import DayProblem
+from cuakhau.domain.replanning import DayProblem, Target
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState
 from cuakhau.services.equeue.common import SYSTEM, _notify, _release, _save_trip, ensure_slots
 from cuakhau.services.ports import Take, UnitOfWork
@@ -98,31 +98,10 @@ def _replan_day(
     quota = uow.quotas.get(gate.id, direction, day.isoformat())
     limit = quota_limit if quota_limit is not None else (quota[0] if quota else None)
     targets = problem.decide(plan, quota_limit=limit)
-    # Release every place that changes hands, then take the new ones: swaps never trip the capacity check.
     changed = [t for t in targets if t.changed]
+    _move_places(uow, gate, direction, day, changed)
     for t in changed:
-        _release(uow, gate, t.booking, t.booking.held_slot)
-    for t in changed:
-        if t.slot_start is not None:
-            taken = uow.slots.take_place(
-                gate.id, direction, t.slot_start, day.isoformat(), inspection=t.booking.needs_inspection
-            )
-            if taken is not Take.TAKEN:  # pragma: no cover - the plan respects the locked capacities
-                raise Conflict("concurrent_update", entity="slot", key=t.slot_start.isoformat())
-    for t in changed:
-        b, old = t.booking, t.booking.held_slot
-        t.apply(at=now)
-        uow.bookings.save(b)
-        uow.bookings.add_change(b, at=now, from_slot=old, actor_id=actor.id)
-        trip = trips[b.trip_id]
-        if t.slot_start is not None and trip.state is TripState.DECLARED:
-            _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
-            kind = NotificationKind.PROMOTED
-        elif t.slot_start is None:
-            kind = NotificationKind.WAITLISTED
-        else:
-            kind = NotificationKind.SLOT_CHANGED
-        _notify(uow, clock, kind, b, gate)
+        _record_move(uow, clock, gate, t, trips[t.booking.trip_id], actor, now)
     placed = sum(t.slot_start is not None for t in targets)
     return DayPlan(
         gate_id=gate.id,
@@ -134,3 +113,34 @@ def _replan_day(
         waiting=len(targets) - placed,
         cost=plan.cost,
     )
+
+
+def _move_places(uow: UnitOfWork, gate: Gate, direction: Direction, day: date, changed: list[Target]) -> None:
+    """Release every place that changes hands, then take the new ones: swaps never trip the capacity check."""
+    for t in changed:
+        _release(uow, gate, t.booking, t.booking.held_slot)
+    for t in changed:
+        if t.slot_start is not None:
+            taken = uow.slots.take_place(
+                gate.id, direction, t.slot_start, day.isoformat(), inspection=t.booking.needs_inspection
+            )
+            if taken is not Take.TAKEN:  # pragma: no cover - the plan respects the locked capacities
+                raise Conflict("concurrent_update", entity="slot", key=t.slot_start.isoformat())
+
+
+def _record_move(
+    uow: UnitOfWork, clock: Clock, gate: Gate, target: Target, trip: Trip, actor: Actor, now: datetime
+) -> None:
+    """Make one booking's move, record it with its reason, book its trip if it was only declared, tell it."""
+    b, old = target.booking, target.booking.held_slot
+    target.apply(at=now)
+    uow.bookings.save(b)
+    uow.bookings.add_change(b, at=now, from_slot=old, actor_id=actor.id)
+    if target.slot_start is not None and trip.state is TripState.DECLARED:
+        _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
+        kind = NotificationKind.PROMOTED
+    elif target.slot_start is None:
+        kind = NotificationKind.WAITLISTED
+    else:
+        kind = NotificationKind.SLOT_CHANGED
+    _notify(uow, clock, kind, b, gate)
