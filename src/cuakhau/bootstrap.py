@@ -75,7 +75,7 @@ def booking_batcher(platform: Platform) -> BookingBatcher:
     """Books the booking requests waiting at one moment together (adapters/web/batching.py)."""
     context, settings = platform.context, platform.settings
     return BookingBatcher(
-        lambda requests: equeue.book_trips(context.uow(), clock=context.clock, requests=requests),
+        lambda requests: equeue.book(context.uow(), clock=context.clock, request=requests),
         max_batch=settings.booking_batch_max,
         threads=settings.booking_threads,
     )

@@ -26,7 +26,7 @@ def world(ctx: ServiceContext) -> World:
 @pytest.fixture
 def app(ctx: ServiceContext) -> Iterator[FastAPI]:
     """The API as served: bookings go through the booking batcher (adapters/web/batching.py)."""
-    booker = BookingBatcher(lambda requests: equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=requests))
+    booker = BookingBatcher(lambda requests: equeue.book(ctx.uow(), clock=ctx.clock, request=requests))
     yield build_app(ctx, booker=booker)
     booker.stop()
 

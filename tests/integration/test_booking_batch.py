@@ -1,4 +1,4 @@
-"""Booking requests that arrive together (``equeue.book_trips``) get what one-by-one booking gives them, on
+"""Booking requests that arrive together (``equeue.book`` of many) get what one-by-one booking gives them, on
 SQLite and PostgreSQL: the same slots in the same first-come order, the same errors, the same waiting list;
 a batch the database refuses is kept nowhere and its requests are booked one by one; never an overbooked slot."""
 
@@ -88,16 +88,18 @@ def one_by_one(ctx: ServiceContext, requests: list[BookingRequest]) -> list[Book
     for r in requests:
         try:
             out.append(
-                equeue.book_trip(
+                equeue.book(
                     ctx.uow(),
                     clock=ctx.clock,
-                    trip_id=r.trip_id,
-                    earliest=r.earliest,
-                    latest=r.latest,
-                    travel_minutes=r.travel_minutes,
-                    actor=r.actor,
-                    idempotency=r.idempotency,
-                    may_see=r.may_see,
+                    request=equeue.BookingRequest(
+                        trip_id=r.trip_id,
+                        earliest=r.earliest,
+                        latest=r.latest,
+                        travel_minutes=r.travel_minutes,
+                        actor=r.actor,
+                        idempotency=r.idempotency,
+                        may_see=r.may_see,
+                    ),
                 )
             )
         except CuakhauError as exc:
@@ -125,7 +127,7 @@ def test_first_come_order_and_the_waiting_list(
 ) -> None:
     per_slot(ctx, 2, hours=3)
     reqs = [request(world, trip, hours=3) for trip in trips_on_own_trucks(world, 8)]
-    results = equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=reqs) if together else one_by_one(ctx, reqs)
+    results = equeue.book(ctx.uow(), clock=ctx.clock, request=reqs) if together else one_by_one(ctx, reqs)
     # two places an hour for three hours, in the order of the requests; the last two wait
     assert slots_of(results, hour(ctx)) == [0, 0, 1, 1, 2, 2, "waiting", "waiting"]
     assert overbooked(engine) == 0 and counters_match(engine)
@@ -148,7 +150,7 @@ def test_each_request_gets_what_booking_it_alone_gives(ctx: ServiceContext, worl
         request(world, d, travel_minutes=-1),
         request(world, b),
     ]
-    results = equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=reqs)
+    results = equeue.book(ctx.uow(), clock=ctx.clock, request=reqs)
     kinds = [type(r).__name__ if isinstance(r, BaseException) else "booked" for r in results]
     assert kinds == [
         "booked",
@@ -174,8 +176,8 @@ def test_two_trips_of_one_truck_in_a_batch(ctx: ServiceContext, world: World, en
     per_slot(ctx, 5)
     first, second = (world.declare(shipment=world.shipment(lines=[DRY])).id for _ in range(2))  # the same truck
     other = trips_on_own_trucks(world, 1)[0]
-    results = equeue.book_trips(
-        ctx.uow(), clock=ctx.clock, requests=[request(world, first), request(world, second), request(world, other)]
+    results = equeue.book(
+        ctx.uow(), clock=ctx.clock, request=[request(world, first), request(world, second), request(world, other)]
     )
     assert isinstance(results[0], BookingResult) and isinstance(results[2], BookingResult)
     assert isinstance(results[1], Conflict)
@@ -244,7 +246,7 @@ def test_a_batch_refused_by_the_database_keeps_nothing(
     per_slot(ctx, 2, hours=3)
     reqs = [request(world, trip, hours=3) for trip in trips_on_own_trucks(world, 4)]
     _TakenMeanwhile.times, _TakenMeanwhile.tries = refusals, 0
-    results = equeue.book_trips(_TakenMeanwhile(engine, ctx.nomenclature), clock=ctx.clock, requests=reqs)
+    results = equeue.book(_TakenMeanwhile(engine, ctx.nomenclature), clock=ctx.clock, request=reqs)
     assert slots_of(results, hour(ctx)) == expected
     assert _TakenMeanwhile.tries == min(refusals + 1, equeue.BATCH_ATTEMPTS)
     with engine.connect() as conn:  # one key per request: nothing of a refused try was kept
@@ -264,7 +266,7 @@ def test_concurrent_batches_never_overbook(pg: tuple[ServiceContext, World]) -> 
 
     def run(k: int) -> None:
         barrier.wait()
-        results[k] = equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=batches[k])
+        results[k] = equeue.book(ctx.uow(), clock=ctx.clock, request=batches[k])
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(len(batches))]
     for th in threads:

@@ -37,15 +37,17 @@ def _booker(url: str, trip_ids: list[str], exporter: str, now: datetime, barrier
     for trip_id in trip_ids:
         for _ in range(2):  # a client retrying with the same key must not get two places
             try:
-                booking = equeue.book_trip(
+                booking = equeue.book(
                     uow(),
                     clock=clock,
-                    trip_id=trip_id,
-                    earliest=now,
-                    latest=now + timedelta(hours=HOURS),
-                    travel_minutes=30,
-                    actor=Actor(exporter, ActorRole.EXPORTER),
-                    idempotency=equeue.Idempotency("load", trip_id, "same-body"),
+                    request=equeue.BookingRequest(
+                        trip_id=trip_id,
+                        earliest=now,
+                        latest=now + timedelta(hours=HOURS),
+                        travel_minutes=30,
+                        actor=Actor(exporter, ActorRole.EXPORTER),
+                        idempotency=equeue.Idempotency("load", trip_id, "same-body"),
+                    ),
                 ).booking
                 outcome[trip_id] = booking.status.value
             except Conflict as exc:
@@ -157,15 +159,17 @@ def test_a_connection_lost_at_the_commit_is_a_retryable_error_and_books_nothing(
         hour = clock.now().replace(minute=0, second=0, microsecond=0)
 
         def book(uow: Any) -> equeue.BookingResult:
-            return equeue.book_trip(
+            return equeue.book(
                 uow,
                 clock=clock,
-                trip_id=trip_id,
-                earliest=hour,
-                latest=hour + timedelta(hours=6),
-                travel_minutes=60,
-                actor=Actor(world.exporter.id, ActorRole.EXPORTER),
-                idempotency=equeue.Idempotency("lost", trip_id, "same-body"),
+                request=equeue.BookingRequest(
+                    trip_id=trip_id,
+                    earliest=hour,
+                    latest=hour + timedelta(hours=6),
+                    travel_minutes=60,
+                    actor=Actor(world.exporter.id, ActorRole.EXPORTER),
+                    idempotency=equeue.Idempotency("lost", trip_id, "same-body"),
+                ),
             )
 
         with pytest.raises(OperationalError) as lost:

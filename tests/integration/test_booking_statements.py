@@ -55,15 +55,17 @@ def counted(engine: Engine) -> Iterator[list[str]]:
 
 
 def book(ctx: ServiceContext, world: World, trip_id: str, now: datetime, key: str) -> equeue.BookingResult:
-    return equeue.book_trip(
+    return equeue.book(
         ctx.uow(),
         clock=ctx.clock,
-        trip_id=trip_id,
-        earliest=now + timedelta(hours=2),
-        latest=now + timedelta(hours=4),
-        travel_minutes=60,
-        actor=Actor(world.exporter.id, ActorRole.EXPORTER),
-        idempotency=equeue.Idempotency("book", key, "same-body"),
+        request=equeue.BookingRequest(
+            trip_id=trip_id,
+            earliest=now + timedelta(hours=2),
+            latest=now + timedelta(hours=4),
+            travel_minutes=60,
+            actor=Actor(world.exporter.id, ActorRole.EXPORTER),
+            idempotency=equeue.Idempotency("book", key, "same-body"),
+        ),
     )
 
 
@@ -105,7 +107,7 @@ def test_a_booking_issues_few_statements(ctx: ServiceContext, engine: Engine) ->
 
 
 def test_a_batch_of_bookings_shares_its_reads(ctx: ServiceContext, engine: Engine) -> None:
-    """Eight requests booked together (``book_trips``): the facts, the keys and the slots are read once for
+    """Eight requests booked together (``book`` of many): the facts, the keys and the slots are read once for
     all (three statements), then each booking's writes (one statement each on PostgreSQL, the place's updates
     and the COMMIT going with the last, in the pipeline) — against two statements a booking one by one."""
     world = World(ctx)
@@ -124,7 +126,7 @@ def test_a_batch_of_bookings_shares_its_reads(ctx: ServiceContext, engine: Engin
         for trip_id in trips[1:]
     ]
     with counted(engine) as statements:
-        results = equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=requests)
+        results = equeue.book(ctx.uow(), clock=ctx.clock, request=requests)
     assert all(isinstance(r, equeue.BookingResult) and r.booking.status is BookingStatus.ACTIVE for r in results)
     if engine.dialect.name == "postgresql":
         assert len(statements) <= 3 + len(requests), statements

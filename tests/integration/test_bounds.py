@@ -29,6 +29,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.trip import new_id
 from cuakhau.services import equeue, exchange
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.equeue import capacity as equeue_capacity
 from tests.fixtures.accounts import bearer, principal, token_for
 from tests.fixtures.factories import World
 from tests.integration.test_exchange import CN, SCHEME, VN, Partner
@@ -97,7 +98,7 @@ class Refreshes:
             self.days |= {(gate_id, direction, d) for d in days}
             return real(uow, gate_id=gate_id, direction=direction, days=days, **kw)
 
-        monkeypatch.setattr(equeue, "refresh_capacity", spy)
+        monkeypatch.setattr(equeue_capacity, "refresh_capacity", spy)
 
     def take(self) -> set[tuple[str, Direction, date]]:
         days, self.days = self.days, set()

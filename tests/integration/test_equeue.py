@@ -179,15 +179,17 @@ def test_dispatch_gating_lists_every_reason(ctx: ServiceContext, world: World, c
     unregistered = fruit_line(planting_area_code="VN-TGOR-0009", packing_house_code="VN-XXPH-001")
     trip_id = world.declare(shipment=world.shipment(lines=[unregistered], phytosanitary_certificate_no=None)).id
     now = ctx.clock.now()
-    booking = equeue.book_trip(
+    booking = equeue.book(
         ctx.uow(),
         clock=ctx.clock,
-        trip_id=trip_id,
-        earliest=now + timedelta(hours=20),
-        latest=now + timedelta(hours=24),
-        travel_minutes=120,
-        actor=Actor(world.exporter.id, ActorRole.EXPORTER),
-        idempotency=equeue.Idempotency("t", "gating", "h"),
+        request=equeue.BookingRequest(
+            trip_id=trip_id,
+            earliest=now + timedelta(hours=20),
+            latest=now + timedelta(hours=24),
+            travel_minutes=120,
+            actor=Actor(world.exporter.id, ActorRole.EXPORTER),
+            idempotency=equeue.Idempotency("t", "gating", "h"),
+        ),
     ).booking
     assert booking.status is BookingStatus.ACTIVE
     r = client.post(

@@ -63,7 +63,7 @@ def limiter() -> CountingLimiter:
 
 @pytest.fixture
 def limited_app(ctx: ServiceContext, limiter: CountingLimiter) -> Iterator[FastAPI]:
-    booker = BookingBatcher(lambda requests: equeue.book_trips(ctx.uow(), clock=ctx.clock, requests=requests))
+    booker = BookingBatcher(lambda requests: equeue.book(ctx.uow(), clock=ctx.clock, request=requests))
     yield build_app(ctx, booker=booker, security=auth.Security(limiter=limiter))
     booker.stop()
 
@@ -237,10 +237,10 @@ def test_a_batch_counts_each_visible_request_once_and_never_an_invisible_one(
             count=lambda: counted.update([trip_id]),
         )
 
-    results = equeue.book_trips(
+    results = equeue.book(
         ctx.uow(),
         clock=ctx.clock,
-        requests=[request(ids.fresh_trip, "a"), request(ids.their_trip, "b"), request(own.id, "c")],
+        request=[request(ids.fresh_trip, "a"), request(ids.their_trip, "b"), request(own.id, "c")],
     )
     assert not isinstance(results[0], CuakhauError) and not isinstance(results[2], CuakhauError)
     assert isinstance(results[1], CuakhauError) and results[1].code == "trip.not_found"

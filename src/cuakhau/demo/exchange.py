@@ -147,15 +147,17 @@ def seed_trips(ctx: ServiceContext, count: int, *, earliest: datetime, hours: in
                 ],
             },
         )
-        equeue.book_trip(
+        equeue.book(
             ctx.uow(),
             clock=clock,
-            trip_id=trip.id,
-            earliest=earliest,
-            latest=earliest + timedelta(hours=hours),
-            travel_minutes=60,
-            actor=Actor(exporter.id, ActorRole.EXPORTER),
-            idempotency=equeue.Idempotency("demo", f"demo-{trip.id}", "h"),
+            request=equeue.BookingRequest(
+                trip_id=trip.id,
+                earliest=earliest,
+                latest=earliest + timedelta(hours=hours),
+                travel_minutes=60,
+                actor=Actor(exporter.id, ActorRole.EXPORTER),
+                idempotency=equeue.Idempotency("demo", f"demo-{trip.id}", "h"),
+            ),
         )
         ids.append(trip.id)
     return ids

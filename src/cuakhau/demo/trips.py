@@ -303,13 +303,15 @@ def _book(
     rng: random.Random,
     actor: Actor,
 ) -> Booking:
-    return equeue.book_trip(
+    return equeue.book(
         ctx.uow(),
         clock=clock,
-        trip_id=trip_id,
-        earliest=at + travel,
-        latest=at + travel + timedelta(hours=rng.choice([12, 16, 24])),
-        travel_minutes=int(travel / timedelta(minutes=1)),
-        actor=actor,
-        idempotency=equeue.Idempotency("demo", trip_id, "demo"),
+        request=equeue.BookingRequest(
+            trip_id=trip_id,
+            earliest=at + travel,
+            latest=at + travel + timedelta(hours=rng.choice([12, 16, 24])),
+            travel_minutes=int(travel / timedelta(minutes=1)),
+            actor=actor,
+            idempotency=equeue.Idempotency("demo", trip_id, "demo"),
+        ),
     ).booking

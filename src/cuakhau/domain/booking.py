@@ -4,21 +4,41 @@ A booking is bound to the trip's plate, driver and declaration: it cannot be tra
 published rules (``BookingRules``) say how wide a window may be, how often a booking may be changed, the grace
 period after a slot before a truck is a no-show, and the penalty for repeated no-shows. Dispatch gating
 (``dispatch_problems``) says whether a truck may leave its origin now, and if not, every reason why.
+
+A booking's life, written down as a table (``MOVES``) so it can be published and tested::
+
+    waiting ─place─▶ active            (a slot with room: first come, or a re-plan's choice)
+    active  ─place─▶ active            (a re-plan moves it to another slot)
+    waiting/active ─wait_list─▶ waiting    (no slot with room in its window)
+    waiting ─promote─▶ active          (a freed place offered to the waiting list)
+    waiting/active ─reschedule─▶ waiting   (a new window: the slot is given up until placed again)
+    waiting/active ─cancel─▶ cancelled;   waiting/active ─no_show─▶ no_show;   active ─use─▶ used
+
+A new booking starts waiting (it holds no slot) and is placed or wait-listed at once. Every move keeps its rule,
+reason and parameters on the booking (the change record the exporter sees); a move the table does not allow is
+refused with :class:`~cuakhau.domain.errors.IllegalBookingMove`, naming the state and the move.
+
+The one slot chooser (``free_slots``) lives here too: the slots of a booking's window, from the current hour
+to its latest arrival, that have room for it, earliest first. Booking and batch booking take the first; a
+re-plan hands the planner the window (``window_indexes``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from cuakhau.domain.capacity import SLOT
 from cuakhau.domain.clock import ensure_utc
-from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.errors import Conflict, IllegalBookingMove, InvalidInput
 from cuakhau.domain.gate import Direction
+from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.shipment import Perishability, Shipment
+from cuakhau.domain.trip import TripState
 
 
 class BookingStatus(StrEnum):
@@ -30,6 +50,42 @@ class BookingStatus(StrEnum):
 
 
 OPEN_STATUSES = frozenset({BookingStatus.ACTIVE, BookingStatus.WAITING})
+
+
+class BookingAction(StrEnum):
+    PLACE = "place"
+    WAIT_LIST = "wait_list"
+    PROMOTE = "promote"
+    RESCHEDULE = "reschedule"
+    CANCEL = "cancel"
+    USE = "use"
+    NO_SHOW = "no_show"
+
+
+_B, _M = BookingStatus, BookingAction
+
+#: A booking's whole life: move -> (states it may start from, state it leads to).
+MOVES: dict[BookingAction, tuple[frozenset[BookingStatus], BookingStatus]] = {
+    _M.PLACE: (OPEN_STATUSES, _B.ACTIVE),
+    _M.WAIT_LIST: (OPEN_STATUSES, _B.WAITING),
+    _M.PROMOTE: (frozenset({_B.WAITING}), _B.ACTIVE),
+    _M.RESCHEDULE: (OPEN_STATUSES, _B.WAITING),
+    _M.CANCEL: (OPEN_STATUSES, _B.CANCELLED),
+    _M.USE: (frozenset({_B.ACTIVE}), _B.USED),
+    _M.NO_SHOW: (OPEN_STATUSES, _B.NO_SHOW),
+}
+
+#: Trips in these states have not left their origin: their bookings may move (re-plan, reschedule, promote).
+MOVABLE_TRIP_STATES = frozenset({TripState.DECLARED, TripState.BOOKED})
+
+
+def allowed_moves(status: BookingStatus) -> list[BookingAction]:
+    """Moves a booking may make from ``status``, in the table's order."""
+    return [move for move, (sources, _) in MOVES.items() if status in sources]
+
+
+def floor_hour(instant: datetime) -> datetime:
+    return instant.replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +176,190 @@ class Booking:
     def must_leave_by(self) -> datetime | None:
         """The latest departure from the origin that still makes the slot."""
         return self.slot_start - timedelta(minutes=self.travel_minutes) if self.slot_start else None
+
+    @property
+    def held_slot(self) -> datetime | None:
+        """The slot whose place this booking holds now (an active booking's slot), else None."""
+        return self.slot_start if self.status is BookingStatus.ACTIVE else None
+
+    def window_start(self, now: datetime) -> datetime:
+        """The first slot it may use: the hour of its earliest arrival, or the current hour if that is later."""
+        return floor_hour(max(self.earliest, now))
+
+    # --- moves ---------------------------------------------------------------------------------------------
+
+    def _move(
+        self,
+        move: BookingAction,
+        at: datetime,
+        *,
+        rule: str | None,
+        reason: str,
+        params: Mapping[str, Any],
+        slot_start: datetime | None,
+    ) -> None:
+        self.check(move)
+        self.status = MOVES[move][1]
+        self.slot_start = slot_start
+        self.rule, self.reason, self.reason_params = rule, reason, params
+        self.updated_at = at
+
+    def check(self, move: BookingAction) -> None:
+        """Refuse a move the table does not allow from the current state, naming both."""
+        if self.status not in MOVES[move][0]:
+            raise IllegalBookingMove(
+                booking_id=self.id,
+                status=self.status.value,
+                action=move.value,
+                allowed=[m.value for m in allowed_moves(self.status)],
+                closed=not self.is_open,
+            )
+
+    def place(
+        self,
+        slot_start: datetime,
+        *,
+        at: datetime,
+        rule: str = "fcfs",
+        reason: str = "earliest_free_slot",
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Hold a place in the slot starting at ``slot_start``: by default the first come's earliest free slot,
+        or the slot a re-plan chose (its policy, reason and parameters)."""
+        if params is None:
+            params = {"slot_start": slot_start.isoformat()}
+        self._move(_M.PLACE, at, rule=rule, reason=reason, params=params, slot_start=slot_start)
+
+    def wait_list(
+        self,
+        *,
+        at: datetime,
+        rule: str = "fcfs",
+        reason: str = "no_capacity_in_window",
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Join (or stay on) the waiting list, giving up any slot: no slot of its window had room for it."""
+        self._move(_M.WAIT_LIST, at, rule=rule, reason=reason, params=params or {}, slot_start=None)
+
+    def promote(self, slot_start: datetime, *, at: datetime) -> None:
+        """Take a place freed in ``slot_start``, offered to the waiting list by weight, then first come."""
+        params = {"weight": PROFILES[self.perishability].weight}
+        self._move(
+            _M.PROMOTE,
+            at,
+            rule="waiting_list",
+            reason="promoted_from_waiting_list",
+            params=params,
+            slot_start=slot_start,
+        )
+
+    def check_reschedule(self, rules: BookingRules) -> None:
+        """The rules a change of window meets before anything else is read: open, and changes left."""
+        self.check(_M.RESCHEDULE)
+        if self.changes >= rules.max_changes:
+            raise Conflict("booking.too_many_changes", field="trip_id", max=rules.max_changes)
+
+    def reschedule(
+        self, earliest: datetime, latest: datetime, *, trip_state: TripState, now: datetime, rules: BookingRules
+    ) -> datetime | None:
+        """Move to a new window (a limited number of times; not once the truck is on the road): the booking
+        gives up its slot and waits to be placed again. Returns the slot whose place it gave up, if any."""
+        self.check_reschedule(rules)
+        if trip_state not in MOVABLE_TRIP_STATES:
+            raise Conflict("booking.on_the_road", field="trip_id", state=trip_state.value)
+        earliest, latest = check_window(earliest, latest, now, rules)
+        freed = self.held_slot
+        self.earliest, self.latest, self.changes = earliest, latest, self.changes + 1
+        self.status, self.slot_start, self.updated_at = MOVES[_M.RESCHEDULE][1], None, now
+        return freed
+
+    def close(self, status: BookingStatus, *, by: str, at: datetime) -> datetime | None:
+        """End an open booking: cancelled (``cancel``) or a no-show (``no_show``); ``by`` is the role that
+        closed it. Returns the slot whose place it held (a no-show's place is not given back: the hour is over)."""
+        move = {BookingStatus.CANCELLED: _M.CANCEL, BookingStatus.NO_SHOW: _M.NO_SHOW}.get(status)
+        if move is None:
+            raise ValueError(f"a booking is closed as cancelled or no_show, not {status.value}")
+        held = self.held_slot
+        self._move(move, at, rule=None, reason=status.value, params={"by": by}, slot_start=self.slot_start)
+        return held
+
+    def cancel(self, *, by: str, at: datetime) -> datetime | None:
+        return self.close(BookingStatus.CANCELLED, by=by, at=at)
+
+    def no_show(self, *, by: str, at: datetime) -> datetime | None:
+        return self.close(BookingStatus.NO_SHOW, by=by, at=at)
+
+    def use(self, *, at: datetime, rules: BookingRules) -> None:
+        """The truck arrived: the booking is used — unless it came past its slot plus the grace period."""
+        self.check(_M.USE)
+        if self.slot_start is not None and at > self.slot_start + SLOT + rules.no_show_grace:
+            raise Conflict("booking.arrived_late", field="trip_id", slot_start=self.slot_start.isoformat())
+        self.status, self.updated_at, self.reason = BookingStatus.USED, at, "arrived"
+
+
+# --- the slot chooser --------------------------------------------------------------------------------------
+
+
+class SlotRoom(Protocol):
+    """What the chooser reads of a slot (the database's ``SlotRow``)."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def remaining(self) -> int: ...
+    @property
+    def booked_inspection(self) -> int: ...
+    @property
+    def inspection_capacity(self) -> int: ...
+
+
+S = TypeVar("S", bound=SlotRoom)
+
+
+def has_room(slot: SlotRoom, booking: Booking) -> bool:
+    """A place left in the slot, and one in inspection if the booking's goods need it."""
+    return slot.remaining > 0 and (not booking.needs_inspection or slot.booked_inspection < slot.inspection_capacity)
+
+
+def free_slots(
+    slots: Iterable[S], booking: Booking, now: datetime, *, ruled_out: Callable[[S], bool] | None = None
+) -> Iterator[S]:
+    """The slots of ``slots`` (in time order) in the booking's window — from ``window_start(now)`` to its latest
+    arrival — with room for it and not ``ruled_out`` (e.g. found full by an earlier attempt), earliest first.
+    First come, first served takes the first."""
+    start = booking.window_start(now)
+    for slot in slots:
+        in_window = start <= slot.starts_at < booking.latest
+        if in_window and has_room(slot, booking) and (ruled_out is None or not ruled_out(slot)):
+            yield slot
+
+
+def first_free_slot(
+    slots: Iterable[S], booking: Booking, now: datetime, *, ruled_out: Callable[[S], bool] | None = None
+) -> S | None:
+    """First come, first served: the earliest of ``free_slots``, or None (the waiting list)."""
+    return next(free_slots(slots, booking, now, ruled_out=ruled_out), None)
+
+
+def priority(booking: Booking) -> tuple[int, int]:
+    """The waiting list's order, and whom a full day keeps: most perishable first, then first come."""
+    return -PROFILES[booking.perishability].weight, booking.requested_seq
+
+
+def waiting_for(bookings: Iterable[Booking], slot_start: datetime) -> list[Booking]:
+    """The waiting bookings whose window covers the slot starting at ``slot_start``, in the order a place freed
+    there is offered to them (``priority``)."""
+    end = slot_start + SLOT
+    waiting = [b for b in bookings if b.status is BookingStatus.WAITING and b.earliest < end and b.latest > slot_start]
+    return sorted(waiting, key=priority)
+
+
+def window_indexes(slots: Sequence[SlotRoom], booking: Booking, now: datetime) -> tuple[int, int] | None:
+    """The first and last index of the slots (in time order) in the booking's window, or None if none is:
+    the slots a planner may choose from for it."""
+    start = booking.window_start(now)
+    inside = [i for i, s in enumerate(slots) if start <= s.starts_at < booking.latest]
+    return (inside[0], inside[-1]) if inside else None
 
 
 @dataclass(frozen=True, slots=True)

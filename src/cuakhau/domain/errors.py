@@ -12,6 +12,7 @@ code with its messages is in ``docs/errors.md``::
     ├── Conflict                   409  conflict                   domain.errors
     │   ├── ConcurrentUpdate       409  concurrent_update          domain.errors
     │   ├── DispatchRefused        409  dispatch.refused           domain.errors
+    │   ├── IllegalBookingMove     409  booking.illegal_move       domain.errors
     │   └── IllegalTransition      409  trip.illegal_transition    domain.errors
     ├── ExchangeRefused            400  exchange.refused           domain.exchange
     ├── Forbidden                  403  auth.forbidden             domain.accounts
@@ -137,6 +138,24 @@ class IllegalTransition(Conflict):
             field="action",
             trip_id=trip_id,
             state=state,
+            action=action,
+            allowed=", ".join(allowed) or "-",
+        )
+
+
+class IllegalBookingMove(Conflict):
+    """A booking cannot make that move from its state (``cuakhau.domain.booking.MOVES``): ``booking.not_open``
+    once it is over (cancelled, used, no-show), ``booking.illegal_move`` while it is open; both name the state
+    (``status``) and the move (``action``)."""
+
+    default_code = "booking.illegal_move"
+
+    def __init__(self, *, booking_id: str, status: str, action: str, allowed: list[str], closed: bool) -> None:
+        super().__init__(
+            "booking.not_open" if closed else "booking.illegal_move",
+            field="trip_id",
+            booking_id=booking_id,
+            status=status,
             action=action,
             allowed=", ".join(allowed) or "-",
         )

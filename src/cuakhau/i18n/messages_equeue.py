@@ -56,6 +56,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "预约已结束（{status}）。",
         "en": "The booking is closed ({status}).",
     },
+    "booking.illegal_move": {
+        "vi": "Đặt chỗ đang ở trạng thái «{status}», không thể thực hiện «{action}». Được phép: {allowed}.",
+        "zh": "预约当前状态为「{status}」，不能执行「{action}」。允许的操作：{allowed}。",
+        "en": "The booking is {status}; it cannot take the step '{action}'. Allowed: {allowed}.",
+    },
     "booking.too_many_changes": {
         "vi": "Đã đổi lịch tối đa {max} lần.",
         "zh": "已达到最多 {max} 次改期。",

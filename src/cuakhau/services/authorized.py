@@ -138,7 +138,7 @@ def booking_request(
     idempotency: equeue.Idempotency,
     count: equeue.Count | None,
 ) -> equeue.BookingRequest:
-    """A booking request carrying the caller's visibility rule and booking limit, for ``equeue.book_request``
+    """A booking request carrying the caller's visibility rule and booking limit, for ``equeue.book``
     or the booking batcher; the permission is checked here, without I/O."""
     access.require_permission(principal, Permission.BOOK)
     return equeue.BookingRequest(

@@ -1,4 +1,4 @@
-"""Booking requests of one server process booked together (``equeue.book_trips``).
+"""Booking requests of one server process booked together (``equeue.book`` of many).
 
 Under load, many booking requests wait at the same moment. Each costs the same fixed work — a unit of work,
 a read of its trip's facts, a write, a commit — and that fixed work, not the database, limited how fast a
@@ -39,7 +39,7 @@ async def book(booker: BookingBatcher | None, ctx: ServiceContext, booking: Book
     API's booking route and the portal's booking form both come here."""
     if booker is not None:  # booked together with the requests waiting at the same moment
         return await booker.book(booking)
-    run = functools.partial(equeue.book_request, ctx.uow(), clock=ctx.clock, request=booking)
+    run = functools.partial(equeue.book, ctx.uow(), clock=ctx.clock, request=booking)
     return await anyio.to_thread.run_sync(run)
 
 
@@ -59,7 +59,7 @@ class BookingBatcher:
         self.requests = 0
 
     async def book(self, request: BookingRequest) -> BookingResult:
-        """The request's booking, or the error ``book_trip`` would raise for it."""
+        """The request's booking, or the error ``equeue.book`` would raise for it."""
         return await asyncio.wrap_future(self.submit(request))
 
     def submit(self, request: BookingRequest) -> Future[BookingResult]:

@@ -1,0 +1,82 @@
+"""The electronic queue — hàng đợi điện tử / 电子排队: book, cancel, reschedule, re-plan, capacity, no-shows.
+
+How a booking gets its slot (the published rule):
+
+1. At booking time the truck takes the earliest slot in its window that still has room on both sides of the
+   line (first come, first served), taken atomically in the database so no slot is ever overbooked.
+2. When no slot has room, the booking joins the waiting list, and — if its goods are perishable (by their
+   class's profile, :mod:`cuakhau.domain.perishability`) — the day is re-planned at once: the optimal planner
+   may move less perishable trucks later within *their* windows to make room, never past the published
+   fairness bound while capacity allows.
+3. Whenever capacity changes (a closure on either side, the counterpart lowers its acceptance) the affected
+   days are re-planned the same way, and every truck whose slot moved is told, with the reason.
+4. A freed place goes to the waiting list: most perishable first, then first come.
+
+Trucks already on the road (dispatched) keep their slots. Every change is recorded with its rule and reason.
+
+The package, one module per concern (each imports only the ones listed before it):
+
+* :mod:`.common` — what the use cases share: the caller's admission, idempotency keys, slot days, notices;
+* :mod:`.placing` — the checks a new booking meets and its first-come place;
+* :mod:`.planning` — re-planning a gate day under a published policy;
+* :mod:`.batch` — requests that arrived together, booked in one transaction;
+* :mod:`.booking` — the entry for booking one request or many, and reading a booking back;
+* :mod:`.changes` — cancel, reschedule, close; a freed place goes to the waiting list;
+* :mod:`.capacity` — changes of capacity: closures, the counterpart's acceptance, refreshing slots;
+* :mod:`.gating` — dispatch checks, arrival, no-shows.
+"""
+
+from __future__ import annotations
+
+from cuakhau.services.equeue.booking import BATCH_ATTEMPTS, book, get_booking
+from cuakhau.services.equeue.capacity import apply_acceptance, capacity_changed, declare_acceptance, refresh_capacity
+from cuakhau.services.equeue.changes import cancel_booking, close_booking, reschedule_booking
+from cuakhau.services.equeue.common import (
+    BOOKING_ROLES,
+    FIXED_STATES,
+    MOVABLE_TRIP_STATES,
+    SYSTEM,
+    BookingRequest,
+    BookingResult,
+    Count,
+    Idempotency,
+    MaySee,
+    check_caller,
+    ensure_slots,
+    floor_hour,
+    local_days,
+)
+from cuakhau.services.equeue.gating import check_dispatch, mark_no_shows, on_arrival
+from cuakhau.services.equeue.planning import POLICIES, DayPlan, replan
+
+__all__ = [
+    "BATCH_ATTEMPTS",
+    "BOOKING_ROLES",
+    "FIXED_STATES",
+    "MOVABLE_TRIP_STATES",
+    "POLICIES",
+    "SYSTEM",
+    "BookingRequest",
+    "BookingResult",
+    "Count",
+    "DayPlan",
+    "Idempotency",
+    "MaySee",
+    "apply_acceptance",
+    "book",
+    "cancel_booking",
+    "capacity_changed",
+    "check_caller",
+    "check_dispatch",
+    "close_booking",
+    "declare_acceptance",
+    "ensure_slots",
+    "floor_hour",
+    "get_booking",
+    "local_days",
+    "mark_no_shows",
+    "on_arrival",
+    "refresh_capacity",
+    "replan",
+    "reschedule_booking",
+]
