@@ -43,6 +43,7 @@ def opposite(direction: Direction) -> Direction:
     return Direction.IMPORT if direction is Direction.EXPORT else Direction.EXPORT
 
 
+#: The lanes that carry laden trucks (capacity, the call-forward, the simulator): empty-truck lanes are not counted.
 FREIGHT_LANES = frozenset({LaneKind.CARGO, LaneKind.PERISHABLE})
 
 

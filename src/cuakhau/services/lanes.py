@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cuakhau.domain.callforward import DEFAULT_CALL_RULE, Call, CallRule, Waiting, assign_lanes
+from cuakhau.domain.capacity import FREIGHT_LANES
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import InvalidInput, require
-from cuakhau.domain.gate import Direction, Gate, LaneKind
+from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
 from cuakhau.services.ports import LaneCall, UnitOfWork
 
 CALLER = Actor("cuakhau:call-forward", ActorRole.SYSTEM)
 AT_LANE = frozenset({TripState.CALLED, TripState.INSPECTING})
-FREIGHT_LANES = frozenset({LaneKind.CARGO, LaneKind.PERISHABLE})
 CALL_ROLES = frozenset({ActorRole.GATE_ADMIN, ActorRole.CUSTOMS, ActorRole.SYSTEM})
 
 
