@@ -13,7 +13,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _settings(database_url: str | None, **extra: object) -> Settings:
+def settings_for(database_url: str | None, **extra: object) -> Settings:
+    """The settings of the environment (CUAKHAU_…), overridden by the options given on the command line."""
     overrides: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
     if database_url:
         overrides["database_url"] = database_url

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console, err_console
+from cuakhau.cli._common import DbUrl, console, err_console, settings_for
 
 accounts_app = typer.Typer(help="Accounts and API tokens (docs/security.md)", no_args_is_help=True)
 
@@ -43,7 +43,7 @@ def accounts_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         account = create_account(
             platform.context.uow(),
@@ -71,7 +71,7 @@ def accounts_token(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services.accounts import account_by_username, issue_api_token
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         account = account_by_username(platform.context.uow(read_only=True), username)
         token = issue_api_token(platform.context.uow(), account.id, clock=platform.context.clock, label=label)
@@ -91,7 +91,7 @@ def accounts_disable(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services.accounts import set_account_active
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         account = set_account_active(platform.context.uow(), username, active=enable, clock=platform.context.clock)
     finally:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console
+from cuakhau.cli._common import DbUrl, console, settings_for
 
 db_app = typer.Typer(help="Database schema (Alembic migrations)", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def db_upgrade(
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, upgrade
 
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine, revision)
@@ -37,7 +37,7 @@ def db_current(database_url: DbUrl = None) -> None:
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
 
-    engine = make_engine(_settings(database_url).database_url)
+    engine = make_engine(settings_for(database_url).database_url)
     try:
         console.print(f"current: {current_revision(engine) or '(empty)'}  head: {head_revision()}")
     finally:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console, err_console
+from cuakhau.cli._common import DbUrl, console, err_console, settings_for
 
 devices_app = typer.Typer(help="Gate devices over MQTT (docs/devices.md)", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def devices_listen(
     from cuakhau.adapters.devices.mqtt import DeviceListener
     from cuakhau.bootstrap import bootstrap
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

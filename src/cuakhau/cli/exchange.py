@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console, err_console
+from cuakhau.cli._common import DbUrl, console, err_console, settings_for
 
 exchange_app = typer.Typer(help="Cross-border exchange with the partner across the line (docs/exchange.md)")
 exchange_app.info.no_args_is_help = True
@@ -30,7 +30,7 @@ def exchange_keygen(database_url: DbUrl = None) -> None:
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services import exchange, exchange_views
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         active = [k for k in exchange_views.keys(platform.context.uow(read_only=True)) if k["status"] == "active"]
         if active:
@@ -49,7 +49,7 @@ def exchange_rotate(database_url: DbUrl = None) -> None:
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services import exchange
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         key = exchange.generate_key(platform.context.uow(), clock=platform.context.clock, scheme=Ed25519Scheme())
     finally:
@@ -69,7 +69,7 @@ def exchange_revoke(
     from cuakhau.domain.exchange import SELF
     from cuakhau.services import exchange
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         exchange.revoke_key(platform.context.uow(), clock=platform.context.clock, key_id=key_id, owner=peer or SELF)
     finally:
@@ -98,7 +98,7 @@ def exchange_peer_add(
         if not key_id or not Ed25519Scheme().public_key_valid(public):
             raise InvalidInput("exchange.public_key", field="--key")
         keys.append((key_id, public))
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         exchange.add_peer(
             platform.context.uow(),
@@ -120,7 +120,7 @@ def exchange_peer_list(database_url: DbUrl = None) -> None:
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services import exchange_views
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         peers = exchange_views.peers(platform.context.uow(read_only=True))
     finally:
@@ -144,7 +144,7 @@ def exchange_health(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services import exchange
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         report = exchange.health(platform.context.uow(read_only=True), clock=platform.context.clock)
     finally:
@@ -194,7 +194,7 @@ def exchange_run(
     from cuakhau.adapters.exchange.runtime import build_runtime
     from cuakhau.bootstrap import bootstrap
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     runtime = build_runtime(platform.settings, platform.context)
     if runtime.sender is None:
         platform.close()

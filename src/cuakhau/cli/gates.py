@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console
+from cuakhau.cli._common import DbUrl, console, settings_for
 
 gates_app = typer.Typer(help="The gates this installation serves", no_args_is_help=True)
 
@@ -24,7 +24,7 @@ def gates_install(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services.installation import install_reference_gates
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         report = install_reference_gates(platform.context.uow, platform.context.clock)
     finally:
@@ -62,7 +62,7 @@ def plan(
     from cuakhau.services import day_plans, equeue
     from cuakhau.services.gates import get_gate
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     ctx = platform.context
     try:
         flow = parse_enum(Direction, direction, field="direction")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console
+from cuakhau.cli._common import DbUrl, console, settings_for
 
 registry_app = typer.Typer(help="The plant registry (planting areas, packing houses)", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def registry_import(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services.plant_registry import import_registry
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         counts = import_registry(platform.context.uow(), clock=platform.context.clock, text=file.read_text("utf-8"))
     finally:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, _settings, console, err_console
+from cuakhau.cli._common import DbUrl, console, err_console, settings_for
 
 
 def serve(
@@ -26,7 +26,7 @@ def serve(
     from cuakhau.adapters.db.migrate import current_revision, head_revision
     from cuakhau.bootstrap import create_app, server_options
 
-    settings = _settings(database_url, host=host, port=port)
+    settings = settings_for(database_url, host=host, port=port)
     engine = make_engine(settings.database_url)
     try:
         if current_revision(engine) != head_revision():
@@ -69,7 +69,7 @@ def notify(
 
     from cuakhau.bootstrap import bootstrap, notification_dispatcher
 
-    platform = bootstrap(_settings(database_url))
+    platform = bootstrap(settings_for(database_url))
     try:
         dispatcher = notification_dispatcher(platform)
         if once:
@@ -112,7 +112,7 @@ def demo(
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    settings = _settings(f"sqlite:///{db.resolve()}", host=host, port=port)
+    settings = settings_for(f"sqlite:///{db.resolve()}", host=host, port=port)
     platform = bootstrap(settings, clock=ManualClock(_instant(at, "--at")) if at else None)
     try:
         upgrade(platform.engine)
