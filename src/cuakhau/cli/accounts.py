@@ -1,0 +1,99 @@
+"""``cuakhau accounts``: accounts and API tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cuakhau.cli._common import DbUrl, console, err_console, settings_for
+
+accounts_app = typer.Typer(help="Accounts and API tokens (docs/security.md)", no_args_is_help=True)
+
+
+@accounts_app.command("create")
+def accounts_create(
+    username: Annotated[str, typer.Argument(help="Lower-case letters, digits, . _ - @ (3–64)")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="exporter, driver, customs_officer, quarantine_officer, border_guard, gate_admin, counterpart "
+            "or system_admin"
+        ),
+    ],
+    enterprise: Annotated[str | None, typer.Option(help="Enterprise id (exporter, driver)")] = None,
+    gate: Annotated[list[str] | None, typer.Option(help="Gate id; repeat for several (officers, counterpart)")] = None,
+    driver: Annotated[str | None, typer.Option(help="Driver id (driver accounts)")] = None,
+    locale: Annotated[str, typer.Option(help="vi, zh or en")] = "vi",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="A machine account that uses only API tokens (counterpart)")
+    ] = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Create an account. The password is asked for (twice) unless --password-stdin or --no-password."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import create_account
+
+    password: str | None
+    if no_password:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    platform = bootstrap(settings_for(database_url))
+    try:
+        account = create_account(
+            platform.context.uow(),
+            username=username,
+            password=password,
+            role=role,
+            enterprise_id=enterprise,
+            gate_codes=tuple(gate or ()),
+            driver_id=driver,
+            locale=locale,
+            clock=platform.context.clock,
+        )
+    finally:
+        platform.close()
+    console.print(f"[green]account created[/green]: {account.username} ({account.role.value}) id={account.id}")
+
+
+@accounts_app.command("token")
+def accounts_token(
+    username: Annotated[str, typer.Argument(help="The account")],
+    label: Annotated[str, typer.Option(help="What the token is for (shown in audits)")],
+    database_url: DbUrl = None,
+) -> None:
+    """Issue an API token for USERNAME and print it once (only its hash is stored)."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import account_by_username, issue_api_token
+
+    platform = bootstrap(settings_for(database_url))
+    try:
+        account = account_by_username(platform.context.uow(read_only=True), username)
+        token = issue_api_token(platform.context.uow(), account.id, clock=platform.context.clock, label=label)
+    finally:
+        platform.close()
+    err_console.print(f"API token for {account.username} ({account.role.value}); it is shown only now:")
+    print(token)
+
+
+@accounts_app.command("disable")
+def accounts_disable(
+    username: Annotated[str, typer.Argument(help="The account")],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable it again instead")] = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Disable USERNAME and revoke its sessions and tokens (running servers drop them within the token cache TTL)."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.accounts import set_account_active
+
+    platform = bootstrap(settings_for(database_url))
+    try:
+        account = set_account_active(platform.context.uow(), username, active=enable, clock=platform.context.clock)
+    finally:
+        platform.close()
+    console.print(f"[green]account {'enabled' if enable else 'disabled'}[/green]: {account.username}")

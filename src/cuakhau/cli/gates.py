@@ -1,0 +1,100 @@
+"""``cuakhau gates`` and ``cuakhau plan``: the gates this installation serves and a gate day's plan."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cuakhau.cli._common import DbUrl, console, settings_for
+
+gates_app = typer.Typer(help="The gates this installation serves", no_args_is_help=True)
+
+
+@gates_app.command("install")
+def gates_install(
+    database_url: DbUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Install the five Vietnam–China road gate pairs and their yards (idempotent: run again, nothing changes)."""
+    import json
+
+    from rich.table import Table
+
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services.installation import install_reference_gates
+
+    platform = bootstrap(settings_for(database_url))
+    try:
+        report = install_reference_gates(platform.context.uow, platform.context.clock)
+    finally:
+        platform.close()
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title="reference gates")
+    for col in ("kind", "id", "outcome", "fields changed"):
+        table.add_column(col)
+    for item in report.items:
+        table.add_row(item.kind, item.id, item.outcome.value, ", ".join(item.fields))
+    console.print(table)
+    console.print(f"added {report.added}, changed {report.changed}, unchanged {report.unchanged}")
+
+
+def plan(
+    gate_id: Annotated[str, typer.Argument(help="e.g. vn-huu-nghi")],
+    day: Annotated[str | None, typer.Option("--date", help="The gate's local date (default: today there)")] = None,
+    direction: Annotated[str, typer.Option(help="export or import")] = "export",
+    replan: Annotated[bool, typer.Option("--replan/--no-replan", help="Re-plan the day first")] = False,
+    policy: Annotated[str, typer.Option(help="optimal, priority or fcfs")] = "optimal",
+    database_url: DbUrl = None,
+) -> None:
+    """Show a gate day's plan: each hour's capacity and the trucks booked into it, with the rule and reason."""
+    from datetime import date as date_type
+
+    from rich.table import Table
+
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.domain import timebounds
+    from cuakhau.domain.booking import DEFAULT_RULES
+    from cuakhau.domain.common import parse_enum
+    from cuakhau.domain.gate import Direction
+    from cuakhau.services import day_plans, equeue
+    from cuakhau.services.gates import get_gate
+
+    platform = bootstrap(settings_for(database_url))
+    ctx = platform.context
+    try:
+        flow = parse_enum(Direction, direction, field="direction")
+        gate = get_gate(ctx.uow(read_only=True), gate_id)
+        the_day = date_type.fromisoformat(day) if day else gate.local(ctx.clock.now()).date()
+        # slot rows only for days that can be read (domain/timebounds.py): not for every date there is
+        timebounds.check_readable_day(the_day, today=gate.local(ctx.clock.now()).date(), horizon=DEFAULT_RULES.horizon)
+        if replan:
+            result = equeue.replan(
+                ctx.uow(), clock=ctx.clock, gate_id=gate.id, direction=flow.value, day=the_day, policy=policy
+            )
+            console.print(
+                f"re-planned ({result.policy}): {result.moved} moved, {result.placed} placed, "
+                f"{result.waiting} waiting, spoilage cost {result.cost}"
+            )
+        view = day_plans.day_plan(ctx.uow(), clock=ctx.clock, gate_id=gate.id, direction=flow.value, day=the_day)
+    finally:
+        platform.close()
+    table = Table(title=f"{gate.names.get('en')} — {flow.value} — {the_day} ({gate.timezone.key})")
+    for col in ("hour", "capacity", "booked", "inspection", "trucks (perishability · rule · reason)"):
+        table.add_column(col)
+    by_slot: dict[object, list[str]] = {}
+    for b in view.bookings:
+        by_slot.setdefault(b.slot_start, []).append(f"{b.trip_id[:8]} {b.perishability.value} · {b.rule} · {b.reason}")
+    for s in view.slots:
+        table.add_row(
+            gate.local(s.starts_at).strftime("%H:%M"),
+            str(s.capacity),
+            str(s.booked),
+            f"{s.booked_inspection}/{s.inspection_capacity}",
+            "\n".join(by_slot.get(s.starts_at, [])[:6]) + (" …" if len(by_slot.get(s.starts_at, [])) > 6 else ""),
+        )
+    console.print(table)
+    waiting = by_slot.get(None, [])
+    console.print(f"waiting list: {len(waiting)}")
