@@ -1,4 +1,4 @@
-"""The optimal planner's greedy shortcut (:func:`cuakhau.domain.allocation._greedy`): whenever it answers, its
+"""The optimal planner's greedy shortcut (:func:`cuakhau.domain.allocation.shortcut._greedy`): whenever it answers, its
 plan is feasible and as good as the min-cost flow's on every term of the published rule (the same lexicographic
 objective), and the very same plan when every truck gets its first slot (then the optimum is unique). It answers
 on the simulator's kind of problem (every window to the end of the horizon) and declines where a greedy could be
@@ -13,12 +13,14 @@ from unittest import mock
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from cuakhau.domain import allocation
 from cuakhau.domain.allocation import (
     GroupedProblem,
     OptimalPlanner,
     Placed,
     RequestGroup,
+    optimal,
+    prepare,
+    shortcut,
 )
 from cuakhau.domain.perishability import PROFILES
 from tests.unit.test_allocation import lp_solution
@@ -55,7 +57,7 @@ def open_ended(draw: st.DrawFn, queue: bool = False) -> GroupedProblem:
 
 
 def group_list(problem: GroupedProblem) -> list[Group]:
-    windows = allocation._prepare_groups(problem)
+    windows = prepare._prepare_groups(problem)
     return [(w, g.weight, g.needs_inspection, g.count) for w, g in zip(windows, problem.groups, strict=True)]
 
 
@@ -76,15 +78,15 @@ def objective(
 
 def flow(problem: GroupedProblem) -> list[list[Placed]]:
     """The min-cost flow alone (the shortcut switched off)."""
-    with mock.patch.object(allocation, "_greedy", return_value=None):
-        return allocation._solve(problem.capacity, problem.inspection_capacity, problem.max_wait, group_list(problem))
+    with mock.patch.object(optimal, "_greedy", return_value=None):
+        return optimal._solve(problem.capacity, problem.inspection_capacity, problem.max_wait, group_list(problem))
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(open_ended(), open_ended(queue=True)))
 def test_the_greedy_plan_when_given_is_optimal_like_the_flow(problem: GroupedProblem) -> None:
     groups = group_list(problem)
-    fast = allocation._greedy(problem.capacity, problem.inspection_capacity, problem.max_wait, groups)
+    fast = shortcut._greedy(problem.capacity, problem.inspection_capacity, problem.max_wait, groups)
     event("greedy answered" if fast is not None else "greedy declined")
     if fast is None:
         return
@@ -124,7 +126,7 @@ def test_the_greedy_declines_where_heaviest_first_is_wrong() -> None:
         {"g": [2, 1, 2]},
         [RequestGroup({"g": (0, 2)}, 10, 2, False), RequestGroup({"g": (0, 2)}, 8, 2, True)],
     )
-    assert allocation._greedy(problem.capacity, problem.inspection_capacity, None, group_list(problem)) is None
+    assert shortcut._greedy(problem.capacity, problem.inspection_capacity, None, group_list(problem)) is None
     plan = OptimalPlanner().plan_grouped(problem)
     assert (plan.cost, plan.unassigned) == (18, 0)
 
@@ -143,7 +145,7 @@ def test_the_greedy_answers_a_morning_queue() -> None:
         max_wait=4,
     )
     groups = group_list(problem)
-    fast = allocation._greedy(problem.capacity, problem.inspection_capacity, problem.max_wait, groups)
+    fast = shortcut._greedy(problem.capacity, problem.inspection_capacity, problem.max_wait, groups)
     assert fast == [[(4, "g", 2)], [(2, "g", 2), (3, "g", 1)], [(2, "g", 1), (3, "g", 1)], [(3, "g", 1)]]
     assert objective(groups, fast, 4) == objective(groups, flow(problem), 4)
     assert Counter(s for spots in fast for s, _, n in spots for _ in range(n)) == {2: 3, 3: 3, 4: 2}

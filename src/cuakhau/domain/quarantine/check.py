@@ -1,38 +1,24 @@
-"""Plant quarantine — kiểm dịch thực vật / 植物检疫: the phytosanitary certificate and its check against a declaration.
-
-:class:`PhytoCertificate` is what an electronic phytosanitary certificate (ePhyto, UN/CEFACT SPS Certificate)
-says, read by :func:`cuakhau.adapters.exchange.sps.parse_sps_certificate`. :func:`check_certificate` compares it
-with the declared :class:`~cuakhau.domain.shipment.Shipment` and returns every discrepancy as a
-:class:`Finding` (a stable code, the declaration field and certificate element at fault, a severity, params for
-the vi / zh / en message in :mod:`cuakhau.i18n.messages_quarantine`). Nothing here decides release: quarantine
-officers do; the findings tell them where to look.
-"""
+"""The check of a phytosanitary certificate against the declared shipment (:func:`check_certificate`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from cuakhau.domain.clock import ensure_utc
+from cuakhau.domain.quarantine.certificate import (
+    ACCEPTED_STATUS_CODES,
+    CERTIFICATE_TYPES,
+    CertificateLine,
+    Measure,
+    PhytoCertificate,
+)
+from cuakhau.domain.quarantine.findings import Finding, Severity
 from cuakhau.domain.shipment import CargoLine, Shipment
-
-#: Certificate type codes (UN/CEFACT 1001 as the IPPC ePhyto hub uses them).
-PHYTOSANITARY = "851"  # giấy chứng nhận kiểm dịch thực vật / 植物检疫证书
-PHYTOSANITARY_REEXPORT = "657"  # for re-export / 再出口植物检疫证书
-CERTIFICATE_TYPES: Mapping[str, str] = {
-    PHYTOSANITARY: "phytosanitary certificate",
-    PHYTOSANITARY_REEXPORT: "phytosanitary certificate for re-export",
-}
-
-#: Status codes an importing country acts on: 70 issued, 39 approved (ePhyto hub list). Anything else is warned.
-ACCEPTED_STATUS_CODES = frozenset({"70", "39"})
 
 #: A certificate older than this many days at the gate is expired (a published default; pass ``max_age_days``).
 DEFAULT_MAX_AGE_DAYS = 14
@@ -44,217 +30,8 @@ DEFAULT_TOLERANCE = Decimal("0.02")
 #: An importing country's protocol (e.g. vapour heat for some fruit) is passed as ``treatment_required``.
 DEFAULT_TREATMENT_REQUIRED: Mapping[str, frozenset[str]] = {}
 
-#: Weight units of UN/ECE Recommendation 20 and their value in kilograms.
-KG_PER_UNIT: Mapping[str, Decimal] = {
-    "KGM": Decimal(1),
-    "TNE": Decimal(1000),
-    "GRM": Decimal("0.001"),
-    "LBR": Decimal("0.45359237"),
-}
-
 PLANTING_AREA = "planting_area"
 PACKING_HOUSE = "packing_house"
-
-
-class Severity(StrEnum):
-    """``block``: the truck may not be released on this certificate; ``warn``: an officer should look."""
-
-    BLOCK = "block"
-    WARN = "warn"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One discrepancy between certificate and declaration.
-
-    ``field`` is the declaration path (``lines[0].net_kg``), ``element`` the certificate element
-    (``SPSConsignment/ConsigneeSPSParty/Name``); either may be ``None`` when only one side is involved.
-    """
-
-    code: str
-    severity: Severity
-    field: str | None = None
-    element: str | None = None
-    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def blocking(self) -> bool:
-        return self.severity is Severity.BLOCK
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A text with its ``languageID`` when the certificate gives one."""
-
-    text: str
-    language: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """An ``IncludedSPSNote`` / ``AdditionalInformationSPSNote``: a coded subject and its content."""
-
-    subject: str
-    content: str
-    language: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Measure:
-    value: Decimal
-    unit: str | None = None
-
-    def kilograms(self) -> Decimal | None:
-        """The value in kg, or ``None`` when the unit is not a known weight unit (no unit means kg)."""
-        factor = KG_PER_UNIT.get((self.unit or "KGM").upper())
-        return None if factor is None else self.value * factor
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    """Consignor (người gửi hàng / 发货人) or consignee (người nhận hàng / 收货人)."""
-
-    name: str
-    country: str | None = None
-    identifier: str | None = None
-    address: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Classification:
-    """``ApplicableSPSClassification``: HS code or an IPPC commodity class (``IPPCPCVP``, ``IPPCPCC``...)."""
-
-    system: str
-    code: str | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Package:
-    level: int | None
-    type_code: str | None
-    quantity: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Treatment:
-    """An ``AppliedSPSProcess`` (xử lý / 处理): disinfestation or disinfection before export.
-
-    ``types`` are the hub's treatment type codes (``TypeCode`` and the TTL1/TTL2 characteristics),
-    ``chemicals`` the TTCH active-ingredient codes, ``concentration`` TTCO, ``temperature`` TTTM,
-    ``duration`` the completion period's ``DurationMeasure``; ``notes`` the free texts (TTFT, TTAI).
-    """
-
-    types: tuple[str, ...] = ()
-    chemicals: tuple[str, ...] = ()
-    concentration: Measure | None = None
-    temperature: Measure | None = None
-    duration: Measure | None = None
-    started_on: date | None = None
-    ended_on: date | None = None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def recorded(self) -> bool:
-        """A real treatment says at least what was done (``ZZZ`` alone, "mutually defined", says nothing)."""
-        named = [t for t in self.types if t.upper() != "ZZZ"]
-        return bool(named or self.chemicals or self.temperature or self.concentration or self.notes)
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateLine:
-    """An ``IncludedSPSTradeLineItem``: one commodity of the consignment."""
-
-    sequence: int | None
-    descriptions: tuple[Text, ...] = ()
-    common_name: str | None = None
-    scientific_name: str | None = None  # tên khoa học / 学名
-    intended_use: str | None = None
-    classifications: tuple[Classification, ...] = ()
-    net_weight: Measure | None = None
-    gross_weight: Measure | None = None
-    packages: tuple[Package, ...] = ()
-    origin_countries: tuple[str, ...] = ()
-    origin_places: tuple[str, ...] = ()
-    treatments: tuple[Treatment, ...] = ()
-    additional_declarations: tuple[Text, ...] = ()
-    planting_area_codes: tuple[str, ...] = ()  # mã số vùng trồng / 种植园登记号 (PUC)
-    packing_house_codes: tuple[str, ...] = ()  # mã số cơ sở đóng gói / 包装厂登记号 (PHC)
-    notes: tuple[Note, ...] = ()
-
-    @property
-    def description(self) -> str:
-        """The English description when there is one, otherwise the first."""
-        for d in self.descriptions:
-            if (d.language or "").lower().startswith("en"):
-                return d.text
-        return self.descriptions[0].text if self.descriptions else ""
-
-    @property
-    def hs_codes(self) -> tuple[str, ...]:
-        """Digits of every HS classification given (national extensions kept: 6, 8 or 10 digits)."""
-        codes = []
-        for c in self.classifications:
-            if c.code and c.system.strip().upper().startswith("HS"):
-                digits = re.sub(r"\D", "", c.code)
-                if digits:
-                    codes.append(digits)
-        return tuple(codes)
-
-    @property
-    def package_count(self) -> Decimal | None:
-        """Packages at the outermost level given (level 1 before 2; "100 bags of 20 boxes" counts 100)."""
-        if not self.packages:
-            return None
-        outer = min((p.level for p in self.packages if p.level is not None), default=None)
-        return sum((p.quantity for p in self.packages if p.level == outer), Decimal(0))
-
-
-@dataclass(frozen=True, slots=True)
-class ReferencedDocument:
-    """A document the certificate refers to (import permit, replaced certificate, attachment by file name)."""
-
-    identifier: str | None
-    relationship: str | None = None
-    information: str | None = None
-    filename: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TransportMovement:
-    mode_code: str | None  # UN/ECE Rec. 19: 1 sea, 3 road...
-    identifier: str | None = None
-    means: str | None = None  # vessel name, truck plate
-
-
-@dataclass(frozen=True, slots=True)
-class PhytoCertificate:
-    """A phytosanitary certificate as issued (giấy chứng nhận KDTV / 植物检疫证书)."""
-
-    id: str
-    type_code: str
-    status_code: str | None
-    issued_at: datetime  # aware, in the issuer's own offset
-    issuer: str | None
-    consignor: Party
-    consignee: Party
-    export_country: str | None
-    import_country: str | None
-    lines: tuple[CertificateLine, ...]
-    transit_countries: tuple[str, ...] = ()
-    place_of_issue: str | None = None
-    signatory: str | None = None
-    unloading_location: str | None = None
-    additional_declarations: tuple[Text, ...] = ()
-    notes: tuple[Note, ...] = ()
-    transport: tuple[TransportMovement, ...] = ()
-    containers: tuple[str, ...] = ()
-    seals: tuple[str, ...] = ()
-    referenced_documents: tuple[ReferencedDocument, ...] = ()
-
-    @property
-    def type_name(self) -> str | None:
-        return CERTIFICATE_TYPES.get(self.type_code)
 
 
 # --- the check ---------------------------------------------------------------------------------------------------
@@ -630,67 +407,3 @@ def _check_registry(
 
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-#: Every code :func:`check_certificate` can return (each has a vi / zh / en message).
-FINDING_CODES = frozenset(
-    {
-        "phyto.number_missing",
-        "phyto.number_mismatch",
-        "phyto.wrong_type",
-        "phyto.status_unexpected",
-        "phyto.issued_in_future",
-        "phyto.expired",
-        "phyto.treatment_after_issue",
-        "phyto.consignee_mismatch",
-        "phyto.consignee_country_mismatch",
-        "phyto.consignor_mismatch",
-        "phyto.export_country_mismatch",
-        "phyto.no_lines",
-        "phyto.hs_not_covered",
-        "phyto.line_not_declared",
-        "phyto.net_weight_mismatch",
-        "phyto.gross_weight_mismatch",
-        "phyto.packages_mismatch",
-        "phyto.weight_unit_unknown",
-        "phyto.quantity_missing",
-        "phyto.treatment_missing",
-        "phyto.planting_area_inactive",
-        "phyto.packing_house_inactive",
-        "phyto.planting_area_mismatch",
-        "phyto.packing_house_mismatch",
-        "phyto.planting_area_not_certified",
-        "phyto.packing_house_not_certified",
-    }
-)
-
-
-# --- a check, as kept -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateCheck:
-    """One submitted certificate and what :func:`check_certificate` found, kept with the document itself.
-
-    Blocking findings stop clearance until a quarantine officer accepts the certificate with a reason (their
-    decision, recorded here); warnings are shown and never stop anything.
-    """
-
-    id: str
-    shipment_id: str
-    certificate_id: str
-    document_sha256: str
-    findings: tuple[Finding, ...]
-    checked_at: datetime
-    checked_by: str
-    accepted_at: datetime | None = None
-    accepted_by: str | None = None
-    accepted_reason: str | None = None
-
-    @property
-    def blocking(self) -> bool:
-        return any(f.blocking for f in self.findings)
-
-    @property
-    def blocks_clearance(self) -> bool:
-        return self.blocking and self.accepted_at is None
