@@ -18,11 +18,10 @@ from cuakhau.domain.customs import (
     SelectivityProfile,
     SelectivityState,
     TargetRates,
-    _cut,
-    _SortedCounts,
     calibrate,
     select_channel,
 )
+from cuakhau.domain.customs.thresholds import _cut, _SortedCounts
 
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 FLOORS = (Channel.GREEN, Channel.GREEN, Channel.GREEN, Channel.YELLOW, Channel.RED)
