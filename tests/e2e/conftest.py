@@ -11,8 +11,49 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx2
+import pytest
+
+from tests.conftest import service_unavailable
+
+#: Debian's Chromium, driven by Playwright (never a downloaded browser).
+CHROMIUM = os.environ.get("CUAKHAU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        service_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
+
+
+def seed_demo(work: Path, trips: int) -> str:
+    """A demo database of ``trips`` trips in ``work`` (``cuakhau demo --no-serve``): its URL."""
+    db = work / "demo.db"
+    seeded = subprocess.run(
+        [sys.executable, "-m", "cuakhau", "demo", "--db", str(db), "--no-serve", "--trips", str(trips)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=work,
+    )
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    return f"sqlite:///{db}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for the module's pages (skipped with the reason when it is not installed)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 def free_port() -> int:

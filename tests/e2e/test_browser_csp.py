@@ -11,18 +11,14 @@ inline script injected into a page is refused, and reported.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import service_unavailable
-from tests.e2e.conftest import free_port, running
-from tests.e2e.test_browser_pages import ARGS, ARTIFACTS, CHROMIUM, login, shot
+from tests.e2e.conftest import free_port, require_chromium, running, seed_demo
+from tests.e2e.test_browser_pages import ARTIFACTS, login, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +37,11 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        service_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    require_chromium()
     work = tmp_path_factory.mktemp("csp")
-    db = work / "demo.db"
-    seeded = subprocess.run(
-        [sys.executable, "-m", "cuakhau", "demo", "--db", str(db), "--no-serve", "--trips", "60"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=work,
-    )
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    url = seed_demo(work, 60)
     port = free_port()
-    with running(["serve", "--port", str(port)], cwd=work, port=port, env={"CUAKHAU_DATABASE_URL": f"sqlite:///{db}"}):
+    with running(["serve", "--port", str(port)], cwd=work, port=port, env={"CUAKHAU_DATABASE_URL": url}):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -97,18 +84,6 @@ class Watch:
 
     def close(self) -> None:
         self.context.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,13 +27,10 @@ from sqlalchemy import text
 from cuakhau.bootstrap import bootstrap
 from cuakhau.config import Settings
 from cuakhau.domain.quarantine import CertificateCheck
-from tests.conftest import service_unavailable
-from tests.e2e.conftest import free_port, running
+from tests.e2e.conftest import free_port, require_chromium, running, seed_demo
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("CUAKHAU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "cuakhau-demo-2026"  # the demo accounts' published password (DEMO ONLY)
 VN_CERT = (Path(__file__).resolve().parents[1] / "fixtures" / "ephyto" / "vn_dragon_fruit.xml").read_text("utf-8")
 NAME = "<ram:Name>PHYTOSANITARY CERTIFICATE</ram:Name>"
@@ -54,19 +48,9 @@ STYLESHEET = VN_CERT.replace("?>", '?>\n<?xml-stylesheet type="text/xsl" href="/
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A small demo database with a certificate stored before the fix, and a server on it."""
-    if not Path(CHROMIUM).exists():
-        service_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    require_chromium()
     work = tmp_path_factory.mktemp("documents")
-    db = work / "demo.db"
-    seeded = subprocess.run(
-        [sys.executable, "-m", "cuakhau", "demo", "--db", str(db), "--no-serve", "--trips", "20"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=work,
-    )
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    url = f"sqlite:///{db}"
+    url = seed_demo(work, 20)
     platform = bootstrap(Settings(database_url=url))
     try:
         with platform.engine.connect() as conn:
@@ -94,18 +78,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     port = free_port()
     with running(["serve", "--port", str(port)], cwd=work, port=port, env={"CUAKHAU_DATABASE_URL": url}):
         yield {"base": f"http://127.0.0.1:{port}", "shipment_id": str(shipment_id), "old_check": old.id}
-
-
-@pytest.fixture(scope="module")
-def browser(served: dict[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def login(page: Any, base: str, username: str) -> None:

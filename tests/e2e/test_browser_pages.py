@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,13 +25,10 @@ from cuakhau.domain.devices import Checkpoint, PlateRead
 from cuakhau.domain.trip import Actor, ActorRole, TripState
 from cuakhau.services import gate_ops, trips
 from cuakhau.services.ports import TripFilter
-from tests.conftest import service_unavailable
-from tests.e2e.conftest import free_port, running
+from tests.e2e.conftest import free_port, require_chromium, running, seed_demo
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("CUAKHAU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(os.environ.get("CUAKHAU_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts"))
 GATE = "vn-huu-nghi"
 PASSWORD = "cuakhau-demo-2026"  # the demo accounts' published password (DEMO ONLY)
@@ -42,34 +37,12 @@ PASSWORD = "cuakhau-demo-2026"  # the demo accounts' published password (DEMO ON
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A demo database and a server process on it: (base URL, database URL)."""
-    if not Path(CHROMIUM).exists():
-        service_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    require_chromium()
     work = tmp_path_factory.mktemp("browser")
-    db = work / "demo.db"
-    seeded = subprocess.run(
-        [sys.executable, "-m", "cuakhau", "demo", "--db", str(db), "--no-serve", "--trips", "200"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=work,
-    )
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    url = f"sqlite:///{db}"
+    url = seed_demo(work, 200)
     port = free_port()
     with running(["serve", "--port", str(port)], cwd=work, port=port, env={"CUAKHAU_DATABASE_URL": url}):
         yield f"http://127.0.0.1:{port}", url
-
-
-@pytest.fixture(scope="module")
-def browser(demo: tuple[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def shot(page: Any, name: str) -> None:
