@@ -17,6 +17,7 @@ from cuakhau.adapters.db.migrate import head_revision
 from cuakhau.cli import app
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.factories import World
+from tests.integration.test_mqtt_listener import Broker, broker  # noqa: F401 (the fixture)
 
 
 def _json(*args: str, input: str | None = None) -> Any:
@@ -117,3 +118,8 @@ def test_gates_install_and_sim_examples(database_url: str, engine: Engine) -> No
     assert report  # the install report (tests/integration/test_installation.py checks its content)
     examples = _json("sim", "examples", "--json")
     assert examples and all(e["name"].endswith((".yaml", ".yml")) and e["path"] is None for e in examples)
+
+
+def test_devices_simulate(broker: Broker) -> None:  # noqa: F811 (the fixture imported)
+    sent = _json("devices", "simulate", "--port", str(broker.port), "--count", "5", "--rate", "1000", "--json")
+    assert sent == {"acknowledged": 5}

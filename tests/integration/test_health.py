@@ -26,7 +26,7 @@ from cuakhau.config import Settings
 from cuakhau.domain.clock import ManualClock
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.periodic import Job, JobContext
-from tests.conftest import service_unavailable
+from tests.integration.test_mqtt_listener import Broker, broker  # noqa: F401 (the fixture)
 
 ERROR_KEYS = {"code", "message", "field", "params", "details"}
 
@@ -146,13 +146,19 @@ def test_broker_down_when_devices_are_configured_is_not_ready(
         assert checks["broker"]["reason"] == "broker unreachable (ConnectionRefusedError)"
 
 
-def test_broker_up_when_devices_are_configured_is_ready(database_url: str, engine: Engine, clock: ManualClock) -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 1883), timeout=2).close()
-    except OSError:
-        service_unavailable("no MQTT broker on 127.0.0.1:1883")
-    settings = _settings(database_url, mqtt_host="127.0.0.1", mqtt_port=1883)
+def test_the_broker_going_down_and_up_is_followed(
+    database_url: str,
+    engine: Engine,
+    clock: ManualClock,
+    broker: Broker,  # noqa: F811 (the fixture imported)
+) -> None:
+    """A broker of the test's own (not the machine's): ready, stopped -> not ready naming it, back -> ready."""
+    settings = _settings(database_url, mqtt_host="127.0.0.1", mqtt_port=broker.port)
     with TestClient(create_app(settings, clock=clock)) as client:
         r = client.get("/readyz")
         assert r.status_code == 200, r.text
         assert _checks(r.json())["broker"] == {"name": "broker", "ok": True, "reason": None}
+        broker.stop()
+        _not_ready(client.get("/readyz"), "broker")
+        broker.start()
+        assert client.get("/readyz").status_code == 200
