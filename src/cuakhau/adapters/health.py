@@ -77,6 +77,8 @@ def periodic(runner: PeriodicRunner, clock: Clock, *, periods: float = 3.0) -> C
     """No job of ``runner`` is behind by more than ``periods`` of its own period (lag = now - last run - period)."""
 
     def probe() -> str | None:
+        if not runner.jobs:
+            return None
         if not runner.running:
             return "the periodic runner is not running"
         now = clock.now()
