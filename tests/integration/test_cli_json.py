@@ -123,3 +123,14 @@ def test_gates_install_and_sim_examples(database_url: str, engine: Engine) -> No
 def test_devices_simulate(broker: Broker) -> None:  # noqa: F811 (the fixture imported)
     sent = _json("devices", "simulate", "--port", str(broker.port), "--count", "5", "--rate", "1000", "--json")
     assert sent == {"acknowledged": 5}
+
+
+def test_exchange_run_once(ctx: ServiceContext, world: World, database_url: str) -> None:
+    assert _json("exchange", "keygen", "--json", "--database-url", database_url)["created"] is True
+    result = CliRunner().invoke(
+        app,
+        ["exchange", "run", "--once", "--json", "--database-url", database_url],
+        env={"CUAKHAU_EXCHANGE_ID": "vn-huu-nghi"},
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"delivered": 0, "retried": 0}
