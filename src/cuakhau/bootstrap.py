@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from cuakhau.adapters import health
 from cuakhau.adapters.clock import SystemClock
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
@@ -117,8 +118,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     background: list[Background] = [dispatcher] if settings.notify_in_server else []
     if exchange.sender is not None:
         background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
+    readiness = [health.database(platform.engine), health.migrations(platform.engine)]
+    if settings.mqtt_host:
+        readiness.append(health.broker(settings.mqtt_host, settings.mqtt_port))
     if settings.periodic_in_server:
-        background.append(periodic_runner(platform))
+        runner = periodic_runner(platform)
+        background.append(runner)
+        readiness.append(health.periodic(runner, platform.context.clock, periods=settings.ready_lag_periods))
     booker = booking_batcher(platform) if settings.booking_batch else None
     if booker is not None:
         background.append(booker)
@@ -129,6 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         security=security,
         threads=settings.worker_threads,
         booker=booker,
+        readiness=readiness,
     )
     app.state.platform = platform
     app.state.exchange = exchange

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     #: periodic.py) inside each server process, checking every ``periodic_tick_seconds`` which ones are due.
     periodic_in_server: bool = True
     periodic_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: The MQTT broker the gate devices use (``cuakhau devices listen``); when set, ``/readyz`` checks that it
+    #: answers. Unset: no devices configured, no broker check.
+    mqtt_host: str | None = None
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    #: ``/readyz`` reports a periodic job not ready once it is behind its period by more than this many periods.
+    ready_lag_periods: float = Field(default=3.0, gt=0, le=1000)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -23,6 +23,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
+from cuakhau.adapters import health
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.web.app import build_app
@@ -143,7 +144,7 @@ def test_documented_statuses_are_statuses_the_app_gives(app: FastAPI, schema: di
     for method, path, op in operations(schema):
         documented = {int(s) for s in op["responses"] if s[0] in "45"}
         assert documented <= given, (method, path, documented - given)
-        assert (503 in documented) == (get_context in deps[(method, path)] or path == "/healthz"), (method, path)
+        assert (503 in documented) == (get_context in deps[(method, path)] or path == "/readyz"), (method, path)
     limited = {(m, p) for m, p, op in operations(schema) if "429" in op["responses"]}
     assert limited == {
         ("POST", "/api/v1/auth/login"),
@@ -204,7 +205,7 @@ def test_documented_503_is_given_when_the_database_is_gone(tmp_path: Path, nomen
     ctx = ServiceContext(
         uow=SqlUnitOfWorkFactory(engine, nomenclature), clock=ManualClock(DEMO_NOW), nomenclature=nomenclature
     )
-    app = build_app(ctx)
+    app = build_app(ctx, readiness=[health.database(engine), health.migrations(engine)])
     with TestClient(app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {MISSING}"}) as c:
         schema = app.openapi()
         for method, path, op in operations(schema):
@@ -213,7 +214,8 @@ def test_documented_503_is_given_when_the_database_is_gone(tmp_path: Path, nomen
             r = c.get(_url(path, op, schema), params=_query(op))
             if "503" in op["responses"]:
                 assert r.status_code == 503, (path, r.status_code, r.text[:300])
-                assert r.json()["error"]["code"] == "service.database_unavailable" and r.headers["Retry-After"]
+                code = "service.not_ready" if path == "/readyz" else "service.database_unavailable"
+                assert r.json()["error"]["code"] == code and r.headers["Retry-After"], (path, r.text[:300])
             else:
                 assert r.status_code == 200, (path, r.status_code)
     engine.dispose()

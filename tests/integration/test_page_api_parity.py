@@ -346,6 +346,7 @@ PAGES: dict[tuple[str, str], Twin | Public] = {
     ("GET", "/waits"): Public("/waits", "the public wait board (its API twin is public too)"),
     ("GET", "/"): Public("/", "a redirect to the API documentation"),
     ("GET", "/healthz"): Public("/healthz", "liveness"),
+    ("GET", "/readyz"): Public("/readyz", "readiness, for load balancers and orchestrators"),
     ("GET", "/docs"): Public("/docs", "the API documentation"),
     ("GET", "/openapi.json"): Public("/openapi.json", "the API description"),
 }

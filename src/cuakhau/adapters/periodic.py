@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cuakhau.services.periodic import Job, JobContext
 
@@ -34,6 +34,10 @@ class PeriodicRunner:
         self.runs: dict[str, int] = {job.name: 0 for job in self.jobs}
         self.failures: dict[str, int] = {job.name: 0 for job in self.jobs}
         self._next: dict[str, datetime] = {}
+        #: When each job last started a run, as the clock read it (readiness judges the lag from it).
+        self.last_run: dict[str, datetime] = {}
+        #: When the runner was started (a job that has not run yet is late from then on).
+        self.started_at: datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -46,6 +50,12 @@ class PeriodicRunner:
         """When the job is due next (``None``: at once, it has not run yet)."""
         return self._next.get(name)
 
+    def lag(self, job: Job, now: datetime) -> timedelta | None:
+        """How far ``job`` is behind its period at ``now`` (``now - last run - period``; before its first run,
+        counted from the runner's start); ``None`` when the runner has not been started nor run any job."""
+        since = self.last_run.get(job.name, self.started_at)
+        return None if since is None else now - since - job.period
+
     def run_due(self) -> dict[str, int]:
         """Run every job whose time has come (all of them the first time); returns what each one changed."""
         results: dict[str, int] = {}
@@ -55,6 +65,7 @@ class PeriodicRunner:
             if due is not None and now < due:
                 continue
             self._next[job.name] = now + job.period
+            self.last_run[job.name] = now
             self.runs[job.name] += 1
             try:
                 results[job.name] = job.run(self.context)
@@ -76,6 +87,7 @@ class PeriodicRunner:
             if self.running or not self.jobs:
                 return
             self._stop.clear()
+            self.started_at = self.context.clock.now()
             self._thread = threading.Thread(target=self._loop, name="cuakhau-periodic", daemon=True)
             self._thread.start()
 

@@ -7,9 +7,27 @@ import sys
 import typer
 
 from cuakhau.cli import accounts, db, devices, exchange, gates, registry, server, sim
-from cuakhau.cli._common import err_console
+from cuakhau.cli._common import console, err_console
 
 app = typer.Typer(help="cuakhau — cửa khẩu thông minh / 智慧口岸: smart border gates", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cuakhau import __version__
+
+        console.print(f"cuakhau {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit", callback=_version, is_eager=True
+    ),
+) -> None:
+    """cuakhau — cửa khẩu thông minh / 智慧口岸: smart border gates"""
+
 
 # The commands, then the groups: `cuakhau --help` lists them in this order.
 app.command()(server.serve)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +20,16 @@ def settings_for(database_url: str | None, **extra: object) -> Settings:
         overrides["database_url"] = database_url
     return Settings(**overrides)  # type: ignore[arg-type]
 
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout, nothing else (``--json``: for scripts); instants and decimals as strings."""
+    import json
+
+    print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
+
+
+#: ``--json``: print one JSON document on stdout instead of text for people.
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts)")]
 
 DbUrl = Annotated[
     str | None,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cuakhau.cli._common import DbUrl, console, err_console, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, err_console, print_json, settings_for
+
+if TYPE_CHECKING:
+    from cuakhau.domain.accounts import Account
 
 accounts_app = typer.Typer(help="Accounts and API tokens (docs/security.md)", no_args_is_help=True)
 
@@ -31,6 +34,7 @@ def accounts_create(
         bool, typer.Option("--no-password", help="A machine account that uses only API tokens (counterpart)")
     ] = False,
     database_url: DbUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Create an account. The password is asked for (twice) unless --password-stdin or --no-password."""
     from cuakhau.bootstrap import bootstrap
@@ -58,6 +62,9 @@ def accounts_create(
         )
     finally:
         platform.close()
+    if as_json:
+        print_json(_account_json(account))
+        return
     console.print(f"[green]account created[/green]: {account.username} ({account.role.value}) id={account.id}")
 
 
@@ -66,6 +73,7 @@ def accounts_token(
     username: Annotated[str, typer.Argument(help="The account")],
     label: Annotated[str, typer.Option(help="What the token is for (shown in audits)")],
     database_url: DbUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Issue an API token for USERNAME and print it once (only its hash is stored)."""
     from cuakhau.bootstrap import bootstrap
@@ -77,6 +85,9 @@ def accounts_token(
         token = issue_api_token(platform.context.uow(), account.id, clock=platform.context.clock, label=label)
     finally:
         platform.close()
+    if as_json:
+        print_json({"username": account.username, "role": account.role.value, "label": label, "token": token})
+        return
     err_console.print(f"API token for {account.username} ({account.role.value}); it is shown only now:")
     print(token)
 
@@ -86,6 +97,7 @@ def accounts_disable(
     username: Annotated[str, typer.Argument(help="The account")],
     enable: Annotated[bool, typer.Option("--enable", help="Enable it again instead")] = False,
     database_url: DbUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Disable USERNAME and revoke its sessions and tokens (running servers drop them within the token cache TTL)."""
     from cuakhau.bootstrap import bootstrap
@@ -96,4 +108,20 @@ def accounts_disable(
         account = set_account_active(platform.context.uow(), username, active=enable, clock=platform.context.clock)
     finally:
         platform.close()
+    if as_json:
+        print_json(_account_json(account))
+        return
     console.print(f"[green]account {'enabled' if enable else 'disabled'}[/green]: {account.username}")
+
+
+def _account_json(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "role": account.role.value,
+        "active": account.active,
+        "enterprise_id": account.enterprise_id,
+        "gates": sorted(account.gate_codes),
+        "driver_id": account.driver_id,
+        "locale": account.locale,
+    }

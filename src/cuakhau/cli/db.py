@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, console, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, print_json, settings_for
 
 db_app = typer.Typer(help="Database schema (Alembic migrations)", no_args_is_help=True)
 
@@ -15,15 +15,19 @@ db_app = typer.Typer(help="Database schema (Alembic migrations)", no_args_is_hel
 def db_upgrade(
     database_url: DbUrl = None,
     revision: Annotated[str, typer.Option(help="Target revision")] = "head",
+    as_json: AsJson = False,
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from cuakhau.adapters.db.engine import make_engine
-    from cuakhau.adapters.db.migrate import current_revision, upgrade
+    from cuakhau.adapters.db.migrate import current_revision, head_revision, upgrade
 
     settings = settings_for(database_url)
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine, revision)
+        if as_json:
+            print_json({"revision": current_revision(engine), "head": head_revision()})
+            return
         console.print(
             f"[green]database at revision {current_revision(engine)}[/green] ({_safe(settings.database_url)})"
         )
@@ -32,14 +36,18 @@ def db_upgrade(
 
 
 @db_app.command("current")
-def db_current(database_url: DbUrl = None) -> None:
+def db_current(database_url: DbUrl = None, as_json: AsJson = False) -> None:
     """Show the database's revision and the newest one this version knows."""
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
 
     engine = make_engine(settings_for(database_url).database_url)
     try:
-        console.print(f"current: {current_revision(engine) or '(empty)'}  head: {head_revision()}")
+        current, head = current_revision(engine), head_revision()
+        if as_json:
+            print_json({"current": current, "head": head, "at_head": current == head})
+            return
+        console.print(f"current: {current or '(empty)'}  head: {head}")
     finally:
         engine.dispose()
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, console, err_console, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, err_console, print_json, settings_for
 
 devices_app = typer.Typer(help="Gate devices over MQTT (docs/devices.md)", no_args_is_help=True)
 
@@ -52,6 +52,7 @@ def devices_simulate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
     rate: Annotated[float, typer.Option(help="Messages a second", min=0.1, max=10_000)] = 20.0,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the broker", min=0.5, max=600)] = 30.0,
+    as_json: AsJson = False,
 ) -> None:
     """Publish a realistic stream of plate reads, weighings and repeats for the demo (QoS 1)."""
     from cuakhau.adapters.devices.simulate import simulate_reads
@@ -63,4 +64,7 @@ def devices_simulate(
     except ConnectionError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    if as_json:
+        print_json({"acknowledged": sent})
+        return
     console.print(f"[green]{sent} messages acknowledged by the broker[/green]")

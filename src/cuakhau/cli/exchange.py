@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cuakhau.cli._common import DbUrl, console, err_console, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, err_console, print_json, settings_for
 
 exchange_app = typer.Typer(help="Cross-border exchange with the partner across the line (docs/exchange.md)")
 exchange_app.info.no_args_is_help = True
@@ -23,8 +23,12 @@ def _print_key(key: Mapping[str, Any]) -> None:
     console.print(f"give the partner: --key {key['key_id']}={key['public_key']}", soft_wrap=True)
 
 
+def _key_json(key: Mapping[str, Any]) -> dict[str, Any]:
+    return {"key_id": key["key_id"], "public_key": key["public_key"], "status": key.get("status", "active")}
+
+
 @exchange_app.command("keygen")
-def exchange_keygen(database_url: DbUrl = None) -> None:
+def exchange_keygen(database_url: DbUrl = None, as_json: AsJson = False) -> None:
     """Create this instance's signing key (if it has none) and print the public half for the partner."""
     from cuakhau.adapters.exchange.signing import Ed25519Scheme
     from cuakhau.bootstrap import bootstrap
@@ -34,16 +38,23 @@ def exchange_keygen(database_url: DbUrl = None) -> None:
     try:
         active = [k for k in exchange_views.keys(platform.context.uow(read_only=True)) if k["status"] == "active"]
         if active:
+            if as_json:
+                print_json({**_key_json(active[-1]), "created": False})
+                return
             console.print("[yellow]a signing key exists already (use `rotate` for a new one)[/yellow]")
             _print_key(active[-1])
             return
-        _print_key(exchange.generate_key(platform.context.uow(), clock=platform.context.clock, scheme=Ed25519Scheme()))
+        key = exchange.generate_key(platform.context.uow(), clock=platform.context.clock, scheme=Ed25519Scheme())
+        if as_json:
+            print_json({**_key_json(key), "created": True})
+            return
+        _print_key(key)
     finally:
         platform.close()
 
 
 @exchange_app.command("rotate")
-def exchange_rotate(database_url: DbUrl = None) -> None:
+def exchange_rotate(database_url: DbUrl = None, as_json: AsJson = False) -> None:
     """A new signing key; older keys stay valid until revoked, so the partner can add the new one first."""
     from cuakhau.adapters.exchange.signing import Ed25519Scheme
     from cuakhau.bootstrap import bootstrap
@@ -54,6 +65,9 @@ def exchange_rotate(database_url: DbUrl = None) -> None:
         key = exchange.generate_key(platform.context.uow(), clock=platform.context.clock, scheme=Ed25519Scheme())
     finally:
         platform.close()
+    if as_json:
+        print_json({**_key_json(key), "created": True})
+        return
     _print_key(key)
     console.print("new messages are signed with this key; revoke the old one once the partner has added it")
 
@@ -115,7 +129,7 @@ def exchange_peer_add(
 
 
 @peer_app.command("list")
-def exchange_peer_list(database_url: DbUrl = None) -> None:
+def exchange_peer_list(database_url: DbUrl = None, as_json: AsJson = False) -> None:
     """Partners and their keys."""
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services import exchange_views
@@ -125,6 +139,9 @@ def exchange_peer_list(database_url: DbUrl = None) -> None:
         peers = exchange_views.peers(platform.context.uow(read_only=True))
     finally:
         platform.close()
+    if as_json:
+        print_json([{**dict(p), "keys": [dict(k) for k in keys]} for p, keys in peers])
+        return
     for p, keys in peers:
         console.print(f"{p['id']}  {p['inbox_url']}  gates={','.join(p['gates'])}")
         for k in keys:
@@ -134,11 +151,9 @@ def exchange_peer_list(database_url: DbUrl = None) -> None:
 @exchange_app.command("health")
 def exchange_health(
     database_url: DbUrl = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Backlog, last delivery and failures per partner; messages received; refusals; open incidents."""
-    import json
-
     from rich.table import Table
 
     from cuakhau.bootstrap import bootstrap
@@ -150,7 +165,7 @@ def exchange_health(
     finally:
         platform.close()
     if as_json:
-        print(json.dumps(report, default=str, ensure_ascii=False, indent=2))
+        print_json(report)
         return
     table = Table(title="cross-border exchange")
     for col in (
@@ -186,6 +201,7 @@ def exchange_health(
 def exchange_run(
     database_url: DbUrl = None,
     once: Annotated[bool, typer.Option("--once", help="One round, then exit")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Run the sender alone (``cuakhau serve`` already runs it when CUAKHAU_EXCHANGE_ID is set); Ctrl-C stops."""
     import signal
@@ -203,6 +219,9 @@ def exchange_run(
     try:
         if once:
             report = runtime.sender.run_once()
+            if as_json:
+                print_json({"delivered": report.delivered, "retried": report.retried})
+                return
             console.print(f"delivered {report.delivered}, to retry {report.retried}")
             return
         stop = threading.Event()

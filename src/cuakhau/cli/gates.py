@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cuakhau.cli._common import DbUrl, console, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, print_json, settings_for
+
+if TYPE_CHECKING:
+    from cuakhau.services.day_plans import DayPlan
 
 gates_app = typer.Typer(help="The gates this installation serves", no_args_is_help=True)
 
@@ -14,11 +17,9 @@ gates_app = typer.Typer(help="The gates this installation serves", no_args_is_he
 @gates_app.command("install")
 def gates_install(
     database_url: DbUrl = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Install the five Vietnam–China road gate pairs and their yards (idempotent: run again, nothing changes)."""
-    import json
-
     from rich.table import Table
 
     from cuakhau.bootstrap import bootstrap
@@ -30,7 +31,7 @@ def gates_install(
     finally:
         platform.close()
     if as_json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print_json(report.as_dict())
         return
     table = Table(title="reference gates")
     for col in ("kind", "id", "outcome", "fields changed"):
@@ -48,6 +49,7 @@ def plan(
     replan: Annotated[bool, typer.Option("--replan/--no-replan", help="Re-plan the day first")] = False,
     policy: Annotated[str, typer.Option(help="optimal, priority or fcfs")] = "optimal",
     database_url: DbUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Show a gate day's plan: each hour's capacity and the trucks booked into it, with the rule and reason."""
     from datetime import date as date_type
@@ -70,17 +72,29 @@ def plan(
         the_day = date_type.fromisoformat(day) if day else gate.local(ctx.clock.now()).date()
         # slot rows only for days that can be read (domain/timebounds.py): not for every date there is
         timebounds.check_readable_day(the_day, today=gate.local(ctx.clock.now()).date(), horizon=DEFAULT_RULES.horizon)
+        replanned = None
         if replan:
             result = equeue.replan(
                 ctx.uow(), clock=ctx.clock, gate_id=gate.id, direction=flow.value, day=the_day, policy=policy
             )
-            console.print(
-                f"re-planned ({result.policy}): {result.moved} moved, {result.placed} placed, "
-                f"{result.waiting} waiting, spoilage cost {result.cost}"
-            )
+            replanned = {
+                "policy": result.policy,
+                "moved": result.moved,
+                "placed": result.placed,
+                "waiting": result.waiting,
+                "cost": result.cost,
+            }
+            if not as_json:
+                console.print(
+                    f"re-planned ({result.policy}): {result.moved} moved, {result.placed} placed, "
+                    f"{result.waiting} waiting, spoilage cost {result.cost}"
+                )
         view = day_plans.day_plan(ctx.uow(), clock=ctx.clock, gate_id=gate.id, direction=flow.value, day=the_day)
     finally:
         platform.close()
+    if as_json:
+        print_json(_plan_json(view, gate.timezone.key, replanned))
+        return
     table = Table(title=f"{gate.names.get('en')} — {flow.value} — {the_day} ({gate.timezone.key})")
     for col in ("hour", "capacity", "booked", "inspection", "trucks (perishability · rule · reason)"):
         table.add_column(col)
@@ -98,3 +112,37 @@ def plan(
     console.print(table)
     waiting = by_slot.get(None, [])
     console.print(f"waiting list: {len(waiting)}")
+
+
+def _plan_json(view: DayPlan, timezone: str, replanned: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "gate_id": view.gate.id,
+        "direction": view.direction.value,
+        "date": view.day.isoformat(),
+        "timezone": timezone,
+        "replanned": replanned,
+        "slots": [
+            {
+                "starts_at": s.starts_at.isoformat(),
+                "ends_at": s.ends_at.isoformat(),
+                "capacity": s.capacity,
+                "booked": s.booked,
+                "inspection_capacity": s.inspection_capacity,
+                "booked_inspection": s.booked_inspection,
+            }
+            for s in view.slots
+        ],
+        "bookings": [
+            {
+                "id": b.id,
+                "trip_id": b.trip_id,
+                "status": b.status.value,
+                "slot_start": b.slot_start.isoformat() if b.slot_start else None,
+                "perishability": b.perishability.value,
+                "needs_inspection": b.needs_inspection,
+                "rule": b.rule,
+                "reason": b.reason,
+            }
+            for b in view.bookings
+        ],
+    }

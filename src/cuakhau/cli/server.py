@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import DbUrl, console, err_console, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, err_console, print_json, settings_for
 
 
 def serve(
@@ -62,6 +62,7 @@ def serve(
 def notify(
     database_url: DbUrl = None,
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Deliver the notification outbox in this process (with CUAKHAU_NOTIFY_IN_SERVER=false for `serve`)."""
     import signal
@@ -74,6 +75,9 @@ def notify(
         dispatcher = notification_dispatcher(platform)
         if once:
             report = dispatcher.run_once()
+            if as_json:
+                print_json({"sent": report.sent, "retried": report.retried, "failed": report.failed})
+                return
             console.print(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")
             return
         stop = threading.Event()

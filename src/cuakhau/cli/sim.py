@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cuakhau.cli._common import console, err_console
+from cuakhau.cli._common import AsJson, console, err_console, print_json
 
 sim_app = typer.Typer(help="Digital twin: simulate gates under the production policies (docs/simulation.md)")
 
@@ -16,13 +16,11 @@ sim_app = typer.Typer(help="Digital twin: simulate gates under the production po
 def sim_run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML (examples: `cuakhau sim examples`)")],
     replications: Annotated[int | None, typer.Option(help="Replications per policy (default: the scenario's)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
+    as_json: AsJson = False,
     report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report here")] = None,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores)", min=1, max=64)] = None,
 ) -> None:
     """Run SCENARIO: every policy, every replication; print the comparison with 95% confidence intervals."""
-    import json
-
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
@@ -49,7 +47,7 @@ def sim_run(
     if report is not None:
         report.write_text(render_html(result), encoding="utf-8")
     if as_json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print_json(result.to_dict())
         return
     table = Table(title=f"{loaded.scenario.name} — {result.replications} replications, 95% CI")
     table.add_column("")
@@ -66,12 +64,17 @@ def sim_run(
 @sim_app.command("examples")
 def sim_examples(
     write: Annotated[Path | None, typer.Option(help="Copy the example scenarios into this folder")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """List the example scenarios shipped with cuakhau (and copy them out with --write)."""
     from cuakhau.simulation.scenario import example_scenarios
 
-    for name, text in sorted(example_scenarios().items()):
-        console.print(name)
+    examples = sorted(example_scenarios().items())
+    for name, text in examples:
+        if not as_json:
+            console.print(name)
         if write is not None:
             write.mkdir(parents=True, exist_ok=True)
             (write / name).write_text(text, encoding="utf-8")
+    if as_json:
+        print_json([{"name": name, "path": str(write / name) if write else None} for name, _ in examples])

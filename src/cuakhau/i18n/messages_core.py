@@ -25,6 +25,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "数据库暂时无法访问，请求未被执行，请几秒后重试。",
         "en": "The database is unavailable for the moment. Nothing was changed; please retry in a few seconds.",
     },
+    "service.not_ready": {
+        "vi": "Hệ thống chưa sẵn sàng phục vụ: {failing}.",
+        "zh": "服务尚未就绪：{failing}。",
+        "en": "The service is not ready: {failing}.",
+    },
     "service.busy": {
         "vi": "Hệ thống đang quá tải. Yêu cầu chưa được thực hiện; vui lòng thử lại sau {retry_after} giây.",
         "zh": "系统繁忙，请求未被执行，请 {retry_after} 秒后重试。",

@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -173,7 +173,7 @@ def set_account_active(uow: UnitOfWork, username: str, *, active: bool, clock: C
         if not active:
             uow.tokens.revoke_all(account.id, clock.now())
         uow.commit()
-    return account
+    return replace(account, active=active)  # as it is now, not as it was read
 
 
 class TokenCache:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
-from cuakhau.adapters.web import auth, errors, headers, openapi, schemas
+from cuakhau.adapters.health import Check
+from cuakhau.adapters.web import auth, errors, headers, health, openapi
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
 from cuakhau.services.context import ServiceContext
-from cuakhau.services.gates import list_gates
 
 API_PREFIX = "/api/v1"
 
@@ -46,6 +46,7 @@ def build_app(
     security: auth.Security | None = None,
     threads: int | None = None,
     booker: BookingBatcher | None = None,
+    readiness: Sequence[Check] = (),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -97,9 +98,6 @@ def build_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability", responses=schemas.errors(503))
-    def healthz() -> dict[str, Any]:
-        list_gates(context.uow(read_only=True))  # the database answers
-        return {"status": "ok", "version": __version__}
+    health.install(app, readiness)  # /healthz (the process answers) and /readyz (adapters/health.py)
 
     return app
