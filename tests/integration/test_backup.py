@@ -230,7 +230,7 @@ def test_a_sqlite_backup_under_writes_restores_to_a_consistent_copy(
     # restore into a new file; an existing database is refused without --force
     restored_url = f"sqlite:///{tmp_path / 'restored.db'}"
     refused = CliRunner().invoke(cli, ["db", "restore", str(backup), "--database-url", live_url])
-    assert refused.exit_code == 2 and "--force" in refused.output
+    assert refused.exit_code == 2 and "--force" in " ".join(refused.output.split())
     done = CliRunner().invoke(cli, ["db", "restore", str(backup), "--database-url", restored_url, "--json"])
     assert done.exit_code == 0, done.output
     restored_report = json.loads(done.stdout)
@@ -283,8 +283,9 @@ def _procedure() -> str:
 
 
 @pytest.fixture
-def pg_databases() -> Iterator[tuple[str, str]]:
-    """Two database names on the test server: a migrated source, and the name the restore creates; both dropped."""
+def pg_databases() -> Iterator[tuple[str, str, str]]:
+    """Database names on the test server: the source (created), the one the documented restore creates, and an
+    empty one (created) for ``cuakhau db restore``; all dropped afterwards."""
     admin = _postgres_admin()
     if admin is None:
         service_unavailable("no PostgreSQL answers for the backup procedure")
@@ -293,23 +294,24 @@ def pg_databases() -> Iterator[tuple[str, str]]:
         if shutil.which(tool) is None:
             service_unavailable(f"{tool} is not installed")
     suffix = uuid.uuid4().hex[:10]
-    source, restored = f"cuakhau_bk_src_{suffix}", f"cuakhau_bk_dst_{suffix}"
+    source, restored, empty = (f"cuakhau_bk_{part}_{suffix}" for part in ("src", "dst", "cli"))
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{source}\" ENCODING 'UTF8' TEMPLATE template0"))
+        for name in (source, empty):
+            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     try:
-        yield source, restored
+        yield source, restored, empty
     finally:
         with admin.connect() as conn:
-            for name in (source, restored):
+            for name in (source, restored, empty):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
 @pytest.mark.postgres
 def test_the_documented_postgres_procedure_restores_a_database_under_writes(
-    pg_databases: tuple[str, str], tmp_path: Path, nomenclature: HsNomenclature
+    pg_databases: tuple[str, str, str], tmp_path: Path, nomenclature: HsNomenclature
 ) -> None:
-    source, restored_name = pg_databases
+    source, restored_name, empty = pg_databases
     server = make_url(normalise_url(POSTGRES_URL))
     source_url = server.set(database=source).render_as_string(hide_password=False)
     restored_url = server.set(database=restored_name).render_as_string(hide_password=False)
@@ -352,6 +354,25 @@ def test_the_documented_postgres_procedure_restores_a_database_under_writes(
         assert len(live_rows["trips"]) > len(restored_rows["trips"]), "the writer kept writing after the dump"
         _assert_restored(restored_rows, live_rows, before)
         _same_trip_answers(engine, restored, before[2][:5], token)
+
+        # the same through the command line, of the source now quiet: the restored copy is row for row the same
+        dump = tmp_path / "cli.dump"
+        made = CliRunner().invoke(cli, ["db", "backup", str(dump), "--database-url", source_url, "--json"])
+        assert made.exit_code == 0, made.output
+        report = json.loads(made.stdout)
+        assert report["size"] == dump.stat().st_size > 0 and report["revision"] == head_revision()
+        refused = CliRunner().invoke(cli, ["db", "restore", str(dump), "--database-url", restored_url])
+        assert refused.exit_code == 2 and "not empty" in " ".join(refused.output.split())
+        empty_url = server.set(database=empty).render_as_string(hide_password=False)
+        done = CliRunner().invoke(cli, ["db", "restore", str(dump), "--database-url", empty_url])
+        assert done.exit_code == 0, done.output
+        copy = create_engine(normalise_url(empty_url))
+        try:
+            copied = _rows(copy)
+        finally:
+            copy.dispose()
+        assert copied["trips"] == live_rows["trips"] and copied["bookings"] == live_rows["bookings"]
+        assert _checksum(copied["events"]) == _checksum(live_rows["events"])
     finally:
         restored.dispose()
         engine.dispose()
