@@ -267,6 +267,11 @@ def test_restore_refuses_a_damaged_or_foreign_file_and_force_overwrites(tmp_path
     bad = CliRunner().invoke(cli, ["db", "restore", str(garbage), "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
     assert bad.exit_code == 2 and "not a readable SQLite database" in " ".join(bad.output.split())
     assert not (tmp_path / "x.db").exists()
+    failed = CliRunner().invoke(
+        cli, ["db", "backup", str(tmp_path / "g.bak"), "--database-url", f"sqlite:///{garbage}"]
+    )
+    assert failed.exit_code == 2 and "not a database" in failed.output
+    assert sorted(p.name for p in tmp_path.iterdir() if "g.bak" in p.name) == []  # no partial file left
     forced = CliRunner().invoke(cli, ["db", "restore", str(backup), "--database-url", live_url, "--force"])
     assert forced.exit_code == 0, forced.output
 

@@ -102,19 +102,21 @@ def backup_sqlite(source: Path, target: Path, *, force: bool = False) -> BackupI
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(source, timeout=30)
-    dst = sqlite3.connect(partial)
     try:
-        src.backup(dst)  # pages=-1: every page in one step, one read snapshot of the source
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-    finally:
-        dst.close()
-        src.close()
-    try:
+        src = sqlite3.connect(source, timeout=30)
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)  # pages=-1: every page in one step, one read snapshot of the source
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            dst.close()
+            src.close()
         info = inspect_sqlite(partial)
         if info.integrity != "ok":
             raise BackupError(f"the copy fails PRAGMA integrity_check: {info.integrity}")
         os.replace(partial, target)
+    except sqlite3.Error as exc:
+        raise BackupError(f"the backup failed: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)
     return inspect_sqlite(target)
@@ -142,8 +144,10 @@ def restore_sqlite(backup: Path, target: Path, *, force: bool = False) -> Backup
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=30)
     try:
-        src.backup(dst)
+        src.backup(dst)  # takes the target's write lock: a writer still attached waits (busy timeout)
         dst.execute("PRAGMA journal_mode=WAL")  # as the server runs it
+    except sqlite3.Error as exc:
+        raise BackupError(f"the restore into {target} failed: {exc}") from None
     finally:
         dst.close()
         src.close()
