@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     #: periodic.py) inside each server process, checking every ``periodic_tick_seconds`` which ones are due.
     periodic_in_server: bool = True
     periodic_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: Run the periodic jobs (services/periodic.py) in each server process, under leases (one process runs each
+    #: job at a time). False when ``cuakhau worker`` processes run them. ``notify_in_server=false`` leaves out the
+    #: notifications and no-shows, ``periodic_in_server=false`` the lane requeue and the token purge.
+    jobs_in_server: bool = True
+    #: A process that stops renewing its jobs' leases (it died) loses them this long after its last renewal.
+    jobs_lease_seconds: float = Field(default=10.0, ge=3, le=3600)
 
     @field_validator("trusted_proxies")
     @classmethod
