@@ -35,6 +35,11 @@ def owner_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def due_at(due: datetime | None, now: datetime, period: timedelta) -> datetime:
+    """What the next run counts from: when this one was due, unless it is a whole period late or more."""
+    return due if due is not None and now - due < period else now
+
+
 class PeriodicRunner:
     """``start()`` / ``stop(timeout)`` the thread, which calls :meth:`run_due` every ``tick_seconds``; or call
     :meth:`run_due` (and :meth:`renew`) directly (tests, a command)."""
@@ -91,17 +96,19 @@ class PeriodicRunner:
         results: dict[str, int] = {}
         for job in self.jobs:
             now = self.context.clock.now()
-            lag: timedelta | None = None
+            due = self._next.get(job.name)
             if self.leases is None:
-                due = self._next.get(job.name)
                 if due is not None and now < due:
                     continue
             else:
                 claim = self.leases.claim(job.name, self.owner, now=now, until=now + self.lease)
                 if claim is None:
                     continue
-                lag = None if claim.due is None else now - claim.due
-            self._next[job.name] = now + job.period
+                due = claim.due
+            lag = None if due is None else now - due
+            # keep the cadence: the next run is a period after this one was due (after now, if that is past)
+            anchor = due_at(due, now, job.period)
+            self._next[job.name] = anchor + job.period
             self.runs[job.name] += 1
             began = time.perf_counter()
             error: str | None = None
@@ -122,7 +129,7 @@ class PeriodicRunner:
                     started=now,
                     finished=finished,
                     lag=lag,
-                    next_run=now + job.period,
+                    next_run=anchor + job.period,
                     until=self.context.clock.now() + self.lease,
                     changed=results.get(job.name),
                     error=error,
