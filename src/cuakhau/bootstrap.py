@@ -95,7 +95,7 @@ def server_jobs(settings: Settings) -> list[periodic.Job]:
     return [
         job
         for job in periodic.JOBS
-        if (settings.notify_in_server or job.served_by != "notify")
+        if (settings.notify_in_server or job is not periodic.NOTIFICATIONS)
         and (settings.periodic_in_server or job.served_by is not None)
     ]
 

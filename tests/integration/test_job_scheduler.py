@@ -5,15 +5,21 @@ replaced within the lease; the no-show rule writes nothing when nothing changed.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
+from typer.testing import CliRunner
 
 from cuakhau.adapters.clock import SystemClock
 from cuakhau.adapters.db.jobs import SqlJobLeases
 from cuakhau.adapters.periodic import PeriodicRunner
+from cuakhau.bootstrap import create_app, server_jobs
+from cuakhau.cli import app
+from cuakhau.config import Settings
 from cuakhau.services import periodic
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.periodic import Job, JobContext
@@ -107,3 +113,37 @@ def test_the_no_show_rule_writes_nothing_when_nothing_changed(ctx: ServiceContex
     finally:
         event.remove(engine, "commit", committed)
     assert commits == [], "an idle round must not commit (two processes would roll each other back)"
+
+
+def test_a_served_app_runs_the_periodic_jobs_under_leases_and_cuakhau_jobs_lists_them(
+    engine: Engine, database_url: str
+) -> None:
+    settings = Settings(database_url=database_url, periodic_tick_seconds=0.05)
+    assert settings.jobs_in_server, "in-process by default (single-process install)"
+    expected = {"notifications", "no_shows", "lane_requeue", "token_purge", "hotline_escalation"}  # no exchange
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            ran = {s.name for s in SqlJobLeases(engine).states() if s.runs}
+            if ran >= expected:
+                break
+            time.sleep(0.05)
+    states = {s.name: s for s in SqlJobLeases(engine).states()}
+    assert set(states) == expected and all(s.runs >= 1 and s.failures == 0 for s in states.values()), states
+    assert all(s.owner is None for s in states.values()), "the app's shutdown released its leases"
+    shown = CliRunner().invoke(app, ["jobs", "--json", "--database-url", database_url])
+    assert shown.exit_code == 0, shown.output
+    listed = {job["name"]: job for job in json.loads(shown.output)["jobs"]}
+    assert set(listed) == expected
+    assert listed["no_shows"]["period_seconds"] == 2.0 and listed["no_shows"]["runs"] >= 1
+    assert {"last_run", "next_run", "duration_ms", "lag_ms", "failures"} <= set(listed["no_shows"])
+    table = CliRunner().invoke(app, ["jobs", "--database-url", database_url])
+    assert table.exit_code == 0 and "token_purge" in table.output
+
+
+def test_the_server_runs_what_no_other_process_runs() -> None:
+    names = lambda **kw: [job.name for job in server_jobs(Settings(**kw))]  # noqa: E731
+    assert names() == [job.name for job in periodic.JOBS]
+    assert names(jobs_in_server=False) == []
+    assert "notifications" not in names(notify_in_server=False) and "no_shows" in names(notify_in_server=False)
+    assert names(periodic_in_server=False) == ["notifications", "no_shows", "exchange_links", "hotline_escalation"]

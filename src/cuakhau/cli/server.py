@@ -63,7 +63,8 @@ def notify(
     database_url: DbUrl = None,
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit")] = False,
 ) -> None:
-    """Deliver the notification outbox in this process (with CUAKHAU_NOTIFY_IN_SERVER=false for `serve`)."""
+    """Deliver the notification outbox in this process (with CUAKHAU_NOTIFY_IN_SERVER=false for `serve`); `cuakhau
+    worker` runs it with the other periodic jobs, under leases."""
     import signal
     import threading
 
@@ -71,7 +72,9 @@ def notify(
 
     platform = bootstrap(settings_for(database_url))
     try:
+        # the no-show rule is a periodic job run under leases (`serve` or `cuakhau worker`), not here
         dispatcher = notification_dispatcher(platform)
+        dispatcher.mark_no_shows = False
         if once:
             report = dispatcher.run_once()
             console.print(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")

@@ -41,6 +41,10 @@ def _when(instant: datetime | None) -> str | None:
     return None if instant is None else instant.isoformat()
 
 
+def _short(instant: datetime | None) -> str:
+    return "-" if instant is None else instant.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def jobs(
     database_url: DbUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document")] = False,
@@ -81,14 +85,17 @@ def jobs(
     if not rows:
         console.print("no periodic job has run on this database yet")
         return
-    table = Table("job", "period", "owner", "last run", "next run", "ms", "lag ms", "runs", "failures")
-    for row in rows:
+    table = Table()
+    table.add_column("job", no_wrap=True)
+    for heading in ("period", "owner", "last run", "next run", "ms", "lag ms", "runs", "failures"):
+        table.add_column(heading)
+    for state, row in zip(states, rows, strict=True):
         table.add_row(
             str(row["name"]),
             f"{row['period_seconds']:g} s",
             str(row["owner"] or "-") + ("" if row["lease_live"] else " (expired)" if row["owner"] else ""),
-            str(row["last_run"] or "-"),
-            str(row["next_run"] or "-"),
+            _short(state.last_started_at),
+            _short(state.next_run_at),
             "-" if row["duration_ms"] is None else f"{row['duration_ms']:.1f}",
             "-" if row["lag_ms"] is None else f"{row['lag_ms']:.0f}",
             str(row["runs"]),
