@@ -50,9 +50,21 @@ class Job:
         return all(getattr(ctx, need) is not None for need in self.needs)
 
 
+#: A notifications run delivers batches of this many, and keeps going (up to ``NOTIFICATION_BATCHES``) while the
+#: batches come back full: a backlog drains at once, not one batch per period.
+NOTIFICATION_BATCH = 50
+NOTIFICATION_BATCHES = 20
+
+
 def _notifications(ctx: JobContext) -> int:
     assert ctx.notifier is not None
-    return deliver_due(ctx.uow, ctx.notifier, ctx.clock).handled
+    handled = 0
+    for _ in range(NOTIFICATION_BATCHES):
+        report = deliver_due(ctx.uow, ctx.notifier, ctx.clock, limit=NOTIFICATION_BATCH)
+        handled += report.handled
+        if report.handled < NOTIFICATION_BATCH:
+            break
+    return handled
 
 
 def _no_shows(ctx: JobContext) -> int:
