@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,6 +13,7 @@ from sqlalchemy import Engine
 from cuakhau.adapters import health
 from cuakhau.adapters.clock import SystemClock
 from cuakhau.adapters.db.engine import make_engine
+from cuakhau.adapters.db.jobs import SqlJobLeases
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.exchange.runtime import build_runtime
 from cuakhau.adapters.notify import build_notifier
@@ -26,6 +29,7 @@ from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.services import equeue, periodic
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.exchange import Identity
 
 
 @dataclass(slots=True)
@@ -62,14 +66,39 @@ def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
     )
 
 
-def periodic_runner(platform: Platform) -> PeriodicRunner:
-    """The periodic rules no other worker runs (services/periodic.py: the lane requeue, the token purge)."""
-    context = platform.context
-    return PeriodicRunner(
-        periodic.JobContext(context.uow, context.clock),
-        periodic.jobs_served_by(None),
-        tick_seconds=platform.settings.periodic_tick_seconds,
+def periodic_runner(
+    platform: Platform, *, jobs: Sequence[periodic.Job] | None = None, identity: Identity | None = None
+) -> PeriodicRunner:
+    """The runner of the periodic jobs under leases (services/periodic.py; the ``scheduled_jobs`` table): every
+    job of the table it can run (``exchange_links`` needs the exchange identity), or ``jobs``."""
+    context, settings = platform.context, platform.settings
+    job_context = periodic.JobContext(
+        context.uow,
+        context.clock,
+        notifier=build_notifier(settings),
+        identity=identity,
+        link_fault_after=timedelta(seconds=settings.exchange_link_fault_seconds),
     )
+    chosen = [job for job in (periodic.JOBS if jobs is None else jobs) if job.runnable(job_context)]
+    return PeriodicRunner(
+        job_context,
+        chosen,
+        tick_seconds=settings.periodic_tick_seconds,
+        leases=SqlJobLeases(platform.engine),
+        lease_seconds=max(settings.jobs_lease_seconds, 3 * settings.periodic_tick_seconds),
+    )
+
+
+def server_jobs(settings: Settings) -> list[periodic.Job]:
+    """The jobs a server process runs (``CUAKHAU_JOBS_IN_SERVER``, narrowed by the two older settings)."""
+    if not settings.jobs_in_server:
+        return []
+    return [
+        job
+        for job in periodic.JOBS
+        if (settings.notify_in_server or job is not periodic.NOTIFICATIONS)
+        and (settings.periodic_in_server or job.served_by is not None)
+    ]
 
 
 def booking_batcher(platform: Platform) -> BookingBatcher:
@@ -100,7 +129,6 @@ def server_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
     platform = bootstrap(settings, clock=clock)
-    dispatcher = notification_dispatcher(platform)
     settings = platform.settings
     security = Security.build(
         rate_login_username=settings.rate_login_username,
@@ -115,14 +143,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         trusted_proxies=settings.trusted_proxies,
     )
     exchange = build_runtime(platform.settings, platform.context)
-    background: list[Background] = [dispatcher] if settings.notify_in_server else []
+    background: list[Background] = []
     if exchange.sender is not None:
-        background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
+        exchange.sender.hotline_sweeps = False  # the periodic jobs' runner (here or in `cuakhau worker`) does it
+        background.append(exchange.sender)  # the exchange: deliver to the partner
     readiness = [health.database(platform.engine), health.migrations(platform.engine)]
     if settings.mqtt_host:
         readiness.append(health.broker(settings.mqtt_host, settings.mqtt_port))
-    if settings.periodic_in_server:
-        runner = periodic_runner(platform)
+    jobs = server_jobs(settings)
+    if jobs:
+        # the periodic jobs, notifications included, under leases: one process runs each (services/periodic.py)
+        runner = periodic_runner(platform, jobs=jobs, identity=exchange.identity)
         background.append(runner)
         readiness.append(health.periodic(runner, platform.context.clock, periods=settings.ready_lag_periods))
     booker = booking_batcher(platform) if settings.booking_batch else None

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     mqtt_port: int = Field(default=1883, ge=1, le=65535)
     #: ``/readyz`` reports a periodic job not ready once it is behind its period by more than this many periods.
     ready_lag_periods: float = Field(default=3.0, gt=0, le=1000)
+    #: Run the periodic jobs (services/periodic.py) in each server process, under leases (one process runs each
+    #: job at a time). False when ``cuakhau worker`` processes run them. ``notify_in_server=false`` leaves out the
+    #: notifications and no-shows, ``periodic_in_server=false`` the lane requeue and the token purge.
+    jobs_in_server: bool = True
+    #: A process that stops renewing its jobs' leases (it died) loses them this long after its last renewal.
+    jobs_lease_seconds: float = Field(default=10.0, ge=3, le=3600)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -371,3 +371,16 @@ def test_the_background_dispatcher_delivers_until_stopped(
     assert later not in receiver.delivered  # stopped means stopped
     assert dispatcher.run_once().sent == 1  # and one round on demand
     assert {state(engine, i)[0] for i in [*ids, later]} == {"sent"}
+
+
+def test_the_notifications_job_drains_a_backlog_in_one_run(
+    ctx: ServiceContext, engine: Engine, receiver: Receiver
+) -> None:
+    """The scheduler runs the job every 2 s: a backlog of several batches goes out in one run, not one batch per
+    run (as the dispatcher did, with a full round followed at once by the next)."""
+    from cuakhau.services import periodic
+
+    ids = enqueue(ctx, 2 * periodic.NOTIFICATION_BATCH + 7)
+    job = periodic.JobContext(ctx.uow, ctx.clock, notifier=webhook(receiver))
+    assert periodic.NOTIFICATIONS.run(job) == len(ids)
+    assert sorted(receiver.delivered) == sorted(ids)

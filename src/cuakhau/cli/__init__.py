@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cuakhau.cli import accounts, db, devices, exchange, gates, registry, server, sim
+from cuakhau.cli import accounts, db, devices, exchange, gates, registry, server, sim, worker
 from cuakhau.cli._common import console, err_console
 
 app = typer.Typer(help="cuakhau — cửa khẩu thông minh / 智慧口岸: smart border gates", no_args_is_help=True)
@@ -32,6 +32,8 @@ def _options(
 # The commands, then the groups: `cuakhau --help` lists them in this order.
 app.command()(server.serve)
 app.command()(server.notify)
+app.command()(worker.worker)
+app.command()(worker.jobs)
 app.command()(server.demo)
 app.command()(gates.plan)
 app.add_typer(db.db_app, name="db")

@@ -64,7 +64,8 @@ def notify(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit")] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Deliver the notification outbox in this process (with CUAKHAU_NOTIFY_IN_SERVER=false for `serve`)."""
+    """Deliver the notification outbox in this process (with CUAKHAU_NOTIFY_IN_SERVER=false for `serve`); `cuakhau
+    worker` runs it with the other periodic jobs, under leases."""
     import signal
     import threading
 
@@ -72,7 +73,9 @@ def notify(
 
     platform = bootstrap(settings_for(database_url))
     try:
+        # the no-show rule is a periodic job run under leases (`serve` or `cuakhau worker`), not here
         dispatcher = notification_dispatcher(platform)
+        dispatcher.mark_no_shows = False
         if once:
             report = dispatcher.run_once()
             if as_json:

@@ -155,7 +155,8 @@ def watch_links(uow: UnitOfWork, *, clock: Clock, identity: Identity, after: tim
                 None,
             )
             raised += 1
-        uow.commit()
+        if raised:
+            uow.commit()
     return raised
 
 
@@ -224,7 +225,8 @@ def sweep_incidents(uow: UnitOfWork, *, clock: Clock) -> int:
                 )
             )
             count += 1
-        uow.commit()
+        if count:
+            uow.commit()
     return count
 
 

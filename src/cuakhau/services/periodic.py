@@ -2,18 +2,12 @@
 
 Each :class:`Job` is a name, a period and a function of a :class:`JobContext` (the unit-of-work factory, the
 clock, and the adapters a few jobs need) returning how many things it changed. A job's function is a use case:
-it opens its own unit of work, and should commit only when it changed something (the lane requeue and the token
-purge do; the no-show rule and the hotline's two sweeps still commit every round).
+it opens its own unit of work, and should commit only when it changed something.
 
-Who runs them today, in a server process (``cuakhau serve``, single-process install):
-
-- ``served_by="notify"``: the notification dispatcher's round (adapters/notify/dispatcher.py) delivers the due
-  notifications and applies the no-show rule, every ``CUAKHAU_NOTIFY_POLL_SECONDS``;
-- ``served_by="exchange"``: the exchange sender's round (adapters/exchange/sender.py) watches the partner links
-  and escalates the hotline, when an exchange is configured;
-- ``served_by=None``: the periodic runner (adapters/periodic.py) runs them every ``period``.
-
-A scheduler of its own (a ``cuakhau worker`` with one leader per job) can take the whole table instead.
+One runner (adapters/periodic.py) runs the whole table under leases (the ``scheduled_jobs`` table): in each
+server process by default (``CUAKHAU_JOBS_IN_SERVER=true``), or in ``cuakhau worker`` processes. Whatever the
+number of processes, each job runs in one of them at a time, once per period. ``served_by`` names the worker that
+ran the job before the scheduler (``cuakhau notify`` still runs the notification dispatcher's round on its own).
 """
 
 from __future__ import annotations
@@ -37,6 +31,8 @@ class JobContext:
     notifier: Notifier | None = None
     #: Who we are in the cross-border exchange (the ``exchange_links`` job needs it).
     identity: Identity | None = None
+    #: How long a partner may stay unreached before the ``exchange_links`` job raises a fault (its default).
+    link_fault_after: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +50,21 @@ class Job:
         return all(getattr(ctx, need) is not None for need in self.needs)
 
 
+#: A notifications run delivers batches of this many, and keeps going (up to ``NOTIFICATION_BATCHES``) while the
+#: batches come back full: a backlog drains at once, not one batch per period.
+NOTIFICATION_BATCH = 50
+NOTIFICATION_BATCHES = 20
+
+
 def _notifications(ctx: JobContext) -> int:
     assert ctx.notifier is not None
-    return deliver_due(ctx.uow, ctx.notifier, ctx.clock).handled
+    handled = 0
+    for _ in range(NOTIFICATION_BATCHES):
+        report = deliver_due(ctx.uow, ctx.notifier, ctx.clock, limit=NOTIFICATION_BATCH)
+        handled += report.handled
+        if report.handled < NOTIFICATION_BATCH:
+            break
+    return handled
 
 
 def _no_shows(ctx: JobContext) -> int:
@@ -73,7 +81,9 @@ def _token_purge(ctx: JobContext) -> int:
 
 def _exchange_links(ctx: JobContext) -> int:
     assert ctx.identity is not None
-    return hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=ctx.identity)
+    if ctx.link_fault_after is None:
+        return hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=ctx.identity)
+    return hotline.watch_links(ctx.uow(), clock=ctx.clock, identity=ctx.identity, after=ctx.link_fault_after)
 
 
 def _hotline_escalation(ctx: JobContext) -> int:

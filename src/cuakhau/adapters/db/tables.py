@@ -657,3 +657,22 @@ exchange_incident_events = Table(
     Column("actor", String(200), nullable=False),
     Column("detail", Text),
 )
+
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    metadata,
+    # One row per periodic job (services/periodic.py): its lease (who runs it, until when) and its last run.
+    Column("name", String(64), primary_key=True),
+    Column("period_seconds", Float, nullable=False),
+    Column("owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("next_run_at", UtcDateTime),
+    Column("last_started_at", UtcDateTime),
+    Column("last_finished_at", UtcDateTime),
+    Column("last_duration_ms", Float),
+    Column("last_lag_ms", Float),
+    Column("last_changed", Integer),
+    Column("last_error", Text),
+    Column("runs", BigInteger, nullable=False, default=0),
+    Column("failures", BigInteger, nullable=False, default=0),
+)

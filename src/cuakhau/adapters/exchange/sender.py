@@ -30,6 +30,7 @@ class ExchangeSender:
         lease: timedelta = exchange.CLAIM_LEASE,
         identity: exchange.Identity | None = None,
         link_fault_after: timedelta = hotline.LINK_FAULT_AFTER,
+        hotline_sweeps: bool = True,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")
@@ -42,6 +43,8 @@ class ExchangeSender:
         self.lease = lease
         self.identity = identity
         self.link_fault_after = link_fault_after
+        #: Watch the links and escalate the hotline each round; off when the periodic jobs' runner does it.
+        self.hotline_sweeps = hotline_sweeps
         self.rounds = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -74,14 +77,8 @@ class ExchangeSender:
             )
         finally:
             try:
-                if self.identity is not None:
-                    hotline.watch_links(
-                        self.context.uow(),
-                        clock=self.context.clock,
-                        identity=self.identity,
-                        after=self.link_fault_after,
-                    )
-                hotline.sweep_incidents(self.context.uow(), clock=self.context.clock)
+                if self.hotline_sweeps:
+                    self._sweep()
             except Exception:
                 log.exception("hotline sweep failed; the next round tries again")
             self.rounds += 1
@@ -90,6 +87,13 @@ class ExchangeSender:
         if report.retried:
             log.warning("%d exchange message(s) not delivered, will retry: %s", report.retried, report.errors[0])
         return report
+
+    def _sweep(self) -> None:
+        if self.identity is not None:
+            hotline.watch_links(
+                self.context.uow(), clock=self.context.clock, identity=self.identity, after=self.link_fault_after
+            )
+        hotline.sweep_incidents(self.context.uow(), clock=self.context.clock)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

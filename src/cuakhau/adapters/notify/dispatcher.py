@@ -1,5 +1,6 @@
-"""The background worker of a server process: deliver due notifications (and apply the no-show rule) every
-``notify_poll_seconds``, on a daemon thread, until stopped. The web app starts and stops it from its lifespan.
+"""The notification dispatcher of ``cuakhau notify``: deliver due notifications (and, unless told not to, apply the
+no-show rule) every ``notify_poll_seconds``, on a daemon thread, until stopped. Servers and ``cuakhau worker`` run
+the same delivery as the ``notifications`` job of the periodic table, under leases (adapters/periodic.py).
 
 Every failure is logged and the next round tries again: a gateway that is down, or a database that is briefly
 unavailable, delays messages but never stops the worker and never touches a booking.

@@ -27,7 +27,8 @@ def mark_no_shows(uow: UnitOfWork, *, clock: Clock, rules: BookingRules = DEFAUL
             _save_trip(uow, trip, TripAction.NO_SHOW, SYSTEM, clock, f"Missed the slot plus {grace} min grace")
             close_booking(uow, clock, trip, BookingStatus.NO_SHOW, SYSTEM)
             count += 1
-        uow.commit()
+        if count:  # a round that changed nothing writes nothing (several processes would roll each other back)
+            uow.commit()
     return count
 
 

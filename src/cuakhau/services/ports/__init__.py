@@ -33,6 +33,7 @@ from cuakhau.services.ports.gate_ops import (
 )
 from cuakhau.services.ports.gates import GateRepository
 from cuakhau.services.ports.inspections import InspectionRepository
+from cuakhau.services.ports.jobs import Claim, JobLeaseRepository, JobState
 from cuakhau.services.ports.outbox import OutboxRepository
 from cuakhau.services.ports.parties import DriverRepository, EnterpriseRepository, VehicleRepository
 from cuakhau.services.ports.registry import RegistryRepository
@@ -44,6 +45,7 @@ __all__ = [
     "AccountRepository",
     "BookingFacts",
     "BookingRepository",
+    "Claim",
     "CrossingRow",
     "CustomsRepository",
     "DeviceLog",
@@ -55,6 +57,8 @@ __all__ = [
     "GateRepository",
     "IdempotencyRepository",
     "InspectionRepository",
+    "JobLeaseRepository",
+    "JobState",
     "LaneCall",
     "LaneCallRepository",
     "OpenCall",
