@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     #: periodic.py) inside each server process, checking every ``periodic_tick_seconds`` which ones are due.
     periodic_in_server: bool = True
     periodic_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: The MQTT client id of ``cuakhau devices listen`` (the broker keeps its session under it); unset:
+    #: ``cuakhau-devices-<host>-<pid>-<gate>``, new at every start. Give each listener a stable one of its own in
+    #: production (docs/operations.md, "Devices").
+    devices_client_id: str | None = Field(default=None, min_length=1, max_length=128)
+    #: Listeners split the device stream through the MQTT shared subscription ``$share/<group>/...`` where the
+    #: broker offers it; empty (the default): every listener receives every message and each is applied once
+    #: by message id. Mosquitto 2.0.11 drops shared subscriptions over a broker restart: docs/operations.md.
+    devices_share_group: str = Field(default="", pattern=r"^[^/+#]*$", max_length=64)
 
     @field_validator("trusted_proxies")
     @classmethod
