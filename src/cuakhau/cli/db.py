@@ -21,7 +21,7 @@ def db_upgrade(
     from cuakhau.adapters.db.migrate import current_revision, upgrade
 
     settings = settings_for(database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pgbouncer=settings.db_pgbouncer)
     try:
         upgrade(engine, revision)
         console.print(
@@ -37,7 +37,8 @@ def db_current(database_url: DbUrl = None) -> None:
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
 
-    engine = make_engine(settings_for(database_url).database_url)
+    settings = settings_for(database_url)
+    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pgbouncer=settings.db_pgbouncer)
     try:
         console.print(f"current: {current_revision(engine) or '(empty)'}  head: {head_revision()}")
     finally:
