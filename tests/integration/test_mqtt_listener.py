@@ -358,9 +358,12 @@ def test_listener_catches_up_on_reads_published_while_it_was_stopped(broker: Bro
     assert sorted(handler.applied) == [f"read-{i:05d}" for i in range(50)]
 
 
-def test_a_failed_message_is_not_acked_and_comes_back_once(broker: Broker, publisher: Devices) -> None:
+@pytest.mark.parametrize("share_group", [None, "cuakhau"])
+def test_a_failed_message_is_not_acked_and_comes_back_once(
+    broker: Broker, publisher: Devices, share_group: str | None
+) -> None:
     handler = RecordingHandler(fail_first={"read-00004"})
-    with make_listener(handler, broker) as listener:
+    with make_listener(handler, broker, share_group=share_group) as listener:
         assert listener.wait_ready(10)
         for i in range(20):
             publisher.send(plate_read(i))

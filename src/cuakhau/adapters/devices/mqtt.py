@@ -60,7 +60,8 @@ DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600
 def default_client_id(gate_id: str | None = None) -> str:
     """``cuakhau-devices-<host>-<pid>-<gate|all>``: distinct for every listener process on every host.
 
-    It changes when the process restarts; set a stable one (``CUAKHAU_DEVICES_CLIENT_ID``) per listener so a
+    Two listeners in one process would get the same one: pass ``client_id`` to each. It changes when the
+    process restarts; set a stable one (``CUAKHAU_DEVICES_CLIENT_ID``) per listener so a
     restarted listener resumes its own session (docs/operations.md, "Devices").
     """
     host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:64] or "host"
