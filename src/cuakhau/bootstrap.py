@@ -44,11 +44,13 @@ class Platform:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
     settings = settings or Settings()
+    pool_size, max_overflow = settings.db_pool()
     engine = make_engine(
         settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
+        pgbouncer=settings.db_pgbouncer,
     )
     nomenclature = HsNomenclature.load_default()
     context = ServiceContext(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -108,6 +108,44 @@ class Settings(BaseSettings):
     jobs_in_server: bool = True
     #: A process that stops renewing its jobs' leases (it died) loses them this long after its last renewal.
     jobs_lease_seconds: float = Field(default=10.0, ge=3, le=3600)
+    #: The MQTT client id of ``cuakhau devices listen`` (the broker keeps its session under it); unset:
+    #: ``cuakhau-devices-<host>-<pid>-<gate>``, new at every start. Give each listener a stable one of its own in
+    #: production (docs/operations.md, "Devices").
+    devices_client_id: str | None = Field(default=None, min_length=1, max_length=128)
+    #: Listeners split the device stream through the MQTT shared subscription ``$share/<group>/...`` where the
+    #: broker offers it; empty (the default): every listener receives every message and each is applied once
+    #: by message id. Mosquitto 2.0.11 drops shared subscriptions over a broker restart: docs/operations.md.
+    devices_share_group: str = Field(default="", pattern=r"^[^/+#]*$", max_length=64)
+    #: PostgreSQL connections the whole installation may hold (0: no budget, ``db_pool_size`` and
+    #: ``db_max_overflow`` as set). Each of the ``db_processes`` cuakhau processes that connect (server workers,
+    #: ``notify``, ``devices listen``, ...) takes an equal share: docs/operations.md, "Database connections".
+    db_connections_budget: int = Field(default=0, ge=0, le=100_000)
+    db_processes: int = Field(default=1, ge=1, le=1000)
+    #: The database URL points at PgBouncer in transaction mode: no server-side prepared statements.
+    db_pgbouncer: bool = False
+
+    def db_pool(self) -> tuple[int, int]:
+        """``(pool_size, max_overflow)`` for one process: the budget's share when one is set.
+
+        The pool keeps what the process uses at once (its request threads, booking threads and two for
+        background jobs) and the rest of its share is overflow, opened at a peak and closed after. A share
+        smaller than that keeps it all as the pool: requests then wait (``db_pool_timeout_seconds``) rather
+        than open connections PostgreSQL would refuse.
+        """
+        if self.db_connections_budget == 0:
+            return self.db_pool_size, self.db_max_overflow
+        share = self.db_connections_budget // self.db_processes
+        pool = min(share, self.worker_threads + self.booking_threads + 2)
+        return pool, share - pool
+
+    @model_validator(mode="after")
+    def _budget_covers_processes(self) -> Settings:
+        if 0 < self.db_connections_budget < self.db_processes:
+            raise ValueError(
+                f"CUAKHAU_DB_CONNECTIONS_BUDGET={self.db_connections_budget} leaves no connection for each of "
+                f"CUAKHAU_DB_PROCESSES={self.db_processes} processes"
+            )
+        return self
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -133,6 +133,7 @@ class RecordingHandler:
     calls: Counter[str] = field(default_factory=Counter)
     applied: list[str] = field(default_factory=list)
     ignored_duplicates: int = 0
+    applied_by: Counter[str] = field(default_factory=Counter)  # worker thread name -> reads applied first
     rejects: list[tuple[str, bytes, InvalidInput]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -148,6 +149,7 @@ class RecordingHandler:
             time.sleep(self.work_s)
             self.applied.append(mid)
             self.applied_set.add(mid)
+            self.applied_by[threading.current_thread().name.removeprefix("cuakhau-devices-worker-")] += 1
         return self.commands(message)
 
     def reject(self, topic: str, payload: bytes, error: InvalidInput) -> None:
@@ -272,6 +274,78 @@ def test_broker_restart_mid_stream_loses_no_read_and_applies_each_once(broker: B
     )
 
 
+def test_two_listeners_across_a_broker_restart_apply_each_read_once(broker: Broker, publisher: Devices) -> None:
+    """Two listeners with their own client ids, plain persistent subscriptions (the default), one handler that
+    de-duplicates by message id as the database does: across a broker restart no read is lost or applied twice,
+    both listeners apply reads, and neither takes the other's session (one connection each before the restart
+    and one after; listeners sharing an id would take it from each other over and over)."""
+    n = 240
+    handler = RecordingHandler(work_s=0.002)
+    first = make_listener(handler, broker, client_id="cuakhau-devices-test-1")
+    second = make_listener(handler, broker)  # the derived id: host, process id, gate
+    assert first.client_id != second.client_id
+    assert second.client_id.startswith("cuakhau-devices-") and second.client_id.endswith(f"-{GATE}")
+    with first, second:
+        assert first.wait_ready(10) and second.wait_ready(10)
+        mids = [publisher.send(plate_read(i)) for i in range(120)]
+        wait_until(lambda: handler.count_applied() > 30, 10, "the first reads to arrive")
+        broker.stop(signal.SIGTERM)
+        mids += [publisher.send(plate_read(i)) for i in range(120, 180)]
+        time.sleep(0.5)
+        broker.start()
+        mids += [publisher.send(plate_read(i)) for i in range(180, n)]
+        wait_until(lambda: publisher.all_acked(mids), 30, "PUBACKs for every read")
+        wait_until(lambda: handler.count_applied() == n, 30, "every read applied")
+        wait_until(lambda: first.stats().received >= n and second.stats().received >= n, 30, "every delivery")
+        time.sleep(0.5)
+        a, b = first.stats(), second.stats()
+
+    assert sorted(handler.applied) == [f"read-{i:05d}" for i in range(n)]  # none lost, none applied twice
+    assert not a.shared and not b.shared
+    assert handler.applied_by.keys() == {first.client_id, second.client_id}  # both applied some
+    assert a.applied + b.applied == n + handler.ignored_duplicates  # the rest: the other's, ignored by id
+    assert a.connections == 2 and b.connections == 2, (a.connections, b.connections)
+    assert a.failed == b.failed == 0
+    print(
+        f"\n{n} reads, two listeners, broker restarted: applied first by {dict(handler.applied_by)}, "
+        f"{handler.ignored_duplicates} deliveries ignored by message id"
+    )
+
+
+def test_two_listeners_in_a_share_group_split_the_stream_and_apply_each_read_once(
+    broker: Broker, publisher: Devices
+) -> None:
+    """With ``$share/<group>/...`` the broker gives each read to one listener: the load is split, not doubled."""
+    n = 200
+    handler = RecordingHandler(work_s=0.002)
+    first = make_listener(handler, broker, client_id="cuakhau-devices-test-1", share_group="cuakhau")
+    second = make_listener(handler, broker, share_group="cuakhau")
+    with first, second:
+        assert first.wait_ready(10) and second.wait_ready(10)
+        mids = [publisher.send(plate_read(i)) for i in range(n)]
+        wait_until(lambda: publisher.all_acked(mids), 30, "PUBACKs for every read")
+        wait_until(lambda: handler.count_applied() == n, 30, "every read applied")
+        time.sleep(0.5)
+        a, b = first.stats(), second.stats()
+    assert sorted(handler.applied) == [f"read-{i:05d}" for i in range(n)]
+    assert a.shared and b.shared
+    assert a.received > n // 4 and b.received > n // 4, (a.received, b.received)
+    assert a.received + b.received == n  # each read delivered to one listener only
+    assert a.connections == b.connections == 1
+
+
+def test_listeners_with_one_client_id_take_the_session_from_each_other(broker: Broker) -> None:
+    """Why each listener needs its own id: the broker drops the older connection of an id when a new one comes."""
+    handler = RecordingHandler()
+    one = make_listener(handler, broker, client_id="cuakhau-devices-same")
+    two = make_listener(handler, broker, client_id="cuakhau-devices-same")
+    with one, two:
+        assert one.wait_ready(10) and two.wait_ready(10)
+        time.sleep(3)
+        taken = one.stats().connections + two.stats().connections
+    assert taken > 2
+
+
 def test_listener_catches_up_on_reads_published_while_it_was_stopped(broker: Broker, publisher: Devices) -> None:
     handler = RecordingHandler()
     with make_listener(handler, broker) as listener:
@@ -284,9 +358,12 @@ def test_listener_catches_up_on_reads_published_while_it_was_stopped(broker: Bro
     assert sorted(handler.applied) == [f"read-{i:05d}" for i in range(50)]
 
 
-def test_a_failed_message_is_not_acked_and_comes_back_once(broker: Broker, publisher: Devices) -> None:
+@pytest.mark.parametrize("share_group", [None, "cuakhau"])
+def test_a_failed_message_is_not_acked_and_comes_back_once(
+    broker: Broker, publisher: Devices, share_group: str | None
+) -> None:
     handler = RecordingHandler(fail_first={"read-00004"})
-    with make_listener(handler, broker) as listener:
+    with make_listener(handler, broker, share_group=share_group) as listener:
         assert listener.wait_ready(10)
         for i in range(20):
             publisher.send(plate_read(i))
@@ -382,7 +459,7 @@ def test_barrier_commands_reach_the_barrier(broker: Broker, publisher: Devices) 
     try:
         assert subscribed.wait(10)
         handler = RecordingHandler(commands=open_at_border)
-        with make_listener(handler, broker) as listener:
+        with make_listener(handler, broker, share_group=None) as listener:  # noLocal is refused on a shared one
             assert listener.wait_ready(10)
             publisher.send(plate_read(1, checkpoint=Checkpoint.YARD_ENTRY, plate="桂F12345"))
             publisher.send(plate_read(2, checkpoint=Checkpoint.BORDER_LINE, plate="桂F12345"))
@@ -463,6 +540,43 @@ def test_reads_through_the_real_handler_reach_the_database_once_across_a_broker_
     assert outcomes == {"applied": 1, "review": n - 1} and reviews == n - 1
     events = trips_service.timeline(ctx.uow(), trip_id)[1]
     assert [e.action.value for e in events].count("arrive") == 1
+
+
+def test_two_listeners_through_the_real_handler_log_each_read_once_across_a_broker_restart(
+    broker: Broker, publisher: Devices, ctx: ServiceContext, engine: Engine
+) -> None:
+    """Two listeners on one database, each receiving every read: the device log's claim on the message id lets
+    one apply it and the other see a duplicate — on SQLite and PostgreSQL."""
+    n = 100
+    first = make_listener(ServiceDeviceHandler(ctx), broker, client_id="cuakhau-devices-a")  # type: ignore[arg-type]
+    second = make_listener(ServiceDeviceHandler(ctx), broker, client_id="cuakhau-devices-b")  # type: ignore[arg-type]
+
+    def logged() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.device_messages)).scalar_one())
+
+    with first, second:
+        assert first.wait_ready(10) and second.wait_ready(10)
+        mids = [publisher.send(plate_read(i)) for i in range(50)]
+        broker.stop(signal.SIGTERM)
+        mids += [publisher.send(plate_read(i)) for i in range(50, n)]
+        time.sleep(0.3)
+        broker.start()
+        wait_until(lambda: publisher.all_acked(mids), 30, "PUBACKs for every read")
+        wait_until(
+            lambda: logged() == n and first.stats().received >= n and second.stats().received >= n,
+            60,
+            "every read in the device log and at both listeners",
+        )
+        time.sleep(0.5)
+        a, b = first.stats(), second.stats()
+    with engine.connect() as conn:
+        outcomes = dict(
+            conn.execute(select(t.device_messages.c.outcome, func.count()).group_by(t.device_messages.c.outcome)).all()
+        )
+        reviews = conn.execute(select(func.count()).select_from(t.review_items)).scalar_one()
+    assert outcomes == {"review": n} and reviews == n  # unknown plates: each read once in review, none twice
+    assert a.rejected == b.rejected == 0
 
 
 def test_the_simulate_command_publishes_to_the_broker(broker: Broker) -> None:

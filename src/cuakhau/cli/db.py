@@ -25,7 +25,7 @@ def db_upgrade(
     from cuakhau.adapters.db.migrate import current_revision, head_revision, upgrade
 
     settings = settings_for(database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pgbouncer=settings.db_pgbouncer)
     try:
         upgrade(engine, revision)
         if as_json:
@@ -44,7 +44,8 @@ def db_current(database_url: DbUrl = None, as_json: AsJson = False) -> None:
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
 
-    engine = make_engine(settings_for(database_url).database_url)
+    settings = settings_for(database_url)
+    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pgbouncer=settings.db_pgbouncer)
     try:
         current, head = current_revision(engine), head_revision()
         if as_json:

@@ -17,6 +17,9 @@ def devices_listen(
     host: Annotated[str, typer.Option(help="MQTT broker host")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="MQTT broker port")] = 1883,
     gate: Annotated[str | None, typer.Option(help="Only this gate's devices (default: all)")] = None,
+    client_id: Annotated[
+        str | None, typer.Option(help="MQTT client id (default: CUAKHAU_DEVICES_CLIENT_ID, else host-pid-gate)")
+    ] = None,
 ) -> None:
     """Apply device messages as they arrive (each exactly once), publishing barrier commands; Ctrl-C stops."""
     import signal
@@ -27,11 +30,23 @@ def devices_listen(
     from cuakhau.bootstrap import bootstrap
 
     platform = bootstrap(settings_for(database_url))
+    settings = platform.settings
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with DeviceListener(ServiceDeviceHandler(platform.context), host=host, port=port, gate_id=gate) as listener:
-            console.print(f"listening on mqtt://{host}:{port} for {gate or 'all gates'}")
+        listener = DeviceListener(
+            ServiceDeviceHandler(platform.context),
+            host=host,
+            port=port,
+            gate_id=gate,
+            client_id=client_id or settings.devices_client_id,
+            share_group=settings.devices_share_group or None,
+        )
+        with listener:
+            console.print(
+                f"listening on mqtt://{host}:{port} for {gate or 'all gates'} as {listener.client_id}"
+                + (f" in share group {settings.devices_share_group}" if settings.devices_share_group else "")
+            )
             try:
                 while not stop.wait(10):
                     s = listener.stats()

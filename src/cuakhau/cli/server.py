@@ -27,13 +27,19 @@ def serve(
     from cuakhau.bootstrap import create_app, server_options
 
     settings = settings_for(database_url, host=host, port=port)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pgbouncer=settings.db_pgbouncer)
     try:
         if current_revision(engine) != head_revision():
             err_console.print("[red]The database schema is not up to date: run `cuakhau db upgrade` first.[/red]")
             raise typer.Exit(2)
     finally:
         engine.dispose()
+    if settings.db_connections_budget and workers > settings.db_processes:
+        err_console.print(
+            f"[red]--workers {workers} exceeds CUAKHAU_DB_PROCESSES={settings.db_processes}: the connection budget "
+            "would be overdrawn (docs/operations.md, Database connections).[/red]"
+        )
+        raise typer.Exit(2)
     if workers > 1:
         # Each worker process builds its own app from the environment (nothing is shared but the database).
         os.environ["CUAKHAU_DATABASE_URL"] = settings.database_url

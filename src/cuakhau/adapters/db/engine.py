@@ -3,7 +3,9 @@
 SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions opened with ``BEGIN IMMEDIATE``
 so two processes queue for the write lock instead of failing half-way through a read-modify-write.
 One pooled connection per process: measured here, more connections only add lock retries.
-PostgreSQL: psycopg 3, pre-ping; concurrent writers are handled by row versions in the repositories.
+PostgreSQL: psycopg 3, pre-ping; concurrent writers are handled by row versions in the repositories. Behind
+PgBouncer in transaction mode (``pgbouncer=True``) psycopg prepares no statements: a statement prepared on one
+server connection would be missing on the next transaction's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def make_engine(
     max_overflow: int = 20,
     pool_timeout: float | None = None,
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    pgbouncer: bool = False,
 ) -> Engine:
     """``pool_timeout``: seconds a request waits for a pooled connection before ``sqlalchemy.exc.TimeoutError``
     (answered 503 ``service.busy``); default 60 for SQLite's one connection, SQLAlchemy's 30 for PostgreSQL.
@@ -59,6 +62,8 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=30 if pool_timeout is None else pool_timeout,
+        # psycopg 3 prepares a query server-side after 5 runs (prepare_threshold); None: never.
+        connect_args={"prepare_threshold": None} if pgbouncer else {},
     )
 
 

@@ -9,6 +9,11 @@ ids in the database). See ``docs/devices.md``.
 Threads: paho's network thread only queues incoming messages; one worker thread parses them, calls the handler
 in arrival order, publishes the resulting commands and acknowledges. The broker sends at most
 ``receive_maximum`` unacknowledged messages, which bounds the queue.
+
+Several listeners: each has its own client id (:func:`default_client_id`, or a stable one set per listener).
+Each receives every message by default, and the handler's de-duplication applies it once; with ``share_group``
+they subscribe to ``$share/<group>/...`` where the broker offers it and split the stream instead. See
+``docs/operations.md``, "Devices".
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import queue
+import re
 import socket
 import threading
 from collections.abc import Sequence
@@ -43,11 +50,29 @@ from cuakhau.domain.errors import InvalidInput
 
 log = logging.getLogger("cuakhau.devices")
 
-#: The client id the broker keeps our session under. Two listeners with one id would take the session from
-#: each other in turn; run one listener per id.
-DEFAULT_CLIENT_ID = "cuakhau-devices"
+#: Prefix of the client id the broker keeps our session under. Two listeners with one id would take the session
+#: from each other in turn, so each listener has its own (see :func:`default_client_id`).
+CLIENT_ID_PREFIX = "cuakhau-devices"
 #: How long the broker keeps our subscriptions and queued messages while the listener is away (7 days).
 DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600
+
+
+def default_client_id(gate_id: str | None = None) -> str:
+    """``cuakhau-devices-<host>-<pid>-<gate|all>``: distinct for every listener process on every host.
+
+    Two listeners in one process would get the same one: pass ``client_id`` to each. It changes when the
+    process restarts; set a stable one (``CUAKHAU_DEVICES_CLIENT_ID``) per listener so a
+    restarted listener resumes its own session (docs/operations.md, "Devices").
+    """
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:64] or "host"
+    return f"{CLIENT_ID_PREFIX}-{host}-{os.getpid()}-{gate_id or 'all'}"
+
+
+def shared_filter(group: str, topic_filter: str) -> str:
+    """``$share/<group>/<filter>``: the broker gives each message to one subscriber of the group."""
+    if not group or any(c in group for c in "/+#\x00"):
+        raise ValueError(f"share group must be non-empty without / + #: {group!r}")
+    return f"$share/{group}/{topic_filter}"
 
 
 class DeviceHandler(Protocol):
@@ -71,6 +96,7 @@ class ListenerStats:
     """Counters for health output; every one only grows, except ``connected``."""
 
     connected: bool
+    shared: bool  # subscribed as a member of the share group (the broker offers shared subscriptions)
     connections: int  # successful CONNACKs, the first one included
     received: int
     applied: int  # handle() returned
@@ -109,7 +135,8 @@ class DeviceListener:
         host: str = "127.0.0.1",
         port: int = 1883,
         gate_id: str | None = None,
-        client_id: str = DEFAULT_CLIENT_ID,
+        client_id: str | None = None,
+        share_group: str | None = None,
         session_expiry_s: int = DEFAULT_SESSION_EXPIRY_S,
         receive_maximum: int = 32,
         keepalive_s: int = 30,
@@ -125,6 +152,10 @@ class DeviceListener:
         self._handler = handler
         self._host, self._port, self._keepalive = host, port, keepalive_s
         self._topics = subscriptions(gate_id)
+        if share_group is not None:
+            shared_filter(share_group, "x")  # refuse a bad group name now, not at the first connection
+        self._share_group = share_group
+        self.client_id = client_id or default_client_id(gate_id)
         self._retry_delay, self._retry_max_delay = retry_delay_s, retry_max_delay_s
         self._max_attempts = max_attempts
         self._command_timeout = command_timeout_s
@@ -135,7 +166,7 @@ class DeviceListener:
 
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=client_id,
+            client_id=self.client_id,
             protocol=MQTTProtocolVersion.MQTTv5,
             manual_ack=True,
         )
@@ -172,6 +203,7 @@ class DeviceListener:
             0,
         )
         self._connected = False
+        self._shared = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -180,7 +212,9 @@ class DeviceListener:
             if self._worker is not None:
                 raise RuntimeError("listener already started")
             self._stopping.clear()
-            self._worker = threading.Thread(target=self._work, name="cuakhau-devices-worker", daemon=True)
+            self._worker = threading.Thread(
+                target=self._work, name=f"cuakhau-devices-worker-{self.client_id}", daemon=True
+            )
             self._worker.start()
             self._connect()
         return self
@@ -214,7 +248,7 @@ class DeviceListener:
 
     def stats(self) -> ListenerStats:
         with self._lock:
-            return ListenerStats(connected=self._connected, **self._counts)
+            return ListenerStats(connected=self._connected, shared=self._shared, **self._counts)
 
     def _connect(self) -> None:
         # clean_start=False on every connection, the first included: messages queued for us while cuakhau was
@@ -260,15 +294,45 @@ class DeviceListener:
             self._generation += 1
             self._connected = True
             self._counts["connections"] += 1
-        if flags.session_present:
-            log.info("connected to %s:%s, session resumed", self._host, self._port)
+        topics = self._filters(properties)
+        if flags.session_present and not self._shared:
+            log.info("connected to %s:%s as %s, session resumed", self._host, self._port, self.client_id)
             self._ready.set()
-        else:
-            # A new session (first start, expired, or the broker lost it): subscribe again. Not done when the
-            # session is present, because re-subscribing would resend retained messages.
-            log.info("connected to %s:%s, new session; subscribing to %s", self._host, self._port, self._topics)
-            options = SubscribeOptions(qos=1, noLocal=True)
-            client.subscribe([(topic, options) for topic in self._topics])
+            return
+        # A new session (first start, expired, or the broker lost it): subscribe again. Not done for a plain
+        # subscription when the session is present, because re-subscribing would resend retained messages. A
+        # shared subscription is renewed on every connection: the broker sends it no retained messages, and
+        # Mosquitto 2.0.11 keeps the session across a restart but not its shared subscriptions (measured).
+        log.info(
+            "connected to %s:%s as %s (session %s); subscribing to %s",
+            self._host,
+            self._port,
+            self.client_id,
+            "resumed" if flags.session_present else "new",
+            topics,
+        )
+        # noLocal is not allowed on a shared subscription (MQTT 5, 3.8.3.1); the command topics it kept away
+        # from us are skipped by topic anyway (is_command_topic).
+        options = SubscribeOptions(qos=1, noLocal=not self._shared)
+        client.subscribe([(topic, options) for topic in topics])
+
+    def _filters(self, properties: Properties | None) -> list[str]:
+        """The topic filters, in the share group when one is set and the broker offers shared subscriptions
+        (CONNACK ``SharedSubscriptionAvailable``: absent means available). Without them every listener gets
+        every message and the handler's de-duplication by message id keeps each applied once."""
+        offered = getattr(properties, "SharedSubscriptionAvailable", 1) != 0
+        shared = self._share_group is not None and offered
+        if self._share_group is not None and not offered:
+            log.warning(
+                "broker %s:%s offers no shared subscriptions: every listener receives every message",
+                self._host,
+                self._port,
+            )
+        with self._lock:
+            self._shared = shared
+        if not shared or self._share_group is None:
+            return list(self._topics)
+        return [shared_filter(self._share_group, topic) for topic in self._topics]
 
     def _on_subscribe(
         self,
