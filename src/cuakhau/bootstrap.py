@@ -12,6 +12,7 @@ from cuakhau.adapters.clock import SystemClock
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.exchange.runtime import build_runtime
+from cuakhau.adapters.metrics import Metrics
 from cuakhau.adapters.notify import build_notifier
 from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
 from cuakhau.adapters.periodic import PeriodicRunner
@@ -23,7 +24,7 @@ from cuakhau.adapters.web.server import HttpLimits, protocol_class, protocol_pat
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.services import equeue, periodic
+from cuakhau.services import equeue, ops_metrics, periodic
 from cuakhau.services.context import ServiceContext
 
 
@@ -61,14 +62,29 @@ def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
     )
 
 
-def periodic_runner(platform: Platform) -> PeriodicRunner:
+def periodic_runner(platform: Platform, metrics: Metrics | None = None) -> PeriodicRunner:
     """The periodic rules no other worker runs (services/periodic.py: the lane requeue, the token purge)."""
     context = platform.context
+    observe = None
+    if metrics is not None:
+        observe = lambda job, s, lag, failed: metrics.job_ran(job, seconds=s, lag_seconds=lag, failed=failed)  # noqa: E731
     return PeriodicRunner(
         periodic.JobContext(context.uow, context.clock),
         periodic.jobs_served_by(None),
         tick_seconds=platform.settings.periodic_tick_seconds,
+        observe=observe,
     )
+
+
+def metrics(platform: Platform) -> Metrics:
+    """The process's Prometheus metrics (adapters/metrics.py), following the platform's database pool."""
+    context = platform.context
+    made = Metrics(
+        directory=platform.settings.metrics_dir,
+        snapshot=lambda: ops_metrics.snapshot(context.uow(read_only=True)),
+    )
+    made.watch_pool(platform.engine)
+    return made
 
 
 def booking_batcher(platform: Platform) -> BookingBatcher:
@@ -99,6 +115,7 @@ def server_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
     platform = bootstrap(settings, clock=clock)
+    measured = metrics(platform)
     dispatcher = notification_dispatcher(platform)
     settings = platform.settings
     security = Security.build(
@@ -118,7 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     if exchange.sender is not None:
         background.append(exchange.sender)  # the exchange: deliver to the partner, escalate the hotline
     if settings.periodic_in_server:
-        background.append(periodic_runner(platform))
+        background.append(periodic_runner(platform, measured))
     booker = booking_batcher(platform) if settings.booking_batch else None
     if booker is not None:
         background.append(booker)
@@ -129,6 +146,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         security=security,
         threads=settings.worker_threads,
         booker=booker,
+        metrics=measured,
+        metrics_allowed_networks=settings.metrics_allowed_networks,
     )
     app.state.platform = platform
     app.state.exchange = exchange

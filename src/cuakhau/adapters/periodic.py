@@ -10,19 +10,30 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from cuakhau.services.periodic import Job, JobContext
 
 log = logging.getLogger("cuakhau.periodic")
 
+#: Told of every run: ``(job, seconds, lag_seconds, failed)`` (the metrics, adapters/metrics.py).
+RunObserver = Callable[[str, float, float, bool], None]
+
 
 class PeriodicRunner:
     """``start()`` / ``stop(timeout)`` the thread, which calls :meth:`run_due` every ``tick_seconds``; or call
     :meth:`run_due` directly (tests, a command)."""
 
-    def __init__(self, context: JobContext, jobs: Sequence[Job], *, tick_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        context: JobContext,
+        jobs: Sequence[Job],
+        *,
+        tick_seconds: float = 1.0,
+        observe: RunObserver | None = None,
+    ) -> None:
         if tick_seconds <= 0:
             raise ValueError("tick_seconds must be positive")
         skipped = [job.name for job in jobs if not job.runnable(context)]
@@ -31,6 +42,7 @@ class PeriodicRunner:
         self.context = context
         self.jobs = list(jobs)
         self.tick_seconds = tick_seconds
+        self.observe = observe
         self.runs: dict[str, int] = {job.name: 0 for job in self.jobs}
         self.failures: dict[str, int] = {job.name: 0 for job in self.jobs}
         self._next: dict[str, datetime] = {}
@@ -56,15 +68,26 @@ class PeriodicRunner:
                 continue
             self._next[job.name] = now + job.period
             self.runs[job.name] += 1
+            lag = (now - due).total_seconds() if due is not None else 0.0
+            started = time.perf_counter()
             try:
                 results[job.name] = job.run(self.context)
             except Exception:  # keep serving; the job is tried again a period later
                 self.failures[job.name] += 1
                 log.exception("periodic job %s failed; tried again in %s", job.name, job.period)
+                self._observed(job.name, started, lag, failed=True)
                 continue
+            self._observed(job.name, started, lag, failed=False)
             if results[job.name]:
                 log.info("periodic job %s changed %d", job.name, results[job.name])
         return results
+
+    def _observed(self, name: str, started: float, lag: float, *, failed: bool) -> None:
+        if self.observe is not None:
+            try:
+                self.observe(name, time.perf_counter() - started, lag, failed)
+            except Exception:  # metrics never stop a job
+                log.exception("periodic job %s: run not recorded", name)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

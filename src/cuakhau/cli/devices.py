@@ -24,13 +24,17 @@ def devices_listen(
 
     from cuakhau.adapters.devices.handler import ServiceDeviceHandler
     from cuakhau.adapters.devices.mqtt import DeviceListener
-    from cuakhau.bootstrap import bootstrap
+    from cuakhau.bootstrap import bootstrap, metrics
 
     platform = bootstrap(settings_for(database_url))
+    # counted into CUAKHAU_METRICS_DIR, where the server's /metrics adds them up (docs/operations.md)
+    observe = metrics(platform).device_message if platform.settings.metrics_dir else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with DeviceListener(ServiceDeviceHandler(platform.context), host=host, port=port, gate_id=gate) as listener:
+        with DeviceListener(
+            ServiceDeviceHandler(platform.context, observe=observe), host=host, port=port, gate_id=gate
+        ) as listener:
             console.print(f"listening on mqtt://{host}:{port} for {gate or 'all gates'}")
             try:
                 while not stop.wait(10):

@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
+from cuakhau.adapters.metrics import Metrics
 from cuakhau.adapters.web import auth, errors, headers, openapi, schemas
+from cuakhau.adapters.web import metrics as web_metrics
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
@@ -46,6 +48,8 @@ def build_app(
     security: auth.Security | None = None,
     threads: int | None = None,
     booker: BookingBatcher | None = None,
+    metrics: Metrics | None = None,
+    metrics_allowed_networks: str = "127.0.0.1,::1",
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +62,8 @@ def build_app(
         finally:
             for job in background:
                 job.stop()
+            if metrics is not None:
+                metrics.process_exited()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -77,6 +83,8 @@ def build_app(
     # the size limit, added last, runs first.
     app.add_middleware(JsonShapeLimit, exempt=frozenset({f"{API_PREFIX}/exchange/inbox"}))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    if metrics is not None:  # timing outside the limits, so that their refusals are timed too
+        web_metrics.install(app, metrics, allowed_networks=metrics_allowed_networks)
     headers.install(app)  # security headers on every answer, 500s included (outside every middleware)
     for router in (
         auth.router,

@@ -1,0 +1,72 @@
+"""The metrics the periodic runner and the device handler report (adapters/metrics.py), in-process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from cuakhau.adapters.metrics import Metrics
+from cuakhau.adapters.periodic import PeriodicRunner
+from cuakhau.domain.clock import ManualClock
+from cuakhau.services.periodic import Job, JobContext
+
+START = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
+
+
+def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = b"".join(generate_latest(r) for r in metrics.registries()).decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_job_runs_failures_and_lag_are_counted() -> None:
+    clock = ManualClock(START)
+    metrics = Metrics()
+
+    def boom(_ctx: JobContext) -> int:
+        raise RuntimeError("down")
+
+    jobs = [Job("ok", timedelta(minutes=1), lambda _ctx: 0, "ok"), Job("bad", timedelta(minutes=1), boom, "bad")]
+    runner = PeriodicRunner(
+        JobContext(uow=None, clock=clock),  # type: ignore[arg-type]  # the jobs here use no database
+        jobs,
+        observe=lambda job, s, lag, failed: metrics.job_ran(job, seconds=s, lag_seconds=lag, failed=failed),
+    )
+    runner.run_due()
+    clock.advance(timedelta(minutes=1, seconds=40))  # due after a minute, run 40 s late
+    runner.run_due()
+    got = samples(metrics)
+    assert got[("cuakhau_job_runs_total", (("job", "ok"),))] == 2
+    assert got[("cuakhau_job_runs_total", (("job", "bad"),))] == 2
+    assert got[("cuakhau_job_failures_total", (("job", "bad"),))] == 2
+    assert ("cuakhau_job_failures_total", (("job", "ok"),)) not in got
+    assert got[("cuakhau_job_lag_seconds", (("job", "ok"),))] == 40
+    assert got[("cuakhau_job_duration_seconds_count", (("job", "bad"),))] == 2
+
+
+def test_a_failing_observer_does_not_stop_a_job() -> None:
+    def observe(*_: object) -> None:
+        raise RuntimeError("metrics broken")
+
+    runner = PeriodicRunner(
+        JobContext(uow=None, clock=ManualClock(START)),  # type: ignore[arg-type]
+        [Job("ok", timedelta(minutes=1), lambda _ctx: 3, "ok")],
+        observe=observe,
+    )
+    assert runner.run_due() == {"ok": 3}
+
+
+def test_booking_outcomes_are_labelled_placed_waiting_or_refused_with_the_code() -> None:
+    metrics = Metrics()
+    metrics.booked("active")
+    metrics.booked("waiting")
+    metrics.booking_refused("booking.exists")
+    got = samples(metrics)
+    assert got[("cuakhau_bookings_total", (("code", ""), ("outcome", "placed")))] == 1
+    assert got[("cuakhau_bookings_total", (("code", ""), ("outcome", "waiting")))] == 1
+    assert got[("cuakhau_bookings_total", (("code", "booking.exists"), ("outcome", "refused")))] == 1
