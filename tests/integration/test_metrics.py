@@ -21,11 +21,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from sqlalchemy import Engine
 
+from cuakhau.adapters.devices.handler import ServiceDeviceHandler
 from cuakhau.adapters.metrics import Metrics
 from cuakhau.adapters.web.app import build_app
 from cuakhau.domain.accounts import Role
 from cuakhau.domain.clock import ManualClock
-from cuakhau.services import ops_metrics
+from cuakhau.domain.devices import Checkpoint, PlateRead
+from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.trip import Actor, ActorRole
+from cuakhau.services import ops_metrics, trips
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World, dry_line
@@ -195,3 +199,43 @@ def test_two_processes_add_up_in_one_metrics_directory(sqlite_url: str, tmp_path
     assert gates_count(generate_latest(merged).decode()) == 8
     # both processes ended: their live pool gauges were taken out of the sum
     assert [s.value for s in m.get("cuakhau_db_pool_checked_out", [])] in ([], [0.0])
+
+
+def test_device_messages_are_counted_by_outcome(ctx: ServiceContext, world: World) -> None:
+    """The production device handler tells the metrics each message's outcome: a read applied, the same read
+    again (duplicate), a read of an unknown plate (review), a payload that does not parse (invalid)."""
+    metrics = Metrics()
+    handler = ServiceDeviceHandler(ctx, observe=metrics.device_message)
+    trip_id = world.declare(vehicle_id=world.new_truck(), shipment=world.shipment(lines=[dry_line()])).id
+    world.book(trip_id)
+    trips.transition_trip(
+        ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="dispatch", actor=Actor("d1", ActorRole.DRIVER)
+    )
+    with ctx.uow() as uow:
+        trip = uow.trips.get(trip_id)
+        assert trip is not None
+        vehicle = uow.vehicles.get(trip.vehicle_id)
+        assert vehicle is not None
+
+    def read(message_id: str, text: str) -> PlateRead:
+        return PlateRead(
+            message_id=message_id,
+            device_id=f"{GATE}:anpr-yard_entry",
+            gate_id=GATE,
+            checkpoint=Checkpoint.YARD_ENTRY,
+            plate_text=text,
+            confidence=0.97,
+            at=ctx.clock.now(),
+            image_ref=f"s3://anpr/{GATE}/{message_id}.jpg",
+        )
+
+    handler.handle(read("m1", vehicle.plate.display))
+    handler.handle(read("m1", vehicle.plate.display))
+    handler.handle(read("m2", "29C-999.99"))
+    handler.reject(f"cuakhau/{GATE}/anpr", b"{", InvalidInput("device.payload", field="message_id"))
+    got = {
+        s.labels["outcome"]: s.value
+        for s in scrape(metrics.render().decode())["cuakhau_device_messages"]
+        if s.name == "cuakhau_device_messages_total"
+    }
+    assert got == {"applied": 1, "duplicate": 1, "review": 1, "invalid": 1}

@@ -70,3 +70,31 @@ def test_booking_outcomes_are_labelled_placed_waiting_or_refused_with_the_code()
     assert got[("cuakhau_bookings_total", (("code", ""), ("outcome", "placed")))] == 1
     assert got[("cuakhau_bookings_total", (("code", ""), ("outcome", "waiting")))] == 1
     assert got[("cuakhau_bookings_total", (("code", "booking.exists"), ("outcome", "refused")))] == 1
+
+
+def test_the_grafana_dashboard_names_only_metrics_a_scrape_gives() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    from cuakhau.domain.gate import Direction
+    from cuakhau.domain.trip import TripState
+    from cuakhau.services.ops_metrics import OpsSnapshot, PartnerBacklog
+
+    snap = OpsSnapshot(
+        trips={("vn-huu-nghi", Direction.EXPORT, TripState.ARRIVED): 2},
+        outbox={"pending": 1},
+        exchange={"cn-youyiguan": PartnerBacklog(pending=1, failing=0, oldest_pending=None)},
+    )
+    metrics = Metrics(snapshot=lambda: snap)
+    metrics.request("GET", "/", 200, 0.01)
+    metrics.booked("active")
+    metrics.device_message("applied")
+    metrics.job_ran("token_purge", seconds=0.1, lag_seconds=0, failed=True)
+    metrics.pool_size.set(1)
+    text = metrics.render().decode()
+    given = {s.name for f in text_string_to_metric_families(text) for s in f.samples}
+    path = Path(__file__).resolve().parents[2] / "deploy" / "grafana-cuakhau.json"
+    exprs = [t["expr"] for p in json.loads(path.read_text("utf-8"))["panels"] for t in p["targets"]]
+    named = {name for e in exprs for name in re.findall(r"cuakhau_[a-z_]+", e)}
+    assert len(named) >= 10 and named <= given, sorted(named - given)
