@@ -98,3 +98,20 @@ def test_the_grafana_dashboard_names_only_metrics_a_scrape_gives() -> None:
     exprs = [t["expr"] for p in json.loads(path.read_text("utf-8"))["panels"] for t in p["targets"]]
     named = {name for e in exprs for name in re.findall(r"cuakhau_[a-z_]+", e)}
     assert len(named) >= 10 and named <= given, sorted(named - given)
+
+
+def test_the_pool_gauges_follow_checkouts_and_checkins() -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import QueuePool
+
+    engine = create_engine("sqlite://", poolclass=QueuePool, pool_size=4, max_overflow=0)
+    metrics = Metrics()
+    metrics.watch_pool(engine)
+    first, second = engine.connect(), engine.connect()
+    assert samples(metrics)[("cuakhau_db_pool_checked_out", ())] == 2
+    first.close()
+    assert samples(metrics)[("cuakhau_db_pool_checked_out", ())] == 1
+    second.close()
+    got = samples(metrics)
+    assert got[("cuakhau_db_pool_checked_out", ())] == 0 and got[("cuakhau_db_pool_size", ())] == 4
+    engine.dispose()
