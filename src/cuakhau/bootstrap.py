@@ -16,6 +16,7 @@ from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.jobs import SqlJobLeases
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.adapters.exchange.runtime import build_runtime
+from cuakhau.adapters.metrics import Metrics
 from cuakhau.adapters.notify import build_notifier
 from cuakhau.adapters.notify.dispatcher import NotificationDispatcher
 from cuakhau.adapters.periodic import PeriodicRunner
@@ -27,7 +28,7 @@ from cuakhau.adapters.web.server import HttpLimits, protocol_class, protocol_pat
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.services import equeue, periodic
+from cuakhau.services import equeue, ops_metrics, periodic
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.exchange import Identity
 
@@ -69,10 +70,15 @@ def notification_dispatcher(platform: Platform) -> NotificationDispatcher:
 
 
 def periodic_runner(
-    platform: Platform, *, jobs: Sequence[periodic.Job] | None = None, identity: Identity | None = None
+    platform: Platform,
+    *,
+    jobs: Sequence[periodic.Job] | None = None,
+    identity: Identity | None = None,
+    metrics: Metrics | None = None,
 ) -> PeriodicRunner:
     """The runner of the periodic jobs under leases (services/periodic.py; the ``scheduled_jobs`` table): every
-    job of the table it can run (``exchange_links`` needs the exchange identity), or ``jobs``."""
+    job of the table it can run (``exchange_links`` needs the exchange identity), or ``jobs``; each run counted in
+    ``metrics`` when given."""
     context, settings = platform.context, platform.settings
     job_context = periodic.JobContext(
         context.uow,
@@ -88,6 +94,7 @@ def periodic_runner(
         tick_seconds=settings.periodic_tick_seconds,
         leases=SqlJobLeases(platform.engine),
         lease_seconds=max(settings.jobs_lease_seconds, 3 * settings.periodic_tick_seconds),
+        observe=None if metrics is None else metrics.job_ran_observer(),
     )
 
 
@@ -101,6 +108,17 @@ def server_jobs(settings: Settings) -> list[periodic.Job]:
         if (settings.notify_in_server or job is not periodic.NOTIFICATIONS)
         and (settings.periodic_in_server or job.served_by is not None)
     ]
+
+
+def metrics(platform: Platform) -> Metrics:
+    """The process's Prometheus metrics (adapters/metrics.py), following the platform's database pool."""
+    context = platform.context
+    made = Metrics(
+        directory=platform.settings.metrics_dir,
+        snapshot=lambda: ops_metrics.snapshot(context.uow(read_only=True)),
+    )
+    made.watch_pool(platform.engine)
+    return made
 
 
 def booking_batcher(platform: Platform) -> BookingBatcher:
@@ -131,6 +149,7 @@ def server_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app factory (``uvicorn --factory cuakhau.bootstrap:create_app``)."""
     platform = bootstrap(settings, clock=clock)
+    measured = metrics(platform)
     settings = platform.settings
     security = Security.build(
         rate_login_username=settings.rate_login_username,
@@ -155,7 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     jobs = server_jobs(settings)
     if jobs:
         # the periodic jobs, notifications included, under leases: one process runs each (services/periodic.py)
-        runner = periodic_runner(platform, jobs=jobs, identity=exchange.identity)
+        runner = periodic_runner(platform, jobs=jobs, identity=exchange.identity, metrics=measured)
         background.append(runner)
         readiness.append(health.periodic(runner, platform.context.clock, periods=settings.ready_lag_periods))
     booker = booking_batcher(platform) if settings.booking_batch else None
@@ -169,6 +188,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         threads=settings.worker_threads,
         booker=booker,
         readiness=readiness,
+        metrics=measured,
+        metrics_allowed_networks=settings.metrics_allowed_networks,
     )
     app.state.platform = platform
     app.state.exchange = exchange

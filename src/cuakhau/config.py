@@ -147,7 +147,13 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("trusted_proxies")
+    #: Directory where each process writes its Prometheus metrics so that a scrape of any of them adds up all
+    #: (several processes, ``--workers N``; docs/operations.md "Metrics"); unset: each process its own.
+    metrics_dir: str | None = None
+    #: Clients allowed to read ``/metrics`` (addresses or networks, comma-separated; ``*``: anyone); others 403.
+    metrics_allowed_networks: str = "127.0.0.1,::1"
+
+    @field_validator("trusted_proxies", "metrics_allowed_networks")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:
         for entry in (part.strip() for part in value.split(",")):

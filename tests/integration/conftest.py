@@ -6,10 +6,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cuakhau.adapters.metrics import Metrics
 from cuakhau.adapters.web.app import build_app
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.domain.accounts import Role
-from cuakhau.services import equeue
+from cuakhau.services import equeue, ops_metrics
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.factories import World
@@ -25,9 +26,11 @@ def world(ctx: ServiceContext) -> World:
 
 @pytest.fixture
 def app(ctx: ServiceContext) -> Iterator[FastAPI]:
-    """The API as served: bookings go through the booking batcher (adapters/web/batching.py)."""
+    """The API as served: bookings go through the booking batcher (adapters/web/batching.py); requests are timed
+    and ``/metrics`` answers the loopback only (adapters/web/metrics.py)."""
     booker = BookingBatcher(lambda requests: equeue.book(ctx.uow(), clock=ctx.clock, request=requests))
-    yield build_app(ctx, booker=booker)
+    metrics = Metrics(snapshot=lambda: ops_metrics.snapshot(ctx.uow(read_only=True)))
+    yield build_app(ctx, booker=booker, metrics=metrics)
     booker.stop()
 
 

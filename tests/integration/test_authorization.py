@@ -543,3 +543,13 @@ def test_the_public_slot_view_creates_slots_only_for_bookable_days(
     assert far.status_code == 422 and far.json()["error"]["code"] == "time.out_of_range"
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables.slots)).scalar_one() == before
+
+
+def test_metrics_need_no_login_but_only_the_allowed_networks_read_them(app: FastAPI) -> None:
+    """``/metrics`` is outside the API and its login: the loopback reads it without a token, any other client
+    (the test client's own name included) gets 403, never a 401 asking it to log in."""
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 40000)) as local:
+        assert local.get("/metrics").status_code == 200
+    with TestClient(app, raise_server_exceptions=False, client=("203.0.113.9", 40000)) as remote:
+        r = remote.get("/metrics", headers={"Accept": "application/json"})
+        assert r.status_code == 403 and "cuakhau_http_request" not in r.text

@@ -206,6 +206,15 @@ class Public:
     reason: str
 
 
+@dataclass(frozen=True)
+class ByNetwork:
+    """A route with no API twin whose access follows the client's network, not its login: every role gets
+    what the public gets (403 here, as the test client is not on an allowed network)."""
+
+    url: str
+    reason: str
+
+
 def declare_form(ids: Ids, *, vehicle: str, document: str) -> dict[str, Any]:
     return {
         "csrf_token": CSRF,
@@ -330,7 +339,7 @@ def login_cases(ids: Ids) -> list[Case]:
 
 
 #: Every page route -> its API twin, or why it has none.
-PAGES: dict[tuple[str, str], Twin | Public] = {
+PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
     ("GET", "/portal"): Twin(list_cases),
     ("GET", "/portal/trips/new"): Twin(shows_declare_form("/portal/trips/new")),
     ("POST", "/portal/trips/new"): Twin(declare_cases),
@@ -347,6 +356,7 @@ PAGES: dict[tuple[str, str], Twin | Public] = {
     ("GET", "/"): Public("/", "a redirect to the API documentation"),
     ("GET", "/healthz"): Public("/healthz", "liveness"),
     ("GET", "/readyz"): Public("/readyz", "readiness, for load balancers and orchestrators"),
+    ("GET", "/metrics"): ByNetwork("/metrics", "Prometheus metrics, to CUAKHAU_METRICS_ALLOWED_NETWORKS only"),
     ("GET", "/docs"): Public("/docs", "the API documentation"),
     ("GET", "/openapi.json"): Public("/openapi.json", "the API description"),
 }
@@ -438,6 +448,9 @@ def test_each_page_answers_as_its_api_twin(
     # The public pages last, the logout (which revokes the caller's token) at the very end.
     order = sorted(PAGES.items(), key=lambda item: (isinstance(item[1], Public), item[0] == ("POST", "/logout")))
     for (method, path), entry in order:
+        if isinstance(entry, ByNetwork):
+            assert caller.page.get(entry.url).status_code == 403, (role, path)  # a login opens nothing here
+            continue
         if isinstance(entry, Public):
             data = {"csrf_token": CSRF} if method == "POST" else None
             r = caller.page.request(method, entry.url, data=data, follow_redirects=False)

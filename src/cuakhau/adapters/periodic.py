@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from cuakhau.services.periodic import Job, JobContext
@@ -40,6 +40,10 @@ def due_at(due: datetime | None, now: datetime, period: timedelta) -> datetime:
     return due if due is not None and now - due < period else now
 
 
+#: Told of every run: ``(job, seconds, lag_seconds, failed)`` (the metrics, adapters/metrics.py).
+RunObserver = Callable[[str, float, float, bool], None]
+
+
 class PeriodicRunner:
     """``start()`` / ``stop(timeout)`` the thread, which calls :meth:`run_due` every ``tick_seconds``; or call
     :meth:`run_due` (and :meth:`renew`) directly (tests, a command)."""
@@ -53,6 +57,7 @@ class PeriodicRunner:
         leases: JobLeaseRepository | None = None,
         owner: str | None = None,
         lease_seconds: float = LEASE_SECONDS,
+        observe: RunObserver | None = None,
     ) -> None:
         if tick_seconds <= 0:
             raise ValueError("tick_seconds must be positive")
@@ -67,6 +72,7 @@ class PeriodicRunner:
         self.leases = leases
         self.owner = owner or owner_id()
         self.lease = timedelta(seconds=lease_seconds)
+        self.observe = observe
         self.runs: dict[str, int] = {job.name: 0 for job in self.jobs}
         self.failures: dict[str, int] = {job.name: 0 for job in self.jobs}
         self._next: dict[str, datetime] = {}
@@ -135,9 +141,9 @@ class PeriodicRunner:
                 self.failures[job.name] += 1
                 error = f"{type(exc).__name__}: {exc}"
                 log.exception("periodic job %s failed; tried again in %s", job.name, job.period)
-            else:
-                if results[job.name]:
-                    log.info("periodic job %s changed %d", job.name, results[job.name])
+            self._observed(job.name, began, lag, failed=error is not None)
+            if error is None and results[job.name]:
+                log.info("periodic job %s changed %d", job.name, results[job.name])
             if self.leases is not None:
                 finished = now + timedelta(seconds=time.perf_counter() - began)
                 kept = self.leases.finish(
@@ -154,6 +160,13 @@ class PeriodicRunner:
                 if not kept:
                     log.warning("periodic job %s: lease lost during the run (ran longer than the lease?)", job.name)
         return results
+
+    def _observed(self, name: str, began: float, lag: timedelta | None, *, failed: bool) -> None:
+        if self.observe is not None:
+            try:
+                self.observe(name, time.perf_counter() - began, lag.total_seconds() if lag else 0.0, failed)
+            except Exception:  # metrics never stop a job
+                log.exception("periodic job %s: run not recorded", name)
 
     def renew(self) -> int:
         """Extend the leases this runner holds (the heartbeat)."""

@@ -27,15 +27,17 @@ def devices_listen(
 
     from cuakhau.adapters.devices.handler import ServiceDeviceHandler
     from cuakhau.adapters.devices.mqtt import DeviceListener
-    from cuakhau.bootstrap import bootstrap
+    from cuakhau.bootstrap import bootstrap, metrics
 
     platform = bootstrap(settings_for(database_url))
     settings = platform.settings
+    # counted into CUAKHAU_METRICS_DIR, where the server's /metrics adds them up (docs/operations.md)
+    observe = metrics(platform).device_message if settings.metrics_dir else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         listener = DeviceListener(
-            ServiceDeviceHandler(platform.context),
+            ServiceDeviceHandler(platform.context, observe=observe),
             host=host,
             port=port,
             gate_id=gate,

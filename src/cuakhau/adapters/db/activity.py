@@ -40,6 +40,15 @@ class SqlGateActivity:
         )
         return {(Direction(d), TripState(s)): int(n) for d, s, n in rows}
 
+    def open_trip_counts(self) -> dict[tuple[str, Direction, TripState], int]:
+        tr = t.trips.c
+        rows = self.conn.execute(
+            select(tr.gate_id, tr.direction, tr.state, func.count())
+            .where(tr.state.not_in(_TERMINAL))
+            .group_by(tr.gate_id, tr.direction, tr.state)
+        )
+        return {(str(g), Direction(d), TripState(s)): int(n) for g, d, s, n in rows}
+
     def present(self, gate_id: str, states: Iterable[TripState]) -> list[PresentTrip]:
         tr, e = t.trips.c, t.trip_events.c
         arrivals = _arrivals()

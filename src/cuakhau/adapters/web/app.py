@@ -12,7 +12,9 @@ from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
 from cuakhau.adapters.health import Check
+from cuakhau.adapters.metrics import Metrics
 from cuakhau.adapters.web import auth, errors, headers, health, openapi
+from cuakhau.adapters.web import metrics as web_metrics
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
@@ -47,6 +49,8 @@ def build_app(
     threads: int | None = None,
     booker: BookingBatcher | None = None,
     readiness: Sequence[Check] = (),
+    metrics: Metrics | None = None,
+    metrics_allowed_networks: str = "127.0.0.1,::1",
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +63,8 @@ def build_app(
         finally:
             for job in background:
                 job.stop()
+            if metrics is not None:
+                metrics.process_exited()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -78,6 +84,8 @@ def build_app(
     # the size limit, added last, runs first.
     app.add_middleware(JsonShapeLimit, exempt=frozenset({f"{API_PREFIX}/exchange/inbox"}))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    if metrics is not None:  # timing outside the limits, so that their refusals are timed too
+        web_metrics.install(app, metrics, allowed_networks=metrics_allowed_networks)
     headers.install(app)  # security headers on every answer, 500s included (outside every middleware)
     for router in (
         auth.router,

@@ -19,6 +19,7 @@ from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, Text, errors
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
+from cuakhau.domain.errors import CuakhauError
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.perishability import PROFILES
 from cuakhau.services import access, authorized, day_plans, equeue
@@ -169,7 +170,15 @@ async def book(
         idempotency=equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json")),
         count=booking_counter(request, principal, ctx),
     )
-    result = await batching.book(request.app.state.booker, ctx, booking)
+    measured = getattr(request.app.state, "metrics", None)
+    try:
+        result = await batching.book(request.app.state.booker, ctx, booking)
+    except CuakhauError as refused:
+        if measured is not None:
+            measured.booking_refused(refused.code)
+        raise
+    if measured is not None and not result.replayed:
+        measured.booked(result.booking.status.value)
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
