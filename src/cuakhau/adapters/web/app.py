@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from cuakhau import __version__
-from cuakhau.adapters.web import auth, errors, headers, openapi, schemas
+from cuakhau.adapters.web import auth, errors, headers, openapi, requestid, schemas
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
@@ -78,6 +78,7 @@ def build_app(
     app.add_middleware(JsonShapeLimit, exempt=frozenset({f"{API_PREFIX}/exchange/inbox"}))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     headers.install(app)  # security headers on every answer, 500s included (outside every middleware)
+    requestid.install(app)  # X-Request-ID and the logging context of the request (outside the headers)
     for router in (
         auth.router,
         gates.router,
