@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from cuakhau.adapters import logs
 from cuakhau.services.periodic import Job, JobContext
 
 log = logging.getLogger("cuakhau.periodic")
@@ -56,14 +57,15 @@ class PeriodicRunner:
                 continue
             self._next[job.name] = now + job.period
             self.runs[job.name] += 1
-            try:
-                results[job.name] = job.run(self.context)
-            except Exception:  # keep serving; the job is tried again a period later
-                self.failures[job.name] += 1
-                log.exception("periodic job %s failed; tried again in %s", job.name, job.period)
-                continue
-            if results[job.name]:
-                log.info("periodic job %s changed %d", job.name, results[job.name])
+            with logs.scope(job=job.name, run_id=logs.new_id()[:16]):
+                try:
+                    results[job.name] = job.run(self.context)
+                except Exception:  # keep serving; the job is tried again a period later
+                    self.failures[job.name] += 1
+                    log.exception("periodic job %s failed; tried again in %s", job.name, job.period)
+                    continue
+                if results[job.name]:
+                    log.info("periodic job %s changed %d", job.name, results[job.name])
         return results
 
     def _loop(self) -> None:
