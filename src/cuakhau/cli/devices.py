@@ -22,11 +22,14 @@ def devices_listen(
     import signal
     import threading
 
+    from cuakhau.adapters import logs
     from cuakhau.adapters.devices.handler import ServiceDeviceHandler
     from cuakhau.adapters.devices.mqtt import DeviceListener
     from cuakhau.bootstrap import bootstrap
 
-    platform = bootstrap(settings_for(database_url))
+    settings = settings_for(database_url)
+    logs.configure(settings)
+    platform = bootstrap(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
