@@ -164,3 +164,22 @@ def test_incoming_request_ids_are_checked(incoming: bytes, accepted: bool) -> No
     got = request_id_of(incoming)
     assert (got == incoming.decode("latin-1")) is accepted
     assert 1 <= len(got) <= 128
+
+
+def test_configure_writes_json_to_standard_error_as_it_is_at_each_line() -> None:
+    import contextlib
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.configure(Settings(log_format=None, log_level="info", webhook_secret=SecretStr("whsec-configured")))
+        for _ in range(2):  # a new standard error each time (a test runner's), still written to
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                logging.getLogger("cuakhau.test").info("signed with whsec-configured")
+            (line,) = lines(err)
+            assert line["msg"] == "signed with [redacted]" and line["level"] == "info"
+        assert logging.getLogger("sqlalchemy").level == logging.WARNING
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])

@@ -20,6 +20,7 @@ import json
 import logging
 import logging.config
 import re
+import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -196,6 +197,22 @@ class ConsoleFormatter(_Base):
 # -- configuration --------------------------------------------------------------------------------------------
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a line is written (like :data:`logging.lastResort`), not as it was when
+    the handler was made: a command run in-process by a test runner that swaps standard error keeps working."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def dict_config(fmt: Format = "json", level: str = "info", *, secrets: Iterable[str] = ()) -> dict[str, Any]:
     """The :func:`logging.config.dictConfig` dictionary: one handler on standard error for everything (uvicorn's
     loggers propagate to it); SQLAlchemy at warnings only, whatever the level (its info lines are statements)."""
@@ -205,7 +222,7 @@ def dict_config(fmt: Format = "json", level: str = "info", *, secrets: Iterable[
         "disable_existing_loggers": False,
         "formatters": {"cuakhau": {"()": f"{formatter.__module__}.{formatter.__qualname__}", "secrets": list(secrets)}},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "cuakhau", "stream": "ext://sys.stderr"}
+            "stderr": {"class": f"{StderrHandler.__module__}.{StderrHandler.__qualname__}", "formatter": "cuakhau"}
         },
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
