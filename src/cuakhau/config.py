@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     default_language: Literal["vi", "zh", "en"] = "en"
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    #: Log lines as JSON objects (one a line, for a collector) or as console text; unset: console for
+    #: ``cuakhau demo``, JSON for every other process (docs/operations.md, "Logs").
+    log_format: Literal["json", "console"] | None = None
     #: Where notifications go: an SMS, Zalo or WeChat gateway that accepts signed JSON webhooks.
     #: Unset: notifications are written to the log (the demo does this).
     webhook_url: str | None = None

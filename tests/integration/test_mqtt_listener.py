@@ -6,7 +6,9 @@ broker without touching the machine's broker on port 1883. Every wait is bounded
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import shutil
 import signal
 import socket
@@ -26,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from cuakhau.adapters import logs
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.devices.handler import ServiceDeviceHandler
 from cuakhau.adapters.devices.mqtt import DeviceListener
@@ -601,3 +604,25 @@ def test_the_simulate_command_publishes_to_the_broker(broker: Broker) -> None:
         app, ["devices", "simulate", "--port", str(_free_port()), "--count", "1", "--timeout", "1"]
     )
     assert down.exit_code == 2
+
+
+def test_the_lines_of_a_device_message_carry_its_message_id(broker: Broker, publisher: Devices) -> None:
+    """docs/operations.md, "Logs": what a message causes is logged with its ``message_id`` (here, its failure)."""
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("cuakhau.devices")
+    logger.addHandler(capture)
+    handler = RecordingHandler(fail_first={"read-00002"})
+    try:
+        with make_listener(handler, broker) as listener:
+            assert listener.wait_ready(10)
+            for i in range(3):
+                publisher.send(plate_read(i))
+            wait_until(lambda: handler.count_applied() == 3, 20, "all reads applied")
+    finally:
+        logger.removeHandler(capture)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    failed = [line for line in lines if line["msg"].startswith("device handler failed")]
+    assert failed and all(line["message_id"] == "read-00002" for line in failed)
+    assert failed[0]["topic"].startswith("cuakhau/")

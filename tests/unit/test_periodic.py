@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from cuakhau.adapters import logs
 from cuakhau.adapters.periodic import PeriodicRunner
 from cuakhau.domain.clock import ManualClock
 from cuakhau.services import periodic
@@ -92,3 +95,30 @@ def test_a_job_without_what_it_needs_is_refused_when_the_runner_is_built() -> No
         PeriodicRunner(_context(ManualClock(START)), [periodic.NOTIFICATIONS])
     with pytest.raises(ValueError, match="tick_seconds"):
         PeriodicRunner(_context(ManualClock(START)), [], tick_seconds=0)
+
+
+def test_each_run_of_a_job_logs_with_the_job_name_and_its_own_run_id() -> None:
+    """docs/operations.md, "Logs": a job's lines carry ``job`` and a ``run_id`` new for every run."""
+    clock = ManualClock(START)
+
+    def broken(ctx: JobContext) -> int:
+        logging.getLogger("cuakhau.periodic").warning("about to fail")
+        raise RuntimeError("database unreachable")
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("cuakhau.periodic")
+    logger.addHandler(handler)
+    try:
+        runner = PeriodicRunner(_context(clock), [Job("broken", timedelta(minutes=5), broken, "")])
+        runner.run_due()
+        clock.advance(timedelta(minutes=5))
+        runner.run_due()
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 4 and {line["job"] for line in lines} == {"broken"}
+    first, second = {line["run_id"] for line in lines[:2]}, {line["run_id"] for line in lines[2:]}
+    assert len(first) == len(second) == 1 and first != second
+    assert "database unreachable" in lines[1]["exc"]

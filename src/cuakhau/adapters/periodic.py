@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from cuakhau.adapters import logs
 from cuakhau.services.periodic import Job, JobContext
 from cuakhau.services.ports.jobs import JobLeaseRepository
 
@@ -135,30 +136,31 @@ class PeriodicRunner:
             self.runs[job.name] += 1
             began = time.perf_counter()
             error: str | None = None
-            try:
-                results[job.name] = job.run(self.context)
-            except Exception as exc:  # keep serving; the job is tried again a period later
-                self.failures[job.name] += 1
-                error = f"{type(exc).__name__}: {exc}"
-                log.exception("periodic job %s failed; tried again in %s", job.name, job.period)
-            self._observed(job.name, began, lag, failed=error is not None)
-            if error is None and results[job.name]:
-                log.info("periodic job %s changed %d", job.name, results[job.name])
-            if self.leases is not None:
-                finished = now + timedelta(seconds=time.perf_counter() - began)
-                kept = self.leases.finish(
-                    job.name,
-                    self.owner,
-                    started=now,
-                    finished=finished,
-                    lag=lag,
-                    next_run=anchor + job.period,
-                    until=self.context.clock.now() + self.lease,
-                    changed=results.get(job.name),
-                    error=error,
-                )
-                if not kept:
-                    log.warning("periodic job %s: lease lost during the run (ran longer than the lease?)", job.name)
+            with logs.scope(job=job.name, run_id=logs.new_id()[:16]):
+                try:
+                    results[job.name] = job.run(self.context)
+                except Exception as exc:  # keep serving; the job is tried again a period later
+                    self.failures[job.name] += 1
+                    error = f"{type(exc).__name__}: {exc}"
+                    log.exception("periodic job %s failed; tried again in %s", job.name, job.period)
+                self._observed(job.name, began, lag, failed=error is not None)
+                if error is None and results[job.name]:
+                    log.info("periodic job %s changed %d", job.name, results[job.name])
+                if self.leases is not None:
+                    finished = now + timedelta(seconds=time.perf_counter() - began)
+                    kept = self.leases.finish(
+                        job.name,
+                        self.owner,
+                        started=now,
+                        finished=finished,
+                        lag=lag,
+                        next_run=anchor + job.period,
+                        until=self.context.clock.now() + self.lease,
+                        changed=results.get(job.name),
+                        error=error,
+                    )
+                    if not kept:
+                        log.warning("periodic job %s: lease lost during the run (ran longer than the lease?)", job.name)
         return results
 
     def _observed(self, name: str, began: float, lag: timedelta | None, *, failed: bool) -> None:

@@ -25,12 +25,14 @@ def devices_listen(
     import signal
     import threading
 
+    from cuakhau.adapters import logs
     from cuakhau.adapters.devices.handler import ServiceDeviceHandler
     from cuakhau.adapters.devices.mqtt import DeviceListener
     from cuakhau.bootstrap import bootstrap, metrics
 
-    platform = bootstrap(settings_for(database_url))
-    settings = platform.settings
+    settings = settings_for(database_url)
+    logs.configure(settings)
+    platform = bootstrap(settings)
     # counted into CUAKHAU_METRICS_DIR, where the server's /metrics adds them up (docs/operations.md)
     observe = metrics(platform).device_message if settings.metrics_dir else None
     stop = threading.Event()

@@ -207,10 +207,13 @@ def exchange_run(
     import signal
     import threading
 
+    from cuakhau.adapters import logs
     from cuakhau.adapters.exchange.runtime import build_runtime
     from cuakhau.bootstrap import bootstrap
 
-    platform = bootstrap(settings_for(database_url))
+    settings = settings_for(database_url)
+    logs.configure(settings)
+    platform = bootstrap(settings)
     runtime = build_runtime(platform.settings, platform.context)
     if runtime.sender is None:
         platform.close()

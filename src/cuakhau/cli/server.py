@@ -22,11 +22,13 @@ def serve(
     """Serve the HTTP API (the schema must be migrated first: ``cuakhau db upgrade``)."""
     import uvicorn
 
+    from cuakhau.adapters import logs
     from cuakhau.adapters.db.engine import make_engine
     from cuakhau.adapters.db.migrate import current_revision, head_revision
     from cuakhau.bootstrap import create_app, server_options
 
     settings = settings_for(database_url, host=host, port=port)
+    log_config = logs.configure(settings)  # and uvicorn's, in each worker process
     engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pgbouncer=settings.db_pgbouncer)
     try:
         if current_revision(engine) != head_revision():
@@ -50,6 +52,8 @@ def serve(
             port=settings.port,
             workers=workers,
             log_level=settings.log_level,
+            log_config=log_config,
+            access_log=False,  # one access line per request, ours: cuakhau.access
             timeout_graceful_shutdown=5,
             **server_options(settings, workers=workers),
         )
@@ -60,6 +64,8 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=log_config,
+        access_log=False,  # one access line per request, ours: cuakhau.access
         timeout_graceful_shutdown=5,
         **server_options(settings),
     )
@@ -75,9 +81,12 @@ def notify(
     import signal
     import threading
 
+    from cuakhau.adapters import logs
     from cuakhau.bootstrap import bootstrap, notification_dispatcher
 
-    platform = bootstrap(settings_for(database_url))
+    settings = settings_for(database_url)
+    logs.configure(settings)
+    platform = bootstrap(settings)
     try:
         # the no-show rule is a periodic job run under leases (`serve` or `cuakhau worker`), not here
         dispatcher = notification_dispatcher(platform)
@@ -117,6 +126,7 @@ def demo(
     """Seed the five Vietnam–China road gate pairs and a day of trucks into a fresh SQLite file, then serve."""
     import uvicorn
 
+    from cuakhau.adapters import logs
     from cuakhau.adapters.db.migrate import upgrade
     from cuakhau.bootstrap import bootstrap, create_app, server_options
     from cuakhau.demo.accounts import DEMO_ACCOUNTS, DEMO_GATE, DEMO_PASSWORD
@@ -126,6 +136,7 @@ def demo(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     settings = settings_for(f"sqlite:///{db.resolve()}", host=host, port=port)
+    log_config = logs.configure(settings, default="console")
     platform = bootstrap(settings, clock=ManualClock(_instant(at, "--at")) if at else None)
     try:
         upgrade(platform.engine)
@@ -166,7 +177,13 @@ def demo(
     sys.stdout.flush()
     if serve_api:
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=settings.log_level, **server_options(settings)
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            log_config=log_config,
+            access_log=False,  # one access line per request, ours: cuakhau.access
+            **server_options(settings),
         )
 
 

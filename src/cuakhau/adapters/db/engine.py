@@ -48,6 +48,7 @@ def make_engine(
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,  # an error's text never carries a statement's values (docs/operations.md)
             pool_size=1,
             max_overflow=0,
             pool_timeout=60 if pool_timeout is None else pool_timeout,
@@ -58,6 +59,7 @@ def make_engine(
     return create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,

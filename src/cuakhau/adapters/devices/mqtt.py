@@ -38,6 +38,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from cuakhau.adapters import logs
 from cuakhau.adapters.devices.schemas import (
     command_topic,
     encode_command,
@@ -380,10 +381,11 @@ class DeviceListener:
                 stale = item.generation != self._generation
             if stale:
                 continue  # came on a connection that is gone: the broker sends it again on the new one
-            try:
-                self._process(item)
-            except Exception:  # the worker must outlive any bug below the handler
-                log.exception("device worker error on %s", item.topic)
+            with logs.scope(topic=item.topic):
+                try:
+                    self._process(item)
+                except Exception:  # the worker must outlive any bug below the handler
+                    log.exception("device worker error on %s", item.topic)
 
     def _count(self, name: str, n: int = 1) -> None:
         with self._lock:
@@ -408,6 +410,7 @@ class DeviceListener:
         except InvalidInput as error:
             self._reject(item, key, error)
             return
+        logs.bind(message_id=str(message.message_id))
         try:
             commands = self._handler.handle(message)
         except Exception:

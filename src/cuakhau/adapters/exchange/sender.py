@@ -9,6 +9,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from cuakhau.adapters import logs
 from cuakhau.domain.exchange import RetryPolicy
 from cuakhau.services import exchange, hotline
 from cuakhau.services.context import ServiceContext
@@ -59,6 +60,7 @@ class ExchangeSender:
         """Send now rather than at the next poll (called after a message is written)."""
         self._wake.set()
 
+    @logs.as_job("exchange.sender")
     def run_once(self) -> exchange.DeliveryReport:
         if self.identity is not None:
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from cuakhau.adapters import logs
 from cuakhau.services import periodic
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.notifications import DeliveryReport, Notifier, Transactional, deliver_due
@@ -56,6 +57,7 @@ class NotificationDispatcher:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @logs.as_job("notifications")
     def run_once(self) -> DeliveryReport:
         """One round: deliver what is due, then (if enabled) mark no-shows. Raises what delivery raises."""
         try:

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from cuakhau import __version__
 from cuakhau.adapters.health import Check
 from cuakhau.adapters.metrics import Metrics
-from cuakhau.adapters.web import auth, errors, headers, health, openapi
+from cuakhau.adapters.web import auth, errors, headers, health, openapi, requestid
 from cuakhau.adapters.web import metrics as web_metrics
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
@@ -87,6 +87,7 @@ def build_app(
     if metrics is not None:  # timing outside the limits, so that their refusals are timed too
         web_metrics.install(app, metrics, allowed_networks=metrics_allowed_networks)
     headers.install(app)  # security headers on every answer, 500s included (outside every middleware)
+    requestid.install(app)  # X-Request-ID and the logging context of the request (outside the headers)
     for router in (
         auth.router,
         gates.router,

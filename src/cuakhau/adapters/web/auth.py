@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from cuakhau.adapters import logs
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.proxies import TrustedProxies
 from cuakhau.adapters.web.ratelimit import Rate, WindowLimiter
@@ -135,6 +136,8 @@ async def optional_principal(request: Request, ctx: ContextDep, security: Securi
             accounts.resolve_token, ctx.uow(read_only=True), token, clock=ctx.clock, cache=security.cache
         )
     request.state.principal = principal
+    if principal is not None:
+        logs.bind(account=principal.username)
     return principal
 
 
@@ -283,6 +286,7 @@ def do_login(request: Request, ctx: ContextDep, security: Security, username: st
     if limiter is not None and not limiter.remembers(LOGIN_KNOWN, pair):
         accounts.enforce_rate(limiter, LOGIN_ACCOUNT, name, now)
     session = accounts.login_session(ctx.uow(), username, password, clock=ctx.clock, ttl=security.session_ttl)
+    logs.bind(account=session.principal.username)
     if limiter is not None:
         limiter.remember(LOGIN_KNOWN, pair, KNOWN_ADDRESS_SECONDS)
     return session

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from cuakhau.adapters import logs
 from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import CuakhauError
 from cuakhau.services import access
@@ -39,6 +40,8 @@ def page_principal(request: Request) -> Principal | None:
     resolver: Resolver | None = getattr(request.app.state, "page_principal_resolver", None)
     principal = resolver(request) if resolver is not None else None
     request.state.principal = principal
+    if principal is not None:
+        logs.bind(account=principal.username)
     return principal
 
 
