@@ -177,6 +177,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         runner = periodic_runner(platform, jobs=jobs, identity=exchange.identity, metrics=measured)
         background.append(runner)
         readiness.append(health.periodic(runner, platform.context.clock, periods=settings.ready_lag_periods))
+    else:  # `cuakhau worker` processes run the jobs: judge their lag from the lease table
+        leases = SqlJobLeases(platform.engine)
+        readiness.append(health.leased_jobs(leases, platform.context.clock, periods=settings.ready_lag_periods))
     booker = booking_batcher(platform) if settings.booking_batch else None
     if booker is not None:
         background.append(booker)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from cuakhau.adapters.db.migrate import current_revision, head_revision
 from cuakhau.adapters.periodic import PeriodicRunner
 from cuakhau.domain.clock import Clock
+from cuakhau.services.ports.jobs import JobLeaseRepository
 
 log = logging.getLogger("cuakhau.health")
 
@@ -90,3 +91,22 @@ def periodic(runner: PeriodicRunner, clock: Clock, *, periods: float = 3.0) -> C
         return "; ".join(late) or None
 
     return Check("periodic", probe)
+
+
+def leased_jobs(leases: JobLeaseRepository, clock: Clock, *, periods: float = 3.0) -> Check:
+    """For a process that runs no job itself (``CUAKHAU_JOBS_IN_SERVER=false``: ``cuakhau worker`` processes run
+    them): no job of the lease table, by whichever process ran it, is behind by more than ``periods`` of its period.
+    A job that never ran is not judged (no worker has registered it yet)."""
+
+    def probe() -> str | None:
+        now = clock.now()
+        late = []
+        for state in leases.states():
+            if state.last_started_at is None:
+                continue
+            lag, bound = now - state.last_started_at - state.period, state.period * periods
+            if lag > bound:
+                late.append(f"{state.name} {lag.total_seconds():.0f} s late (bound {bound.total_seconds():.0f} s)")
+        return "; ".join(late) or None
+
+    return Check("jobs", probe)

@@ -17,12 +17,17 @@ def worker(database_url: DbUrl = None) -> None:
     import signal
     import threading
 
+    from cuakhau.adapters import logs
     from cuakhau.adapters.exchange.runtime import identity_of
-    from cuakhau.bootstrap import bootstrap, periodic_runner
+    from cuakhau.bootstrap import bootstrap, metrics, periodic_runner
 
-    platform = bootstrap(settings_for(database_url))
+    settings = settings_for(database_url)
+    logs.configure(settings)
+    platform = bootstrap(settings)
     try:
-        runner = periodic_runner(platform, identity=identity_of(platform.settings))
+        # each run counted into CUAKHAU_METRICS_DIR, where the servers' /metrics add them up (docs/operations.md)
+        measured = metrics(platform) if settings.metrics_dir else None
+        runner = periodic_runner(platform, identity=identity_of(settings), metrics=measured)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         console.print(f"worker {runner.owner}: {', '.join(job.name for job in runner.jobs)}")
@@ -33,6 +38,8 @@ def worker(database_url: DbUrl = None) -> None:
             pass
         finally:
             runner.stop()
+            if measured is not None:
+                measured.process_exited()
     finally:
         platform.close()
 
