@@ -77,10 +77,11 @@ def test_ready_lists_each_check(database_url: str, engine: Engine, clock: Manual
 def test_database_unreachable_is_not_ready_but_alive(backend: str, tmp_path: Path, clock: ManualClock) -> None:
     # SQLite cannot open a directory as its file; nothing listens on port 9 for PostgreSQL.
     url = f"sqlite:///{tmp_path}" if backend == "sqlite" else "postgresql://cuakhau@127.0.0.1:9/none"
+    # jobs in `cuakhau worker` processes: their lag is read from the lease table, unreachable too
     settings = Settings(database_url=url, notify_in_server=False, jobs_in_server=False, booking_batch=False)
     with TestClient(create_app(settings, clock=clock), raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200  # the process answers
-        checks = _not_ready(client.get("/readyz", headers={"Accept-Language": "vi"}), "database", "migrations")
+        checks = _not_ready(client.get("/readyz", headers={"Accept-Language": "vi"}), "database", "migrations", "jobs")
         assert checks["database"]["reason"] == "database unreachable (OperationalError)"
 
 
