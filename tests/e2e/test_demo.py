@@ -16,7 +16,7 @@ from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.uow import SqlUnitOfWorkFactory
 from cuakhau.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.domain.trip import TripState
+from cuakhau.domain.trip import TERMINAL_STATES, TripState
 from cuakhau.services.ports import TripFilter
 from tests.e2e.conftest import free_port, running
 
@@ -113,7 +113,11 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
         assert timeline["events"][0]["action"] == "declare"
         # the demo exporter declares a trip with its own truck, over HTTP; it sees only its own enterprise
         api.headers.update(login("demo-exporter"))
-        vehicle = api.get("/api/v1/vehicles", params={"limit": 1}).json()["items"][0]
+        # a truck of its own that is on no open trip (one still on the road cannot hold a second booking)
+        trips_now = api.get("/api/v1/trips", params={"limit": 200}).json()["items"]
+        busy = {t["vehicle_id"] for t in trips_now if t["state"] not in {s.value for s in TERMINAL_STATES}}
+        vehicles = api.get("/api/v1/vehicles", params={"limit": 200}).json()["items"]
+        vehicle = next(v for v in vehicles if v["id"] not in busy)
         driver = api.get("/api/v1/drivers/" + api.get("/api/v1/auth/me").json()["account_id"])
         assert driver.status_code == 404  # an account id is no driver id: not found, like any unknown id
         listed = api.get("/api/v1/enterprises", params={"limit": 50}).json()
