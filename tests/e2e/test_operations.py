@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -23,22 +22,12 @@ from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.engine import make_engine
 from cuakhau.adapters.db.jobs import SqlJobLeases
 from tests.e2e.conftest import free_port, running
-from tests.e2e.test_worker_failover import pid_of, worker
+from tests.e2e.test_worker_failover import pid_of, wait_for, worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 LEASE = 3.0
 JOB = "no_shows"  # every 2 s
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def job_runs(server: httpx2.Client, job: str) -> float:

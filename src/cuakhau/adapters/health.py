@@ -84,8 +84,9 @@ def periodic(runner: PeriodicRunner, clock: Clock, *, periods: float = 3.0) -> C
             return "the periodic runner is not running"
         now = clock.now()
         late = []
+        lags = runner.lags(now)
         for job in runner.jobs:
-            lag, bound = runner.lag(job, now), job.period * periods
+            lag, bound = lags[job.name], job.period * periods
             if lag is not None and lag > bound:
                 late.append(f"{job.name} {lag.total_seconds():.0f} s late (bound {bound.total_seconds():.0f} s)")
         return "; ".join(late) or None

@@ -94,17 +94,20 @@ class PeriodicRunner:
         """When the job is due next in this runner (``None``: at once, or not known here)."""
         return self._next.get(name)
 
-    def lag(self, job: Job, now: datetime) -> timedelta | None:
-        """How far ``job`` is behind its period at ``now`` (``now - last run - period``; before its first run,
-        counted from the runner's start); ``None`` when the runner has not been started nor run any job. With
-        leases the last run is the job's, by whichever process ran it (the lease table), not only this one's."""
-        since = self.last_run.get(job.name)
-        if self.leases is not None:
-            state = next((st for st in self.leases.states() if st.name == job.name), None)
-            if state is not None and state.last_started_at is not None:
-                since = state.last_started_at if since is None else max(since, state.last_started_at)
-        since = since or self.started_at
-        return None if since is None else now - since - job.period
+    def lags(self, now: datetime) -> dict[str, timedelta | None]:
+        """How far each job is behind its period at ``now`` (``now - last run - period``; before its first run,
+        counted from the runner's start); ``None`` when the runner has not been started nor run the job. With
+        leases the last run is the job's, by whichever process ran it (the lease table, read once)."""
+        shared = {st.name: st.last_started_at for st in self.leases.states()} if self.leases is not None else {}
+        found: dict[str, timedelta | None] = {}
+        for job in self.jobs:
+            since = self.last_run.get(job.name)
+            elsewhere = shared.get(job.name)
+            if elsewhere is not None:
+                since = elsewhere if since is None else max(since, elsewhere)
+            since = since or self.started_at
+            found[job.name] = None if since is None else now - since - job.period
+        return found
 
     def _register(self) -> None:
         if self.leases is not None and not self._registered:
