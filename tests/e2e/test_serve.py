@@ -74,4 +74,4 @@ def test_upgrade_then_serve(tmp_path: Path, database_url: str, engine: Engine) -
             json={"plate": "29A-433.74", "owner_id": r.json()["id"]},
             headers={"Accept-Language": "vi"},
         )
-        assert bad.status_code == 422 and bad.json()["error"]["code"] == "plate.not_truck"
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "vehicle.type_required"

@@ -154,19 +154,51 @@ def test_bad_trip_declaration_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("plate", "code"),
+    ("plate", "code", "field"),
     [
-        ("29A-433.74", "plate.not_truck"),
-        ("ABC-123", "plate.invalid_format"),
-        ("桂FD12345", "plate.not_truck"),
-        ("", "plate.empty"),
+        ("29A-433.74", "vehicle.type_required", "vehicle_type"),  # no goods hint and no declared type
+        ("ABC-123", "plate.invalid_format", "plate"),
+        ("桂FD12345", "vehicle.type_required", "vehicle_type"),
+        ("29B1-123.45", "plate.two_wheeler", "plate"),
+        ("29C1-1234", "plate.two_wheeler", "plate"),  # never registered as the truck 29C-112.34
+        ("", "plate.empty", "plate"),
     ],
 )
-def test_bad_plates_are_refused(client: TestClient, world: World, engine: Engine, plate: str, code: str) -> None:
+def test_bad_plates_are_refused(
+    client: TestClient, world: World, engine: Engine, plate: str, code: str, field: str
+) -> None:
     before = row_counts(engine)
     r = client.post(f"{API}/vehicles", json={"plate": plate, "owner_id": world.exporter.id})
     assert r.status_code == 422, r.text
-    assert r.json()["error"]["code"] == code and r.json()["error"]["field"] == "plate"
+    assert r.json()["error"]["code"] == code and r.json()["error"]["field"] == field
+    assert row_counts(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"vehicle_type": "truck"}, "vehicle.registration_missing", "registration_number"),
+        ({"vehicle_type": "lorry", "registration_number": "012345"}, "enum.invalid", "vehicle_type"),
+        (
+            {"vehicle_type": "truck", "registration_number": "12-34"},
+            "vehicle.registration_invalid",
+            "registration_number",
+        ),
+    ],
+)
+def test_bad_registrations_name_the_field(
+    client: TestClient, world: World, engine: Engine, body: dict[str, str], code: str, field: str
+) -> None:
+    before = row_counts(engine)
+    r = client.post(
+        f"{API}/vehicles",
+        json={"plate": "29H-433.74", "owner_id": world.exporter.id, **body},
+        headers={"Accept-Language": "zh"},
+    )
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert (err["code"], err["field"]) == (code, field)
+    assert "{" not in err["message"] and code not in err["message"]
     assert row_counts(engine) == before
 
 

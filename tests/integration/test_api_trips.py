@@ -197,3 +197,36 @@ def test_register_parties_normalises_and_refuses_duplicates(client: TestClient, 
     assert again.status_code == 409 and again.json()["error"]["code"] == "vehicle.duplicate"
     listed = client.get(f"{API}/vehicles", params={"owner_id": world.importer.id}).json()
     assert listed["total"] == 1
+    # a client that declares no type gets the plate's hint, with a warning for officers
+    assert r.json()["vehicle_type"] == "truck" and r.json()["registration_number"] is None
+    assert [w["code"] for w in r.json()["warnings"]] == ["vehicle.type_from_plate"]
+
+
+def test_a_truck_of_a_later_series_registers_from_its_registration_with_a_warning(
+    client: TestClient, world: World
+) -> None:
+    """Series run out in sequence: a truck on 29H is a truck when its registration says so; the series only warns."""
+    r = client.post(
+        f"{API}/vehicles",
+        json={
+            "plate": "29h 433.74",
+            "owner_id": world.exporter.id,
+            "vehicle_type": "tractor_unit",
+            "registration_number": "AB 012345",
+        },
+        headers={"Accept-Language": "vi"},
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["plate"], body["vehicle_type"], body["registration_number"]) == (
+        "29H-433.74",
+        "tractor_unit",
+        "AB012345",
+    )
+    assert body["vehicle_class"] == "car"  # what the plate alone would suggest
+    [warning] = body["warnings"]
+    assert warning["code"] == "vehicle.series_not_goods"
+    assert "29H-433.74" in warning["message"] and "sê-ri H" in warning["message"]
+    stored = client.get(f"{API}/vehicles/{body['id']}", headers={"Accept-Language": "zh"}).json()
+    assert stored["vehicle_type"] == "tractor_unit" and stored["registration_number"] == "AB012345"
+    assert stored["warnings"][0]["code"] == "vehicle.series_not_goods" and "号段 H" in stored["warnings"][0]["message"]

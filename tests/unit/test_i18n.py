@@ -73,7 +73,7 @@ def test_the_scan_finds_the_codes_it_should() -> None:
     codes = codes_in_source()
     for expected in [
         "hs.only_in_2017",
-        "plate.not_truck",
+        "plate.two_wheeler",
         "trip.illegal_transition",
         "request.too_large",
         "weight.gross_below_net",

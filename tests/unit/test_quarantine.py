@@ -145,7 +145,11 @@ def test_a_matching_certificate_has_no_findings() -> None:
 
 def test_the_certificate_number_must_be_the_declared_one() -> None:
     f = one(check(certificate(id="VN-PC-2026-009999")), "phyto.number_mismatch")
-    assert f.blocking and f.field == "phytosanitary_certificate_no" and f.element == "SPSExchangedDocument/ID"
+    assert (
+        f.blocking
+        and f.field == "phytosanitary_certificate_no"
+        and f.element == "/SPSCertificate/SPSExchangedDocument/ID"
+    )
     assert f.params == {"declared": "VN-PC-2026-001234", "certificate": "VN-PC-2026-009999"}
     assert check(certificate(id=" vn-pc-2026-001234 ")) == []
     assert codes(check(ship=shipment(phytosanitary_certificate_no=None))) == ["phyto.number_missing"]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cuakhau import i18n
-from cuakhau.adapters.exchange.sps import MAX_BYTES, parse_sps_certificate
+from cuakhau.adapters.exchange.sps import MAX_BYTES, parse_sps_certificate, read_sps_certificate
 from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.quarantine import Measure, Severity, check_certificate
@@ -33,7 +33,13 @@ def refused(xml: bytes | str) -> InvalidInput:
     err = info.value
     assert err.field is not None and err.field.startswith("/")
     for lang in ("vi", "zh", "en"):  # the message names the element in every language (size: refused unread)
-        assert err.code == "phyto.too_large" or str(err.params["element"]) in i18n.render(err.code, lang, err.params)
+        text = i18n.render(err.code, lang, err.params)
+        assert err.code == "phyto.too_large" or str(err.params["element"]) in text
+        assert "{" not in text.replace("{urn", "")  # every placeholder filled (a namespace may show)
+        if lang != "en" and len(err.params.get("reason", "")) > 5:  # the parser's English never shows
+            assert err.params["reason"] not in text
+    if err.params.get("problem"):
+        assert f"phyto.problem.{err.params['problem']}" in i18n.CATALOG
     return err
 
 
@@ -341,3 +347,86 @@ def test_the_vietnamese_certificate_against_a_mismatched_declaration() -> None:
         ]
     )
     assert all(f.blocking for f in found if f.code != "phyto.gross_weight_mismatch")
+
+
+# --- required elements removed, syntax broken: the finding names the element, the message is translated -----------
+
+
+@pytest.mark.parametrize(
+    ("old", "path", "position"),
+    [
+        (b"<ns1:SequenceNumeric>1</ns1:SequenceNumeric>", LINES + "[2]/SequenceNumeric", 1),
+        (b"<ns1:SequenceNumeric>0</ns1:SequenceNumeric>", LINES + "[1]/SequenceNumeric", 1),
+    ],
+)
+def test_a_removed_required_element_is_named_at_its_path(old: bytes, path: str, position: int) -> None:
+    """The schema's "unexpected child" on the parent becomes a finding naming the element that is missing."""
+    _, findings = read_sps_certificate(damaged(old, b""))
+    missing = [f for f in findings if f.code == "phyto.schema_element_missing" and f.element == path]
+    assert len(missing) == 1, [f.element for f in findings]
+    f = missing[0]
+    assert f.params["element"] == "SequenceNumeric" and f.params["path"] == path
+    assert f.params["position"] == position and f.severity is Severity.WARN
+    for lang in ("vi", "zh", "en"):
+        text = i18n.render(f.code, lang, f.params)
+        assert "SequenceNumeric" in text and path in text and str(position) in text
+        assert f.params["reason"] not in text
+
+
+def test_every_finding_names_its_element_by_one_path_form() -> None:
+    """Schema findings and declaration findings alike: a path from the root, as the reader's refusals give."""
+    cert, schema = read_sps_certificate(damaged(b"<ns1:SequenceNumeric>1</ns1:SequenceNumeric>", b""))
+    shipment = Shipment.create(
+        NOMENCLATURE,
+        shipment_id="s",
+        exporter_id="e",
+        consignee_name="Someone Else",
+        consignee_country="CN",
+        phytosanitary_certificate_no="OTHER-1",
+        lines=[fruit_line()],
+    )
+    declared = check_certificate(
+        cert, shipment, registry_is_active=lambda kind, code: False, now=datetime(2026, 4, 25, tzinfo=UTC)
+    )
+    assert len(declared) >= 4  # number, consignee, expired, lines: each names where it is
+    elements = [f.element for f in (*schema, *declared) if f.element is not None]
+    assert elements and all(e.startswith("/SPSCertificate/") for e in elements), elements
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (b"<ns1:ScientificName>Ribes</ns1:ScientificName>", b"<ns1:ScientificName>Ribes</ns1:Name>", "mismatched_tag"),
+        (b"<ns1:CommonName>Ribes</ns1:CommonName>", b"<ns9:CommonName>Ribes</ns9:CommonName>", "unbound_prefix"),
+        (
+            b"<ns1:CommonName>Ribes</ns1:CommonName>",
+            b"<ns1:CommonName>Ribes & co</ns1:CommonName>",
+            "invalid_character",
+        ),
+        (
+            b'<ns1:NetWeightMeasure unitCode="KGM">',
+            b'<ns1:NetWeightMeasure unitCode="KGM" unitCode="KGM">',
+            "duplicate_attribute",
+        ),
+        (b"</ns0:SPSCertificate>", b"</ns0:SPSCertificate><extra/>", "after_root"),
+        (b'encoding="UTF-8"', b'encoding="ATF-8"', "encoding"),
+        (
+            b"<ns1:CommonName>Ribes</ns1:CommonName>",
+            b"<ns1:CommonName>&nbsp;Ribes</ns1:CommonName>",
+            "undefined_entity",
+        ),
+    ],
+)
+def test_broken_syntax_is_told_in_the_readers_language(old: bytes, new: bytes, problem: str) -> None:
+    err = refused(damaged(old, new))
+    assert err.code == "phyto.unparseable" and err.params["problem"] == problem
+    assert err.params["path"] == err.field
+    for lang in ("vi", "zh", "en"):
+        text = i18n.render(err.code, lang, err.params)
+        assert i18n.CATALOG[f"phyto.problem.{problem}"][lang] in text and err.field in text
+
+
+def test_a_cut_file_says_it_was_cut() -> None:
+    err = refused(SAMPLE[: SAMPLE.index(b"</ns0:SPSCertificate>")])
+    assert err.params["problem"] == "truncated"
+    assert "bị cắt cụt" in i18n.render(err.code, "vi", err.params)

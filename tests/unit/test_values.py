@@ -20,7 +20,6 @@ from cuakhau.domain.values import (
     make_cn_uscc,
     make_vn_tax_code,
     parse_currency,
-    require_goods_vehicle,
 )
 from cuakhau.i18n import render
 from cuakhau.i18n.messages_values import MESSAGES
@@ -138,6 +137,7 @@ def test_invalid_plate_names_the_value(raw: str) -> None:
     assert err.code == "plate.invalid_format"
     assert err.field == "plate"
     assert err.params["value"] == raw.strip()
+    assert err.params["shape"]
 
 
 def test_plate_refusal_echo_is_bounded() -> None:
@@ -161,30 +161,67 @@ def test_series_table_is_published() -> None:
         VN_SERIES_CLASSES["A"] = VehicleClass.TRUCK  # type: ignore[index]
 
 
-@pytest.mark.parametrize("raw", ["12C-123.45", "12D-123.45", "51LD-123.45", "12R-012.34", "桂F12345", "桂F1234挂"])
-def test_goods_vehicles_pass(raw: str) -> None:
-    plate = Plate.parse(raw)
-    assert require_goods_vehicle(plate) is plate
+@pytest.mark.parametrize(
+    ("raw", "hint"),
+    [
+        ("12C-123.45", True),
+        ("12D-123.45", True),
+        ("51LD-123.45", True),
+        ("12R-012.34", True),
+        ("桂F12345", True),
+        ("桂F1234挂", True),
+        ("29A-433.74", False),  # a truck may carry it (series run out in sequence): a hint, not a rule
+        ("20B-012.34", False),
+        ("80NG-123.45", False),
+        ("桂FD12345", False),
+        ("京A1234警", False),
+    ],
+)
+def test_the_plate_only_hints_at_a_goods_vehicle(raw: str, hint: bool) -> None:
+    assert Plate.parse(raw).hints_goods_vehicle is hint
 
 
 @pytest.mark.parametrize(
-    ("raw", "vehicle_class"),
+    ("raw", "plate", "series", "shape"),
     [
-        ("29A-433.74", "car"),
-        ("30K-111.22", "car"),
-        ("20B-012.34", "bus"),
-        ("80NG-123.45", "special"),
-        ("桂FD12345", "car"),
-        ("京A1234警", "special"),
-        ("桂A1234学", "special"),
+        ("29B1-123.45", "29B1-123.45", "B1", "99A9-999.99"),
+        ("29-B1 123.45", "29B1-123.45", "B1", "99-A9 999.99"),
+        ("29C1-1234", "29C1-1234", "C1", "99A9-9999"),  # four digits after C1: never read as 29C-112.34
+        ("29c1 1234", "29C1-1234", "C1", "99A9 9999"),
+        ("29MĐ1-123.45", "29MĐ1-123.45", "MĐ1", "99AA9-999.99"),  # electric motorbike
+        ("29MD1-1234", "29MD1-1234", "MD1", "99AA9-9999"),  # never read as 29MD-112.34
+        ("29AA1-123.45", "29AA1-123.45", "AA1", "99AA9-999.99"),
+        ("29B112345", "29B1-123.45", "B1", "99A999999"),  # six digits: only a two-wheeler has them
     ],
 )
-def test_other_vehicles_are_not_trucks(raw: str, vehicle_class: str) -> None:
-    plate = Plate.parse(raw)
-    err = refusal(require_goods_vehicle, plate, field="plate_number")
-    assert err.code == "plate.not_truck"
-    assert err.field == "plate_number"
-    assert dict(err.params) == {"plate": plate.text, "vehicle_class": vehicle_class}
+def test_two_wheeler_plates_are_refused_as_such_never_re_split(raw: str, plate: str, series: str, shape: str) -> None:
+    err = refusal(Plate.parse, raw, field="plate")
+    assert err.code == "plate.two_wheeler"
+    assert err.field == "plate"
+    assert dict(err.params) == {"value": raw, "shape": shape, "plate": plate, "series": series}
+    for lang in ("vi", "zh", "en"):
+        text = render(err.code, lang, err.params)
+        assert plate in text and shape in text and "{" not in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "shape"),
+    [
+        ("12C-1.2345", "99A-9.9999"),  # a separator where no plate has one: not moved to make 12C-123.45
+        ("12C1-23.45", "99A9-99.99"),
+        ("12 C1 23.45", "99 A9 99.99"),
+        ("12C-12.345", "99A-99.999"),
+    ],
+)
+def test_a_grouping_no_plate_has_is_refused_not_regrouped(raw: str, shape: str) -> None:
+    err = refusal(Plate.parse, raw)
+    assert err.code == "plate.invalid_format"
+    assert err.params["shape"] == shape
+
+
+def test_unseparated_digits_read_as_the_car_or_truck_plate() -> None:
+    """Without separators ``29C11234`` is the five-digit truck plate as cameras read it; nothing is regrouped."""
+    assert Plate.parse("29C11234").text == "29C-112.34"
 
 
 # ------------------------------------------------------------------------------------------ containers
@@ -392,8 +429,8 @@ def test_unknown_identity_document_kind(kind: str) -> None:
 
 RAISED_HERE = {
     "plate.empty": {},
-    "plate.invalid_format": {"value": "X"},
-    "plate.not_truck": {"plate": "29A-433.74", "vehicle_class": "car"},
+    "plate.invalid_format": {"value": "X", "shape": "A"},
+    "plate.two_wheeler": {"value": "29B1-123.45", "shape": "99A9-999.99", "plate": "29B1-123.45", "series": "B1"},
     "container.invalid_format": {"value": "X"},
     "container.check_digit": {"value": "CSQU3054384", "expected": "3"},
     "taxid.invalid": {"country": "VN", "value": "X"},
@@ -432,4 +469,4 @@ def test_messages_name_the_offending_value() -> None:
         "Mã HS 080290 chỉ có trong HS 2017, không còn trong HS 2022. Vui lòng dùng mã mới tương ứng."
     )
     assert "CSQU3054384" in render("container.check_digit", "zh", RAISED_HERE["container.check_digit"])
-    assert "29A-433.74" in render("plate.not_truck", "en", RAISED_HERE["plate.not_truck"])
+    assert "29B1-123.45" in render("plate.two_wheeler", "en", RAISED_HERE["plate.two_wheeler"])

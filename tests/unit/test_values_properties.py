@@ -26,6 +26,7 @@ from cuakhau.domain.values import (
     make_cn_uscc,
     make_vn_tax_code,
     parse_currency,
+    plate_shape,
 )
 
 HS = HsNomenclature.load_default()
@@ -45,13 +46,26 @@ def _chars(alphabet: str, n: int) -> st.SearchStrategy[str]:
     return st.text(alphabet, min_size=n, max_size=n)
 
 
+def _vn_tail(number: str) -> str:
+    return f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
+
+
 @st.composite
 def vn_plates(draw: st.DrawFn) -> str:
+    """Car, truck, van, bus, diplomatic and trailer (R) plates: five or four digits after one or two letters."""
     province = draw(st.integers(11, 99))
     series = draw(st.sampled_from(list(LETTERS)) | st.sampled_from(sorted(VN_SERIES_CLASSES)) | _chars(LETTERS, 2))
     number = draw(_digits(5) | _digits(4))
-    tail = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
-    return f"{province}{series}-{tail}"
+    return f"{province}{series}-{_vn_tail(number)}"
+
+
+@st.composite
+def vn_two_wheelers(draw: st.DrawFn) -> str:
+    """Motorcycle and moped plates: one or two letters (MĐ for electric ones), then a digit, then the number."""
+    province = draw(st.integers(11, 99))
+    letters = draw(st.sampled_from(list(LETTERS)) | _chars(LETTERS, 2) | st.just("MĐ"))
+    number = draw(_digits(5) | _digits(4))
+    return f"{province}{letters}{draw(_digits(1))}-{_vn_tail(number)}"
 
 
 @st.composite
@@ -74,13 +88,33 @@ def cn_plates(draw: st.DrawFn) -> str:
 plates = vn_plates() | cn_plates()
 
 
+def _breaks(text: str) -> frozenset[int]:
+    """Where a canonical plate is split into groups, counted in its letters and digits (``12C-123.45``: 3, 6)."""
+    cuts, at = set(), 0
+    for ch in text:
+        if ch in "-.·":
+            cuts.add(at)
+        else:
+            at += 1
+    return frozenset(cuts)
+
+
 @st.composite
 def noisy(draw: st.DrawFn, text: str) -> str:
-    """The same characters in random case with separators and spaces thrown in anywhere."""
+    """The same plate in random case, with separators and spaces around it and at the breaks it already has.
+
+    A Vietnamese plate's grouping is part of what it says (``29C1-1234`` is a motorbike, ``29C-112.34`` a truck),
+    so noise never adds a break inside a group: it may only drop a break or change its separator, and add one
+    between the province code and the series. A Chinese plate has one reading, so noise may go anywhere."""
+    vietnamese = text[0].isdigit()
+    allowed = {*_breaks(text), 2} if vietnamese else set(range(1, len(text)))
+    body = text.replace("-", "").replace(".", "") if vietnamese else text
     out = [draw(st.sampled_from(SEPARATORS))]
-    for ch in text:
+    for i, ch in enumerate(body):
+        if i in allowed:
+            out.append(draw(st.sampled_from(SEPARATORS)))
         out.append(ch.lower() if draw(st.booleans()) else ch)
-        out.append(draw(st.sampled_from(SEPARATORS)))
+    out.append(draw(st.sampled_from(SEPARATORS)))
     return "".join(out)
 
 
@@ -95,6 +129,59 @@ def test_canonical_plate_reparses_to_itself(text: str) -> None:
 @given(st.data(), plates)
 def test_formatting_noise_does_not_change_the_plate(data: st.DataObject, text: str) -> None:
     assert Plate.parse(data.draw(noisy(text))) == Plate.parse(text)
+
+
+@given(st.data(), vn_two_wheelers())
+def test_two_wheelers_are_refused_as_two_wheelers_whatever_the_noise(data: st.DataObject, text: str) -> None:
+    raw = data.draw(noisy(text))
+    digits_after_series = sum(ch.isdigit() for ch in text[2:])
+    # Only an unbroken motorbike plate with four digits (29C11234) is also a truck's: the camera's reading wins.
+    assume(digits_after_series == 6 or _keeps_series_break(raw))
+    with pytest.raises(InvalidInput) as info:
+        Plate.parse(raw)
+    assert info.value.code == "plate.two_wheeler"
+    assert info.value.params["plate"] == text
+    assert info.value.params["shape"] == plate_shape(raw)
+
+
+def _keeps_series_break(raw: str) -> bool:
+    """Whether a separator follows the series' digit (``29C1-…``): what tells a motorbike from a truck."""
+    body = [ch for ch in raw.upper() if ch.isalnum()]
+    letters = [i for i, ch in enumerate(body) if ch.isalpha()]
+    after = letters[-1] + 2  # index in body just after the digit that follows the last series letter
+    count = 0
+    for i, ch in enumerate(raw):
+        if ch.isalnum():
+            count += 1
+            if count == after:
+                return any(not c.isalnum() for c in raw[i + 1 : i + 2])
+    return False
+
+
+#: Everything plates are made of, and what people put between the parts.
+PLATE_LIKE = st.text(alphabet="0123456789CDRBANGMĐL桂粤FZ挂警港 -.·", max_size=14)
+
+
+@given(PLATE_LIKE)
+def test_normalisation_is_idempotent_and_keeps_the_grouping(raw: str) -> None:
+    """Any input the parser accepts keeps its characters in order and its breaks where the plate has them;
+    every input it refuses is refused with the shape it saw."""
+    try:
+        plate = Plate.parse(raw)
+    except InvalidInput as exc:
+        assert exc.params["shape"] == (plate_shape(raw) if raw.strip(" -.·") else "")
+        return
+    assert Plate.parse(plate.text) == plate == Plate.parse(plate.display)
+    alnum = "".join(ch for ch in raw.upper() if ch.isalnum())
+    assert "".join(ch for ch in plate.text if ch.isalnum()) == alnum
+    if plate.country.value == "VN":
+        typed_breaks, at = set(), 0
+        for ch in raw.strip(" -.·"):
+            if ch.isalnum():
+                at += 1
+            elif at:
+                typed_breaks.add(at)
+        assert typed_breaks <= {*_breaks(plate.text), 2}, (raw, plate.text)
 
 
 @st.composite

@@ -116,7 +116,12 @@ def seed_trips(ctx: ServiceContext, count: int, *, earliest: datetime, hours: in
     ids = []
     for i in range(count):
         truck = registry.register_vehicle(
-            ctx.uow(), clock=clock, plate=f"12C-{100 + i // 100:03d}.{i % 100:02d}", owner_id=exporter.id
+            ctx.uow(),
+            clock=clock,
+            plate=f"12C-{100 + i // 100:03d}.{i % 100:02d}",
+            owner_id=exporter.id,
+            vehicle_type="truck",
+            registration_number=f"12{i:06d}",
         )
         trip = trips.declare_trip(
             ctx.uow(),

@@ -92,28 +92,41 @@ def _first_free(draw: Callable[[], str]) -> str:
             continue
 
 
+#: Series of the demo's Vietnamese trucks: mostly C, and, as in the big cities where C ran out, some later ones
+#: (a warning officers see on those trucks, never a refusal).
+VN_TRUCK_SERIES = ["C"] * 6 + ["H", "K"]
+
+
+def _vn_truck_once(ctx: ServiceContext, rng: random.Random, owner_id: str) -> str:
+    province, number, tail = rng.choice(VN_PLATE_PROVINCES), rng.randrange(100, 999), rng.randrange(100)
+    return registry.register_vehicle(
+        ctx.uow(),
+        clock=ctx.clock,
+        plate=f"{province}{VN_TRUCK_SERIES[(number + tail) % len(VN_TRUCK_SERIES)]}-{number}.{tail:02d}",
+        owner_id=owner_id,
+        refrigerated=rng.random() < 0.4,
+        vehicle_type="tractor_unit" if number % 3 == 0 else "truck",
+        registration_number=f"{number:03d}{tail:02d}{province[-1]}",
+    ).id
+
+
 def vn_truck(ctx: ServiceContext, rng: random.Random, owner_id: str) -> str:
-    return _first_free(
-        lambda: (
-            registry.register_vehicle(
-                ctx.uow(),
-                clock=ctx.clock,
-                plate=f"{rng.choice(VN_PLATE_PROVINCES)}C-{rng.randrange(100, 999)}.{rng.randrange(100):02d}",
-                owner_id=owner_id,
-                refrigerated=rng.random() < 0.4,
-            ).id
-        )
-    )
+    return _first_free(lambda: _vn_truck_once(ctx, rng, owner_id))
 
 
 def cn_truck(ctx: ServiceContext, rng: random.Random, prefix: str, owner_id: str) -> str:
-    return _first_free(
-        lambda: (
-            registry.register_vehicle(
-                ctx.uow(), clock=ctx.clock, plate=f"{prefix}{rng.randrange(10000, 99999)}", owner_id=owner_id
-            ).id
-        )
-    )
+    def once() -> str:
+        number = rng.randrange(10000, 99999)
+        return registry.register_vehicle(
+            ctx.uow(),
+            clock=ctx.clock,
+            plate=f"{prefix}{number}",
+            owner_id=owner_id,
+            vehicle_type="truck",
+            registration_number=f"4500012{number:05d}",
+        ).id
+
+    return _first_free(once)
 
 
 def _driver(ctx: ServiceContext, name: str, kind: str, number: Callable[[], str], country: str, phone: str) -> str:

@@ -60,8 +60,10 @@ GOODS_VEHICLE_CLASSES = frozenset({VehicleClass.TRUCK, VehicleClass.TRAILER})
 #:
 #: C trucks and tractor units, D vans and light goods vehicles, LD vehicles of foreign-invested companies and
 #: leased vehicles (mostly commercial), R trailers and semi-trailers (rơ moóc); B buses; NG / NN / QT / CV
-#: diplomatic, foreign and international-organisation vehicles. Any other series (A, E, F, G, H, K, ...) is
-#: a passenger car: a goods vehicle has to carry one of the goods series listed here.
+#: diplomatic, foreign and international-organisation vehicles. Any other series (A, E, F, G, H, K, ...) reads
+#: as a passenger car. This is a hint only: series are issued in sequence as each runs out, so trucks carry
+#: series beyond C and D; a vehicle's type comes from its registration, and a series that does not hint at a
+#: goods vehicle is a warning an officer sees (``vehicle.series_not_goods``), never a refusal.
 VN_SERIES_CLASSES: MappingProxyType[str, VehicleClass] = MappingProxyType(
     {
         "C": VehicleClass.TRUCK,
@@ -83,7 +85,16 @@ CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙�
 #: road-test 试, over-limit test 超.
 CN_SPECIAL_SUFFIXES = "学警使领试超"
 
+#: Goods series: the letters a Vietnamese goods vehicle's plate usually carries (C trucks and tractor units,
+#: D vans, LD leased and foreign-invested companies' vehicles, R trailers and semi-trailers). Only a hint:
+#: series are issued in sequence as each runs out, so trucks also carry E, F, G, H, K, ... (see parties.Vehicle).
+VN_GOODS_SERIES = frozenset(s for s, c in VN_SERIES_CLASSES.items() if c in GOODS_VEHICLE_CLASSES)
+
+# A Vietnamese car, truck or trailer plate: province 11-99, one or two series letters, four or five digits.
 _VN_PLATE_RE = re.compile(r"^(?P<province>[0-9]{2})(?P<series>[A-Z]{1,2})(?P<number>[0-9]{4,5})$")
+# A Vietnamese two-wheeler plate (xe mô tô, xe gắn máy): the series letter(s) are followed by a digit (29B1,
+# 29MĐ1 for electric motorbikes), then four or five digits. Never a goods vehicle.
+_VN_TWO_WHEELER_RE = re.compile(r"^(?P<province>[0-9]{2})(?P<series>[A-ZĐ]{1,2}[0-9])(?P<number>[0-9]{4,5})$")
 
 _CN_HEAD = f"[{CN_PROVINCES}][A-HJ-NP-Z]"  # issuing office letter: never I or O
 _CN_CHAR = "[A-HJ-NP-Z0-9]"
@@ -102,12 +113,46 @@ _CN_PLATE_SHAPES: tuple[tuple[re.Pattern[str], VehicleClass], ...] = (
 )
 
 
+def plate_shape(raw: str) -> str:
+    """The shape of what was typed, for a refusal: digits as ``9``, Latin letters as ``A``, the rest as typed.
+
+    ``29B1-123.45`` → ``99A9-999.99``; ``桂F1234I`` → ``桂A9999A``. Bounded like every echo."""
+    text = unicodedata.normalize("NFKC", raw).strip().upper()[:ECHO_LIMIT]
+    return "".join("9" if ch.isdigit() else "A" if "A" <= ch <= "Z" or ch == "Đ" else ch for ch in text)
+
+
+def _groups(raw: str) -> tuple[str, frozenset[int]]:
+    """The characters without separators, and where in them the typed separators fell."""
+    parts = [p for p in _SEPARATORS_RE.split(unicodedata.normalize("NFKC", raw).upper()) if p]
+    cuts: set[int] = set()
+    at = 0
+    for part in parts[:-1]:
+        at += len(part)
+        cuts.add(at)
+    return "".join(parts), frozenset(cuts)
+
+
+def _vn_fits(m: re.Match[str], cuts: frozenset[int]) -> bool:
+    """Separators only between province, series and number, or before the last two of five digits.
+
+    This is what keeps a grouping from being read as another plate: ``29C1-1234`` (a motorbike) has a
+    separator after the series' digit, where no car or truck plate has one, so it is never re-read as
+    ``29C-112.34``."""
+    series_end = m.end("series")
+    allowed = {m.end("province"), series_end}
+    if len(m["number"]) == 5:
+        allowed.add(series_end + 3)
+    return cuts <= allowed and int(m["province"]) >= 11
+
+
 @dataclass(frozen=True, slots=True)
 class Plate:
-    """A registration plate — biển số xe / 车牌号 — in canonical text with the class it shows.
+    """A registration plate — biển số xe / 车牌号 — in canonical text with the class it hints at.
 
     ``text`` is canonical: Vietnamese ``12C-123.45`` (or the older ``12C-1234``), Chinese without the
-    separator, ``桂F12345``. :attr:`display` is the form printed on the plate.
+    separator, ``桂F12345``. :attr:`display` is the form printed on the plate. ``vehicle_class`` is what the
+    plate's shape or series usually means; a vehicle's type comes from its registration
+    (:class:`cuakhau.domain.parties.Vehicle`), the plate is only a hint.
     """
 
     text: str
@@ -118,17 +163,23 @@ class Plate:
     def parse(cls, raw: str, *, field: str = "plate") -> Plate:
         """Read a Vietnamese or Chinese plate as typed or as read by a camera.
 
+        Case, full-width characters and separators are forgiven, but a Vietnamese plate's grouping is kept:
+        separators may fall only where a plate has them (``12C-123.45``, ``12C 12345``, ``12C12345``), so
+        digits are never moved between series and number to make another plate. Two-wheeler plates
+        (``29B1-123.45``, ``29MĐ1-123.45``) are refused as such (``plate.two_wheeler``). Every refusal has the
+        params ``value`` (what was typed, bounded) and ``shape`` (:func:`plate_shape`).
+
         An ordinary five-character Chinese plate (``桂F12345``) is classed TRUCK: cars and trucks share that
         shape and only the plate colour (blue for small, yellow for large vehicles) tells them apart, which
-        the text does not carry. Callers that know the colour must check it themselves.
+        the text does not carry.
         """
         if not isinstance(raw, str):
-            raise InvalidInput("plate.invalid_format", field=field, value=_echo(raw))
-        folded = _fold(raw)
+            raise InvalidInput("plate.invalid_format", field=field, value=_echo(raw), shape="?")
+        folded, cuts = _groups(raw)
         if not folded:
-            raise InvalidInput("plate.empty", field=field)
+            raise InvalidInput("plate.empty", field=field, shape="")
         vn = _VN_PLATE_RE.match(folded)
-        if vn is not None and int(vn["province"]) >= 11:
+        if vn is not None and _vn_fits(vn, cuts):
             number = vn["number"]
             tail = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
             series = vn["series"]
@@ -137,10 +188,22 @@ class Plate:
                 PlateCountry.VN,
                 VN_SERIES_CLASSES.get(series, VehicleClass.CAR),
             )
+        bike = _VN_TWO_WHEELER_RE.match(folded)
+        if bike is not None and _vn_fits(bike, cuts):
+            number = bike["number"]
+            tail = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
+            raise InvalidInput(
+                "plate.two_wheeler",
+                field=field,
+                value=_echo(raw),
+                shape=plate_shape(raw),
+                plate=f"{bike['province']}{bike['series']}-{tail}",
+                series=bike["series"],
+            )
         for shape, vehicle_class in _CN_PLATE_SHAPES:
             if shape.match(folded):
                 return cls(folded, PlateCountry.CN, vehicle_class)
-        raise InvalidInput("plate.invalid_format", field=field, value=_echo(raw))
+        raise InvalidInput("plate.invalid_format", field=field, value=_echo(raw), shape=plate_shape(raw))
 
     @property
     def display(self) -> str:
@@ -149,12 +212,17 @@ class Plate:
             return f"{self.text[:2]}·{self.text[2:]}"
         return self.text
 
+    @property
+    def series(self) -> str:
+        """The Vietnamese series (``C`` in ``12C-123.45``, ``LD`` in ``51LD-123.45``); ``""`` for Chinese plates."""
+        if self.country is not PlateCountry.VN:
+            return ""
+        return self.text[2:].split("-", 1)[0]
 
-def require_goods_vehicle(plate: Plate, *, field: str = "plate") -> Plate:
-    """Only trucks, tractor units, vans and trailers may be registered for freight at a gate."""
-    if plate.vehicle_class not in GOODS_VEHICLE_CLASSES:
-        raise InvalidInput("plate.not_truck", field=field, plate=plate.text, vehicle_class=plate.vehicle_class.value)
-    return plate
+    @property
+    def hints_goods_vehicle(self) -> bool:
+        """Whether the plate's series or shape is one goods vehicles usually carry (a hint, never a rule)."""
+        return self.vehicle_class in GOODS_VEHICLE_CLASSES
 
 
 # ------------------------------------------------------------------------------------------ containers

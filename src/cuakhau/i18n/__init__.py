@@ -58,6 +58,11 @@ class _Params(dict[str, Any]):
         return "{" + key + "}"
 
 
+#: Params whose value is a key, not text: ``problem="mismatched_tag"`` on ``phyto.unparseable`` is rendered from
+#: the catalog entry ``phyto.problem.mismatched_tag`` in the same language, so a library's English never shows.
+TRANSLATED_PARAMS = ("problem",)
+
+
 def render(code: str, language: str, params: Mapping[str, Any] | None = None) -> str:
     """The message for ``code`` in ``language`` (falling back to English, then to the code itself)."""
     texts = CATALOG.get(code)
@@ -65,7 +70,14 @@ def render(code: str, language: str, params: Mapping[str, Any] | None = None) ->
         family = code.split(".", 1)[0] + ".invalid"
         texts = CATALOG.get(family) or CATALOG["invalid"]
     template = texts.get(language) or texts[DEFAULT_LANGUAGE]
-    return template.format_map(_Params(params or {}))
+    values = _Params(params or {})
+    for name in TRANSLATED_PARAMS:
+        key = values.get(name)
+        if isinstance(key, str):
+            term = CATALOG.get(f"{code.split('.', 1)[0]}.{name}.{key}")
+            if term is not None:
+                values[name] = term.get(language) or term[DEFAULT_LANGUAGE]
+    return template.format_map(values)
 
 
 _LANG_RE = re.compile(r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")

@@ -106,6 +106,58 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "税号为 {tax_id} 的企业已登记。",
         "en": "An enterprise with tax id {tax_id} is already registered.",
     },
+    "vehicle.type_required": {
+        "vi": "Biển số {plate} không thuộc sê-ri thường dùng cho xe chở hàng: hãy khai loại xe theo giấy đăng ký "
+        "(xe tải, ô tô đầu kéo, xe tải van, rơ moóc hoặc sơ mi rơ moóc) cùng số giấy đăng ký.",
+        "zh": "车牌 {plate} 不属于货运车辆常用号段：请按行驶证/登记证书申报车辆类型（货车、牵引车、厢式货车、"
+        "全挂车或半挂车）及登记证书编号。",
+        "en": "Plate {plate} is not of a series goods vehicles usually carry: declare the vehicle's type as its "
+        "registration states it (truck, tractor unit, van, trailer or semi-trailer) with the registration number.",
+    },
+    "vehicle.registration_missing": {
+        "vi": "Chưa nhập số giấy chứng nhận đăng ký xe: loại xe được lấy từ giấy đăng ký.",
+        "zh": "请填写机动车登记证书编号：车辆类型以登记证书为准。",
+        "en": "The registration certificate number is missing: the vehicle's type is taken from its registration.",
+    },
+    "vehicle.registration_invalid": {
+        "vi": "Số giấy đăng ký xe {value} không đúng dạng ({country}): giấy đăng ký Việt Nam có 6 đến 8 chữ số, "
+        "có thể sau tối đa ba chữ cái (ví dụ 012345); giấy đăng ký Trung Quốc có 12 chữ số.",
+        "zh": "登记证书编号 {value} 格式不正确（{country}）：越南登记证为 6 至 8 位数字，前面可有至多三个字母"
+        "（如 012345）；中国机动车登记证书编号为 12 位数字。",
+        "en": "Registration number {value} does not have the right shape ({country}): a Vietnamese certificate has "
+        "6 to 8 digits, possibly after up to three letters (e.g. 012345); a Chinese one has 12 digits.",
+    },
+    # warnings kept with a vehicle, shown to officers (never refusals)
+    "vehicle.type_from_plate": {
+        "vi": "Loại xe chưa được khai theo giấy đăng ký; tạm lấy theo biển số {plate}. Cần đối chiếu giấy đăng ký.",
+        "zh": "未按登记证书申报车辆类型，暂按车牌 {plate} 推定，请核对登记证书。",
+        "en": "The vehicle's type was not declared from its registration; it is taken from plate {plate} for now. "
+        "Check the registration certificate.",
+    },
+    "vehicle.series_not_goods": {
+        "vi": "Biển số {plate} có sê-ri {series}, thường không phải của xe chở hàng; loại xe theo giấy đăng ký là "
+        "căn cứ, cần đối chiếu.",
+        "zh": "车牌 {plate} 的号段 {series} 通常不属于货运车辆；以登记证书的车辆类型为准，请核对。",
+        "en": "Plate {plate} has series {series}, which is not usually a goods vehicle's; the registered type "
+        "stands, but check the registration.",
+    },
+    "vehicle.plate_not_goods": {
+        "vi": "Biển số {plate} thường không phải của xe chở hàng (xe con, xe chuyên dùng); loại xe theo giấy "
+        "đăng ký là căn cứ, cần đối chiếu.",
+        "zh": "车牌 {plate} 通常不属于货运车辆（小型车或专用号牌）；以登记证书的车辆类型为准，请核对。",
+        "en": "Plate {plate} is not usually a goods vehicle's (a car or special-use plate); the registered type "
+        "stands, but check the registration.",
+    },
+    "vehicle.towed_with_motor_plate": {
+        "vi": "Xe được khai là rơ moóc hoặc sơ mi rơ moóc nhưng biển số {plate} là biển xe cơ giới; cần đối chiếu.",
+        "zh": "车辆申报为挂车，但车牌 {plate} 是机动车号牌，请核对。",
+        "en": "Declared as a trailer or semi-trailer, but {plate} is a motor vehicle's plate; check the registration.",
+    },
+    "vehicle.motor_with_trailer_plate": {
+        "vi": "Xe được khai là xe cơ giới nhưng biển số {plate} là biển rơ moóc; cần đối chiếu.",
+        "zh": "车辆申报为机动车，但车牌 {plate} 是挂车号牌，请核对。",
+        "en": "Declared as a motor vehicle, but {plate} is a trailer's plate; check the registration.",
+    },
     "vehicle.duplicate": {
         "vi": "Biển số {plate} đã được đăng ký.",
         "zh": "车牌 {plate} 已登记。",

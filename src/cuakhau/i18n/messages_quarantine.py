@@ -3,14 +3,14 @@
 MESSAGES: dict[str, dict[str, str]] = {
     # reading the certificate
     "phyto.unparseable": {
-        "vi": "Không đọc được giấy chứng nhận kiểm dịch thực vật tại phần tử {element}: {reason}.",
-        "zh": "无法读取植物检疫证书，出错元素 {element}：{reason}。",
-        "en": "The phytosanitary certificate cannot be read at element {element}: {reason}.",
+        "vi": "Không đọc được giấy chứng nhận kiểm dịch thực vật tại phần tử {element} ({path}): {problem}.",
+        "zh": "无法读取植物检疫证书，出错元素 {element}（{path}）：{problem}。",
+        "en": "The phytosanitary certificate cannot be read at element {element} ({path}): {problem}.",
     },
     "phyto.forbidden_xml": {
-        "vi": "Giấy chứng nhận chứa cấu trúc XML bị cấm ({element}): {reason}.",
-        "zh": "证书含有被禁止的 XML 结构（{element}）：{reason}。",
-        "en": "The certificate contains a forbidden XML construct ({element}): {reason}.",
+        "vi": "Giấy chứng nhận chứa cấu trúc XML bị cấm ({element}): {problem}.",
+        "zh": "证书含有被禁止的 XML 结构（{element}）：{problem}。",
+        "en": "The certificate contains a forbidden XML construct ({element}): {problem}.",
     },
     "phyto.too_large": {
         "vi": "Giấy chứng nhận quá lớn (tối đa {max} byte).",
@@ -18,24 +18,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The certificate is too large (at most {max} bytes).",
     },
     "phyto.wrong_root": {
-        "vi": "Tài liệu không phải giấy chứng nhận SPS: phần tử gốc là {element} ({reason}).",
-        "zh": "该文件不是 SPS 证书：根元素为 {element}（{reason}）。",
-        "en": "The document is not an SPS certificate: its root element is {element} ({reason}).",
+        "vi": "Tài liệu không phải giấy chứng nhận SPS: phần tử gốc là {element}, không phải SPSCertificate.",
+        "zh": "该文件不是 SPS 证书：根元素为 {element}，而不是 SPSCertificate。",
+        "en": "The document is not an SPS certificate: its root element is {element}, not SPSCertificate.",
     },
     "phyto.element_missing": {
-        "vi": "Giấy chứng nhận thiếu phần tử bắt buộc {element} ({reason}).",
-        "zh": "证书缺少必需元素 {element}（{reason}）。",
-        "en": "The certificate lacks the required element {element} ({reason}).",
+        "vi": "Giấy chứng nhận thiếu phần tử bắt buộc {element} tại {path}: {problem}.",
+        "zh": "证书缺少必需元素 {element}，位置 {path}：{problem}。",
+        "en": "The certificate lacks the required element {element} at {path}: {problem}.",
     },
     "phyto.bad_datetime": {
-        "vi": "Ngày giờ trong phần tử {element} không hợp lệ: {reason}.",
-        "zh": "元素 {element} 中的日期时间无效：{reason}。",
-        "en": "The date or time in element {element} is not valid: {reason}.",
+        "vi": "Ngày giờ trong phần tử {element} ({path}) không hợp lệ: {problem}.",
+        "zh": "元素 {element}（{path}）中的日期时间无效：{problem}。",
+        "en": "The date or time in element {element} ({path}) is not valid: {problem}.",
     },
     "phyto.bad_number": {
-        "vi": "Số trong phần tử {element} không hợp lệ: {reason}.",
-        "zh": "元素 {element} 中的数值无效：{reason}。",
-        "en": "The number in element {element} is not valid: {reason}.",
+        "vi": "Số trong phần tử {element} ({path}) không hợp lệ: {problem}.",
+        "zh": "元素 {element}（{path}）中的数值无效：{problem}。",
+        "en": "The number in element {element} ({path}) is not valid: {problem}.",
     },
     "phyto.foreign_markup": {
         "vi": "Giấy chứng nhận chứa {element} thuộc không gian tên {namespace}, không thuộc chuẩn SPS/UN-CEFACT; "
@@ -51,9 +51,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # comparing it with the ePhyto schema (warnings: real certificates differ from the hub's schemas)
     "phyto.schema_mismatch": {
-        "vi": "Phần tử {element} ({path}) không đúng lược đồ ePhyto: {reason}",
-        "zh": "元素 {element}（{path}）不符合 ePhyto 模式：{reason}",
-        "en": "Element {element} ({path}) does not follow the ePhyto schema: {reason}",
+        "vi": "Phần tử {element} ({path}) không đúng lược đồ ePhyto: {problem}.",
+        "zh": "元素 {element}（{path}）不符合 ePhyto 模式：{problem}。",
+        "en": "Element {element} ({path}) does not follow the ePhyto schema: {problem}.",
+    },
+    "phyto.schema_element_missing": {
+        "vi": "Thiếu phần tử bắt buộc {element} theo lược đồ ePhyto tại {path} (vị trí thứ {position} "
+        "trong phần tử cha).",
+        "zh": "按 ePhyto 模式缺少必需元素 {element}，位置 {path}（父元素中第 {position} 个子元素处）。",
+        "en": "The required element {element} is missing at {path} (child position {position}), "
+        "as the ePhyto schema has it.",
     },
     "phyto.schema_truncated": {
         "vi": "Còn những điểm khác với lược đồ ePhyto chưa liệt kê (chỉ liệt kê {max} điểm đầu).",
@@ -64,6 +71,95 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Không so với lược đồ ePhyto: tài liệu có {count} phần tử (tối đa {max}).",
         "zh": "未与 ePhyto 模式比对：文件有 {count} 个元素（最多 {max} 个）。",
         "en": "Not compared with the ePhyto schema: the document has {count} elements (at most {max}).",
+    },
+    # what went wrong, as the reader says it (the ``problem`` param of the codes above; cuakhau.i18n.render)
+    **{
+        f"phyto.problem.{key}": {"vi": vi, "zh": zh, "en": en}
+        for key, vi, zh, en in (
+            ("empty_document", "tài liệu trống", "文件为空", "the document is empty"),
+            (
+                "truncated",
+                "tài liệu bị cắt cụt, thiếu phần cuối",
+                "文件被截断，缺少结尾部分",
+                "the document is cut short",
+            ),
+            (
+                "mismatched_tag",
+                "thẻ đóng không khớp với thẻ mở",
+                "结束标签与开始标签不匹配",
+                "a closing tag does not match",
+            ),
+            (
+                "invalid_character",
+                "có ký tự hoặc cú pháp không hợp lệ",
+                "含有无效字符或语法",
+                "an invalid character or token",
+            ),
+            ("syntax", "sai cú pháp XML", "XML 语法错误", "an XML syntax error"),
+            ("duplicate_attribute", "một thuộc tính bị lặp", "属性重复", "an attribute appears twice"),
+            ("after_root", "có nội dung sau phần tử gốc", "根元素之后还有内容", "content follows the root element"),
+            ("undefined_entity", "dùng thực thể chưa khai báo", "使用了未声明的实体", "an undeclared entity is used"),
+            (
+                "unbound_prefix",
+                "tiền tố không gian tên chưa khai báo",
+                "命名空间前缀未声明",
+                "a namespace prefix is undeclared",
+            ),
+            (
+                "encoding",
+                "bảng mã ký tự không đúng hoặc không được hỗ trợ",
+                "字符编码错误或不受支持",
+                "the character encoding is wrong or unknown",
+            ),
+            (
+                "misplaced_declaration",
+                "khai báo XML không nằm ở đầu tài liệu",
+                "XML 声明不在文件开头",
+                "the XML declaration is not at the start",
+            ),
+            ("malformed", "XML không hợp lệ", "XML 格式不正确", "the XML is not well-formed"),
+            (
+                "doctype",
+                "khai báo kiểu tài liệu (DOCTYPE)",
+                "文档类型声明（DOCTYPE）",
+                "a document type declaration (DOCTYPE)",
+            ),
+            ("entity", "khai báo thực thể (ENTITY)", "实体声明（ENTITY）", "an entity declaration (ENTITY)"),
+            ("external_reference", "tham chiếu ra bên ngoài", "外部引用", "an external reference"),
+            ("processing_instruction", "chỉ thị xử lý", "处理指令", "a processing instruction"),
+            ("missing", "phần tử không có", "该元素不存在", "the element is absent"),
+            ("empty", "phần tử rỗng", "该元素为空", "the element is empty"),
+            ("not_a_date", "không phải ngày giờ", "不是日期时间", "it is not a date or time"),
+            (
+                "no_utc_offset",
+                "thời điểm cấp phải ghi độ lệch múi giờ so với UTC",
+                "签发时间须注明与 UTC 的时差",
+                "the issue time needs a UTC offset",
+            ),
+            ("not_a_number", "không phải số thập phân", "不是十进制数", "it is not a decimal number"),
+            ("negative", "số âm", "为负数", "it is negative"),
+            ("not_whole", "không phải số nguyên", "不是整数", "it is not a whole number"),
+            (
+                "unexpected_child",
+                "phần tử không được phép ở vị trí này hoặc sai thứ tự",
+                "该元素不应出现在此处或顺序不对",
+                "the element is not expected here, or is out of order",
+            ),
+            (
+                "incomplete",
+                "nội dung chưa đủ các phần tử bắt buộc",
+                "内容缺少必需元素",
+                "its content lacks required elements",
+            ),
+            (
+                "attribute",
+                "thuộc tính không được phép hoặc sai giá trị",
+                "属性不被允许或取值错误",
+                "an attribute is not allowed or has a wrong value",
+            ),
+            ("value", "giá trị không đúng kiểu dữ liệu", "取值不符合数据类型", "its value does not fit its type"),
+            ("other", "không đúng lược đồ", "不符合模式", "it does not follow the schema"),
+        )
     },
     # checking it against the declaration
     "phyto.number_missing": {

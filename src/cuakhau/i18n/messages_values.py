@@ -7,17 +7,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The plate number is missing.",
     },
     "plate.invalid_format": {
-        "vi": "Biển số {value} không đúng định dạng biển số Việt Nam (ví dụ 12C-123.45) "
+        "vi": "Biển số {value} (dạng {shape}) không đúng định dạng biển số Việt Nam (ví dụ 12C-123.45) "
         "hoặc Trung Quốc (ví dụ 桂F·12345).",
-        "zh": "车牌号 {value} 格式不正确，应为越南车牌（如 12C-123.45）或中国车牌（如 桂F·12345）。",
-        "en": "{value} is not a valid Vietnamese (e.g. 12C-123.45) or Chinese (e.g. 桂F·12345) plate number.",
+        "zh": "车牌号 {value}（形如 {shape}）格式不正确，应为越南车牌（如 12C-123.45）或中国车牌（如 桂F·12345）。",
+        "en": "{value} (shaped {shape}) is not a valid Vietnamese (e.g. 12C-123.45) or Chinese (e.g. 桂F·12345) "
+        "plate number.",
     },
-    "plate.not_truck": {
-        "vi": "Biển số {plate} không phải của xe chở hàng: chỉ đăng ký được xe tải, đầu kéo, xe van chở hàng "
-        "và rơ moóc.",
-        "zh": "车牌 {plate} 不属于货运车辆：只能登记货车、牵引车、厢式货车和挂车。",
-        "en": "Plate {plate} does not belong to a goods vehicle: only trucks, tractor units, vans "
-        "and trailers can be registered.",
+    "plate.two_wheeler": {
+        "vi": "Biển số {plate} (dạng {shape}) là biển xe mô tô, xe gắn máy: sê-ri {series} có chữ số ngay sau "
+        "chữ cái. Xe hai bánh không chở hàng qua cửa khẩu nên không đăng ký được.",
+        "zh": "车牌 {plate}（形如 {shape}）是摩托车号牌：号段 {series} 的字母后紧跟数字。"
+        "两轮车不能经口岸运货，不能登记。",
+        "en": "{plate} (shaped {shape}) is a motorcycle or moped plate: its series {series} has a digit right after "
+        "the letter. Two-wheelers do not carry freight through a gate and cannot be registered.",
     },
     "container.invalid_format": {
         "vi": "Số container {value} không đúng định dạng ISO 6346 (4 chữ cái và 7 chữ số, ví dụ CSQU3054383).",

@@ -42,10 +42,24 @@ def register_enterprise(
 
 
 def register_vehicle(
-    uow: UnitOfWork, *, clock: Clock, plate: str, owner_id: str, refrigerated: bool = False
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    plate: str,
+    owner_id: str,
+    refrigerated: bool = False,
+    vehicle_type: str | None = None,
+    registration_number: str | None = None,
 ) -> Vehicle:
+    """Register a vehicle with the type and number of its registration (see :class:`Vehicle` for the rules)."""
     vehicle = Vehicle.register(
-        vehicle_id=new_id(), plate=plate, owner_id=owner_id, refrigerated=refrigerated, created_at=clock.now()
+        vehicle_id=new_id(),
+        plate=plate,
+        owner_id=owner_id,
+        refrigerated=refrigerated,
+        created_at=clock.now(),
+        vehicle_type=vehicle_type,
+        registration_number=registration_number,
     )
     with uow:
         if uow.enterprises.get(owner_id) is None:

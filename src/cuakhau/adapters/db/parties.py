@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, Table, func, insert, select
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.common import insert_unique
-from cuakhau.domain.parties import Driver, Enterprise, EnterpriseRole, Vehicle
+from cuakhau.domain.parties import Driver, Enterprise, EnterpriseRole, Vehicle, VehicleType, VehicleWarning
 from cuakhau.domain.values import (
     IdentityDocument,
     IdentityDocumentKind,
@@ -84,6 +84,9 @@ def _vehicle(r: Row[Any]) -> Vehicle:
         owner_id=r.owner_id,
         refrigerated=r.refrigerated,
         created_at=r.created_at,
+        vehicle_type=VehicleType(r.vehicle_type),
+        registration_number=r.registration_number,
+        warnings=tuple(VehicleWarning(w["code"], w.get("params") or {}) for w in r.warnings or ()),
     )
 
 
@@ -103,6 +106,9 @@ class SqlVehicleRepository:
                 "owner_id": v.owner_id,
                 "refrigerated": v.refrigerated,
                 "created_at": v.created_at,
+                "vehicle_type": v.vehicle_type.value,
+                "registration_number": v.registration_number,
+                "warnings": [{"code": w.code, "params": dict(w.params)} for w in v.warnings],
             },
             code="vehicle.duplicate",
             field="plate",

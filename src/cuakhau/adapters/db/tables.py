@@ -101,6 +101,10 @@ vehicles = Table(
     Column("owner_id", ID, ForeignKey("enterprises.id"), nullable=False, index=True),
     Column("refrigerated", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # From the registration certificate (issue 21): the type, its number, and what an officer should check.
+    Column("vehicle_type", String(16), nullable=False, server_default="truck"),
+    Column("registration_number", String(32)),
+    Column("warnings", JSON, nullable=False, server_default="[]"),
 )
 
 drivers = Table(

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+from xml.parsers.expat import errors as expat_errors
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
@@ -92,13 +93,15 @@ class _TrackingBuilder:
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
         self.stack.append(_local(tag))
         if len(self.stack) > MAX_DEPTH:
-            error = _fail("phyto.too_deep", self._path(), self.stack[-1], f"over {MAX_DEPTH} levels", max=MAX_DEPTH)
+            error = _fail("phyto.too_deep", self._path(), self.stack[-1], f"over {MAX_DEPTH} levels", "", max=MAX_DEPTH)
             raise _Refused(error)
         return self._builder.start(tag, attrs)
 
     def pi(self, target: str, data: str | None = None) -> None:
         where = self._path()
-        raise _Refused(_fail("phyto.forbidden_xml", where, f"?{target}"[:60], "processing instruction"))
+        raise _Refused(
+            _fail("phyto.forbidden_xml", where, f"?{target}"[:60], "processing instruction", "processing_instruction")
+        )
 
     def end(self, tag: str) -> Element:
         if self.stack:
@@ -112,15 +115,39 @@ class _TrackingBuilder:
         return self._builder.close()
 
 
-def _fail(code: str, path: str, element: str, reason: str, **params: Any) -> InvalidInput:
-    return InvalidInput(code, field=path, element=element, reason=reason, **params)
+def _fail(code: str, path: str, element: str, reason: str, problem: str = "", **params: Any) -> InvalidInput:
+    """A refusal at ``path``: ``problem`` is a key people read translated (``phyto.problem.<key>``), ``reason``
+    the reader's own words in English, kept for integrators and logs but never shown in a message."""
+    return InvalidInput(code, field=path, element=element, path=path, reason=reason, problem=problem, **params)
+
+
+#: expat's errors → the problem people read (any other is ``malformed``).
+_EXPAT_PROBLEMS = {
+    expat_errors.codes[message]: problem
+    for message, problem in (
+        (expat_errors.XML_ERROR_SYNTAX, "syntax"),
+        (expat_errors.XML_ERROR_NO_ELEMENTS, "truncated"),
+        (expat_errors.XML_ERROR_INVALID_TOKEN, "invalid_character"),
+        (expat_errors.XML_ERROR_UNCLOSED_TOKEN, "truncated"),
+        (expat_errors.XML_ERROR_PARTIAL_CHAR, "encoding"),
+        (expat_errors.XML_ERROR_TAG_MISMATCH, "mismatched_tag"),
+        (expat_errors.XML_ERROR_DUPLICATE_ATTRIBUTE, "duplicate_attribute"),
+        (expat_errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT, "after_root"),
+        (expat_errors.XML_ERROR_UNDEFINED_ENTITY, "undefined_entity"),
+        (expat_errors.XML_ERROR_MISPLACED_XML_PI, "misplaced_declaration"),
+        (expat_errors.XML_ERROR_UNKNOWN_ENCODING, "encoding"),
+        (expat_errors.XML_ERROR_INCORRECT_ENCODING, "encoding"),
+        (expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION, "truncated"),
+        (expat_errors.XML_ERROR_UNBOUND_PREFIX, "unbound_prefix"),
+    )
+}
 
 
 def _read_tree(xml: bytes | str) -> Element:
     if len(xml) > MAX_BYTES:
         raise _fail("phyto.too_large", f"/{ROOT}", ROOT, f"over {MAX_BYTES} bytes", max=MAX_BYTES)
     if not xml.strip():
-        raise _fail("phyto.unparseable", f"/{ROOT}", ROOT, "empty document")
+        raise _fail("phyto.unparseable", f"/{ROOT}", ROOT, "empty document", "empty_document")
     builder = _TrackingBuilder()
     parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
@@ -129,23 +156,28 @@ def _read_tree(xml: bytes | str) -> Element:
     except _Refused as exc:
         raise exc.error from None
     except DTDForbidden as exc:
-        raise _fail("phyto.forbidden_xml", "/", "!DOCTYPE", f"document type declaration {exc.name!r}") from None
+        raise _fail(
+            "phyto.forbidden_xml", "/", "!DOCTYPE", f"document type declaration {exc.name!r}", "doctype"
+        ) from None
     except EntitiesForbidden as exc:
-        raise _fail("phyto.forbidden_xml", "/", "!ENTITY", f"entity declaration {exc.name!r}") from None
+        raise _fail("phyto.forbidden_xml", "/", "!ENTITY", f"entity declaration {exc.name!r}", "entity") from None
     except ExternalReferenceForbidden as exc:
-        raise _fail("phyto.forbidden_xml", "/", "!ENTITY", f"external reference {exc.sysid!r}") from None
+        raise _fail(
+            "phyto.forbidden_xml", "/", "!ENTITY", f"external reference {exc.sysid!r}", "external_reference"
+        ) from None
     except DefusedXmlException as exc:  # any other construct defusedxml refuses
-        raise _fail("phyto.forbidden_xml", "/", "?", str(exc)[:200]) from None
+        raise _fail("phyto.forbidden_xml", "/", "?", str(exc)[:200], "malformed") from None
     except (LookupError, ValueError) as exc:  # an XML declaration naming an encoding Python does not know
-        raise _fail("phyto.unparseable", "/", "?xml", str(exc)[:200]) from None
+        raise _fail("phyto.unparseable", "/", "?xml", str(exc)[:200], "encoding") from None
     except ParseError as exc:
         line, column = exc.position
         open_path = "/" + "/".join(builder.stack) if builder.stack else f"/{ROOT}"
         element = builder.stack[-1] if builder.stack else ROOT
         reason = str(exc).split(":", 1)[0]
-        raise _fail("phyto.unparseable", open_path, element, reason, line=line, column=column) from None
+        problem = _EXPAT_PROBLEMS.get(getattr(exc, "code", 0), "malformed")
+        raise _fail("phyto.unparseable", open_path, element, reason, problem, line=line, column=column) from None
     if _local(root.tag) != ROOT:
-        raise _fail("phyto.wrong_root", f"/{_local(root.tag)}", _local(root.tag), f"expected {ROOT}")
+        raise _fail("phyto.wrong_root", f"/{_local(root.tag)}", _local(root.tag), f"expected {ROOT}", "")
     foreign = foreign_markup(root)
     if foreign is not None:
         raise _fail(
@@ -184,7 +216,7 @@ class _Node:
     def require(self, name: str) -> _Node:
         node = self.first(name)
         if node is None:
-            raise _fail("phyto.element_missing", f"{self.path}/{name}", name, "required element is missing")
+            raise _fail("phyto.element_missing", f"{self.path}/{name}", name, "required element is missing", "missing")
         return node
 
     @property
@@ -201,7 +233,7 @@ class _Node:
         node = self.require(name)
         value = node.text
         if value is None:
-            raise _fail("phyto.element_missing", node.path, name, "required element is empty")
+            raise _fail("phyto.element_missing", node.path, name, "required element is empty", "empty")
         return value
 
     def texts(self, name: str) -> Iterator[Text]:
@@ -220,13 +252,13 @@ class _Node:
 def _number(node: _Node) -> Decimal:
     raw = node.text
     if raw is None:
-        raise _fail("phyto.bad_number", node.path, node.name, "empty")
+        raise _fail("phyto.bad_number", node.path, node.name, "empty", "empty")
     # xsd:decimal has no exponent; refusing one also keeps "1E+999999999" from turning into a billion digits
     if not _DECIMAL_RE.fullmatch(raw) or len(raw) > 30:
-        raise _fail("phyto.bad_number", node.path, node.name, f"not a decimal number: {raw[:40]!r}")
+        raise _fail("phyto.bad_number", node.path, node.name, f"not a decimal number: {raw[:40]!r}", "not_a_number")
     value = Decimal(raw)
     if value < 0:
-        raise _fail("phyto.bad_number", node.path, node.name, f"negative: {raw[:40]}")
+        raise _fail("phyto.bad_number", node.path, node.name, f"negative: {raw[:40]}", "negative")
     return value
 
 
@@ -254,7 +286,7 @@ def _datetime(node: _Node) -> datetime | date | None:
             return date.fromisoformat(raw)
         return datetime.fromisoformat(raw)
     except ValueError:
-        raise _fail("phyto.bad_datetime", node.path, node.name, f"not a date: {raw[:40]!r}") from None
+        raise _fail("phyto.bad_datetime", node.path, node.name, f"not a date: {raw[:40]!r}", "not_a_date") from None
 
 
 def _as_date(node: _Node | None) -> date | None:
@@ -352,7 +384,7 @@ def _line(node: _Node) -> CertificateLine:
     if seq_node is not None and seq_node.text is not None:
         seq = _number(seq_node)
         if seq != seq.to_integral_value():
-            raise _fail("phyto.bad_number", seq_node.path, seq_node.name, "not a whole number")
+            raise _fail("phyto.bad_number", seq_node.path, seq_node.name, "not a whole number", "not_whole")
         sequence = int(seq)
     classifications = tuple(
         Classification(system=c.text_of("SystemName") or "", code=c.text_of("ClassCode"), name=c.text_of("ClassName"))
@@ -393,6 +425,7 @@ def _line(node: _Node) -> CertificateLine:
         planting_area_codes=_registry_codes(notes, PLANTING_AREA_SUBJECTS, "PUC"),
         packing_house_codes=_registry_codes(notes, PACKING_HOUSE_SUBJECTS, "PHC"),
         notes=notes,
+        path=node.path,
     )
 
 
@@ -440,9 +473,11 @@ def _certificate(tree: Element) -> PhytoCertificate:
     issue_node = _date_node(doc.require("IssueDateTime"))
     issued = _datetime(issue_node)
     if issued is None:
-        raise _fail("phyto.element_missing", issue_node.path, issue_node.name, "required element is empty")
+        raise _fail("phyto.element_missing", issue_node.path, issue_node.name, "required element is empty", "empty")
     if not isinstance(issued, datetime) or issued.utcoffset() is None:
-        raise _fail("phyto.bad_datetime", issue_node.path, issue_node.name, "the issue time needs a UTC offset")
+        raise _fail(
+            "phyto.bad_datetime", issue_node.path, issue_node.name, "the issue time needs a UTC offset", "no_utc_offset"
+        )
 
     cons = root.require("SPSConsignment")
     consignor = _party(cons.require("ConsignorSPSParty"))

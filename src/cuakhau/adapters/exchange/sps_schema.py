@@ -16,8 +16,9 @@ entities), before anything is stored:
 
 Paths are written one way everywhere: local names from the root, with ``[n]`` (1-based) where an element has
 same-named siblings — ``/SPSCertificate/SPSConsignment/IncludedSPSConsignmentItem/IncludedSPSTradeLineItem[2]``.
-A refusal's ``field`` is that path; a finding's ``element`` is the same path below the root
-(``SPSConsignment/…``), as for every other certificate finding.
+A refusal's ``field`` is that path, and so is a finding's ``element``, as for every other certificate finding.
+Messages people read never carry a library's English: each refusal and finding has a ``problem`` key translated
+through the catalog (``phyto.problem.<key>``); the library's own words stay in the ``reason`` param.
 """
 
 from __future__ import annotations
@@ -139,12 +140,44 @@ def _reason(text: str | None) -> str:
     return " ".join(cleaned.split())[:300]
 
 
+def _missing_child(error: Exception, el: Element) -> str | None:
+    """The required element an incomplete or out-of-order content lacks, when the error is about one.
+
+    xmlschema reports a missing required child as an error on the parent ("Unexpected child …" or "The content
+    … is not complete") with the particles it expected there; the first expected element that is required and
+    appears nowhere among the children is the one missing."""
+    present = {_split(c.tag)[1] for c in el if isinstance(c.tag, str)}
+    for particle in getattr(error, "expected", None) or ():
+        name = getattr(particle, "local_name", None)
+        if isinstance(name, str) and getattr(particle, "min_occurs", 0) > 0 and name not in present:
+            return name
+    return None
+
+
+def _problem(error: Exception) -> str:
+    """What kind of difference it is, as a key people read translated (``phyto.problem.<key>``)."""
+    from xmlschema.validators.attributes import XsdAttribute, XsdAttributeGroup
+    from xmlschema.validators.exceptions import XMLSchemaChildrenValidationError, XMLSchemaDecodeError
+
+    if isinstance(error, XMLSchemaChildrenValidationError):
+        return "unexpected_child" if getattr(error, "invalid_child", None) is not None else "incomplete"
+    if isinstance(getattr(error, "validator", None), (XsdAttribute, XsdAttributeGroup)):
+        return "attribute"
+    if isinstance(error, XMLSchemaDecodeError):
+        return "value"
+    return "other"
+
+
 def schema_findings(root: Element) -> tuple[Finding, ...]:
     """Each difference between the certificate and the ePhyto schema, as a warning naming the element.
 
-    At most :data:`MAX_SCHEMA_FINDINGS` differences are listed; one more finding, ``phyto.schema_truncated``,
-    says the list was cut. A document of more than :data:`MAX_SCHEMA_ELEMENTS` elements is not compared at all
-    (``phyto.schema_skipped``)."""
+    A required element that is absent is named itself, with its path and its position among its parent's
+    children (``phyto.schema_element_missing``); anything else names the element at fault
+    (``phyto.schema_mismatch``). Every finding's ``element`` is the element's path from the root, the one form
+    refusals use too; ``problem`` says what is wrong (translated for people), ``reason`` is xmlschema's English,
+    for integrators. At most :data:`MAX_SCHEMA_FINDINGS` differences are listed; one more finding,
+    ``phyto.schema_truncated``, says the list was cut. A document of more than :data:`MAX_SCHEMA_ELEMENTS`
+    elements is not compared at all (``phyto.schema_skipped``)."""
     import xmlschema
 
     elements = sum(1 for _ in root.iter())
@@ -154,28 +187,27 @@ def schema_findings(root: Element) -> tuple[Finding, ...]:
         )
     out: list[Finding] = []
     parents: dict[Element, Element] | None = None
-    root_path = "/" + _split(root.tag)[1]
     # the tree as it was read: nothing to fetch (no location hints followed, no URL or file allowed)
     resource = xmlschema.XMLResource(root, allow="none")
     for error in _schema().iter_errors(resource):
         if len(out) >= MAX_SCHEMA_FINDINGS:
             out.append(Finding("phyto.schema_truncated", Severity.WARN, None, None, {"max": MAX_SCHEMA_FINDINGS}))
             break
-        el = error.elem if isinstance(error.elem, Element) else root
-        index = getattr(error, "index", None)  # a child out of place: name the child, not its parent
-        if isinstance(index, int) and 0 <= index < len(el):
-            el = el[index]
         if parents is None:
             parents = _parents(root)
+        el = error.elem if isinstance(error.elem, Element) else root
+        index = getattr(error, "index", None)
+        reason = _reason(error.reason)
+        missing = _missing_child(error, el)
+        if missing is not None:
+            path = f"{element_path(el, parents)}/{missing}"
+            position = index + 1 if isinstance(index, int) else len(el) + 1
+            params = {"element": missing, "path": path, "position": position, "problem": "missing", "reason": reason}
+            out.append(Finding("phyto.schema_element_missing", Severity.WARN, None, path, params))
+            continue
+        if isinstance(index, int) and 0 <= index < len(el):  # a child out of place: name the child, not its parent
+            el = el[index]
         path = element_path(el, parents)
-        below = path[len(root_path) + 1 :] if path.startswith(root_path + "/") else path.lstrip("/")
-        out.append(
-            Finding(
-                "phyto.schema_mismatch",
-                Severity.WARN,
-                None,
-                below,
-                {"element": _split(el.tag)[1], "path": path, "reason": _reason(error.reason)},
-            )
-        )
+        params = {"element": _split(el.tag)[1], "path": path, "problem": _problem(error), "reason": reason}
+        out.append(Finding("phyto.schema_mismatch", Severity.WARN, None, path, params))
     return tuple(out)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cuakhau import i18n
 from cuakhau.adapters.bounds import Instant
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.parties import Driver, Enterprise, Vehicle
@@ -49,6 +50,23 @@ class VehicleIn(Strict):
     plate: Annotated[str, Field(max_length=32, examples=["12C-123.45", "桂F·12345"])]
     owner_id: Id
     refrigerated: bool = False
+    vehicle_type: Annotated[
+        str | None,
+        Field(
+            max_length=16,
+            examples=["truck", "tractor_unit", "van", "trailer", "semi_trailer"],
+            description="As the registration states it. Without it the plate's hint is taken, with a warning; "
+            "a plate that hints at no goods vehicle then needs it.",
+        ),
+    ] = None
+    registration_number: Annotated[
+        str | None,
+        Field(
+            max_length=32,
+            examples=["012345", "450001234567"],
+            description="Registration certificate number (VN 6-8 digits, CN 12 digits); required with vehicle_type",
+        ),
+    ] = None
 
 
 class DriverIn(Strict):
@@ -203,12 +221,20 @@ class EnterpriseOut(Out):
     created_at: datetime | None
 
 
+class NoticeOut(Out):
+    code: str
+    message: str = Field(description="In the language of Accept-Language (vi, zh or en)")
+
+
 class VehicleOut(Out):
     id: str
     plate: str = Field(description="Normalised: 12C-123.45, 桂F12345")
     plate_display: str = Field(description="As painted: 12C-123.45, 桂F·12345")
     plate_country: str
-    vehicle_class: str
+    vehicle_class: str = Field(description="What the plate hints at (truck, trailer, car, bus, special)")
+    vehicle_type: str = Field(description="From the registration: truck, tractor_unit, van, trailer, semi_trailer")
+    registration_number: str | None
+    warnings: list[NoticeOut] = Field(description="What an officer should check; never a refusal")
     owner_id: str
     refrigerated: bool
     created_at: datetime | None
@@ -407,13 +433,16 @@ def enterprise_out(e: Enterprise) -> EnterpriseOut:
     )
 
 
-def vehicle_out(v: Vehicle) -> VehicleOut:
+def vehicle_out(v: Vehicle, language: str) -> VehicleOut:
     return VehicleOut(
         id=v.id,
         plate=v.plate.text,
         plate_display=v.plate.display,
         plate_country=v.plate.country.value,
         vehicle_class=v.plate.vehicle_class.value,
+        vehicle_type=v.vehicle_type.value,
+        registration_number=v.registration_number,
+        warnings=[NoticeOut(code=w.code, message=i18n.render(w.code, language, w.params)) for w in v.warnings],
         owner_id=v.owner_id,
         refrigerated=v.refrigerated,
         created_at=v.created_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -127,6 +128,9 @@ class CertificateLine:
     planting_area_codes: tuple[str, ...] = ()  # mã số vùng trồng / 种植园登记号 (PUC)
     packing_house_codes: tuple[str, ...] = ()  # mã số cơ sở đóng gói / 包装厂登记号 (PHC)
     notes: tuple[Note, ...] = ()
+    #: Where the line is in the document (``/SPSCertificate/SPSConsignment/IncludedSPSConsignmentItem[2]/…``),
+    #: for findings to name it; not part of what the line says.
+    path: str | None = dataclasses.field(default=None, compare=False)
 
     @property
     def description(self) -> str:

@@ -36,9 +36,10 @@ PACKING_HOUSE = "packing_house"
 
 # --- the check ---------------------------------------------------------------------------------------------------
 
-_DOC = "SPSExchangedDocument"
-_CONS = "SPSConsignment"
-_LINE = "SPSConsignment/IncludedSPSConsignmentItem/IncludedSPSTradeLineItem"
+# Findings name certificate elements by one path form, from the root (as the reader's refusals do).
+_DOC = "/SPSCertificate/SPSExchangedDocument"
+_CONS = "/SPSCertificate/SPSConsignment"
+_LINE = "/SPSCertificate/SPSConsignment/IncludedSPSConsignmentItem/IncludedSPSTradeLineItem"
 
 
 _ABBREVIATION_MARKS = frozenset(".'’")
@@ -256,7 +257,8 @@ def _fold_id(raw: str) -> str:
 
 
 def _line_element(line: CertificateLine, index: int) -> str:
-    return f"{_LINE}[{index + 1}]"
+    """The line's own path when the reader recorded it, otherwise its place among all lines."""
+    return line.path or f"{_LINE}[{index + 1}]"
 
 
 _Add = Callable[..., None]

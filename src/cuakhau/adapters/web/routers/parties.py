@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from cuakhau.adapters.web.auth import PrincipalDep
-from cuakhau.adapters.web.deps import ContextDep, PageDep
+from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
 from cuakhau.adapters.web.schemas import (
     DriverIn,
     DriverOut,
@@ -63,18 +63,18 @@ def get_enterprise(enterprise_id: str, ctx: ContextDep, principal: PrincipalDep)
 
 
 @router.post("/vehicles", status_code=201, tags=["vehicles"], summary="Register a truck, tractor or trailer")
-def register_vehicle(body: VehicleIn, ctx: ContextDep, principal: PrincipalDep) -> VehicleOut:
+def register_vehicle(body: VehicleIn, ctx: ContextDep, principal: PrincipalDep, language: LanguageDep) -> VehicleOut:
     access.require_permission(principal, Permission.REGISTER_PARTY)
     access.enterprise_in_scope(ctx.uow(read_only=True), principal, body.owner_id, field="owner_id")
     try:
-        return vehicle_out(svc.register_vehicle(ctx.uow(), clock=ctx.clock, **body.model_dump()))
+        return vehicle_out(svc.register_vehicle(ctx.uow(), clock=ctx.clock, **body.model_dump()), language)
     except Conflict as exc:
         raise _hide_other_tenants(principal, exc) from None
 
 
 @router.get("/vehicles", tags=["vehicles"])
 def list_vehicles(
-    ctx: ContextDep, page: PageDep, principal: PrincipalDep, owner_id: str | None = None
+    ctx: ContextDep, page: PageDep, principal: PrincipalDep, language: LanguageDep, owner_id: str | None = None
 ) -> PageOut[VehicleOut]:
     access.require_permission(principal, Permission.READ_PARTIES)
     if principal.is_tenant:
@@ -83,13 +83,13 @@ def list_vehicles(
             return PageOut(items=[], total=0, limit=page.limit, offset=page.offset)
         owner_id = principal.enterprise_id
     items, total = svc.list_vehicles(ctx.uow(read_only=True), owner_id=owner_id, limit=page.limit, offset=page.offset)
-    return PageOut(items=[vehicle_out(v) for v in items], total=total, limit=page.limit, offset=page.offset)
+    return PageOut(items=[vehicle_out(v, language) for v in items], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/vehicles/{vehicle_id}", tags=["vehicles"])
-def get_vehicle(vehicle_id: str, ctx: ContextDep, principal: PrincipalDep) -> VehicleOut:
+def get_vehicle(vehicle_id: str, ctx: ContextDep, principal: PrincipalDep, language: LanguageDep) -> VehicleOut:
     access.vehicle_in_scope(ctx.uow(read_only=True), principal, vehicle_id)
-    return vehicle_out(svc.get_vehicle(ctx.uow(read_only=True), vehicle_id))
+    return vehicle_out(svc.get_vehicle(ctx.uow(read_only=True), vehicle_id), language)
 
 
 @router.post("/drivers", status_code=201, tags=["drivers"], summary="Register a driver")
