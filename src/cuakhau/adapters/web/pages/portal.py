@@ -220,8 +220,10 @@ def _trip_page(
         day = gate.local(anchor).date()
     timebounds.check_readable_day(day, today=gate.local(now).date(), horizon=DEFAULT_RULES.horizon, field="day")
     _, slots = boards.day_capacity(
-        ctx.uow(read_only=True), gate_id=gate.id, direction=view.trip.direction.value, day=day
+        ctx.uow(read_only=True), clock=ctx.clock, gate_id=gate.id, direction=view.trip.direction.value, day=day
     )
+    # What remains for *this* truck: goods that need inspection also need an inspection place.
+    inspected = view.booking.needs_inspection if view.booking else view.shipment.plant_product
     earliest = gate.local(now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0, tzinfo=None)
     defaults = {
         "earliest": earliest.isoformat(timespec="minutes"),
@@ -238,7 +240,8 @@ def _trip_page(
         day=day,
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
-        slots=slots,
+        slots=[(s, s.for_truck(inspected)) for s in slots],
+        inspected=inspected,
         values={**defaults, **extra.pop("values", {})},
         idempotency_key=secrets.token_urlsafe(16),
         **extra,

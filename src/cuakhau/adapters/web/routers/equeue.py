@@ -92,7 +92,19 @@ class SlotOut(Out):
     starts_local: datetime
     capacity: int
     booked: int
-    remaining: int
+    remaining: int = Field(description="Places a truck whose goods need no inspection can still book (0: refused)")
+    remaining_inspection: int = Field(
+        description="Places a truck whose goods need inspection can still book: also bounded by inspection places"
+    )
+    limit: str | None = Field(
+        description="When nothing remains, the limit that binds: hour_over, closed, slot_full, inspection_full, "
+        "daily_quota"
+    )
+    limit_inspection: str | None = Field(description="The same for a truck whose goods need inspection")
+    capacity_limit: str = Field(
+        description="What sets the hour's capacity: own_lanes, counterpart_lanes, counterpart_quota, closed_here, "
+        "closed_there"
+    )
     inspection_capacity: int
     booked_inspection: int
 
@@ -241,7 +253,11 @@ def slots(
             starts_local=gate.local(r.starts_at),
             capacity=r.capacity,
             booked=r.booked,
-            remaining=r.remaining,
+            remaining=r.plain.places,
+            remaining_inspection=r.inspected.places,
+            limit=r.plain.limit.value if r.plain.limit and not r.plain.places else None,
+            limit_inspection=r.inspected.limit.value if r.inspected.limit and not r.inspected.places else None,
+            capacity_limit=r.capacity_limit,
             inspection_capacity=r.inspection_capacity,
             booked_inspection=r.booked_inspection,
         )
