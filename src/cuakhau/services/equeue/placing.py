@@ -71,7 +71,7 @@ def _place_and_record(
     slot = first_free_slot(slots, booking, now, ruled_out=found_full, quota_left=quota_left)
     if slot is None:
         return None
-    booking.place(slot.starts_at, at=now)
+    booking.place(slot.starts_at, at=now, params={"slot_start": gate.local(slot.starts_at).isoformat()})
     uow.bookings.add(booking)
     uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
     _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)
