@@ -79,19 +79,19 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "Slot {slot}: a place was freed and given to the truck from the waiting list.",
     },
     "closure": {
-        "vi": "{moved}: cửa khẩu {gate} đóng từ {starts_at} đến {ends_at} ({closure_reason}), do {by} thông báo.",
-        "zh": "{moved}：{gate}于 {starts_at} 至 {ends_at} 关闭（{closure_reason}），由{by}发布。",
-        "en": "{moved}: {gate} is closed from {starts_at} to {ends_at} ({closure_reason}), announced by {by}.",
+        "vi": "{moved}: {gate_name} đóng từ {starts_at} đến {ends_at} ({closure_reason}), do {by} thông báo.",
+        "zh": "{moved}：{gate_name}于 {starts_at} 至 {ends_at} 关闭（{closure_reason}），由{by}发布。",
+        "en": "{moved}: {gate_name} is closed from {starts_at} to {ends_at} ({closure_reason}), announced by {by}.",
     },
     "opening_hours": {
-        "vi": "{moved}: giờ mở cửa của cửa khẩu {gate} đã thay đổi.",
-        "zh": "{moved}：{gate}的开放时间已变更。",
-        "en": "{moved}: the opening hours of {gate} changed.",
+        "vi": "{moved}: giờ mở cửa của {gate_name} đã thay đổi.",
+        "zh": "{moved}：{gate_name}的开放时间已变更。",
+        "en": "{moved}: the opening hours of {gate_name} changed.",
     },
     "inspection_capacity": {
-        "vi": "{moved}: số chỗ kiểm tra tại cửa khẩu {gate} đã giảm.",
-        "zh": "{moved}：{gate}的查验名额已减少。",
-        "en": "{moved}: the inspection places at {gate} were reduced.",
+        "vi": "{moved}: số chỗ kiểm tra tại {gate_name} đã giảm.",
+        "zh": "{moved}：{gate_name}的查验名额已减少。",
+        "en": "{moved}: the inspection places at {gate_name} were reduced.",
     },
     "counterpart_hourly_quota": {
         "vi": "{moved}: phía bên kia chỉ nhận {hourly_quota} xe mỗi giờ ngày {day}{quota_reason}, do {by} khai báo.",
