@@ -96,7 +96,7 @@ def plan(
         print_json(_plan_json(view, gate.timezone.key, replanned))
         return
     table = Table(title=f"{gate.names.get('en')} — {flow.value} — {the_day} ({gate.timezone.key})")
-    for col in ("hour", "capacity", "booked", "inspection", "trucks (perishability · rule · reason)"):
+    for col in ("hour", "capacity", "booked", "inspection", "left", "trucks (perishability · rule · reason)"):
         table.add_column(col)
     by_slot: dict[object, list[str]] = {}
     for b in view.bookings:
@@ -107,6 +107,7 @@ def plan(
             str(s.capacity),
             str(s.booked),
             f"{s.booked_inspection}/{s.inspection_capacity}",
+            f"{s.remaining} ({s.remaining_inspection} insp.)",
             "\n".join(by_slot.get(s.starts_at, [])[:6]) + (" …" if len(by_slot.get(s.starts_at, [])) > 6 else ""),
         )
     console.print(table)
@@ -129,6 +130,8 @@ def _plan_json(view: DayPlan, timezone: str, replanned: dict[str, Any] | None) -
                 "booked": s.booked,
                 "inspection_capacity": s.inspection_capacity,
                 "booked_inspection": s.booked_inspection,
+                "remaining": s.remaining,
+                "remaining_inspection": s.remaining_inspection,
             }
             for s in view.slots
         ],

@@ -306,6 +306,8 @@ class SlotRoom(Protocol):
     @property
     def starts_at(self) -> datetime: ...
     @property
+    def capacity(self) -> int: ...
+    @property
     def remaining(self) -> int: ...
     @property
     def booked_inspection(self) -> int: ...
@@ -316,29 +318,84 @@ class SlotRoom(Protocol):
 S = TypeVar("S", bound=SlotRoom)
 
 
-def has_room(slot: SlotRoom, booking: Booking) -> bool:
-    """A place left in the slot, and one in inspection if the booking's goods need it."""
-    return slot.remaining > 0 and (not booking.needs_inspection or slot.booked_inspection < slot.inspection_capacity)
+class RoomLimit(StrEnum):
+    """Why a slot has no place left for a truck: the limit booking meets there (none while places remain)."""
+
+    HOUR_OVER = "hour_over"  # the hour is over: no booking can take it
+    CLOSED = "closed"  # no capacity at all: a side is closed, or the counterpart accepts none that hour
+    SLOT_FULL = "slot_full"  # every place of the hour is held (lanes or the counterpart's hourly quota)
+    INSPECTION_FULL = "inspection_full"  # every inspection place of the hour is held
+    DAILY_QUOTA = "daily_quota"  # the counterpart's daily acceptance for that local day is used up
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """What remains of one slot for one kind of truck, and the limit that binds when nothing does."""
+
+    places: int
+    limit: RoomLimit | None
+
+
+def room(slot: SlotRoom, *, needs_inspection: bool, now: datetime, quota_left: int | None = None) -> Room:
+    """THE rule of what remains: the places a truck (needing inspection or not) can still book in ``slot``.
+
+    Booking takes a place only where this is above zero, and every view of what remains (the slots API, the
+    portal, the day plan, the wait board) shows this figure, so a view shows 0 exactly when booking refuses.
+    It applies every limit a booking meets: the hour not yet over; the slot's capacity, which already holds both
+    sides' hours and closures, both sides' lanes and the counterpart's hourly quota (``domain.capacity``); the
+    inspection places for goods that need inspection; and ``quota_left``, what remains of the counterpart's
+    daily quota for the slot's local day (None: none declared, or — on the booking path — not known to be used
+    up: the database takes the day's place atomically with the slot's).
+    """
+    if slot.starts_at < floor_hour(now):
+        return Room(0, RoomLimit.HOUR_OVER)
+    if slot.capacity <= 0:
+        return Room(0, RoomLimit.CLOSED)
+    candidates = [(slot.remaining, RoomLimit.SLOT_FULL)]
+    if needs_inspection:
+        candidates.append((slot.inspection_capacity - slot.booked_inspection, RoomLimit.INSPECTION_FULL))
+    if quota_left is not None:
+        candidates.append((quota_left, RoomLimit.DAILY_QUOTA))
+    places, limit = min(candidates, key=lambda c: c[0])
+    return Room(places, limit) if places > 0 else Room(0, limit)
+
+
+def has_room(slot: SlotRoom, booking: Booking, now: datetime, quota_left: int | None = None) -> bool:
+    """A place left in the slot for the booking (``room``): in the hour, in inspection if its goods need it, and
+    under the day's quota."""
+    return room(slot, needs_inspection=booking.needs_inspection, now=now, quota_left=quota_left).places > 0
 
 
 def free_slots(
-    slots: Iterable[S], booking: Booking, now: datetime, *, ruled_out: Callable[[S], bool] | None = None
+    slots: Iterable[S],
+    booking: Booking,
+    now: datetime,
+    *,
+    ruled_out: Callable[[S], bool] | None = None,
+    quota_left: Callable[[S], int | None] | None = None,
 ) -> Iterator[S]:
     """The slots of ``slots`` (in time order) in the booking's window — from ``window_start(now)`` to its latest
-    arrival — with room for it and not ``ruled_out`` (e.g. found full by an earlier attempt), earliest first.
-    First come, first served takes the first."""
+    arrival — with room for it (``room``, with what remains of the day's quota by ``quota_left``) and not
+    ``ruled_out`` (e.g. found full by an earlier attempt), earliest first. First come, first served takes the
+    first."""
     start = booking.window_start(now)
     for slot in slots:
         in_window = start <= slot.starts_at < booking.latest
-        if in_window and has_room(slot, booking) and (ruled_out is None or not ruled_out(slot)):
+        left = quota_left(slot) if quota_left is not None else None
+        if in_window and has_room(slot, booking, now, left) and (ruled_out is None or not ruled_out(slot)):
             yield slot
 
 
 def first_free_slot(
-    slots: Iterable[S], booking: Booking, now: datetime, *, ruled_out: Callable[[S], bool] | None = None
+    slots: Iterable[S],
+    booking: Booking,
+    now: datetime,
+    *,
+    ruled_out: Callable[[S], bool] | None = None,
+    quota_left: Callable[[S], int | None] | None = None,
 ) -> S | None:
     """First come, first served: the earliest of ``free_slots``, or None (the waiting list)."""
-    return next(free_slots(slots, booking, now, ruled_out=ruled_out), None)
+    return next(free_slots(slots, booking, now, ruled_out=ruled_out, quota_left=quota_left), None)
 
 
 def priority(booking: Booking) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cuakhau.domain.capacity import day_bounds, slot_capacities
+from cuakhau.domain.capacity import day_bounds
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
@@ -27,6 +27,7 @@ from cuakhau.domain.waits import (
     hourly_counts,
     intersect,
 )
+from cuakhau.services.equeue.remaining import SlotLeft, day_remaining
 from cuakhau.services.ports import CrossingRow, OpenCall, PresentTrip, UnitOfWork
 
 #: Trucks that are at the gate: in the yard, called to a lane, inspected, held or cleared but not yet across.
@@ -60,6 +61,10 @@ class DirectionWait:
     direction: Direction
     waiting: int
     estimate: WaitEstimate
+    #: Places still bookable for the rest of the gate's local day (``equeue.remaining``, as booking finds them):
+    #: for trucks whose goods need no inspection, and for those whose goods do.
+    places_left_today: int = 0
+    places_left_today_inspection: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,16 @@ def _waits_in(uow: UnitOfWork, gate: Gate, now: datetime) -> GateWaits:
         waiting = sum(counts.get((direction, s), 0) for s in AT_GATE)
         sample = [Crossing(c.crossed_at, c.arrived_at) for c in crossings if c.direction is direction]
         estimate = estimate_wait(now=now, queue=waiting, crossings=sample, open_intervals=intervals)
-        directions.append(DirectionWait(direction, waiting, estimate))
+        left = day_remaining(uow, gate, direction, gate.local(now).date(), now)
+        directions.append(
+            DirectionWait(
+                direction,
+                waiting,
+                estimate,
+                places_left_today=sum(s.plain.places for s in left),
+                places_left_today_inspection=sum(s.inspected.places for s in left),
+            )
+        )
     return GateWaits(
         gate=gate,
         here=_side(gate, now),
@@ -219,27 +233,12 @@ def change_marker(uow: UnitOfWork, gate_id: str) -> tuple[object, ...]:
 # --- remaining capacity, for the exporter choosing a window --------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SlotView:
-    starts_at: datetime
-    capacity: int
-    booked: int
-    remaining: int
-    limit: str  # which limit binds (own lanes, the counterpart's, a closure …)
-
-
-def day_capacity(uow: UnitOfWork, *, gate_id: str, direction: str, day: date) -> tuple[Gate, list[SlotView]]:
-    """A gate day's hourly slots with what remains; hours nobody booked yet are computed, not written."""
+def day_capacity(
+    uow: UnitOfWork, *, clock: Clock, gate_id: str, direction: str, day: date
+) -> tuple[Gate, list[SlotLeft]]:
+    """A gate day's hourly slots with what remains (``equeue.remaining``: the figures booking applies); hours
+    nobody booked yet are computed, not written."""
     flow = parse_enum(Direction, direction, field="direction")
     with uow:
         gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
-        counterpart = uow.gates.get(gate.counterpart_id) if gate.counterpart_id else None
-        hourly = uow.quotas.latest_hourly(gate.id, flow, day.isoformat())
-        planned = slot_capacities(gate, counterpart, flow, day, hourly_quota=hourly)
-        stored = {s.starts_at: s for s in uow.slots.between(gate.id, flow, *day_bounds(gate, day))}
-    out = []
-    for p in planned:
-        row = stored.get(p.starts_at)
-        capacity, booked = (row.capacity, row.booked) if row else (p.capacity, 0)
-        out.append(SlotView(p.starts_at, capacity, booked, max(0, capacity - booked), p.limit.value))
-    return gate, out
+        return gate, day_remaining(uow, gate, flow, day, clock.now())

@@ -18,17 +18,19 @@ from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.services import equeue
-from cuakhau.services.ports import SlotRow, UnitOfWork
+from cuakhau.services.equeue.remaining import SlotLeft, day_remaining
+from cuakhau.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
 class DayPlan:
-    """One gate day in one direction: its slots in time order and its open bookings (the waiting list too)."""
+    """One gate day in one direction: its slots in time order, with what remains as booking finds it
+    (``equeue.remaining``), and its open bookings (the waiting list too)."""
 
     gate: Gate
     direction: Direction
     day: date
-    slots: list[SlotRow]
+    slots: list[SlotLeft]
     bookings: list[Booking]
 
 
@@ -42,14 +44,15 @@ def _gate_and_day(uow: UnitOfWork, clock: Clock, gate_id: str, day: date) -> tup
 
 def public_slots(
     uow: UnitOfWork, *, clock: Clock, gate_id: str, direction: str, day: date
-) -> tuple[Gate, list[SlotRow]]:
-    """A day's slots with capacity and what remains, for anyone; rows are made only for bookable days."""
+) -> tuple[Gate, list[SlotLeft]]:
+    """A day's slots with capacity and what remains (``equeue.remaining``: the figures booking applies), for
+    anyone; rows are made only for bookable days."""
     flow = parse_enum(Direction, direction, field="direction")
     with uow:
         gate, today = _gate_and_day(uow, clock, gate_id, day)
         if today - timedelta(days=1) <= day <= today + DEFAULT_RULES.horizon + timedelta(days=1):
             equeue.ensure_slots(uow, gate, flow, [day])
-        rows = uow.slots.between(gate.id, flow, *day_bounds(gate, day))
+        rows = day_remaining(uow, gate, flow, day, clock.now())
         uow.commit()
     return gate, rows
 
@@ -70,7 +73,7 @@ def day_plan(uow: UnitOfWork, *, clock: Clock, gate_id: str, direction: str, day
     with uow:
         gate, _ = _gate_and_day(uow, clock, gate_id, day)
         equeue.ensure_slots(uow, gate, flow, [day])
-        slots = uow.slots.between(gate.id, flow, *day_bounds(gate, day))
+        slots = day_remaining(uow, gate, flow, day, clock.now())
         bookings = uow.bookings.open_for_window(gate.id, flow, *day_bounds(gate, day))
         uow.commit()
     return DayPlan(gate, flow, day, slots, bookings)

@@ -226,7 +226,14 @@ def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind,
         ours = their.counterpart_id or ""
         if body.get("hours") is not None:
             uow.gates.set_opening_hours(gate_id, list(body["hours"]))
-            equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=now, end=now + timedelta(days=14))
+            equeue.capacity_changed(
+                uow,
+                clock=clock,
+                gate_id=gate_id,
+                start=now,
+                end=now + timedelta(days=14),
+                cause=equeue.change_cause("opening_hours", their, COUNTERPART),
+            )
         for i, c in enumerate(body.get("closures", [])):
             if uow.exchange.has_closure(c["id"]):
                 continue
@@ -239,7 +246,14 @@ def _apply(uow: UnitOfWork, clock: Clock, identity: Identity, kind: MessageKind,
             )
             timebounds.check_closure(closure.starts_at, closure.ends_at, now=now, field=f"body.closures[{i}]")
             uow.gates.add_closure(gate_id, closure)
-            equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=closure.starts_at, end=closure.ends_at)
+            equeue.capacity_changed(
+                uow,
+                clock=clock,
+                gate_id=gate_id,
+                start=closure.starts_at,
+                end=closure.ends_at,
+                cause=equeue.closure_cause(their, closure, COUNTERPART),
+            )
         for closure_id in body.get("lifted", []):
             found = next((c for c in their.closures if c.id == closure_id), None)
             if found is not None and uow.gates.remove_closure(gate_id, closure_id):

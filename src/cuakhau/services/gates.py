@@ -46,10 +46,18 @@ def add_closure(
         raise InvalidInput("closure.in_past", field="ends_at")
     timebounds.check_closure(closure.starts_at, closure.ends_at, now=clock.now())
     with uow:
-        if uow.gates.get(gate_id) is None:
+        gate = uow.gates.get(gate_id)
+        if gate is None:
             raise NotFound("gate", gate_id, field="gate_id")
         uow.gates.add_closure(gate_id, closure)
-        # Capacity on both sides of the line changes: re-plan the bookings it affects and tell their holders.
-        equeue.capacity_changed(uow, clock=clock, gate_id=gate_id, start=closure.starts_at, end=closure.ends_at)
+        # Capacity on both sides of the line changes: re-plan the bookings it affects and tell their holders why.
+        equeue.capacity_changed(
+            uow,
+            clock=clock,
+            gate_id=gate_id,
+            start=closure.starts_at,
+            end=closure.ends_at,
+            cause=equeue.closure_cause(gate, closure, actor.role),
+        )
         uow.commit()
     return closure

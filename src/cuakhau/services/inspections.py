@@ -101,7 +101,7 @@ def set_resource(
     if not 1 <= service_minutes <= 14 * 24 * 60:
         raise InvalidInput("inspection.service_time_invalid", field="service_minutes")
     with uow:
-        require(uow.gates.get(gate_id), "gate", gate_id)
+        gate = require(uow.gates.get(gate_id), "gate", gate_id)
         resource = InspectionResource(
             gate_id,
             resource_kind,
@@ -114,7 +114,12 @@ def set_resource(
             # One figure for the queue and the booking plan: the days already booked are re-planned, holders told.
             uow.gates.set_inspection_capacity(gate_id, capacity, service_minutes)
             equeue.capacity_changed(
-                uow, clock=clock, gate_id=gate_id, start=clock.now(), end=clock.now() + REPLAN_HORIZON
+                uow,
+                clock=clock,
+                gate_id=gate_id,
+                start=clock.now(),
+                end=clock.now() + REPLAN_HORIZON,
+                cause=equeue.change_cause("inspection_capacity", gate, actor.role),
             )
         start_due_in(uow, resource, clock.now())
         uow.commit()

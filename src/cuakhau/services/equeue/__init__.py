@@ -17,6 +17,7 @@ Trucks already on the road (dispatched) keep their slots. Every change is record
 The package, one module per concern (each imports only the ones listed before it):
 
 * :mod:`.common` — what the use cases share: the caller's admission, idempotency keys, slot days, notices;
+* :mod:`.remaining` — what remains of a day, by the one rule booking applies (every view shows it);
 * :mod:`.placing` — the checks a new booking meets and its first-come place;
 * :mod:`.planning` — re-planning a gate day under a published policy;
 * :mod:`.batch` — requests that arrived together, booked in one transaction;
@@ -29,7 +30,14 @@ The package, one module per concern (each imports only the ones listed before it
 from __future__ import annotations
 
 from cuakhau.services.equeue.booking import BATCH_ATTEMPTS, book, get_booking
-from cuakhau.services.equeue.capacity import apply_acceptance, capacity_changed, declare_acceptance, refresh_capacity
+from cuakhau.services.equeue.capacity import (
+    apply_acceptance,
+    capacity_changed,
+    change_cause,
+    closure_cause,
+    declare_acceptance,
+    refresh_capacity,
+)
 from cuakhau.services.equeue.changes import cancel_booking, close_booking, reschedule_booking
 from cuakhau.services.equeue.common import (
     BOOKING_ROLES,
@@ -41,6 +49,7 @@ from cuakhau.services.equeue.common import (
     Count,
     Idempotency,
     MaySee,
+    booking_messages,
     check_caller,
     ensure_slots,
     floor_hour,
@@ -64,11 +73,14 @@ __all__ = [
     "MaySee",
     "apply_acceptance",
     "book",
+    "booking_messages",
     "cancel_booking",
     "capacity_changed",
+    "change_cause",
     "check_caller",
     "check_dispatch",
     "close_booking",
+    "closure_cause",
     "declare_acceptance",
     "ensure_slots",
     "floor_hour",

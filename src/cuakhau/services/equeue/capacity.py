@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from cuakhau.domain import timebounds
 from cuakhau.domain.allocation import OptimalPlanner
@@ -12,7 +13,7 @@ from cuakhau.domain.capacity import SLOT, day_bounds, slot_capacities
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import InvalidInput, require
-from cuakhau.domain.gate import Direction
+from cuakhau.domain.gate import Closure, Direction, Gate
 from cuakhau.domain.trip import Actor, ActorRole, new_id
 from cuakhau.services.equeue.common import SYSTEM, ensure_slots
 from cuakhau.services.equeue.planning import DayPlan, _replan_day
@@ -29,8 +30,10 @@ def refresh_capacity(
     actor: Actor = SYSTEM,
     rules: BookingRules = DEFAULT_RULES,
     daily_quota: int | None = None,
+    cause: Mapping[str, Any] | None = None,
 ) -> list[DayPlan]:
-    """Recompute slot capacities after a change; re-plan days that no longer fit (inside the caller's unit)."""
+    """Recompute slot capacities after a change; re-plan days that no longer fit (inside the caller's unit).
+    ``cause``: the change (``closure_cause``, ``change_cause``, an acceptance), told to every truck it moves."""
     gate = require(uow.gates.get(gate_id), "gate", gate_id)
     counterpart = uow.gates.get(gate.counterpart_id) if gate.counterpart_id else None
     plans = []
@@ -58,7 +61,11 @@ def refresh_capacity(
                 max(c.inspection_capacity, row.booked_inspection),
             )
         if overfull:
-            plans.append(_replan_day(uow, clock, gate, direction, day, OptimalPlanner(), actor, rules, target, limit))
+            plans.append(
+                _replan_day(
+                    uow, clock, gate, direction, day, OptimalPlanner(), actor, rules, target, limit, cause=cause
+                )
+            )
         for starts_at, (cap, insp) in target.items():
             row = next(s for s in uow.slots.between(gate.id, direction, starts_at, starts_at + SLOT))
             # trucks already on the road keep their places even when the slot shrinks below them
@@ -148,8 +155,26 @@ def apply_acceptance(
         )
         # Not below what is held yet: the re-plan first brings the day under the new quota.
         uow.quotas.set_quota(gate.id, flow, key, max(daily_quota, held), held)
+    cause: dict[str, Any] = {
+        "reason": "counterpart_daily_quota" if daily_quota is not None else "counterpart_hourly_quota",
+        "day": day.isoformat(),
+        "by": actor.role.value,
+    }
+    if daily_quota is not None:
+        cause["quota"] = daily_quota
+    if hourly_quota is not None:
+        cause["hourly_quota"] = hourly_quota
+    if reason:
+        cause["quota_reason"] = reason
     plans = refresh_capacity(
-        uow, clock=clock, gate_id=gate.id, direction=flow, days=[day], actor=actor, daily_quota=daily_quota
+        uow,
+        clock=clock,
+        gate_id=gate.id,
+        direction=flow,
+        days=[day],
+        actor=actor,
+        daily_quota=daily_quota,
+        cause=cause,
     )
     if daily_quota is not None:
         after = uow.quotas.get(gate.id, flow, key)
@@ -159,8 +184,39 @@ def apply_acceptance(
     return plans
 
 
-def capacity_changed(uow: UnitOfWork, *, clock: Clock, gate_id: str, start: datetime, end: datetime) -> list[DayPlan]:
+def closure_cause(gate: Gate, closure: Closure, by: ActorRole) -> dict[str, Any]:
+    """What a truck moved by ``closure`` of ``gate`` is told: which gate, from when to when, why, and who
+    announced it (by role, never an id)."""
+    return {
+        "reason": "closure",
+        "gate_name": {"vi": gate.names.vi, "zh": gate.names.zh, "en": gate.names.en},
+        "starts_at": closure.starts_at,
+        "ends_at": closure.ends_at,
+        "closure_reason": closure.reason,
+        "by": by.value,
+    }
+
+
+def change_cause(reason: str, gate: Gate, by: ActorRole) -> dict[str, Any]:
+    """What a truck moved by another change of ``gate`` is told: ``opening_hours`` or ``inspection_capacity``."""
+    return {
+        "reason": reason,
+        "gate_name": {"vi": gate.names.vi, "zh": gate.names.zh, "en": gate.names.en},
+        "by": by.value,
+    }
+
+
+def capacity_changed(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    gate_id: str,
+    start: datetime,
+    end: datetime,
+    cause: Mapping[str, Any] | None = None,
+) -> list[DayPlan]:
     """Inside an open unit of work: a closure on this gate changed capacity here and at the counterpart.
+    ``cause`` (``closure_cause``, ``change_cause``) is told to every truck the change moves.
 
     Only days that already have slots (someone booked into them, so inside the booking horizon) and are not
     over are refreshed, found in one query — however far the change reaches (a closure until further notice);
@@ -175,5 +231,7 @@ def capacity_changed(uow: UnitOfWork, *, clock: Clock, gate_id: str, start: date
     for gid in gates:
         for flow in Direction:
             if (gid, flow) in days:
-                plans += refresh_capacity(uow, clock=clock, gate_id=gid, direction=flow, days=sorted(days[gid, flow]))
+                plans += refresh_capacity(
+                    uow, clock=clock, gate_id=gid, direction=flow, days=sorted(days[gid, flow]), cause=cause
+                )
     return plans

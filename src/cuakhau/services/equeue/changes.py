@@ -45,7 +45,7 @@ def _take_first_free(uow: UnitOfWork, gate: Gate, booking: Booking, now: datetim
             is not Take.TAKEN
         ):
             continue  # somebody took the last place since we looked
-        booking.place(slot.starts_at, at=now)
+        booking.place(slot.starts_at, at=now, params={"slot_start": gate.local(slot.starts_at).isoformat()})
         return True
     booking.wait_list(at=now)
     return False

@@ -19,6 +19,7 @@ from cuakhau.domain.errors import CuakhauError, InvalidInput, NotFound
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
+from cuakhau.i18n import LANGUAGES, reasons
 from cuakhau.services.ports import UnitOfWork
 
 SYSTEM = Actor("cuakhau:e-queue", ActorRole.SYSTEM)
@@ -114,24 +115,41 @@ def ensure_slots(uow: UnitOfWork, gate: Gate, direction: Direction, days: Iterab
         uow.slots.ensure(gate.id, direction, slot_capacities(gate, counterpart, direction, day, hourly_quota=hourly))
 
 
+def booking_messages(booking: Booking, gate: Gate) -> dict[str, str]:
+    """Why the booking is where it is, a sentence in each language (``i18n.reasons``), times in the gate's."""
+    return {
+        language: reasons.describe(
+            booking.reason, booking.reason_params, slot_start=booking.slot_start, language=language, tz=gate.timezone
+        )
+        for language in LANGUAGES
+    }
+
+
 def _notify(uow: UnitOfWork, clock: Clock, kind: NotificationKind, booking: Booking, gate: Gate) -> None:
+    language = "vi" if gate.country.value == "VN" else "zh"
+    leave_by = booking.must_leave_by()
+    messages = booking_messages(booking, gate)
     payload: dict[str, Any] = {
         "gate_id": booking.gate_id,
         "direction": booking.direction.value,
         "status": booking.status.value,
-        "slot_start": booking.slot_start.isoformat() if booking.slot_start else None,
+        # times in the gate's local time with its offset, as people read them
+        "slot_start": gate.local(booking.slot_start).isoformat() if booking.slot_start else None,
         "slot_start_local": gate.local(booking.slot_start).isoformat() if booking.slot_start else None,
-        "must_leave_by": booking.must_leave_by().isoformat() if booking.slot_start else None,  # type: ignore[union-attr]
+        "must_leave_by": gate.local(leave_by).isoformat() if leave_by else None,
         "rule": booking.rule,
         "reason": booking.reason,
         "reason_params": dict(booking.reason_params),
+        # what the gateway sends: the reason as a sentence, in the message's language and in all three
+        "message": messages[language],
+        "messages": messages,
     }
     uow.outbox.add(
         Notification(
             id=new_id(),
             kind=kind.value,
             created_at=clock.now(),
-            language="vi" if gate.country.value == "VN" else "zh",
+            language=language,
             payload=payload,
             trip_id=booking.trip_id,
             booking_id=booking.id,

@@ -62,14 +62,16 @@ def _place_and_record(
         return gate.local(slot.starts_at).date().isoformat()
 
     def found_full(slot: SlotRow) -> bool:
-        return slot.starts_at in attempts.full_slots or (
-            bool(attempts.full_days) and day_of(slot) in attempts.full_days
-        )
+        return slot.starts_at in attempts.full_slots
 
-    slot = first_free_slot(slots, booking, now, ruled_out=found_full)
+    def quota_left(slot: SlotRow) -> int | None:
+        # A day whose quota an earlier attempt found used up has none left; otherwise the database's take decides.
+        return 0 if attempts.full_days and day_of(slot) in attempts.full_days else None
+
+    slot = first_free_slot(slots, booking, now, ruled_out=found_full, quota_left=quota_left)
     if slot is None:
         return None
-    booking.place(slot.starts_at, at=now)
+    booking.place(slot.starts_at, at=now, params={"slot_start": gate.local(slot.starts_at).isoformat()})
     uow.bookings.add(booking)
     uow.bookings.add_change(booking, at=now, from_slot=None, actor_id=actor.id)
     _save_trip(uow, trip, TripAction.BOOK, actor, clock, None)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from cuakhau.domain import timebounds
 from cuakhau.domain.allocation import AllocationPolicy, FirstComeFirstServed, OptimalPlanner, PriorityGreedy
@@ -76,9 +79,11 @@ def _replan_day(
     rules: BookingRules,
     capacity_override: dict[datetime, tuple[int, int]] | None = None,
     quota_limit: int | None = None,
+    cause: Mapping[str, Any] | None = None,
 ) -> DayPlan:
     """The day's movable bookings re-assigned under ``policy`` (decided by :mod:`cuakhau.domain.replanning`);
-    counters moved by releases, then takes."""
+    counters moved by releases, then takes. ``cause``: the change that made the re-plan necessary (a closure,
+    the counterpart's quota …: ``reason`` and its params), given as the reason of every booking it moves."""
     now = clock.now()
     start, end = day_bounds(gate, day)
     slots = uow.slots.between(gate.id, direction, start, end)
@@ -98,7 +103,7 @@ def _replan_day(
     quota = uow.quotas.get(gate.id, direction, day.isoformat())
     limit = quota_limit if quota_limit is not None else (quota[0] if quota else None)
     targets = problem.decide(plan, quota_limit=limit)
-    changed = [t for t in targets if t.changed]
+    changed = [_because(t, cause, gate) if cause else t for t in targets if t.changed]
     _move_places(uow, gate, direction, day, changed)
     for t in changed:
         _record_move(uow, clock, gate, t, trips[t.booking.trip_id], actor, now)
@@ -113,6 +118,19 @@ def _replan_day(
         waiting=len(targets) - placed,
         cost=plan.cost,
     )
+
+
+def _because(target: Target, cause: Mapping[str, Any], gate: Gate) -> Target:
+    """A move the known ``cause`` forced says so: the cause's reason and params (times in the gate's local time
+    with its offset), the planner's own reason kept as ``placement``. A booking placed from the waiting list
+    keeps the planner's reason: the change did not move it."""
+    if target.booking.held_slot is None and target.slot_start is not None:
+        return target
+    params: dict[str, Any] = {
+        k: gate.local(v).isoformat() if isinstance(v, datetime) else v for k, v in cause.items() if k != "reason"
+    }
+    params["placement"] = target.reason
+    return dataclasses.replace(target, reason=str(cause["reason"]), params={**target.params, **params})
 
 
 def _move_places(uow: UnitOfWork, gate: Gate, direction: Direction, day: date, changed: list[Target]) -> None:

@@ -90,7 +90,14 @@ def declare_capacity(
         sent_closures = []
         for closure in new_closures:
             uow.gates.add_closure(gate.id, closure)
-            equeue.capacity_changed(uow, clock=clock, gate_id=gate.id, start=closure.starts_at, end=closure.ends_at)
+            equeue.capacity_changed(
+                uow,
+                clock=clock,
+                gate_id=gate.id,
+                start=closure.starts_at,
+                end=closure.ends_at,
+                cause=equeue.closure_cause(gate, closure, actor.role),
+            )
             sent_closures.append(_closure_json(closure))
         for closure_id in lifted:
             found = next((c for c in gate.closures if c.id == closure_id), None)
@@ -99,7 +106,14 @@ def declare_capacity(
             equeue.capacity_changed(uow, clock=clock, gate_id=gate.id, start=found.starts_at, end=found.ends_at)
         if hours is not None:
             uow.gates.set_opening_hours(gate.id, [_period_json(p) for p in hours])
-            equeue.capacity_changed(uow, clock=clock, gate_id=gate.id, start=now, end=now + timedelta(days=14))
+            equeue.capacity_changed(
+                uow,
+                clock=clock,
+                gate_id=gate.id,
+                start=now,
+                end=now + timedelta(days=14),
+                cause=equeue.change_cause("opening_hours", gate, actor.role),
+            )
         body: dict[str, Any] = {
             "gate_id": gate.id,
             "closures": sent_closures,

@@ -31,6 +31,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs_terms import find_goods
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.values import IdentityDocumentKind
+from cuakhau.i18n import reasons
 from cuakhau.services import access, authorized, boards, equeue
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import list_gates
@@ -220,8 +221,19 @@ def _trip_page(
         day = gate.local(anchor).date()
     timebounds.check_readable_day(day, today=gate.local(now).date(), horizon=DEFAULT_RULES.horizon, field="day")
     _, slots = boards.day_capacity(
-        ctx.uow(read_only=True), gate_id=gate.id, direction=view.trip.direction.value, day=day
+        ctx.uow(read_only=True), clock=ctx.clock, gate_id=gate.id, direction=view.trip.direction.value, day=day
     )
+    # What remains for *this* truck: goods that need inspection also need an inspection place.
+    inspected = view.booking.needs_inspection if view.booking else view.shipment.plant_product
+    # Why the booking is where it is, and why each change happened: sentences in the reader's language.
+    lang = language_of(request)
+
+    def why(reason: str | None, params: Any, slot_start: datetime | None) -> str:
+        return reasons.describe(reason, params or {}, slot_start=slot_start, language=lang, tz=gate.timezone)
+
+    b = view.booking
+    booking_reason = why(b.reason, b.reason_params, b.slot_start) if b else None
+    history_reasons = [why(h.get("reason"), h.get("reason_params"), h.get("to_slot")) for h in view.history]
     earliest = gate.local(now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0, tzinfo=None)
     defaults = {
         "earliest": earliest.isoformat(timespec="minutes"),
@@ -238,7 +250,10 @@ def _trip_page(
         day=day,
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
-        slots=slots,
+        slots=[(s, s.for_truck(inspected)) for s in slots],
+        inspected=inspected,
+        booking_reason=booking_reason,
+        history_reasons=history_reasons,
         values={**defaults, **extra.pop("values", {})},
         idempotency_key=secrets.token_urlsafe(16),
         **extra,

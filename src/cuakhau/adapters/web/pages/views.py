@@ -62,6 +62,8 @@ def waits_json(w: GateWaits, *, now: datetime) -> dict[str, Any]:
             {
                 "direction": d.direction.value,
                 "trucks_waiting": d.waiting,
+                "places_left_today": d.places_left_today,
+                "places_left_today_inspection": d.places_left_today_inspection,
                 **estimate_json(d.estimate),
                 "computed_at": iso(d.estimate.computed_at),
                 "age_seconds": max(0, round((now - d.estimate.computed_at).total_seconds())),

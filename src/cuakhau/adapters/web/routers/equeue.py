@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from cuakhau import i18n
 from cuakhau.adapters.bounds import Day, Instant
 from cuakhau.adapters.web import batching
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for, booking_counter
@@ -22,6 +23,7 @@ from cuakhau.domain.booking import DEFAULT_RULES, Booking
 from cuakhau.domain.errors import CuakhauError
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.perishability import PROFILES
+from cuakhau.i18n import reasons
 from cuakhau.services import access, authorized, day_plans, equeue
 from cuakhau.services.gates import get_gate
 
@@ -83,6 +85,10 @@ class BookingOut(Out):
     rule: str | None = Field(description="The published rule that placed it: fcfs, optimal, waiting_list …")
     reason: str | None
     reason_params: dict[str, Any]
+    reason_text: dict[str, str] = Field(
+        description="Why the booking is where it is: a sentence in vi, zh and en (the cause of a move named), "
+        "times in the gate's local time with its offset"
+    )
     changes: int
     history: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -92,7 +98,19 @@ class SlotOut(Out):
     starts_local: datetime
     capacity: int
     booked: int
-    remaining: int
+    remaining: int = Field(description="Places a truck whose goods need no inspection can still book (0: refused)")
+    remaining_inspection: int = Field(
+        description="Places a truck whose goods need inspection can still book: also bounded by inspection places"
+    )
+    limit: str | None = Field(
+        description="When nothing remains, the limit that binds: hour_over, closed, slot_full, inspection_full, "
+        "daily_quota"
+    )
+    limit_inspection: str | None = Field(description="The same for a truck whose goods need inspection")
+    capacity_limit: str = Field(
+        description="What sets the hour's capacity: own_lanes, counterpart_lanes, counterpart_quota, closed_here, "
+        "closed_there"
+    )
     inspection_capacity: int
     booked_inspection: int
 
@@ -138,9 +156,26 @@ def booking_out(b: Booking, tz_gate: Gate, history: list[dict[str, Any]] | None 
         rule=b.rule,
         reason=b.reason,
         reason_params=dict(b.reason_params),
+        reason_text=equeue.booking_messages(b, tz_gate),
         changes=b.changes,
-        history=[{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in h.items()} for h in history or []],
+        history=[_change_out(h, tz_gate) for h in history or []],
     )
+
+
+def _change_out(change: dict[str, Any], gate: Gate) -> dict[str, Any]:
+    """One recorded change: times in the gate's local time with its offset, and its reason as sentences."""
+    out = {k: (gate.local(v).isoformat() if isinstance(v, datetime) else v) for k, v in change.items()}
+    out["reason_text"] = {
+        language: reasons.describe(
+            change.get("reason"),
+            change.get("reason_params") or {},
+            slot_start=change.get("to_slot"),
+            language=language,
+            tz=gate.timezone,
+        )
+        for language in i18n.LANGUAGES
+    }
+    return out
 
 
 @router.post(
@@ -241,7 +276,11 @@ def slots(
             starts_local=gate.local(r.starts_at),
             capacity=r.capacity,
             booked=r.booked,
-            remaining=r.remaining,
+            remaining=r.plain.places,
+            remaining_inspection=r.inspected.places,
+            limit=r.plain.limit.value if r.plain.limit and not r.plain.places else None,
+            limit_inspection=r.inspected.limit.value if r.inspected.limit and not r.inspected.places else None,
+            capacity_limit=r.capacity_limit,
             inspection_capacity=r.inspection_capacity,
             booked_inspection=r.booked_inspection,
         )
