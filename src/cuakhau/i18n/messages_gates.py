@@ -31,9 +31,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "星期必须为 1（周一）到 7（周日）：{value}。",
         "en": "Weekdays must run from 1 (Monday) to 7 (Sunday): {value}.",
     },
-    "gate.holiday_year": {
-        "vi": "Chưa có lịch nghỉ lễ cho năm {year} (có: {known}).",
-        "zh": "尚无 {year} 年的节假日闭关安排（已有：{known}）。",
-        "en": "No holiday calendar for {year} yet (known: {known}).",
+    "gate.holiday_unknown": {
+        "vi": "Không có ngày lễ «{value}» trong lịch của quốc gia này (có: {known}).",
+        "zh": "该国日历中没有节日「{value}」（可选：{known}）。",
+        "en": "There is no holiday '{value}' in this country's calendar (known: {known}).",
+    },
+    "gate.rule_days": {
+        "vi": "Số ngày {value} ngoài phạm vi cho phép (tối đa {max}).",
+        "zh": "天数 {value} 超出允许范围（最多 {max}）。",
+        "en": "The number of days {value} is out of range (at most {max}).",
     },
 }
