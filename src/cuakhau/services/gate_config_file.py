@@ -162,7 +162,7 @@ def _from_pydantic(error: Any, lines: Lines, source: str) -> InvalidInput:
         "value": value if isinstance(value, str | int | float | bool) else json.dumps(value, default=str)[:80],
     }
     if code == "gateconf.not_one_of":
-        params["allowed"] = str(ctx.get("expected", "")).replace("'", "")
+        params["allowed"] = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     elif code in ("gateconf.out_of_range", "gateconf.length"):
         params["limit"] = ", ".join(f"{_LIMITS[k]} {v}" for k, v in ctx.items() if k in _LIMITS) or "?"
     elif code == "gateconf.pattern":
