@@ -85,7 +85,7 @@ def test_a_changed_gate_is_reported_and_brought_back_to_the_reference(ctx: Servi
 
     changed = {i.id: i.fields for i in report.items if i.outcome is Outcome.CHANGED}
     assert changed == {
-        "vn-huu-nghi": ("province", "lanes", "opening_hours", "closures"),
+        "vn-huu-nghi": ("province", "lanes", "opening_hours", "closures", "inspection"),
         "vn-huu-nghi:yard-1": ("capacity",),
     }
     assert (report.added, report.unchanged) == (0, 18)
@@ -96,11 +96,12 @@ def test_a_changed_gate_is_reported_and_brought_back_to_the_reference(ctx: Servi
     assert all(getattr(now, f) == getattr(gates[0], f) for f in GATE_FIELDS)
     assert yard == reference_yards(gates)[0]
     assert yard.tariff.fee_per_block == Decimal("150000")
-    # the Tết closure is published again; what the board owns is kept: its suspension, its inspection bays
+    # the Tết closure is published again and the reference's quarantine bays (issue 14: the install owns the
+    # inspection resources it lists); a closure the board published is kept
     kept = {(c.starts_at, c.kind, c.reason) for c in now.closures}
     assert (tet.starts_at, tet.kind, tet.reason) in kept
     assert (suspension.starts_at, suspension.kind, suspension.reason) in kept
-    assert (now.inspection_bays, now.inspection_minutes) == (8, 25.0)
+    assert (now.inspection_bays, now.inspection_minutes) == (2, 30.0)
     again = install_reference_gates(ctx.uow, ctx.clock, gates)
     assert (again.added, again.changed, again.unchanged) == (0, 0, 20)
 

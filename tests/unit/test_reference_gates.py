@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from cuakhau.domain.errors import InvalidInput
 from cuakhau.domain.gate import Country, Direction, LaneKind
 from cuakhau.domain.locode import LocodeRegistry
 from cuakhau.reference.gates import counterpart_pairs, holiday_closures, reference_gates
@@ -75,7 +74,29 @@ def test_national_days_close_only_their_own_side() -> None:
     assert GATES["cn-dongxing"].is_open(vietnam_national_day)
 
 
-def test_unknown_holiday_year_is_a_clear_error() -> None:
-    with pytest.raises(InvalidInput) as info:
-        holiday_closures(GATES["vn-huu-nghi"], 2040)
-    assert info.value.code == "gate.holiday_year"
+def test_no_cliff_every_gate_has_its_holiday_closures_for_a_dozen_years_ahead() -> None:
+    """The closures came from a table of four years and raised gate.holiday_year after it; now from the calendar."""
+    this_year = datetime.now(UTC).year
+    for year in range(this_year, this_year + 12):
+        for gate in reference_gates(years=(year,)):
+            closures = holiday_closures(gate, year)
+            assert len(closures) == len(gate.closure_rules), (gate.id, year)
+            tet = closures[0]
+            assert "Tết Nguyên Đán" in tet.reason and tet.ends_at - tet.starts_at == timedelta(days=5)
+            # the lunar new year falls between 21 January and 20 February, the eve one day before
+            assert 20 <= gate.local(tet.starts_at).timetuple().tm_yday <= 51, (gate.id, year)
+
+
+def test_the_reference_gates_closed_from_the_eve_to_mung_4_at_tet_2025() -> None:
+    """Tết Ất Tỵ: mùng 1 on 29 January 2025; the pairs stopped freight from 28 January to the end of 1 February."""
+    gates = {g.id: g for g in reference_gates(years=(2025,))}
+    for gate_id in ("vn-huu-nghi", "cn-youyiguan"):
+        gate = gates[gate_id]
+        tet = next(c for c in gate.closures if "Tết" in c.reason)
+        assert (gate.local(tet.starts_at).date(), gate.local(tet.ends_at).date()) == (
+            date(2025, 1, 28),
+            date(2025, 2, 2),
+        )
+        assert gate.local(tet.starts_at).hour == 0
+    assert not gates["vn-huu-nghi"].is_open(datetime(2025, 2, 1, 5, 0, tzinfo=UTC))
+    assert gates["vn-huu-nghi"].is_open(datetime(2025, 2, 3, 5, 0, tzinfo=UTC))  # Monday, mùng 6

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cuakhau.cli._common import AsJson, DbUrl, console, print_json, settings_for
+from cuakhau.cli._common import AsJson, DbUrl, console, err_console, print_json, settings_for
+from cuakhau.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from cuakhau.services.day_plans import DayPlan
+    from cuakhau.services.installation import InstallReport
 
 gates_app = typer.Typer(help="The gates this installation serves", no_args_is_help=True)
+
+
+Lang = Annotated[
+    str | None,
+    typer.Option("--lang", help="vi, zh or en: the language of errors (default: CUAKHAU_DEFAULT_LANGUAGE)"),
+]
+
+
+def _print_report(report: InstallReport, title: str, as_json: bool) -> None:
+    from rich.table import Table
+
+    if as_json:
+        print_json(report.as_dict())
+        return
+    table = Table(title=title)
+    for col in ("kind", "id", "outcome", "fields changed"):
+        table.add_column(col)
+    for item in report.items:
+        table.add_row(item.kind, item.id, item.outcome.value, ", ".join(item.fields))
+    console.print(table)
+    console.print(f"added {report.added}, changed {report.changed}, unchanged {report.unchanged}")
 
 
 @gates_app.command("install")
@@ -19,9 +46,8 @@ def gates_install(
     database_url: DbUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Install the five Vietnam–China road gate pairs and their yards (idempotent: run again, nothing changes)."""
-    from rich.table import Table
-
+    """Install the five Vietnam–China road gate pairs, their yards and inspection bays (idempotent: run again,
+    nothing changes; a value changed in the database is brought back and reported)."""
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services.installation import install_reference_gates
 
@@ -30,16 +56,89 @@ def gates_install(
         report = install_reference_gates(platform.context.uow, platform.context.clock)
     finally:
         platform.close()
-    if as_json:
-        print_json(report.as_dict())
-        return
-    table = Table(title="reference gates")
-    for col in ("kind", "id", "outcome", "fields changed"):
-        table.add_column(col)
-    for item in report.items:
-        table.add_row(item.kind, item.id, item.outcome.value, ", ".join(item.fields))
-    console.print(table)
-    console.print(f"added {report.added}, changed {report.changed}, unchanged {report.unchanged}")
+    _print_report(report, "reference gates", as_json)
+
+
+@gates_app.command("export")
+def gates_export(
+    gate: Annotated[list[str] | None, typer.Option("--gate", help="Only this gate (repeatable)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="yaml or json")] = "yaml",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout)")] = None,
+    database_url: DbUrl = None,
+    lang: Lang = None,
+) -> None:
+    """Write the installed gates' configuration (docs/gate-config.md) for `cuakhau gates import`."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services import gate_config_file, installation
+
+    settings = settings_for(database_url)
+    language = lang or settings.default_language
+    with _errors_in(language):
+        if fmt not in ("yaml", "json"):
+            raise InvalidInput(
+                "gateconf.not_one_of", field="--format", source="--format", line=0, value=fmt, allowed="yaml, json"
+            )
+        platform = bootstrap(settings)
+        try:
+            ctx = platform.context
+            setups = installation.export(ctx.uow(read_only=True), gate or [])
+            text = gate_config_file.dump(setups, "json" if fmt == "json" else "yaml", now=ctx.clock.now())
+        finally:
+            platform.close()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@gates_app.command("import")
+def gates_import(
+    file: Annotated[Path, typer.Argument(help="A gate configuration file (.yaml, .yml or .json)")],
+    fmt: Annotated[str | None, typer.Option("--format", help="yaml or json (default: from the file's name)")] = None,
+    database_url: DbUrl = None,
+    lang: Lang = None,
+    as_json: AsJson = False,
+) -> None:
+    """Apply a gate configuration file in one transaction (any error: nothing written) and report what changed."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.services import gate_config_file, installation
+
+    settings = settings_for(database_url)
+    language = lang or settings.default_language
+    with _errors_in(language):
+        kind = fmt or ("json" if file.suffix.lower() == ".json" else "yaml")
+        if kind not in ("yaml", "json"):
+            raise InvalidInput(
+                "gateconf.not_one_of", field="--format", source="--format", line=0, value=kind, allowed="yaml, json"
+            )
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput("gateconf.unreadable", field="file", source=str(file), message=str(exc)[:200]) from None
+        setups = gate_config_file.read(text, "json" if kind == "json" else "yaml", source=file.name)
+        platform = bootstrap(settings)
+        try:
+            report = installation.install(platform.context.uow, platform.context.clock, setups)
+        finally:
+            platform.close()
+    _print_report(report, file.name, as_json)
+
+
+@contextmanager
+def _errors_in(language: str) -> Iterator[None]:
+    """A known error as one line in ``language`` on stderr, exit status 2."""
+    from cuakhau.domain.errors import CuakhauError
+
+    try:
+        yield
+    except CuakhauError as exc:
+        from rich.markup import escape
+
+        from cuakhau import i18n
+
+        lang = language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+        err_console.print(f"[red]{escape(i18n.render(exc.code, lang, {'field': exc.field, **exc.params}))}[/red]")
+        raise typer.Exit(2) from None
 
 
 def plan(

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cuakhau.domain.clock import ensure_utc
@@ -122,6 +123,70 @@ class Closure:
         return self.starts_at <= instant < self.ends_at
 
 
+#: Bounds of a closure rule's day counts (a rule closes at most a season, never a year).
+RULE_MAX_OFFSET = 60
+RULE_MAX_DAYS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureRule:
+    """Which public holiday of the gate's country closes it, and for how long (data of the gate's configuration).
+
+    The days are counted in the gate's local dates: ``start`` is the first closed day in days from the holiday's
+    main day (mùng 1 Tết / 正月初一, 2 September, 1 October; ``-1`` is the eve), ``None`` for the first day of
+    the holiday as the country's calendar publishes it; ``days`` how many days from there, ``None`` to the last
+    published day. ``bridge`` also closes the weekends and days off that join the closure to the published break
+    (made-up working days stay open), then ``extra_days_before`` / ``extra_days_after`` are added.
+    :mod:`cuakhau.domain.calendar` turns a rule into the closure of a year.
+    """
+
+    holiday: str
+    start: int | None = None
+    days: int | None = None
+    bridge: bool = False
+    extra_days_before: int = 0
+    extra_days_after: int = 0
+    #: The published reason; ``None``: the holiday's name in the three languages.
+    reason: LocalizedText | None = None
+
+    def __post_init__(self) -> None:
+        if not self.holiday:
+            raise InvalidInput("gate.holiday_unknown", field="holiday", value=self.holiday)
+        if self.start is not None and not -RULE_MAX_OFFSET <= self.start <= RULE_MAX_OFFSET:
+            raise InvalidInput("gate.rule_days", field="start", value=self.start, max=RULE_MAX_OFFSET)
+        if self.days is not None and not 1 <= self.days <= RULE_MAX_DAYS:
+            raise InvalidInput("gate.rule_days", field="days", value=self.days, max=RULE_MAX_DAYS)
+        for name in ("extra_days_before", "extra_days_after"):
+            if not 0 <= getattr(self, name) <= RULE_MAX_OFFSET:
+                raise InvalidInput("gate.rule_days", field=name, value=getattr(self, name), max=RULE_MAX_OFFSET)
+
+    def as_dict(self) -> dict[str, Any]:
+        """As stored (the ``closure_rules`` column) and exported; :meth:`from_dict` reads it back."""
+        reason = self.reason
+        return {
+            "holiday": self.holiday,
+            "start": self.start,
+            "days": self.days,
+            "bridge": self.bridge,
+            "extra_days_before": self.extra_days_before,
+            "extra_days_after": self.extra_days_after,
+            "reason": {"vi": reason.vi, "zh": reason.zh, "en": reason.en} if reason else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClosureRule:
+        reason = data.get("reason")
+        return cls(
+            holiday=str(data["holiday"]),
+            start=data.get("start"),
+            days=data.get("days"),
+            bridge=bool(data.get("bridge", False)),
+            extra_days_before=int(data.get("extra_days_before", 0)),
+            extra_days_after=int(data.get("extra_days_after", 0)),
+            reason=LocalizedText(reason["vi"], reason["zh"], reason["en"]) if reason else None,
+        )
+
+
 @dataclass(slots=True)
 class Gate:
     """A road border gate on one side of the line (cửa khẩu / 口岸)."""
@@ -140,6 +205,8 @@ class Gate:
     #: Plant-quarantine inspection bays (bãi kiểm dịch / 查验台) and the mean time a truck spends in one.
     inspection_bays: int = 2
     inspection_minutes: float = 30.0
+    #: The public holidays that close the gate (the holiday closures are made from them, year by year).
+    closure_rules: list[ClosureRule] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not GATE_ID_RE.match(self.id) or not self.id.startswith(self.country.lower() + "-"):

@@ -6,8 +6,9 @@ this is the seed a board edits. Lanes are sized to reported throughput (Hữu Ng
 Tân Thanh about 440, Kim Thành and Chi Ma less, Móng Cái in between). Coordinates are from the map, not from
 UN/LOCODE, whose entries for these places are missing or wrong.
 
-Closures: Tết Nguyên Đán on the Vietnamese side and 春节 on the Chinese side, plus each country's national
-days. A closure's reason is written "vi / zh / en" so both sides' officers and drivers can read it.
+Closures: rules over each country's public holidays (:data:`CLOSURE_RULES`; the dates come from the
+``holidays`` calendars through :mod:`cuakhau.domain.calendar`, for any year). A closure's reason is written
+"vi / zh / en" so both sides' officers and drivers can read it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.calendar import holiday_closures
 from cuakhau.domain.gate import (
-    COUNTRY_TIMEZONES,
-    Closure,
-    ClosureKind,
+    ClosureRule,
     Country,
     Direction,
     Gate,
@@ -31,12 +29,21 @@ from cuakhau.domain.gate import (
     OpeningPeriod,
 )
 
-#: First day of the lunar new year (Tết / 春节).
-LUNAR_NEW_YEAR = {
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
+#: The holidays that close every gate of a side, as the boards publish them: freight stops from the eve of
+#: Tết / 春节 to the fourth day (mùng 4 / 初四), as the Lạng Sơn and Guangxi gates announce yearly (Tết 2025:
+#: 28 January to 1 February, while Vietnam's civil servants were off from 25 January to 2 February and China's
+#: Spring Festival break ran from 28 January to 4 February); the national days close only their own side.
+CLOSURE_RULES: dict[Country, tuple[ClosureRule, ...]] = {
+    Country.VN: (
+        ClosureRule("lunar_new_year", start=-1, days=5),
+        ClosureRule("reunification_day", start=0, days=1),
+        ClosureRule("labour_day", start=0, days=1),
+        ClosureRule("national_day", start=0, days=1),
+    ),
+    Country.CN: (
+        ClosureRule("lunar_new_year", start=-1, days=5),
+        ClosureRule("national_day", start=0, days=3),
+    ),
 }
 
 
@@ -187,47 +194,13 @@ _PAIRS = [
 ]
 
 
-def holiday_closures(gate: Gate, year: int) -> list[Closure]:
-    """The published holiday closures of ``gate`` in ``year`` (lunar new year and national days)."""
-    if year not in LUNAR_NEW_YEAR:
-        raise InvalidInput("gate.holiday_year", field="year", year=year, known=", ".join(map(str, LUNAR_NEW_YEAR)))
-    tz = ZoneInfo(COUNTRY_TIMEZONES[gate.country.value])
-    tet = LUNAR_NEW_YEAR[year]
-
-    def days(first: date, count: int, kind: ClosureKind, reason: str) -> Closure:
-        start = datetime.combine(first, time(0, 0), tzinfo=tz)
-        return Closure(start, start + timedelta(days=count), reason, kind)
-
-    if gate.country is Country.VN:
-        return [
-            # Freight stops from the eve of Tết to the fourth day (mùng 4), as the Lạng Sơn gates announce yearly.
-            days(
-                tet - timedelta(days=1),
-                5,
-                ClosureKind.HOLIDAY,
-                f"Tết Nguyên Đán {year} / 越南春节 / Vietnamese Lunar New Year",
-            ),
-            days(
-                date(year, 4, 30),
-                2,
-                ClosureKind.HOLIDAY,
-                "Giải phóng miền Nam, Quốc tế Lao động / 越南南方解放日、劳动节 / Reunification and Labour Day",
-            ),
-            days(date(year, 9, 2), 1, ClosureKind.HOLIDAY, "Quốc khánh / 越南国庆节 / Vietnam National Day"),
-        ]
-    return [
-        days(tet - timedelta(days=1), 5, ClosureKind.HOLIDAY, f"Tết Nguyên Đán / {year} 春节 / Spring Festival"),
-        days(date(year, 10, 1), 3, ClosureKind.HOLIDAY, "Quốc khánh Trung Quốc / 国庆节 / China National Day"),
-    ]
-
-
 def counterpart_pairs() -> list[tuple[str, str]]:
     return [(p.vn.id, p.cn.id) for p in _PAIRS]
 
 
 def reference_gates(years: Iterable[int] = (2026, 2027)) -> list[Gate]:
-    """The ten gates of the five pairs, with the holiday closures of ``years``."""
-    wanted = [y for y in years if y in LUNAR_NEW_YEAR]
+    """The ten gates of the five pairs, with their closure rules and the holiday closures of ``years``."""
+    wanted = list(years)
     gates: list[Gate] = []
     for pair in _PAIRS:
         for side, country, other in ((pair.vn, Country.VN, pair.cn), (pair.cn, Country.CN, pair.vn)):
@@ -242,6 +215,7 @@ def reference_gates(years: Iterable[int] = (2026, 2027)) -> list[Gate]:
                 longitude=side.coordinates[1],
                 lanes=list(side.lanes),
                 opening_hours=_hours(country, pair.opens, pair.closes),
+                closure_rules=list(CLOSURE_RULES[country]),
             )
             for year in wanted:
                 for closure in holiday_closures(gate, year):

@@ -366,13 +366,6 @@ def _check_references(loaded: LoadedScenario) -> None:
                 nomenclature.validate(c.hs)
             except CuakhauError as exc:
                 raise loaded.error(("gates", i, "arrivals", "cargo", j, "hs"), f"{exc.code}: {c.hs}") from None
-    end = s.start.toordinal() + s.days
-    years = {date.fromordinal(d).year for d in range(s.start.toordinal(), end)}
-    from cuakhau.reference.gates import LUNAR_NEW_YEAR
-
-    missing = sorted(years - set(LUNAR_NEW_YEAR))
-    if missing:
-        raise loaded.error(("start",), f"no holiday calendar for {missing[0]} (known: {sorted(LUNAR_NEW_YEAR)})")
     if not math.isfinite(s.wait_bound_hours):
         raise loaded.error(("wait_bound_hours",), "must be finite")
 

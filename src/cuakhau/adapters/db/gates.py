@@ -13,6 +13,7 @@ from cuakhau.adapters.db.common import insert_unique
 from cuakhau.domain.gate import (
     Closure,
     ClosureKind,
+    ClosureRule,
     Country,
     Direction,
     Gate,
@@ -62,6 +63,7 @@ class SqlGateRepository:
                 "opening_hours": [_period_to_json(p) for p in gate.opening_hours],
                 "inspection_bays": gate.inspection_bays,
                 "inspection_minutes": gate.inspection_minutes,
+                "closure_rules": [r.as_dict() for r in gate.closure_rules],
                 "revision": new_id(),
             },
             code="gate.duplicate",
@@ -72,8 +74,8 @@ class SqlGateRepository:
             self.add_closure(gate.id, closure)
 
     def update(self, gate: Gate) -> None:
-        """The gate's description, lanes and weekly hours replaced by ``gate``'s; its closures and inspection
-        capacity are left as they are (a new revision: every process's cache sees it at commit)."""
+        """The gate's description, lanes, weekly hours and closure rules replaced by ``gate``'s; its closures and
+        inspection capacity are left as they are (a new revision: every process's cache sees it at commit)."""
         self.conn.execute(
             update(t.gates)
             .where(t.gates.c.id == gate.id)
@@ -88,6 +90,7 @@ class SqlGateRepository:
                 latitude=gate.latitude,
                 longitude=gate.longitude,
                 opening_hours=[_period_to_json(p) for p in gate.opening_hours],
+                closure_rules=[r.as_dict() for r in gate.closure_rules],
                 revision=new_id(),
             )
         )
@@ -203,6 +206,7 @@ class SqlGateRepository:
                 closures=closures.get(r.id, []),
                 inspection_bays=r.inspection_bays,
                 inspection_minutes=r.inspection_minutes,
+                closure_rules=[ClosureRule.from_dict(d) for d in r.closure_rules or []],
             )
             for r in rows
         ]

@@ -50,6 +50,8 @@ gates = Table(
     Column("opening_hours", JSON, nullable=False),
     Column("inspection_bays", Integer, nullable=False, server_default="2"),
     Column("inspection_minutes", Float, nullable=False, server_default="30"),
+    # The public holidays that close the gate, as data (domain/gate.py ClosureRule.as_dict, in order)
+    Column("closure_rules", JSON, nullable=False, server_default="[]"),
     # A fresh random value whenever the gate or its closures change: processes cache gates keyed by it
     # (adapters/db/cache.py). Random rather than a counter, so a rolled-back change never reuses a value.
     Column("revision", ID, nullable=False, server_default="0"),
