@@ -1,7 +1,7 @@
 """A gate's closure rules: which public holidays close it and for how long, as data (issue 14).
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-10 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
