@@ -14,7 +14,8 @@ features answer through the hooks named here, never by importing each other side
 The e-queue and call-forward take a few steps inside their own bookkeeping, through ``Trip.apply`` directly:
 ``book`` (a place taken or promoted from the waiting list), ``cancel`` and ``no_show`` (closing the booking as
 :data:`SIDE_EFFECTS` does), ``call`` and ``requeue`` (the lane call opened or skipped). Those steps start
-before a truck reaches the yard or concern only the lanes, so no other feature's rule rides on them.
+before a truck reaches the yard or concern only the lanes, so no other feature's rule rides on them; the
+call-forward checks the gate pair's hours itself, as the ``gate_open`` guard does for a call by hand.
 
 Outside the transaction, the exchange announces departed trucks across the line from its outbox sweep
 (``exchange.announce_departures``) and notifications go out from the outbox: neither is a hook here.
