@@ -12,6 +12,7 @@ from cuakhau.domain.booking import Booking
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.devices import Checkpoint, PlateRead, WeighbridgeReading
 from cuakhau.domain.errors import Conflict
+from cuakhau.domain.gate import Gate, pair_shut
 from cuakhau.domain.inspection import InspectionJob
 from cuakhau.domain.parties import Vehicle
 from cuakhau.domain.shipment import Shipment
@@ -24,7 +25,7 @@ from cuakhau.domain.trip import (
     TripState,
     allowed_actions,
 )
-from cuakhau.services import equeue, gate_ops, inspections, registry, shipments
+from cuakhau.services import equeue, gate_ops, gates, inspections, registry, shipments
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gate_ops import DeviceOutcome
@@ -51,6 +52,9 @@ REASONS = {
     "reject": "Không đạt yêu cầu kiểm dịch / 检疫不合格 / failed plant quarantine",
     "return": "Quay đầu về nội địa / 退运 / turned back to origin",
 }
+
+#: Steps that wait for both sides of the gate pair to be open (``services.open_hours``).
+OPEN_HOURS_STEPS = frozenset({"call", "cross"})
 
 SAMPLE_REASON = "Lấy mẫu kiểm nghiệm dư lượng thuốc BVTV / 抽样送检农残 / sampled for pesticide residue test"
 
@@ -152,6 +156,15 @@ def progress(
             at = max(at, slot + timedelta(hours=3, minutes=rng.randrange(0, 60)))
         if action == "lab" and job is not None and job.due_at is not None:
             at = job.due_at + timedelta(minutes=rng.randrange(5, 90))  # the result comes with the turnaround
+        if action in OPEN_HOURS_STEPS:
+            # Nobody is called forward and nobody crosses while either side is shut: the truck waits for the morning.
+            opens = when_open(ctx, gate_id, at)
+            if opens is None:
+                break
+            if opens > at:  # the first officers of the morning take a few minutes
+                later = opens + timedelta(minutes=rng.randrange(1, 30))
+                opens = later if when_open(ctx, gate_id, later) == later else opens
+            at = opens
         if at > now:
             break
         clock.set(at)
@@ -185,6 +198,23 @@ def progress(
         if action == "call" and target is None:
             _yard_exit(ctx, clock, rng, trip_id)
     return state.value
+
+
+def when_open(ctx: ServiceContext, gate_id: str, at: datetime) -> datetime | None:
+    """The first instant at or after ``at`` when both sides of ``gate_id``'s pair are open (None: not within the
+    gates' reopening horizon)."""
+    gate = gates.get_gate(ctx.uow(read_only=True), gate_id)
+    counterpart: Gate | None = (
+        gates.get_gate(ctx.uow(read_only=True), gate.counterpart_id) if gate.counterpart_id else None
+    )
+    for _ in range(16):  # each round moves to one side's next opening; the pair's hours meet within a few
+        shut = pair_shut((gate, counterpart), at)
+        if shut is None:
+            return at
+        if shut.until is None:
+            return None
+        at = shut.until
+    return None
 
 
 def _truck(ctx: ServiceContext, trip_id: str) -> tuple[Vehicle, Shipment]:

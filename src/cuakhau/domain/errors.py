@@ -12,6 +12,7 @@ code with its messages is in ``docs/errors.md``::
     ├── Conflict                   409  conflict                   domain.errors
     │   ├── ConcurrentUpdate       409  concurrent_update          domain.errors
     │   ├── DispatchRefused        409  dispatch.refused           domain.errors
+    │   ├── GateClosed             409  gate.closed                domain.errors
     │   ├── IllegalBookingMove     409  booking.illegal_move       domain.errors
     │   └── IllegalTransition      409  trip.illegal_transition    domain.errors
     ├── ExchangeRefused            400  exchange.refused           domain.exchange
@@ -141,6 +142,16 @@ class IllegalTransition(Conflict):
             action=action,
             allowed=", ".join(allowed) or "-",
         )
+
+
+class GateClosed(Conflict):
+    """A truck may not be called forward, enter a lane or cross while either side of the gate pair is closed
+    (outside its opening hours, or a closure): the params name the side (``gate``, in the three languages, and
+    ``gate_id``), why (``why``: the closure's reason, or outside the opening hours) and until when in that side's
+    local time with its offset (``until``). An officer may let it through with ``override_reason``, which is kept
+    on the step (``cuakhau.domain.gate.shut_error`` makes it)."""
+
+    default_code = "gate.closed"
 
 
 class IllegalBookingMove(Conflict):

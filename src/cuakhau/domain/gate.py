@@ -11,6 +11,7 @@ road gates, so the LOCODE is kept beside the id where one exists (``CNYYG`` Youy
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -18,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cuakhau.domain.clock import ensure_utc
-from cuakhau.domain.errors import InvalidInput
+from cuakhau.domain.errors import GateClosed, InvalidInput
 
 GATE_ID_RE = re.compile(r"^(vn|cn)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
@@ -283,6 +284,67 @@ class Gate:
     def add_closure(self, closure: Closure) -> None:
         self.closures.append(closure)
         self.closures.sort(key=lambda c: c.starts_at)
+
+
+#: How far ahead "closed until" looks for the next opening; beyond it a side is closed until further notice.
+REOPENING_HORIZON = timedelta(days=60)
+
+OUTSIDE_HOURS = {"vi": "ngoài giờ mở cửa", "zh": "非开放时间", "en": "outside its opening hours"}
+FURTHER_NOTICE = {"vi": "khi có thông báo mới", "zh": "另行通知", "en": "further notice"}
+
+
+@dataclass(frozen=True, slots=True)
+class Shut:
+    """One side of a gate pair shut at an instant: by ``closure`` (None: outside its opening hours), until
+    ``until`` (its next opening; None: not within :data:`REOPENING_HORIZON`)."""
+
+    gate: Gate
+    at: datetime
+    closure: Closure | None
+    until: datetime | None
+
+
+def shut_at(gate: Gate, instant: datetime) -> Shut | None:
+    """Why ``gate`` is shut at ``instant``, or None when it is open."""
+    instant = ensure_utc(instant)
+    if gate.is_open(instant):
+        return None
+    return Shut(gate, instant, gate.closure_at(instant), gate.next_opening(instant, REOPENING_HORIZON))
+
+
+def pair_shut(sides: Iterable[Gate | None], instant: datetime) -> Shut | None:
+    """The first of a gate pair's sides (the gate itself first, then its counterpart) shut at ``instant``."""
+    for side in sides:
+        if side is not None and (shut := shut_at(side, instant)) is not None:
+            return shut
+    return None
+
+
+def local_text(gate: Gate, instant: datetime) -> str:
+    """``instant`` on ``gate``'s wall clock with its offset, as people read it: ``2026-06-02 07:00 (UTC+07:00)``."""
+    local = gate.local(instant)
+    return f"{local:%Y-%m-%d %H:%M} (UTC{local.isoformat()[-6:]})"
+
+
+def shut_params(shut: Shut) -> dict[str, object]:
+    """The facts of ``shut`` for a message or a review item: the side's name in the three languages (``gate``),
+    why it is shut (``why``), until when in its local time with its offset (``until``), and the same for
+    machines (``gate_id``, ``country``, ``closure_id``, ``until_local``)."""
+    g = shut.gate
+    return {
+        "gate": {"vi": g.names.vi, "zh": g.names.zh, "en": g.names.en},
+        "gate_id": g.id,
+        "country": g.country.value,
+        "why": shut.closure.reason if shut.closure is not None else dict(OUTSIDE_HOURS),
+        "closure_id": shut.closure.id if shut.closure is not None else None,
+        "until": local_text(g, shut.until) if shut.until is not None else dict(FURTHER_NOTICE),
+        "until_local": g.local(shut.until).isoformat() if shut.until is not None else None,
+        "at": local_text(g, shut.at),
+    }
+
+
+def shut_error(shut: Shut, *, field: str | None = None) -> GateClosed:
+    return GateClosed("gate.closed", field=field, **shut_params(shut))
 
 
 def _merge(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

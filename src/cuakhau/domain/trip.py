@@ -131,6 +131,8 @@ class TripEvent:
     at: datetime
     actor: Actor
     reason: str | None = None
+    #: The officer's reason for letting the step through a rule that refused it (the gate pair's opening hours).
+    override_reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -187,8 +189,17 @@ class Trip:
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
 
-    def apply(self, action: TripAction, *, actor: Actor, clock: Clock, reason: str | None = None) -> TripEvent:
-        """Take one step of the lifecycle, or refuse it naming the current state and the step asked for."""
+    def apply(
+        self,
+        action: TripAction,
+        *,
+        actor: Actor,
+        clock: Clock,
+        reason: str | None = None,
+        override_reason: str | None = None,
+    ) -> TripEvent:
+        """Take one step of the lifecycle, or refuse it naming the current state and the step asked for.
+        ``override_reason``: why an officer let the step through a rule that refused it, kept on the event."""
         sources, target = TRANSITIONS.get(action, (frozenset(), None))
         if target is None or self.state not in sources:
             raise IllegalTransition(
@@ -215,6 +226,7 @@ class Trip:
             at=now,
             actor=actor,
             reason=reason,
+            override_reason=override_reason,
         )
         self.state = target
         self.updated_at = now

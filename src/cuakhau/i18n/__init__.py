@@ -70,7 +70,7 @@ def render(code: str, language: str, params: Mapping[str, Any] | None = None) ->
         family = code.split(".", 1)[0] + ".invalid"
         texts = CATALOG.get(family) or CATALOG["invalid"]
     template = texts.get(language) or texts[DEFAULT_LANGUAGE]
-    values = _Params(params or {})
+    values = _Params({k: _localised(v, language) for k, v in (params or {}).items()})
     for name in TRANSLATED_PARAMS:
         key = values.get(name)
         if isinstance(key, str):
@@ -78,6 +78,14 @@ def render(code: str, language: str, params: Mapping[str, Any] | None = None) ->
             if term is not None:
                 values[name] = term.get(language) or term[DEFAULT_LANGUAGE]
     return template.format_map(values)
+
+
+def _localised(value: Any, language: str) -> Any:
+    """A param given in the three languages (``{"vi": …, "zh": …, "en": …}``: a gate's name, "until further
+    notice") is filled in the message's language; any other value as it is."""
+    if isinstance(value, Mapping) and "en" in value and set(value) <= set(LANGUAGES):
+        return value.get(language) or value["en"]
+    return value
 
 
 _LANG_RE = re.compile(r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")

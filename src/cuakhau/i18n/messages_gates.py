@@ -170,4 +170,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{source} 第 {line} 行：{field} = {value} 必须晚于开始时间。",
         "en": "{source}, line {line}: {field} = {value} must come after the start.",
     },
+    "gate.closed": {
+        "vi": "{gate} đóng cửa lúc {at} ({why}) đến {until}: không gọi xe, vào làn hay qua biên "
+        "khi một trong hai bên đóng cửa. Cán bộ có thể cho qua khi ghi rõ lý do.",
+        "zh": "{gate}于 {at} 关闭（{why}），直至 {until}：任一方关闭时不得叫号、进入通道或过境。"
+        "执勤人员可注明理由后放行。",
+        "en": "{gate} is closed at {at} ({why}) until {until}: no truck is called forward, enters a "
+        "lane or crosses while either side is closed. An officer may let it through by giving a reason.",
+    },
 }

@@ -31,13 +31,13 @@ from cuakhau.domain.devices import (
     ReadOrigin,
     WeighbridgeReading,
 )
-from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput, require
-from cuakhau.domain.gate import Gate
+from cuakhau.domain.errors import Conflict, CuakhauError, GateClosed, InvalidInput, require
+from cuakhau.domain.gate import Gate, shut_error, shut_params
 from cuakhau.domain.stages import StageSpan, stage_clock, totals
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
 from cuakhau.domain.values import Plate
 from cuakhau.domain.yard import WeighRule, Yard, YardVisit
-from cuakhau.services import lanes
+from cuakhau.services import lanes, open_hours
 from cuakhau.services.lifecycle import step
 from cuakhau.services.ports import DeviceRecord, ReviewItem, TripFilter, UnitOfWork, VisitRow
 
@@ -80,15 +80,24 @@ class _Review(Exception):
 
 
 def apply_device_message(
-    uow: UnitOfWork, *, clock: Clock, message: DeviceMessage, policy: DevicePolicy = DEFAULT_POLICY
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    message: DeviceMessage,
+    policy: DevicePolicy = DEFAULT_POLICY,
+    override_reason: str | None = None,
 ) -> DeviceOutcome:
-    """Apply one device message exactly once (a redelivery is recognised by its device and message id)."""
+    """Apply one device message exactly once (a redelivery is recognised by its device and message id).
+
+    A lane or border-line passage while a side of the gate pair is shut (``services.open_hours``) goes to review
+    as ``gate_closed``; a passage an officer records by hand is refused instead (``gate.closed``), unless
+    ``override_reason`` lets it through (kept on the step and in the device log)."""
     with uow:
-        record = _record(message, clock.now())
+        record = _record(message, clock.now(), override_reason)
         if not uow.devices.claim(record):
             return DeviceOutcome("duplicate")
         try:
-            outcome = _apply(uow, clock, message, policy)
+            outcome = _apply(uow, clock, message, policy, override_reason)
         except _Review as review:
             item = ReviewItem(
                 id=new_id(),
@@ -137,13 +146,15 @@ def reject_message(
     return item.id
 
 
-def _record(message: DeviceMessage, now: datetime) -> DeviceRecord:
+def _record(message: DeviceMessage, now: datetime, override_reason: str | None = None) -> DeviceRecord:
     payload: dict[str, Any]
     checkpoint: str | None
     plate: str | None
     if isinstance(message, PlateRead):
         kind, checkpoint, plate = "plate", message.checkpoint.value, message.plate_text
         payload = {"confidence": message.confidence, "image_ref": message.image_ref, "lane_id": message.lane_id}
+        if override_reason is not None:
+            payload["override_reason"] = override_reason
         origin = message.origin.value
     elif isinstance(message, WeighbridgeReading):
         kind, checkpoint, plate = "weighbridge", None, message.plate_text
@@ -167,7 +178,9 @@ def _record(message: DeviceMessage, now: datetime) -> DeviceRecord:
     )
 
 
-def _apply(uow: UnitOfWork, clock: Clock, message: DeviceMessage, policy: DevicePolicy) -> DeviceOutcome:
+def _apply(
+    uow: UnitOfWork, clock: Clock, message: DeviceMessage, policy: DevicePolicy, override_reason: str | None
+) -> DeviceOutcome:
     gate = uow.gates.get(message.gate_id)
     if gate is None:
         raise _Review("unknown_gate", {"gate_id": message.gate_id})
@@ -183,7 +196,7 @@ def _apply(uow: UnitOfWork, clock: Clock, message: DeviceMessage, policy: Device
             {"confidence": message.confidence, "threshold": policy.min_confidence, "image_ref": message.image_ref},
         )
     trip = _trip_for(uow, gate, message.plate_text, image_ref=message.image_ref)
-    return _pass(uow, clock, gate, trip, message)
+    return _pass(uow, clock, gate, trip, message, override_reason)
 
 
 def _trip_for(uow: UnitOfWork, gate: Gate, plate_text: str, *, image_ref: str | None = None) -> Trip:
@@ -216,7 +229,9 @@ _PASSAGE: dict[Checkpoint, tuple[TripState, TripAction | None, frozenset[TripSta
 }
 
 
-def _pass(uow: UnitOfWork, clock: Clock, gate: Gate, trip: Trip, read: PlateRead) -> DeviceOutcome:
+def _pass(
+    uow: UnitOfWork, clock: Clock, gate: Gate, trip: Trip, read: PlateRead, override_reason: str | None = None
+) -> DeviceOutcome:
     """The truck is at a checkpoint: let it through if its trip allows it, and record the passage."""
     actor = _actor(read)
     allowed_state, action, passed = _PASSAGE[read.checkpoint]
@@ -225,7 +240,7 @@ def _pass(uow: UnitOfWork, clock: Clock, gate: Gate, trip: Trip, read: PlateRead
         yard = _yard(uow, gate)
         if yard is not None and uow.yards.occupancy(yard.id) >= yard.capacity:
             raise _Review("yard_full", {"yard_id": yard.id, "capacity": yard.capacity}, trip.id)
-        _step(uow, clock, trip, TripAction.ARRIVE, actor)
+        _step(uow, clock, trip, TripAction.ARRIVE, actor, read)
         if yard is not None:
             vehicle = require(uow.vehicles.get(trip.vehicle_id), "vehicle", trip.vehicle_id)
             uow.yards.enter(
@@ -245,11 +260,12 @@ def _pass(uow: UnitOfWork, clock: Clock, gate: Gate, trip: Trip, read: PlateRead
         if call is not None and call.status == "at_lane":
             already = True
         elif trip.state is TripState.CALLED:
+            _open_for(uow, gate, trip, read, override_reason)
             lanes.at_lane(uow, clock, trip)
             return _opened(gate, trip, read, "called to this lane")
     if read.checkpoint is Checkpoint.BORDER_LINE and not already and trip.state is allowed_state:
         assert action is not None
-        _step(uow, clock, trip, action, actor)
+        _step(uow, clock, trip, action, actor, read, override_reason)
         return _opened(gate, trip, read, "cleared by customs: crossing")
     if already:
         manual = uow.devices.unreconciled_manual(trip.id, read.checkpoint.value)
@@ -264,14 +280,40 @@ def _pass(uow: UnitOfWork, clock: Clock, gate: Gate, trip: Trip, read: PlateRead
     )
 
 
-def _step(uow: UnitOfWork, clock: Clock, trip: Trip, action: TripAction, actor: Actor) -> None:
-    """Take the step the passage implies; a rule that refuses it (e.g. a truck past its slot and grace) sends the
-    read to review with that rule's code instead of failing the message (which the broker would redeliver forever)."""
+def _step(
+    uow: UnitOfWork,
+    clock: Clock,
+    trip: Trip,
+    action: TripAction,
+    actor: Actor,
+    read: PlateRead,
+    override_reason: str | None = None,
+) -> None:
+    """Take the step the passage implies, judged at the read's time; a rule that refuses it (e.g. a truck past
+    its slot and grace) sends the read to review with that rule's code instead of failing the message (which the
+    broker would redeliver forever). A passage while the gate pair is shut goes to review as ``gate_closed``; one
+    an officer records by hand is refused over the API instead."""
     try:
         with uow.savepoint():
-            step(uow, trip, action, actor=actor, clock=clock)
+            step(uow, trip, action, actor=actor, clock=clock, at=read.at, override_reason=override_reason)
+    except GateClosed as exc:
+        if read.origin is ReadOrigin.MANUAL:
+            raise
+        raise _Review("gate_closed", {"code": exc.code, "action": action.value, **exc.params}, trip.id) from None
     except CuakhauError as exc:
         raise _Review("refused", {"code": exc.code, "action": action.value, **exc.params}, trip.id) from None
+
+
+def _open_for(uow: UnitOfWork, gate: Gate, trip: Trip, read: PlateRead, override_reason: str | None) -> None:
+    """A truck entering its lane while a side of the gate pair is shut: to review (a device), refused (by hand),
+    unless an officer's ``override_reason`` lets it through."""
+    shut = open_hours.shut_in(uow, gate, read.at)
+    if shut is None or override_reason is not None:
+        return
+    if read.origin is ReadOrigin.MANUAL:
+        raise shut_error(shut, field="at")
+    detail = {"code": "gate.closed", "checkpoint": read.checkpoint.value, **shut_params(shut)}
+    raise _Review("gate_closed", detail, trip.id)
 
 
 def _opened(gate: Gate, trip: Trip, read: PlateRead, why: str) -> DeviceOutcome:
@@ -338,11 +380,16 @@ def record_manual_read(
     actor: Actor,
     at: datetime | None = None,
     note: str | None = None,
+    override_reason: str | None = None,
 ) -> DeviceOutcome:
-    """An officer records a passage by hand while the camera or the link is down; it is marked manual."""
+    """An officer records a passage by hand while the camera or the link is down; it is marked manual.
+
+    A lane entry or a crossing while a side of the gate pair is shut is refused (``gate.closed``) unless the
+    officer gives ``override_reason``, kept on the trip's step and in the device log."""
     if actor.role not in OFFICER_ROLES:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     point = parse_enum(Checkpoint, checkpoint, field="checkpoint")
+    override = open_hours.override(override_reason, actor)
     now = clock.now()
     if at is not None:
         timebounds.check_instant(
@@ -361,7 +408,7 @@ def record_manual_read(
     )
     with uow:
         require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
-    return apply_device_message(uow, clock=clock, message=read)
+    return apply_device_message(uow, clock=clock, message=read, override_reason=override)
 
 
 def resolve_review(
@@ -395,6 +442,8 @@ def resolve_review(
             plate=plate or item.plate or "",
             actor=actor,
             note=f"review {item.id}: {reason.strip()}"[:500],
+            # Applying a read the gate's hours sent to review is the officer's override, with the same reason.
+            override_reason=reason,
         )
     with uow:
         status = "resolved" if decision == "apply" else "dismissed"

@@ -15,9 +15,10 @@ from cuakhau.domain.capacity import FREIGHT_LANES
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.errors import InvalidInput, require
-from cuakhau.domain.gate import Direction, Gate
+from cuakhau.domain.gate import Direction, Gate, shut_error
 from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.trip import Actor, ActorRole, Trip, TripAction, TripState, new_id
+from cuakhau.services import open_hours
 from cuakhau.services.ports import LaneCall, UnitOfWork
 
 CALLER = Actor("cuakhau:call-forward", ActorRole.SYSTEM)
@@ -34,9 +35,29 @@ class CallReport:
 
 
 def call_forward_in(
-    uow: UnitOfWork, clock: Clock, gate: Gate, direction: Direction, rule: CallRule = DEFAULT_CALL_RULE
+    uow: UnitOfWork,
+    clock: Clock,
+    gate: Gate,
+    direction: Direction,
+    rule: CallRule = DEFAULT_CALL_RULE,
+    *,
+    strict: bool = False,
+    override_reason: str | None = None,
+    officer: Actor | None = None,
 ) -> tuple[list[Call], int, int]:
-    """Inside an open unit of work: call trucks to the free lanes; returns the calls, free lanes and queue size."""
+    """Inside an open unit of work: call trucks to the free lanes; returns the calls, free lanes and queue size.
+
+    While a side of the gate pair is shut nobody is called (``services.open_hours``): an automatic call quietly
+    calls nobody, ``strict`` (an officer's button) refuses with ``gate.closed`` unless ``override_reason`` lets
+    the trucks through, which each call's step keeps (taken by ``officer``, who overrode)."""
+    now = clock.now()
+    shut = open_hours.shut_in(uow, gate, now)
+    if shut is not None and override_reason is None:
+        if strict:
+            raise shut_error(shut)
+        return [], 0, 0
+    kept = override_reason if shut is not None else None
+    caller = officer if kept is not None and officer is not None else CALLER
     lanes = [ln for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES]
     busy = uow.lanes.busy_lanes(gate.id, direction)
     free = [ln for ln in lanes if ln.code not in busy]
@@ -45,7 +66,6 @@ def call_forward_in(
     free = free[: max(0, len(free) - taken_by_hand)]
     rows = uow.lanes.waiting(gate.id, direction)
     waiting = []
-    now = clock.now()
     for row in rows:
         if row.last_skip_at is not None and row.last_skip_at + rule.call_timeout > now:
             continue  # skipped a moment ago: let the others go first for one call timeout
@@ -57,7 +77,7 @@ def call_forward_in(
     calls = assign_lanes(waiting, free)
     for call in calls:
         trip = require(uow.trips.get(call.trip_id), "trip", call.trip_id)
-        trip.apply(TripAction.CALL, actor=CALLER, clock=clock, reason=call.reason)
+        trip.apply(TripAction.CALL, actor=caller, clock=clock, reason=call.reason, override_reason=kept)
         uow.trips.save(trip)
         uow.lanes.add(
             LaneCall(
@@ -78,15 +98,26 @@ def call_forward_in(
 
 
 def call_forward(
-    uow: UnitOfWork, *, clock: Clock, gate_id: str, direction: str, actor: Actor, rule: CallRule = DEFAULT_CALL_RULE
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    gate_id: str,
+    direction: str,
+    actor: Actor,
+    rule: CallRule = DEFAULT_CALL_RULE,
+    override_reason: str | None = None,
 ) -> CallReport:
-    """Fill the free lanes of a gate now (an officer's button, or the sweep after a skip)."""
+    """Fill the free lanes of a gate now (an officer's button): refused with ``gate.closed`` while a side of the
+    pair is shut, unless an officer gives ``override_reason``."""
     if actor.role not in CALL_ROLES:
         raise InvalidInput("actor.role_not_allowed", field="actor.role", role=actor.role.value)
     flow = parse_enum(Direction, direction, field="direction")
+    reason = open_hours.override(override_reason, actor)
     with uow:
         gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
-        calls, free, waiting = call_forward_in(uow, clock, gate, flow, rule)
+        calls, free, waiting = call_forward_in(
+            uow, clock, gate, flow, rule, strict=True, override_reason=reason, officer=actor
+        )
         uow.commit()
     return CallReport(calls=calls, skipped=[], free_lanes=free, waiting=waiting)
 

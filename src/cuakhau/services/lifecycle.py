@@ -14,7 +14,8 @@ features answer through the hooks named here, never by importing each other side
 The e-queue and call-forward take a few steps inside their own bookkeeping, through ``Trip.apply`` directly:
 ``book`` (a place taken or promoted from the waiting list), ``cancel`` and ``no_show`` (closing the booking as
 :data:`SIDE_EFFECTS` does), ``call`` and ``requeue`` (the lane call opened or skipped). Those steps start
-before a truck reaches the yard or concern only the lanes, so no other feature's rule rides on them.
+before a truck reaches the yard or concern only the lanes, so no other feature's rule rides on them; the
+call-forward checks the gate pair's hours itself, as the ``gate_open`` guard does for a call by hand.
 
 Outside the transaction, the exchange announces departed trucks across the line from its outbox sweep
 (``exchange.announce_departures``) and notifications go out from the outbox: neither is a hook here.
@@ -24,23 +25,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.trip import Actor, Trip, TripAction, TripEvent, TripState
-from cuakhau.services import customs_channel, equeue, exchange, inspection_queue, lanes
+from cuakhau.services import customs_channel, equeue, exchange, inspection_queue, lanes, open_hours
 from cuakhau.services.ports import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
-    """The step being taken: the action, by whom, on which clock, why; ``from_state`` is the state before it."""
+    """The step being taken: the action, by whom, on which clock, why; ``from_state`` is the state before it.
+
+    ``at`` is when it happened if not now (a device's read delivered late); ``override_reason`` an officer's
+    reason for letting it through a rule that would refuse it, which that rule marks as ``overridden``."""
 
     action: TripAction
     from_state: TripState
     actor: Actor
     clock: Clock
     reason: str | None
+    at: datetime | None = None
+    override_reason: str | None = None
+    overridden: bool = False
+
+    @property
+    def when(self) -> datetime:
+        return self.at or self.clock.now()
 
 
 #: A rule riding on a step: called inside the step's open unit of work; it refuses the step by raising.
@@ -58,6 +70,14 @@ def nothing_open(uow: UnitOfWork, trip: Trip, step: Step) -> None:
 def not_refused_across(uow: UnitOfWork, trip: Trip, step: Step) -> None:
     """A truck does not cross while the gate across has held or returned it."""
     exchange.check_crossing_in(uow, trip)
+
+
+def gate_open(uow: UnitOfWork, trip: Trip, step: Step) -> None:
+    """No truck is called forward or crosses while either side of the gate pair is shut, unless an officer
+    overrides it with a reason (``services.open_hours``)."""
+    gate = uow.gates.get(trip.gate_id)
+    if gate is not None and not open_hours.check_open_in(uow, gate, step.when, override_reason=step.override_reason):
+        step.overridden = True
 
 
 def gating_rule(uow: UnitOfWork, trip: Trip, step: Step) -> None:
@@ -100,8 +120,9 @@ def jobs_withdrawn(uow: UnitOfWork, trip: Trip, step: Step) -> None:
 
 #: Checked before the step is applied, in order; each may refuse it.
 GUARDS: Mapping[TripAction, tuple[Rule, ...]] = {
+    TripAction.CALL: (gate_open,),
     TripAction.CLEAR: (nothing_open,),
-    TripAction.CROSS: (not_refused_across,),
+    TripAction.CROSS: (not_refused_across, gate_open),
 }
 
 #: Set off by the step once applied, in order, before the trip is saved.
@@ -117,14 +138,27 @@ ON_EVERY_STEP: tuple[Rule, ...] = (lane_freed, jobs_withdrawn)
 
 
 def step(
-    uow: UnitOfWork, trip: Trip, action: TripAction, *, actor: Actor, clock: Clock, reason: str | None = None
+    uow: UnitOfWork,
+    trip: Trip,
+    action: TripAction,
+    *,
+    actor: Actor,
+    clock: Clock,
+    reason: str | None = None,
+    at: datetime | None = None,
+    override_reason: str | None = None,
 ) -> TripEvent:
     """Inside an open unit of work: take one step and apply the rules that ride on it (the tables above); no
-    commit — the use case that took the step commits, or rolls everything back when a rule refuses."""
-    taken = Step(action, trip.state, actor, clock, reason)
+    commit — the use case that took the step commits, or rolls everything back when a rule refuses.
+
+    ``at``: when the step happened, if not now (a device's read); the guards judge that instant.
+    ``override_reason``: an officer lets the step through a guard that would refuse it (the gate pair's hours);
+    kept on the event when a guard was indeed overridden."""
+    taken = Step(action, trip.state, actor, clock, reason, at, open_hours.override(override_reason, actor))
     for rule in GUARDS.get(action, ()):
         rule(uow, trip, taken)
-    event = trip.apply(action, actor=actor, clock=clock, reason=reason)
+    kept = taken.override_reason if taken.overridden else None
+    event = trip.apply(action, actor=actor, clock=clock, reason=reason, override_reason=kept)
     for rule in SIDE_EFFECTS.get(action, ()):
         rule(uow, trip, taken)
     uow.trips.save(trip)

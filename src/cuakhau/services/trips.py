@@ -108,8 +108,12 @@ def transition_trip(
     actor: Actor,
     reason: str | None = None,
     expected_version: int | None = None,
+    override_reason: str | None = None,
 ) -> tuple[Trip, TripEvent]:
     """Take one lifecycle step. A concurrent writer makes us re-read and re-decide, never overwrite.
+
+    ``override_reason``: an officer calls or lets cross a truck while a side of the gate pair is shut
+    (``services.open_hours``); kept on the step.
 
     With ``expected_version`` the caller says which version it decided on; if the trip has moved since,
     the step is refused (409) instead of being re-decided for them.
@@ -125,7 +129,9 @@ def transition_trip(
             if expected_version is not None and trip.version != expected_version:
                 raise ConcurrentUpdate("trip", trip_id)
             try:
-                event = step(uow, trip, trip_action, actor=actor, clock=clock, reason=reason)
+                event = step(
+                    uow, trip, trip_action, actor=actor, clock=clock, reason=reason, override_reason=override_reason
+                )
                 uow.commit()
             except ConcurrentUpdate:
                 continue

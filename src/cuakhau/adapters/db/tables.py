@@ -184,6 +184,8 @@ trip_events = Table(
     Column("actor_id", String(200), nullable=False),
     Column("actor_role", String(16), nullable=False),
     Column("reason", Text),
+    # An officer's reason for letting the step through a rule that refused it (the gate pair's opening hours).
+    Column("override_reason", Text),
 )
 
 # --- electronic queue: capacity, bookings, notifications ---------------------------------------------

@@ -50,6 +50,7 @@ def _event_row(e: TripEvent) -> dict[str, Any]:
         "actor_id": e.actor.id,
         "actor_role": e.actor.role.value,
         "reason": e.reason,
+        "override_reason": e.override_reason,
     }
 
 
@@ -200,6 +201,7 @@ class SqlTripRepository:
                 at=r.at,
                 actor=Actor(r.actor_id, ActorRole(r.actor_role)),
                 reason=r.reason,
+                override_reason=r.override_reason,
             )
             for r in rows
         ]

@@ -123,6 +123,11 @@ class TransitionIn(Strict):
     expected_version: int | None = Field(
         default=None, description="Refuse with 409 if the trip has moved since the caller saw this version"
     )
+    override_reason: Text | None = Field(
+        default=None,
+        description="An officer calls forward or lets cross a truck while a side of the gate pair is closed "
+        "(gate.closed): the reason, kept on the step",
+    )
 
 
 class ClosureIn(Strict):
@@ -294,6 +299,9 @@ class EventOut(Out):
     at_local: datetime | None = Field(description="The same instant on the gate's own clock")
     actor: ActorOut
     reason: str | None
+    override_reason: str | None = Field(
+        default=None, description="An officer let this step through while a side of the gate pair was closed: why"
+    )
 
 
 class TripLinks(Out):
@@ -524,4 +532,5 @@ def event_out(e: TripEvent, gate: Gate | None) -> EventOut:
         at_local=gate.local(e.at) if gate else None,
         actor=ActorOut(id=e.actor.id, role=e.actor.role.value),
         reason=e.reason,
+        override_reason=e.override_reason,
     )

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from cuakhau import i18n
@@ -20,7 +21,7 @@ from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.schemas import ActorIn, Out, Strict, Text, errors
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.booking import DEFAULT_RULES, Booking
-from cuakhau.domain.errors import CuakhauError
+from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.perishability import PROFILES
 from cuakhau.i18n import reasons
@@ -194,7 +195,13 @@ async def book(
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     # No I/O until the booking itself: the permission is checked on the event loop; the trip's visibility, then
-    # the booking limit, inside the booking's transaction (equeue.check_caller).
+    # the booking limit, inside the booking's transaction (equeue.check_caller). A request without its key reads
+    # the trip's visibility first, so that someone else's trip is not found rather than missing a key.
+    try:
+        idempotency = equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json"))
+    except InvalidInput:
+        await run_in_threadpool(access.trip_in_scope, ctx.uow(read_only=True), principal, trip_id, Permission.BOOK)
+        raise
     booking = authorized.booking_request(
         principal,
         trip_id=trip_id,
@@ -202,7 +209,7 @@ async def book(
         latest=body.latest,
         travel_minutes=body.travel_minutes,
         actor=actor_for(principal, body.actor),
-        idempotency=equeue.Idempotency.of(f"book:{trip_id}", idempotency_key, body.model_dump(mode="json")),
+        idempotency=idempotency,
         count=booking_counter(request, principal, ctx),
     )
     measured = getattr(request.app.state, "metrics", None)

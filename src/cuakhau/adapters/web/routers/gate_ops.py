@@ -35,6 +35,10 @@ class ManualReadIn(Strict):
     at: Instant | None = Field(default=None, description="When the truck passed (default: now; up to 7 days back)")
     note: Text | None = None
     actor: ActorIn | None = None
+    override_reason: Text | None = Field(
+        default=None,
+        description="A lane entry or crossing while a side of the gate pair is closed (gate.closed): the reason",
+    )
 
 
 class ResolveIn(Strict):
@@ -47,6 +51,9 @@ class ResolveIn(Strict):
 class CallForwardIn(Strict):
     direction: Direction
     actor: ActorIn | None = None
+    override_reason: Text | None = Field(
+        default=None, description="Call trucks while a side of the gate pair is closed (gate.closed): the reason"
+    )
 
 
 class OutcomeOut(Out):
@@ -69,6 +76,9 @@ class ReviewOut(Out):
     plate: str | None
     trip_id: str | None
     detail: dict[str, Any]
+    text: str | None = Field(
+        default=None, description="Why the read waits for an officer, in the reader's language (when its rule says)"
+    )
     resolved_at: datetime | None
     resolved_by: str | None
     resolution: str | None
@@ -154,8 +164,9 @@ def _outcome(o: gate_ops.DeviceOutcome) -> OutcomeOut:
     )
 
 
-def _review(i: ReviewItem) -> ReviewOut:
-    return ReviewOut(**asdict(i))
+def _review(i: ReviewItem, language: str) -> ReviewOut:
+    code = i.detail.get("code")
+    return ReviewOut(**asdict(i), text=i18n.render(code, language, i.detail) if isinstance(code, str) else None)
 
 
 def _record(r: DeviceRecord) -> DeviceRecordOut:
@@ -201,15 +212,18 @@ def review(
     ctx: ContextDep,
     page: PageDep,
     principal: PrincipalDep,
+    language: LanguageDep,
     status: Annotated[str | None, Query(pattern="^(open|resolved|dismissed)$")] = "open",
 ) -> dict[str, Any]:
     access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
     items, total = gate_ops.review_queue(ctx.uow(), gate_id, status, limit=page.limit, offset=page.offset)
-    return {"items": [_review(i) for i in items], "total": total, "limit": page.limit, "offset": page.offset}
+    return {"items": [_review(i, language) for i in items], "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.post("/review/{item_id}/resolve", summary="Close a review item: apply it as a manual read, or dismiss it")
-def resolve(item_id: str, body: ResolveIn, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+def resolve(
+    item_id: str, body: ResolveIn, ctx: ContextDep, principal: PrincipalDep, language: LanguageDep
+) -> dict[str, Any]:
     access.review_in_scope(ctx.uow(read_only=True), principal, item_id, Permission.OPERATE_GATE)
     item, outcome = gate_ops.resolve_review(
         ctx.uow(),
@@ -220,7 +234,7 @@ def resolve(item_id: str, body: ResolveIn, ctx: ContextDep, principal: Principal
         reason=body.reason,
         plate=body.plate,
     )
-    return {"item": _review(item), "outcome": _outcome(outcome) if outcome else None}
+    return {"item": _review(item, language), "outcome": _outcome(outcome) if outcome else None}
 
 
 @router.post(
@@ -239,6 +253,7 @@ def manual_read(gate_id: str, body: ManualReadIn, ctx: ContextDep, principal: Pr
         actor=actor_for(principal, body.actor),
         at=ensure_utc(body.at, field="at") if body.at else None,
         note=body.note,
+        override_reason=body.override_reason,
     )
     return _outcome(outcome)
 
@@ -259,6 +274,7 @@ def call_forward(gate_id: str, body: CallForwardIn, ctx: ContextDep, principal: 
         gate_id=gate_id,
         direction=body.direction.value,
         actor=actor_for(principal, body.actor),
+        override_reason=body.override_reason,
     )
     return CallReportOut(
         calls=[CallOut(trip_id=c.trip_id, lane=c.lane, position=c.position, reason=c.reason) for c in report.calls],

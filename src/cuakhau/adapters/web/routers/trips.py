@@ -117,6 +117,7 @@ def transition(trip_id: str, body: TransitionIn, ctx: ContextDep, principal: Pri
         actor=actor_for(principal, body.actor),
         reason=body.reason,
         expected_version=body.expected_version,
+        override_reason=body.override_reason,
     )
     gate = get_gate(ctx.uow(read_only=True), trip.gate_id)
     return trip_out(trip, event=event_out(event, gate))
