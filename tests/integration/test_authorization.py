@@ -43,6 +43,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/public/waits"),  # the public wait board
     ("POST", "/api/v1/exchange/inbox"),  # the partner system: authenticated by each message's signature
+    ("POST", "/api/v1/join-requests"),  # an enterprise asks to join
+    ("POST", "/api/v1/auth/password-reset"),  # a forgotten password: a link to the account's contact
+    ("POST", "/api/v1/auth/password-reset/confirm"),  # the link's token sets the password
 }
 MISSING = "0123456789abcdef0123456789abcdef"
 VN_CERT = (Path(__file__).resolve().parents[1] / "fixtures" / "ephyto" / "vn_dragon_fruit.xml").read_text("utf-8")
