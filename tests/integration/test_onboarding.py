@@ -238,3 +238,19 @@ def test_a_reset_request_never_tells_whether_the_account_exists(
 def test_reset_requests_are_rate_limited_per_username(anon: TestClient) -> None:
     answers = [anon.post("/api/v1/auth/password-reset", json={"username": "someone"}).status_code for _ in range(4)]
     assert answers == [202, 202, 202, 429]
+
+
+def test_the_first_system_administrator_is_made_on_the_command_line(
+    ctx: ServiceContext, database_url: str, anon: TestClient
+) -> None:
+    from typer.testing import CliRunner
+
+    from cuakhau.cli import app as cli
+
+    args = ["accounts", "create-admin", "root.admin", "--contact", "ops@cuakhau.example.vn", "--password-stdin"]
+    made = CliRunner().invoke(cli, [*args, "--database-url", database_url, "--json"], input=PASSWORD + "\n")
+    assert made.exit_code == 0, made.output
+    me = login(anon, "root.admin").get("/api/v1/auth/me").json()
+    assert me["role"] == "system_admin"
+    again = CliRunner().invoke(cli, [*args, "--database-url", database_url], input=PASSWORD + "\n")
+    assert again.exit_code != 0  # the username is taken
