@@ -162,6 +162,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redis_url=settings.redis_url,
         redis_key_prefix=settings.redis_key_prefix,
         trusted_proxies=settings.trusted_proxies,
+        public_url=settings.public_url,
+        rate_reset_ip=settings.rate_reset_ip,
+        rate_reset_username=settings.rate_reset_username,
+        rate_join_ip=settings.rate_join_ip,
     )
     exchange = build_runtime(platform.settings, platform.context)
     background: list[Background] = []

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     rate_login_ip: str = Field(default="60/60", pattern=r"^[0-9]+/[0-9.]+$")
     rate_login_account: str = Field(default="30/300", pattern=r"^[0-9]+/[0-9.]+$")
     rate_booking: str = Field(default="30/60", pattern=r"^[0-9]+/[0-9.]+$")
+    #: Password-reset requests per client address and per username; requests to join per client address.
+    rate_reset_ip: str = Field(default="10/900", pattern=r"^[0-9]+/[0-9.]+$")
+    rate_reset_username: str = Field(default="3/900", pattern=r"^[0-9]+/[0-9.]+$")
+    rate_join_ip: str = Field(default="10/3600", pattern=r"^[0-9]+/[0-9.]+$")
+    #: The address the public reaches the site at (``https://cuakhau.example.vn``): invitation and password-reset
+    #: links start with it. Unset: each request's own address (a demo); set it in production (docs/deploy.md).
+    public_url: str = Field(default="", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$", max_length=200)
     #: Count the rate limits in this Redis (``redis://host:6379/0``), shared by every server process; unset:
     #: each process counts its own. Keys start with ``redis_key_prefix``.
     redis_url: str | None = None

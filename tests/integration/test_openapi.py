@@ -148,6 +148,9 @@ def test_documented_statuses_are_statuses_the_app_gives(app: FastAPI, schema: di
     limited = {(m, p) for m, p, op in operations(schema) if "429" in op["responses"]}
     assert limited == {
         ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/password-reset"),  # per client address and per username
+        ("POST", "/api/v1/auth/password-reset/confirm"),  # per client address
+        ("POST", "/api/v1/join-requests"),  # per client address
         ("POST", "/api/v1/trips/{trip_id}/booking"),
         ("PATCH", "/api/v1/trips/{trip_id}/booking"),
         ("POST", "/api/v1/trips/{trip_id}/booking/cancel"),

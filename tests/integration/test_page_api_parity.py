@@ -111,6 +111,7 @@ def setup_ids(ctx: ServiceContext, world: World) -> Ids:
 #: role name -> (role, binding); None: the public.
 ROLES: dict[str, tuple[Role, dict[str, Any]] | None] = {
     "exporter": (Role.EXPORTER, {"enterprise": True}),
+    "enterprise_admin": (Role.ENTERPRISE_ADMIN, {"enterprise": True}),
     "driver_bound": (Role.DRIVER, {"enterprise": True, "driver": True}),
     "driver_unbound": (Role.DRIVER, {"enterprise": True}),
     "customs_officer": (Role.CUSTOMS_OFFICER, {"gates": [HOME]}),
@@ -338,6 +339,57 @@ def login_cases(ids: Ids) -> list[Case]:
     ]
 
 
+def join_request_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(
+            "missing request",
+            ("POST", f"/admin/join-requests/{MISSING}", {"csrf_token": CSRF, "action": "approve"}),
+            ("POST", f"/api/v1/join-requests/{MISSING}/approve", None),
+        )
+    ]
+
+
+def join_list_cases(ids: Ids) -> list[Case]:
+    return [Case("pending", ("GET", "/admin/join-requests", None), ("GET", "/api/v1/join-requests", None))]
+
+
+def users_cases(ids: Ids) -> list[Case]:
+    return [Case("own", ("GET", "/enterprise/users", None), ("GET", "/api/v1/enterprise/users", None))]
+
+
+def invite_cases(ids: Ids) -> list[Case]:
+    invite = {"role": "driver", "contact": "+84 912 000 111"}
+    return [
+        Case(
+            "invite",
+            ("POST", "/enterprise/users", {"csrf_token": CSRF, "username": "page.invitee", **invite}),
+            ("POST", "/api/v1/enterprise/users", {"username": "api.invitee", **invite}),
+            compare="access",
+        )
+    ]
+
+
+def user_active_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(
+            "missing user",
+            ("POST", "/enterprise/users/no.such.user", {"csrf_token": CSRF, "action": "disable"}),
+            ("PUT", "/api/v1/enterprise/users/no.such.user/active", {"active": False}),
+        )
+    ]
+
+
+def password_cases(ids: Ids) -> list[Case]:
+    wrong = {"current_password": "not the password", "new_password": "a new password 2026"}
+    form = {"csrf_token": CSRF, **wrong, "confirm_password": wrong["new_password"]}
+    return [Case("wrong current", ("POST", "/account/password", form), ("POST", "/api/v1/auth/password", wrong))]
+
+
+def shows_password_form(ids: Ids) -> list[Case]:
+    body = {"current_password": "not the password", "new_password": "a new password 2026"}
+    return [Case("form", ("GET", "/account/password", None), ("POST", "/api/v1/auth/password", body), "access")]
+
+
 #: Every page route -> its API twin, or why it has none.
 PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
     ("GET", "/portal"): Twin(list_cases),
@@ -350,6 +402,19 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
     ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
     ("POST", "/login"): Twin(login_cases),
+    ("GET", "/admin/join-requests"): Twin(join_list_cases),
+    ("POST", "/admin/join-requests/{request_id}"): Twin(join_request_cases),
+    ("GET", "/enterprise/users"): Twin(users_cases),
+    ("POST", "/enterprise/users"): Twin(invite_cases),
+    ("POST", "/enterprise/users/{username}"): Twin(user_active_cases),
+    ("GET", "/account/password"): Twin(shows_password_form),
+    ("POST", "/account/password"): Twin(password_cases),
+    ("GET", "/join"): Public("/join", "the form an enterprise asks to join with (its API twin is public too)"),
+    ("POST", "/join"): Public("/join", "asking to join needs no account, as POST /api/v1/join-requests"),
+    ("GET", "/password/forgot"): Public("/password/forgot", "the form that asks for a reset link"),
+    ("POST", "/password/forgot"): Public("/password/forgot", "asks for a reset link: the same answer for everyone"),
+    ("GET", "/password/reset"): Public("/password/reset", "a one-time link's page: the token is the credential"),
+    ("POST", "/password/reset"): Public("/password/reset", "sets a password with a one-time link's token"),
     ("GET", "/login"): Public("/login", "the sign-in form"),
     ("POST", "/logout"): Public("/logout", "ends the session in use, if any; changes nothing of anyone else's"),
     ("GET", "/waits"): Public("/waits", "the public wait board (its API twin is public too)"),
@@ -409,6 +474,10 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
         (admin, f"/gates/{HOME}/dashboard"),
         (admin, "/login"),
         (admin, "/waits"),
+        (admin, "/admin/join-requests"),
+        (admin, "/join"),
+        (admin, "/password/forgot"),
+        (admin, "/account/password"),
     ):
         r = client.get(url)
         assert r.status_code == 200, (url, r.text[:300])
@@ -478,16 +547,16 @@ def test_each_page_answers_as_its_api_twin(
     if role == "anonymous":
         assert set(got.values()) == {"signed out"}, got
         return
-    expect_declare = "let through" if role in ("exporter", "system_admin") else "refused"
+    expect_declare = "let through" if role in ("exporter", "enterprise_admin", "system_admin") else "refused"
     assert got["/portal/trips/new", "own parts"] == expect_declare
-    if role == "exporter":
+    if role in ("exporter", "enterprise_admin"):
         assert got["/portal/trips/new", "their truck"] == got["/portal/trips/new", "their driver"] == "not found"
     if role == "driver_bound":  # a driver bound to a driver id sees the trips it drives, not its enterprise's
         assert got[trip_page, "own"] == "let through" and got[trip_page, "sibling"] == "not found"
     else:
         assert got[trip_page, "own"] == got[trip_page, "sibling"] == "let through", role
     assert got[trip_page, "theirs"] == ("let through" if role == "system_admin" else "not found")
-    may_book = role in ("exporter", "driver_bound", "driver_unbound", "gate_admin", "system_admin")
+    may_book = role in ("exporter", "enterprise_admin", "driver_bound", "driver_unbound", "gate_admin", "system_admin")
     assert got[book, "reschedule own"] == ("let through" if may_book else "refused")
     assert got[book, "book theirs"] == (
         "let through" if role == "system_admin" else "not found" if may_book else "refused"
@@ -495,3 +564,10 @@ def test_each_page_answers_as_its_api_twin(
     gate_staff = role in ("customs_officer", "quarantine_officer", "border_guard", "gate_admin", "system_admin")
     assert got["/gates/{gate_id}/dashboard", HOME] == ("let through" if gate_staff else "refused")
     assert got["/gates/{gate_id}/dashboard", AWAY] == ("let through" if role == "system_admin" else "refused")
+    decides = role in ("gate_admin", "system_admin")
+    assert got["/admin/join-requests", "pending"] == ("let through" if decides else "refused")
+    assert got["/admin/join-requests/{request_id}", "missing request"] == ("not found" if decides else "refused")
+    manages = role == "enterprise_admin"  # its own enterprise's users; a system administrator uses the CLI
+    assert got["/enterprise/users", "own"] == ("let through" if manages else "refused")
+    assert got["/enterprise/users/{username}", "missing user"] == ("not found" if manages else "refused")
+    assert got["/account/password", "wrong current"] == "let through"  # every account: a 422, not a refusal

@@ -125,3 +125,43 @@ def _account_json(account: Account) -> dict[str, Any]:
         "driver_id": account.driver_id,
         "locale": account.locale,
     }
+
+
+@accounts_app.command("create-admin")
+def accounts_create_admin(
+    username: Annotated[str, typer.Argument(help="Lower-case letters, digits, . _ - @ (3–64)")],
+    contact: Annotated[
+        str | None, typer.Option(help="E-mail or phone where a password-reset link would be sent")
+    ] = None,
+    locale: Annotated[str, typer.Option(help="vi, zh or en")] = "vi",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    database_url: DbUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create a system administrator (the first one is made here; docs/deploy.md). The password is asked for
+    (twice) unless --password-stdin."""
+    from cuakhau.bootstrap import bootstrap
+    from cuakhau.domain.accounts import Role
+    from cuakhau.services.accounts import create_account
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    platform = bootstrap(settings_for(database_url))
+    try:
+        account = create_account(
+            platform.context.uow(),
+            username=username,
+            password=password,
+            role=Role.SYSTEM_ADMIN,
+            locale=locale,
+            contact=contact,
+            clock=platform.context.clock,
+        )
+    finally:
+        platform.close()
+    if as_json:
+        print_json(_account_json(account))
+        return
+    console.print(f"[green]system administrator created[/green]: {account.username}")

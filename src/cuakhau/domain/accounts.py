@@ -30,6 +30,7 @@ from cuakhau.domain.trip import Actor, ActorRole, TripAction
 
 class Role(StrEnum):
     EXPORTER = "exporter"  # exporter or haulier user — chủ hàng, nhà vận tải / 货主、承运人
+    ENTERPRISE_ADMIN = "enterprise_admin"  # an enterprise's own administrator: an exporter who manages its users
     DRIVER = "driver"  # tài xế / 司机
     CUSTOMS_OFFICER = "customs_officer"  # hải quan / 海关
     QUARANTINE_OFFICER = "quarantine_officer"  # kiểm dịch / 检疫
@@ -39,7 +40,9 @@ class Role(StrEnum):
     SYSTEM_ADMIN = "system_admin"  # set-up and operations
 
 
-TENANT_ROLES: frozenset[Role] = frozenset({Role.EXPORTER, Role.DRIVER})
+TENANT_ROLES: frozenset[Role] = frozenset({Role.EXPORTER, Role.ENTERPRISE_ADMIN, Role.DRIVER})
+#: The roles an enterprise's admin may give the users it invites.
+INVITABLE_ROLES: frozenset[Role] = frozenset({Role.EXPORTER, Role.DRIVER})
 GATE_ROLES: frozenset[Role] = frozenset(
     {Role.CUSTOMS_OFFICER, Role.QUARANTINE_OFFICER, Role.BORDER_GUARD, Role.GATE_ADMIN, Role.COUNTERPART}
 )
@@ -50,6 +53,7 @@ OFFICER_ROLES: frozenset[Role] = frozenset(
 #: The role an account's steps are recorded under in a trip's timeline.
 ACTOR_ROLES: dict[Role, ActorRole] = {
     Role.EXPORTER: ActorRole.EXPORTER,
+    Role.ENTERPRISE_ADMIN: ActorRole.EXPORTER,
     Role.DRIVER: ActorRole.DRIVER,
     Role.CUSTOMS_OFFICER: ActorRole.CUSTOMS,
     Role.QUARANTINE_OFFICER: ActorRole.QUARANTINE,
@@ -64,6 +68,7 @@ class Permission(StrEnum):
     """What a request asks to do. Scope (which enterprise, which gate) is checked on top of this."""
 
     MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_USERS = "manage_users"  # invite and disable the users of one's own enterprise
     REGISTER_ENTERPRISE = "register_enterprise"
     READ_PARTIES = "read_parties"  # enterprises, vehicles, drivers (tenants: their own only)
     REGISTER_PARTY = "register_party"  # vehicles and drivers (tenants: for their own enterprise)
@@ -87,12 +92,12 @@ class Permission(StrEnum):
 
 
 P = Permission
+_EXPORTER = {P.READ_PARTIES, P.REGISTER_PARTY, P.DECLARE, P.READ_TRIP, P.TRANSITION, P.BOOK, P.SUBMIT_CERTIFICATE}
 _OFFICER_COMMON = {P.READ_PARTIES, P.READ_TRIP, P.TRANSITION, P.READ_GATE_OPS, P.OPERATE_GATE, P.EXCHANGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.EXPORTER: frozenset(
-        {P.READ_PARTIES, P.REGISTER_PARTY, P.DECLARE, P.READ_TRIP, P.TRANSITION, P.BOOK, P.SUBMIT_CERTIFICATE}
-    ),
+    Role.EXPORTER: frozenset(_EXPORTER),
+    Role.ENTERPRISE_ADMIN: frozenset(_EXPORTER | {P.MANAGE_USERS}),
     Role.DRIVER: frozenset({P.READ_PARTIES, P.READ_TRIP, P.TRANSITION, P.BOOK}),
     Role.CUSTOMS_OFFICER: frozenset(_OFFICER_COMMON | {P.CALL_FORWARD, P.READ_CUSTOMS, P.RECORD_CUSTOMS, P.INSPECT}),
     Role.QUARANTINE_OFFICER: frozenset(_OFFICER_COMMON | {P.INSPECT, P.RECORD_QUARANTINE, P.SUBMIT_CERTIFICATE}),
@@ -118,7 +123,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 #: Which roles may take which lifecycle step (``system_admin`` may take every step).
 A = TripAction
 TRANSITION_ROLES: dict[TripAction, frozenset[Role]] = {
-    A.DISPATCH: frozenset({Role.EXPORTER, Role.DRIVER, Role.GATE_ADMIN}),
+    A.DISPATCH: frozenset({Role.EXPORTER, Role.ENTERPRISE_ADMIN, Role.DRIVER, Role.GATE_ADMIN}),
     A.ARRIVE: frozenset({Role.BORDER_GUARD, Role.GATE_ADMIN}),
     A.CALL: frozenset({Role.CUSTOMS_OFFICER, Role.GATE_ADMIN}),
     A.REQUEUE: frozenset({Role.CUSTOMS_OFFICER, Role.GATE_ADMIN}),
@@ -129,7 +134,7 @@ TRANSITION_ROLES: dict[TripAction, frozenset[Role]] = {
     A.REJECT: frozenset({Role.CUSTOMS_OFFICER, Role.QUARANTINE_OFFICER}),
     A.RETURN: frozenset({Role.CUSTOMS_OFFICER, Role.QUARANTINE_OFFICER, Role.BORDER_GUARD}),
     A.CROSS: frozenset({Role.BORDER_GUARD, Role.GATE_ADMIN}),
-    A.CANCEL: frozenset({Role.EXPORTER, Role.GATE_ADMIN}),
+    A.CANCEL: frozenset({Role.EXPORTER, Role.ENTERPRISE_ADMIN, Role.GATE_ADMIN}),
     A.NO_SHOW: frozenset({Role.GATE_ADMIN}),
 }
 
@@ -179,6 +184,20 @@ def normalise_username(raw: str) -> str:
     if not _USERNAME.match(name):
         raise InvalidInput("account.username_invalid", field="username")
     return name
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 .()-]{6,24}$")
+
+
+def clean_contact(raw: str | None, *, field: str = "contact") -> str | None:
+    """An e-mail address or a phone number (where the notifier sends one-time links), or None."""
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip()
+    if len(value) > 200 or not (_EMAIL.match(value) or _PHONE.match(value)):
+        raise InvalidInput("account.contact_invalid", field=field)
+    return value.lower() if "@" in value else value
 
 
 def check_password(password: str) -> None:
@@ -264,6 +283,7 @@ class Account:
     gate_codes: frozenset[str] = field(default_factory=frozenset)
     locale: str = "vi"
     active: bool = True
+    contact: str | None = None  # where one-time links go (an e-mail address or a phone number)
 
     @classmethod
     def create(
@@ -278,6 +298,7 @@ class Account:
         driver_id: str | None = None,
         gate_codes: Iterable[str] = (),
         locale: str = "vi",
+        contact: str | None = None,
     ) -> Account:
         """Check the binding each role needs: tenants an enterprise, gate roles at least one gate."""
         try:
@@ -307,6 +328,7 @@ class Account:
             driver_id=driver_id or None,
             gate_codes=gates,
             locale=locale,
+            contact=clean_contact(contact),
         )
 
     def principal(self) -> Principal:

@@ -40,6 +40,11 @@ class NotificationKind(StrEnum):
     CALLED = "called"
     NO_SHOW = "no_show"
     DISPATCH_REFUSED = "dispatch_refused"
+    # onboarding (to the person named in ``payload["to"]``, an e-mail address or a phone number)
+    JOIN_APPROVED = "join_approved"  # with the invitation link of the enterprise's administrator
+    JOIN_REFUSED = "join_refused"  # with the reason
+    ACCOUNT_INVITED = "account_invited"  # with the invitation link
+    PASSWORD_RESET = "password_reset"  # with the one-time link
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from cuakhau.i18n import (
     messages_exchange,
     messages_gates,
     messages_inspection,
+    messages_onboarding,
     messages_pages,
     messages_quarantine,
     messages_simulation,
@@ -45,6 +46,7 @@ _CATALOGS = (
     messages_exchange,
     messages_simulation,
     messages_bounds,
+    messages_onboarding,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():

@@ -74,6 +74,7 @@ def create_account(
     locale: str = "vi",
     clock: Clock,
     driver_id: str | None = None,
+    contact: str | None = None,
 ) -> Account:
     """Create an account. ``password=None`` makes a machine account that uses only API tokens."""
     account = Account.create(
@@ -86,6 +87,7 @@ def create_account(
         driver_id=driver_id,
         gate_codes=gate_codes,
         locale=locale,
+        contact=contact,
     )
     with uow:
         if uow.accounts.get_by_username(account.username) is not None:

@@ -23,6 +23,7 @@ def _account(r: Any) -> Account:
         gate_codes=frozenset(r.gate_codes),
         locale=r.locale,
         active=bool(r.active),
+        contact=r.contact,
     )
 
 
@@ -43,6 +44,7 @@ class SqlAccountRepository:
                 locale=account.locale,
                 active=account.active,
                 created_at=account.created_at,
+                contact=account.contact,
             )
         )
 
@@ -59,6 +61,11 @@ class SqlAccountRepository:
 
     def set_active(self, account_id: str, active: bool) -> None:
         self.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(active=active))
+
+    def of_enterprise(self, enterprise_id: str) -> list[Account]:
+        c = t.accounts.c
+        rows = self.conn.execute(select(t.accounts).where(c.enterprise_id == enterprise_id).order_by(c.username))
+        return [_account(r) for r in rows]
 
 
 class SqlTokenRepository:
@@ -119,6 +126,13 @@ class SqlTokenRepository:
             update(t.auth_tokens).where(c.account_id == account_id, c.revoked_at.is_(None)).values(revoked_at=at)
         ).rowcount
         return int(done)
+
+    def revoke_all_but(self, account_id: str, keep_hash: str | None, at: datetime) -> int:
+        c = t.auth_tokens.c
+        where = [c.account_id == account_id, c.revoked_at.is_(None)]
+        if keep_hash is not None:
+            where.append(c.token_hash != keep_hash)
+        return int(self.conn.execute(update(t.auth_tokens).where(*where).values(revoked_at=at)).rowcount)
 
     def purge_expired(self, before: datetime) -> int:
         c = t.auth_tokens.c

@@ -523,6 +523,7 @@ accounts = Table(
     Column("locale", String(5), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("contact", String(200)),  # e-mail or phone: where one-time links go (0017)
 )
 
 auth_tokens = Table(
@@ -536,6 +537,43 @@ auth_tokens = Table(
     Column("expires_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
 )
+# --- onboarding: join requests and one-time links (0017) --------------------------------------------------------
+
+join_requests = Table(
+    "join_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name_vi", Text, nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("tax_number", String(32), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("contact_name", Text, nullable=False),
+    Column("contact", String(200), nullable=False),
+    Column("admin_username", String(64), nullable=False),
+    Column("locale", String(5), nullable=False),
+    Column("documents", JSON, nullable=False),  # {kind: reference}; the papers themselves are not uploaded
+    Column("address", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("decided_by", String(64)),
+    Column("reason", Text),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
+    Index("ix_join_requests_tax", "country", "tax_number"),
+)
+
+account_links = Table(
+    "account_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 hex of the secret; the secret is never stored
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("purpose", String(8), nullable=False),  # invite, reset
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+)
+
 # --- cross-border exchange: peers, keys, outbox, inbox, refusals, manifests, hotline -------------------------
 
 exchange_peers = Table(

@@ -25,6 +25,7 @@ from cuakhau.adapters.db.exchange import SqlExchangeRepository
 from cuakhau.adapters.db.gate_ops import SqlDeviceLog, SqlLaneCallRepository, SqlReviewQueue, SqlYardRepository
 from cuakhau.adapters.db.gates import SqlGateRepository
 from cuakhau.adapters.db.inspection import SqlInspectionRepository
+from cuakhau.adapters.db.onboarding import SqlOnboardingRepository
 from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.parties import SqlDriverRepository, SqlEnterpriseRepository, SqlVehicleRepository
 from cuakhau.adapters.db.registry import SqlRegistryRepository
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
     tokens: SqlTokenRepository
     access: SqlAccessRepository
     exchange: SqlExchangeRepository
+    onboarding: SqlOnboardingRepository
 
     def __init__(
         self,
@@ -111,6 +113,7 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenRepository(conn)
         self.access = SqlAccessRepository(conn)
         self.exchange = SqlExchangeRepository(conn)
+        self.onboarding = SqlOnboardingRepository(conn)
         return self
 
     def __exit__(

@@ -11,9 +11,18 @@ from cuakhau.domain.notification import Notification
 log = logging.getLogger("cuakhau.notify")
 
 
+#: Messages to a person rather than about a trip (onboarding): the log shows whom and the link or reason.
+PERSONAL = frozenset({"join_approved", "join_refused", "account_invited", "password_reset"})
+
+
 def describe(n: Notification) -> str:
-    """One readable line: what happened to which trip, where and when."""
+    """One readable line: what happened to which trip, where and when (or, for onboarding, to whom and what)."""
     p = n.payload
+    if n.kind in PERSONAL:  # the demo's delivery: the one-time link is read from this line
+        return (
+            f"notify {n.kind} id={n.id[:8]} lang={n.language} to={p.get('to', '-')} "
+            f"username={p.get('username', '-')} link={p.get('link', '-')} reason={p.get('reason') or '-'}"
+        )
     return (
         f"notify {n.kind} id={n.id[:8]} lang={n.language} trip={(n.trip_id or '-')[:8]} "
         f"booking={(n.booking_id or '-')[:8]} gate={p.get('gate_id', '-')} slot={p.get('slot_start_local') or '-'} "

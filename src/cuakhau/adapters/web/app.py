@@ -18,7 +18,17 @@ from cuakhau.adapters.web import metrics as web_metrics
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
-from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
+from cuakhau.adapters.web.routers import (
+    equeue,
+    exchange,
+    gate_ops,
+    gates,
+    inspections,
+    onboarding,
+    parties,
+    shipments,
+    trips,
+)
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -98,6 +108,7 @@ def build_app(
         gate_ops.router,
         inspections.router,
         exchange.router,
+        onboarding.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     pages.install(app, context)  # HTML pages, the public wait board and its JSON API, live dashboards

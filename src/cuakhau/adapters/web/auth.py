@@ -35,6 +35,9 @@ LOGIN_IP = "login.ip"  # per client address, whatever the username
 LOGIN_ACCOUNT = "login.account"  # per username, from the addresses it has not logged in from
 LOGIN_KNOWN = "login.known"  # the (username, address) pairs that logged in lately
 BOOKING = "booking.account"
+RESET_IP = "reset.ip"  # password-reset requests per client address
+RESET_USERNAME = "reset.username"  # password-reset requests per username, from anywhere
+JOIN_IP = "join.ip"  # requests to join per client address
 #: An address a user logged in from is spared the per-username ceiling this long after the last login there.
 KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
@@ -43,6 +46,9 @@ DEFAULT_RATES = {
     LOGIN_IP: Rate.parse("60/60"),
     LOGIN_ACCOUNT: Rate.parse("30/300"),
     BOOKING: Rate.parse("30/60"),
+    RESET_IP: Rate.parse("10/900"),
+    RESET_USERNAME: Rate.parse("3/900"),
+    JOIN_IP: Rate.parse("10/3600"),
 }
 
 
@@ -55,6 +61,9 @@ class Security:
     session_ttl: timedelta = accounts.SESSION_TTL
     cookie_secure: bool = False
     proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    #: The address the public reaches this site at (``CUAKHAU_PUBLIC_URL``): one-time links start with it. Unset:
+    #: the request's own address (fine for a demo; behind a proxy set it, so a forged Host cannot redirect links).
+    public_url: str = ""
 
     @classmethod
     def build(
@@ -70,12 +79,19 @@ class Security:
         redis_url: str | None = None,
         redis_key_prefix: str = "cuakhau",
         trusted_proxies: str = "",
+        public_url: str = "",
+        rate_reset_ip: str = "10/900",
+        rate_reset_username: str = "3/900",
+        rate_join_ip: str = "10/3600",
     ) -> Security:
         rates = {
             LOGIN_USERNAME: Rate.parse(rate_login_username),
             LOGIN_IP: Rate.parse(rate_login_ip),
             LOGIN_ACCOUNT: Rate.parse(rate_login_account),
             BOOKING: Rate.parse(rate_booking),
+            RESET_IP: Rate.parse(rate_reset_ip),
+            RESET_USERNAME: Rate.parse(rate_reset_username),
+            JOIN_IP: Rate.parse(rate_join_ip),
         }
         return cls(
             limiter=WindowLimiter(rates, redis_url=redis_url, key_prefix=redis_key_prefix),
@@ -83,6 +99,7 @@ class Security:
             session_ttl=timedelta(hours=session_hours),
             cookie_secure=cookie_secure,
             proxies=TrustedProxies.of(trusted_proxies),
+            public_url=public_url.rstrip("/"),
         )
 
 
@@ -197,6 +214,11 @@ def client_ip(request: Request) -> str:
     """The peer, or the client a trusted proxy names in ``X-Forwarded-For`` (adapters/web/proxies.py)."""
     peer = request.client.host if request.client else "unknown"
     return security_of(request).proxies.client_address(peer, request.headers.getlist("x-forwarded-for"))[:64]
+
+
+def link_base(request: Request) -> str:
+    """Where one-time links lead: ``CUAKHAU_PUBLIC_URL``, else this request's own address."""
+    return security_of(request).public_url or str(request.base_url).rstrip("/")
 
 
 def limit_booking(request: Request, principal: Principal, ctx: ContextDep) -> None:

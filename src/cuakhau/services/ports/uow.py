@@ -22,6 +22,7 @@ from cuakhau.services.ports.exchange import ExchangeRepository
 from cuakhau.services.ports.gate_ops import DeviceLog, LaneCallRepository, ReviewQueue, YardRepository
 from cuakhau.services.ports.gates import GateRepository
 from cuakhau.services.ports.inspections import InspectionRepository
+from cuakhau.services.ports.onboarding import OnboardingRepository
 from cuakhau.services.ports.outbox import OutboxRepository
 from cuakhau.services.ports.parties import DriverRepository, EnterpriseRepository, VehicleRepository
 from cuakhau.services.ports.registry import RegistryRepository
@@ -75,6 +76,8 @@ class UnitOfWork(Protocol):
     def access(self) -> AccessRepository: ...
     @property
     def exchange(self) -> ExchangeRepository: ...
+    @property
+    def onboarding(self) -> OnboardingRepository: ...
 
     def __enter__(self) -> Self: ...
 
