@@ -120,7 +120,10 @@ def _unexplained(
     out: list[Assignment] = []
     cost = violations = unassigned = 0
     no_params: Mapping[str, int | str] = {}
+    moved = 0
     for r, wins, p in zip(problem.requests, windows, placed, strict=True):
+        if r.held is not None and r.held != p:
+            moved += 1
         if p is None:
             unassigned += 1
             out.append(Assignment(r.id, None, None, None, policy, "", no_params))
@@ -130,4 +133,4 @@ def _unexplained(
         cost += r.weight * wait
         violations += max_wait is not None and wait > max_wait
         out.append(Assignment(r.id, key, slot, wait, policy, "", no_params))
-    return Plan(policy, out, cost, unassigned, violations, _moved(problem.requests, placed))
+    return Plan(policy, out, cost, unassigned, violations, moved)
