@@ -175,6 +175,36 @@ def test_a_closure_across_the_line_moves_affected_bookings(
     assert moved["history"][-1]["reason"]
 
 
+def test_a_closure_of_one_hour_moves_only_the_bookings_that_held_it(
+    ctx: ServiceContext, world: World, client: TestClient, clock: ManualClock, engine: Engine
+) -> None:
+    """Six dry trucks booked two an hour from 08:00; the Chinese side closes 09:00–10:00 (VN time). The two that
+    held 09:00 move to the first hour with room (11:00); the four others keep their slots and hear nothing.
+    (Re-planned as if nothing had been booked, the first come took the earliest hours: four moved.)"""
+    limit_hourly(ctx, 2)
+    booked = [world.book(trip_with(world, DRY), hours=8) for _ in range(6)]
+    hour = clock.now().replace(minute=0, second=0, microsecond=0)
+    assert [b.slot_start for b in booked] == [hour + timedelta(hours=i // 2) for i in range(6)]
+    before = len(outbox(engine))
+    r = client.post(
+        f"{API}/gates/cn-youyiguan/closures",
+        json={
+            "starts_at": "2026-06-02T10:00:00+08:00",
+            "ends_at": "2026-06-02T11:00:00+08:00",
+            "reason": "Bảo trì máy soi / X光机维护",
+            "actor": {"id": "gx", "role": "gate_admin"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    after = [client.get(f"{API}/trips/{b.trip_id}/booking").json()["slot_start_local"] for b in booked]
+    local = [f"2026-06-02T{h:02d}:00:00+07:00" for h in (8, 8, 11, 11, 10, 10)]
+    assert after == local
+    assert [trip for kind, trip in outbox(engine)[before:] if kind == "slot_changed"] == [
+        booked[2].trip_id,
+        booked[3].trip_id,
+    ]
+
+
 def test_dispatch_gating_lists_every_reason(ctx: ServiceContext, world: World, client: TestClient) -> None:
     unregistered = fruit_line(planting_area_code="VN-TGOR-0009", packing_house_code="VN-XXPH-001")
     trip_id = world.declare(shipment=world.shipment(lines=[unregistered], phytosanitary_certificate_no=None)).id

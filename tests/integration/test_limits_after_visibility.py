@@ -57,8 +57,14 @@ HAMMER: dict[tuple[str, str], Send] = {
         f"/api/v1/trips/{trip}/booking", json=BOOK_API
     ),
 }
-#: Limited routes that name no object: the login is limited by username and address.
-NO_OBJECT = {("post", "/api/v1/auth/login")}
+#: Limited routes that name no object: the login and the password-reset request are limited by username and
+#: address, a join request and the use of a one-time link by address (the link is a secret, not an object id).
+NO_OBJECT = {
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/join-requests"),
+}
 
 
 def test_every_rate_limited_api_route_is_hammered_here(limited_app: FastAPI) -> None:  # noqa: F811

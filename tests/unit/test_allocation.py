@@ -305,13 +305,18 @@ def problems(draw: st.DrawFn) -> Problem:
     if draw(st.booleans()):
         inspection = {k: [draw(st.integers(0, c)) for c in capacity[k]] for k in keys}
     requests = []
+    replan = draw(st.booleans())  # a re-plan: some requests hold a place (in or out of their windows)
     for i in range(draw(st.integers(0, 12))):
         windows = {}
         for k in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=len(keys), unique=True)):
             lo = draw(st.integers(-1, len(capacity[k])))
             windows[k] = (lo, draw(st.integers(lo, len(capacity[k]) + 1)))
         weight = draw(st.sampled_from(sorted(p.weight for p in PROFILES.values())))
-        requests.append(Request(f"r{i}", windows, weight, draw(st.integers(0, 20)), draw(st.booleans())))
+        held = None
+        if replan and draw(st.booleans()):
+            k = draw(st.sampled_from(keys))
+            held = (k, draw(st.integers(0, len(capacity[k]))))
+        requests.append(Request(f"r{i}", windows, weight, draw(st.integers(0, 20)), draw(st.booleans()), held))
     return Problem(capacity, inspection, requests, max_wait=draw(st.one_of(st.none(), st.integers(0, 3))))
 
 
@@ -379,6 +384,10 @@ def check_reasons(problem: Problem, plan: Plan) -> None:
         if a.wait:
             assert (a.params["ahead"], a.params["ahead_heavier"]) == (len(ahead), len(heavier))
             assert a.params["ahead_weight"] == max(heavier, default=0)
+        if a.reason == "kept_place":
+            assert r.held == (k, slot)
+            continue
+        assert r.held != (k, slot)  # a truck that kept its place says so
         if a.reason == "earliest_free_slot":
             assert plan.policy == "fcfs"
             earlier = [
@@ -420,21 +429,31 @@ def test_every_plan_keeps_windows_and_capacities_and_its_reasons_are_true(proble
         assert plan.unassigned == sum(a.slot is None for a in plan.assignments)
 
 
-def lexicographic_weights(problem: Problem) -> tuple[int, int]:
-    """The test's own (generous) weights: late > any spoilage; one unit of placed weight > everything else."""
+def lexicographic_weights(problem: Problem) -> tuple[int, int, int]:
+    """The test's own (generous) weights: a move > any spoilage; late > all moves and spoilage; one unit of
+    placed weight > everything else."""
     horizon = max((len(c) for c in problem.capacity.values()), default=1)
-    late = 1 + sum(r.weight for r in problem.requests) * horizon
-    return late, late * (len(problem.requests) + 1)
+    move = 1 + sum(r.weight for r in problem.requests) * horizon
+    late = move * (len(problem.requests) + 1)
+    return move, late, late * (len(problem.requests) + 1)
 
 
-def lp_solution(problem: Problem) -> tuple[float, int, int, int]:
-    """The lexicographic objective solved as an LP by HiGHS: (objective, placed weight, late, spoilage).
+def moves(problem: Problem, plan: Plan) -> int:
+    """Requests holding a place that the plan does not keep there, counted here."""
+    return sum(
+        r.held is not None and r.held != (a.resource, a.slot)
+        for r, a in zip(problem.requests, plan.assignments, strict=True)
+    )
+
+
+def lp_solution(problem: Problem) -> tuple[float, int, int, int, int]:
+    """The lexicographic objective solved as an LP by HiGHS: (objective, placed weight, late, spoilage, moved).
 
     The constraint matrix is a network matrix (totally unimodular), so HiGHS's vertex solution is integral.
     """
     from scipy.optimize import linprog
 
-    late, unplaced = lexicographic_weights(problem)
+    move, late, unplaced = lexicographic_weights(problem)
     cols: list[tuple[int, str, int, int]] = []  # (request, resource, slot, wait)
     for i, r in enumerate(problem.requests):
         for k, (lo, hi) in clipped(problem, r).items():
@@ -444,8 +463,12 @@ def lp_solution(problem: Problem) -> tuple[float, int, int, int]:
     def is_late(wait: int) -> bool:
         return problem.max_wait is not None and wait > problem.max_wait
 
-    c = [problem.requests[i].weight * w + late * is_late(w) for i, _, _, w in cols]
-    c += [unplaced * r.weight for r in problem.requests]
+    def leaves(i: int, k: str | None, s: int | None) -> bool:
+        held = problem.requests[i].held
+        return held is not None and held != (k, s)
+
+    c = [problem.requests[i].weight * w + late * is_late(w) + move * leaves(i, k, s) for i, k, s, w in cols]
+    c += [unplaced * r.weight + move * leaves(i, None, None) for i, r in enumerate(problem.requests)]
     a_eq = [[float(col[0] == i) for col in cols] + [float(j == i) for j in range(n)] for i in range(n)]
     a_ub, b_ub = [], []
     for k, caps in problem.capacity.items():
@@ -464,11 +487,13 @@ def lp_solution(problem: Problem) -> tuple[float, int, int, int]:
     assert all(abs(v - xv) < 1e-6 for v, xv in zip(result.x, x, strict=True)), "LP vertex is not integral"
     chosen = [col for col, xv in zip(cols, x, strict=False) if xv]
     placed_weight = sum(problem.requests[i].weight for i, _, _, _ in chosen)
+    left_out = [i for i, xv in enumerate(x[len(cols) :]) if xv]
     return (
         float(result.fun),
         placed_weight,
         sum(is_late(w) for _, _, _, w in chosen),
         sum(problem.requests[i].weight * w for i, _, _, w in chosen),
+        sum(leaves(i, k, s) for i, k, s, _ in chosen) + sum(leaves(i, None, None) for i in left_out),
     )
 
 
@@ -480,18 +505,20 @@ def placed_weight(problem: Problem, plan: Plan) -> int:
 @given(problems())
 def test_optimal_is_never_beaten_and_equals_the_lp_optimum(problem: Problem) -> None:
     optimal = OptimalPlanner().plan(problem)
-    late, unplaced = lexicographic_weights(problem)
+    move, late, unplaced = lexicographic_weights(problem)
     total_weight = sum(r.weight for r in problem.requests)
 
     def objective(plan: Plan) -> int:
-        return unplaced * (total_weight - placed_weight(problem, plan)) + late * plan.fairness_violations + plan.cost
+        left = total_weight - placed_weight(problem, plan)
+        return unplaced * left + late * plan.fairness_violations + move * moves(problem, plan) + plan.cost
 
     if problem.requests:
-        lp_value, lp_weight, lp_late, lp_spoilage = lp_solution(problem)
+        lp_value, lp_weight, lp_late, lp_spoilage, lp_moved = lp_solution(problem)
         assert objective(optimal) == pytest.approx(lp_value, abs=1e-6)
-        assert (placed_weight(problem, optimal), optimal.fairness_violations, optimal.cost) == (
+        assert (placed_weight(problem, optimal), optimal.fairness_violations, optimal.moved, optimal.cost) == (
             lp_weight,
             lp_late,
+            lp_moved,
             lp_spoilage,
         )
     fcfs = FirstComeFirstServed().plan(problem)
@@ -499,7 +526,8 @@ def test_optimal_is_never_beaten_and_equals_the_lp_optimum(problem: Problem) -> 
         assert optimal.unassigned <= other.unassigned
         assert objective(optimal) <= objective(other)
         placed_same = [a.slot is None for a in optimal.assignments] == [a.slot is None for a in other.assignments]
-        if placed_same and optimal.fairness_violations == other.fairness_violations:
+        same = (optimal.fairness_violations, optimal.moved) == (other.fairness_violations, other.moved)
+        if placed_same and same:
             assert optimal.cost <= other.cost
     if optimal.unassigned == fcfs.unassigned == 0:
         assert optimal.fairness_violations <= fcfs.fairness_violations
@@ -510,10 +538,21 @@ def test_optimal_is_never_beaten_and_equals_the_lp_optimum(problem: Problem) -> 
 def test_the_planners_weights_outweigh_what_one_cycle_of_the_flow_can_change(problem: Problem) -> None:
     """Counted here from the problem itself: the choice arcs a simple cycle can hold (two per group of identical
     requests and two per slot or inspection node some request can take, whichever is fewer), the largest
-    spoilage of one of them; ``late`` beats that much spoilage, ``unplaced`` that much lateness and spoilage.
-    (That these weights give the lexicographic optimum is checked against the LP above.)"""
-    late, unplaced = objective_weights(problem)
-    kinds = {(tuple(sorted(clipped(problem, r).items())), r.weight, r.needs_inspection) for r in problem.requests}
+    spoilage of one of them, and two "not placed" arcs; ``move`` beats that much spoilage, ``late`` that many
+    moves and that much spoilage, ``unplaced`` all of these. (That these weights give the lexicographic optimum
+    is checked against the LP above.)"""
+    move, late, unplaced = objective_weights(problem)
+
+    def keepable(r: Request) -> tuple[str, int] | None:
+        for k, (lo, hi) in clipped(problem, r).items():
+            if r.held is not None and r.held[0] == k and lo <= r.held[1] <= hi:
+                return r.held
+        return None
+
+    kinds = {
+        (tuple(sorted(clipped(problem, r).items())), r.weight, r.needs_inspection, keepable(r))
+        for r in problem.requests
+    }
     inspecting = problem.inspection_capacity is not None and any(r.needs_inspection for r in problem.requests)
     targets = set()
     largest = 0
@@ -523,8 +562,10 @@ def test_the_planners_weights_outweigh_what_one_cycle_of_the_flow_can_change(pro
             targets |= {(k, s, r.needs_inspection and inspecting) for s in slots}
             largest = max([largest] + [r.weight * (s - lo) for s in slots])
     arcs = 2 * min(len(kinds), len(targets))
-    assert late > arcs * largest  # one truck fewer past the limit beats what one cycle changes in spoilage
-    assert unplaced > arcs * late + arcs * largest  # one unit of weight placed beats lateness and spoilage
+    holding = any(kind[3] is not None for kind in kinds)
+    assert move > arcs * largest if holding else move == 0  # one truck fewer moved beats a cycle's spoilage
+    assert late > (arcs + 2) * move + arcs * largest  # one truck fewer past the limit beats moves and spoilage
+    assert unplaced > arcs * late + (arcs + 2) * move + arcs * largest  # one unit of weight beats all of them
 
 
 @settings(max_examples=200)
@@ -558,6 +599,7 @@ def test_requests_sharing_one_windows_mapping_are_planned_as_with_copies(problem
             r.weight,
             r.order,
             r.needs_inspection,
+            r.held,
         )
         for r in problem.requests
     ]

@@ -377,3 +377,30 @@ def test_the_daily_acceptance_keeps_the_most_urgent() -> None:
     )
     assert all(t.rule == "fcfs" for t in targets)
     assert isinstance(targets[0], Target)
+
+
+def test_a_replan_after_a_slot_shrinks_moves_only_the_booking_that_lost_its_place() -> None:
+    """Six dry trucks booked two to an hour (the later ones came first); the first hour shrinks to one place.
+    The re-plan moves one booking, to the waiting list (the day is full), and every other keeps its slot —
+    re-planned as if nothing had been booked, the first come would have taken the earliest hours (five moves)."""
+    slots = [Slot(S0 + i * HOUR, capacity=2, booked=2, inspection_capacity=2) for i in range(3)]
+    held = [booking(B.ACTIVE, slot=S0 + (i // 2) * HOUR, hours=3, seq=10 - i) for i in range(6)]
+    found = [(b, TripState.BOOKED) for b in held]
+    problem = DayProblem.of(slots, found, now=NOW, resource="g/export", max_wait=12, capacity_override={S0: (1, 1)})
+    targets = problem.decide(OptimalPlanner().plan(problem.problem), quota_limit=None)
+    changed = [t for t in targets if t.changed]
+    assert [(t.booking, t.slot_start) for t in changed] == [(held[0], None)]  # the later-come of the first hour
+    assert all(t.slot_start == t.booking.held_slot for t in targets if not t.changed)
+
+
+def test_a_full_day_keeps_the_bookings_that_hold_their_place_before_promoting_an_equal_one() -> None:
+    """The counterpart's daily acceptance is reached: a waiting truck of the same class that came first does not
+    take the place of one that holds its slot (it would be two changes for no truck more)."""
+    slots = [Slot(S0 + i * HOUR, capacity=2, booked=int(i == 0)) for i in range(3)]
+    holder = booking(B.ACTIVE, slot=S0, seq=5)
+    waiting = booking(seq=1)
+    found = [(holder, TripState.BOOKED), (waiting, TripState.DECLARED)]
+    problem = DayProblem.of(slots, found, now=NOW, resource="g/export", max_wait=12)
+    targets = {t.booking.id: t for t in problem.decide(OptimalPlanner().plan(problem.problem), quota_limit=1)}
+    assert not targets[holder.id].changed
+    assert (targets[waiting.id].slot_start, targets[waiting.id].reason) == (None, "counterpart_daily_quota")

@@ -7,9 +7,12 @@ decided here. The decisions, each with its rule and reason:
 * a booking **may move** if its trip has not left its origin and it holds no place in an hour already begun
   (nor one on another day: that day's plan owns it); everything else the counters hold is **fixed**;
 * each movable booking may use the slots of its window (``window_indexes``: the same chooser first come, first
-  served uses); the planner places it there or leaves it out;
+  served uses); the planner places it there or leaves it out; a booking holding a place tells the planner so
+  (``Request.held``), and the published rule keeps it there unless placing more weight or keeping trucks within
+  the waiting limit needs the place: a re-plan moves as few trucks as it must;
 * the counterpart's daily acceptance bounds the day as a whole: the most urgent placed bookings
-  (``priority``) keep their places within it, the rest go to the waiting list (``counterpart_daily_quota``);
+  (``priority``; at equal perishability those the plan keeps where they are, then first come) keep their places
+  within it, the rest go to the waiting list (``counterpart_daily_quota``);
 * a booking **keeps** its place if the plan gives it the slot it holds, else it **moves** (``place``) or goes to
   the **waiting list** (``wait_list``).
 """
@@ -122,7 +125,11 @@ class DayProblem:
             window = window_indexes(slots, b, now)
             if window is not None:
                 weight = PROFILES[b.perishability].weight
-                requests.append(Request(b.id, {resource: window}, weight, b.requested_seq, b.needs_inspection))
+                held = b.held_slot
+                place = (resource, index[held]) if held is not None else None
+                requests.append(
+                    Request(b.id, {resource: window}, weight, b.requested_seq, b.needs_inspection, held=place)
+                )
         problem = Problem(
             capacity={resource: [max(0, c[0] - fixed[i]) for i, c in enumerate(capacities)]},
             inspection_capacity={resource: [max(0, c[1] - fixed_inspection[i]) for i, c in enumerate(capacities)]},
@@ -137,7 +144,17 @@ class DayProblem:
         by_id = {b.id: b for b in self.movable}
         over_quota: set[str] = set()
         if quota_limit is not None:
-            placed = sorted((by_id[a.request_id] for a in plan.assignments if a.slot is not None), key=priority)
+            kept = {
+                a.request_id
+                for a in plan.assignments
+                if a.slot is not None and self._keeps(by_id[a.request_id], a.slot)
+            }
+
+            def urgency(b: Booking) -> tuple[int, bool, int]:
+                weight, seq = priority(b)
+                return weight, b.id not in kept, seq
+
+            placed = sorted((by_id[a.request_id] for a in plan.assignments if a.slot is not None), key=urgency)
             over_quota = {b.id for b in placed[max(0, quota_limit - self.fixed) :]}
         decided: dict[str, tuple[datetime | None, str, dict[str, Any]]] = {}
         for a in plan.assignments:
@@ -152,3 +169,7 @@ class DayProblem:
             slot_start, reason, params = decided.get(b.id) or (None, "no_capacity_in_window", {})
             targets.append(Target(b, slot_start, plan.policy, reason, params))
         return targets
+
+    def _keeps(self, booking: Booking, slot: int) -> bool:
+        """Whether placing ``booking`` in the day's ``slot`` keeps the place it holds."""
+        return booking.held_slot is not None and self.slots[slot].starts_at == booking.held_slot

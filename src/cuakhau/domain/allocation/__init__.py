@@ -8,14 +8,21 @@ every truck is booked into an hourly slot before it leaves the orchard. The publ
    can be placed together form a matroid, so the heaviest is a largest one).
 2. **Keep every truck within the published waiting limit** (``max_wait`` slots past its earliest slot) as far
    as capacity allows: fewest trucks past the limit.
-3. **Then keep spoilage lowest.** Each slot a truck waits past its earliest slot costs its perishability
+3. **A re-plan keeps every booking that can stay where it is.** A truck that holds a place (``Request.held``:
+   a booked day re-planned after a closure, a lowered quota, or a perishable truck that found no room) keeps
+   it unless the two stages above need it: fewest trucks moved (to another slot or to the waiting list). So a
+   re-plan moves the trucks that lost their place, and those that a truck placed in their stead must displace
+   — never the rest of the day; each move is a notification to a driver who may already be on the road.
+4. **Then keep spoilage lowest.** Each slot a truck waits past its earliest slot costs its perishability
    weight (published in each class's profile, :mod:`cuakhau.domain.perishability`: live animals weigh most,
    dry goods least). The plan minimises the sum of weight × wait over the trucks placed.
 
 Every truck stays inside its window (earliest to latest slot, per gate and direction it may use), and no slot
 takes more trucks than its capacity, nor more plant-quarantine inspections than its inspection places.
 The optimal planner solves this exactly as a min-cost flow; first come, first served is the baseline, and a
-greedy ("last chance first, then the most perishable") is the simple alternative. Every assignment carries
+greedy ("last chance first, then the most perishable") is the simple alternative. In a re-plan both simple
+policies first keep each truck's held place while its slot has room (FCFS in the order trucks came, the greedy
+most perishable first) and place only the others; they never displace a truck. Every assignment carries
 the policy's name, a stable reason code and the figures that explain it:
 
 ==========================  ================================================================================
@@ -27,6 +34,7 @@ reason                      meaning (always true of the plan it belongs to)
 ``earlier_slots_full``      waited: every slot before was full, none of them by a heavier truck
 ``fairness_bound``          waited exactly the published limit: every slot before was full
 ``past_fairness_bound``     waited past the limit: every slot before was full (optimal: in every window too)
+``kept_place``              a re-plan kept the truck in the place it held (``params`` as for any placed truck)
 ``no_capacity_in_window``   not placed: every slot of every window was full (waiting list)
 ``outside_horizon``         not placed: no slot of its windows lies in the planning horizon
 ==========================  ================================================================================
@@ -38,8 +46,10 @@ limit); of one that waited also ``ahead`` (trucks placed in its slots before), `
 ``slots`` (how many slots its windows hold in the horizon) and ``max_wait``.
 
 Windows are clipped to the horizon (the slots a resource's capacity lists); a wait counts from the first slot
-of the clipped window. A window naming a resource without capacity, a window ending before it starts, a weight
-below 1 and duplicate request ids are refused with :class:`~cuakhau.domain.errors.InvalidInput`.
+of the clipped window. A plan's ``moved`` counts the trucks that held a place and do not keep it; a held place
+outside the truck's (clipped) windows cannot be kept. A window naming a resource without capacity, a window
+ending before it starts, a weight below 1 and duplicate request ids are refused with
+:class:`~cuakhau.domain.errors.InvalidInput`.
 
 The package, one module per concern (each imports only the ones listed before it):
 
@@ -64,6 +74,7 @@ from cuakhau.domain.allocation.model import (
     EARLIEST_POSSIBLE,
     FAIRNESS_BOUND,
     FCFS,
+    KEPT_PLACE,
     NO_CAPACITY_IN_WINDOW,
     OUTSIDE_HORIZON,
     PAST_FAIRNESS_BOUND,
@@ -87,6 +98,7 @@ __all__ = [
     "EARLIEST_POSSIBLE",
     "FAIRNESS_BOUND",
     "FCFS",
+    "KEPT_PLACE",
     "NO_CAPACITY_IN_WINDOW",
     "OUTSIDE_HORIZON",
     "PAST_FAIRNESS_BOUND",

@@ -18,7 +18,7 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
 
     Checks: one assignment per request in the problem's order; every placed request inside its window on a
     known resource, with its wait counted from the window's first slot in the horizon; no slot over its truck
-    capacity or its inspection places; the plan's cost, unassigned and fairness figures.
+    capacity or its inspection places; the plan's cost, unassigned, fairness and moved figures.
     """
     issues: list[str] = []
     if [a.request_id for a in plan.assignments] != [r.id for r in problem.requests]:
@@ -26,12 +26,13 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     by_id = {r.id: r for r in problem.requests}
     used: dict[tuple[str, int], int] = {}
     used_insp: dict[tuple[str, int], int] = {}
-    violations = 0
+    violations = moved = 0
     for a in plan.assignments:
         r = by_id.get(a.request_id)
         if r is None:
             issues.append(f"{a.request_id}: not a request of the problem")
             continue
+        moved += r.held is not None and r.held != (a.resource, a.slot)
         if a.slot is None or a.resource is None:
             if a.slot is not None or a.resource is not None or a.wait is not None:
                 issues.append(f"{a.request_id}: half placed (resource {a.resource}, slot {a.slot}, wait {a.wait})")
@@ -64,4 +65,6 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
         issues.append(f"unassigned {plan.unassigned} does not count the requests left out")
     if plan.fairness_violations != violations:
         issues.append(f"fairness violations {plan.fairness_violations}, counted {violations}")
+    if plan.moved != moved:
+        issues.append(f"moved {plan.moved}, counted {moved}")
     return issues

@@ -11,12 +11,14 @@ from cuakhau.domain.allocation.model import (
     EARLIEST_POSSIBLE,
     FAIRNESS_BOUND,
     FCFS,
+    KEPT_PLACE,
     NO_CAPACITY_IN_WINDOW,
     OUTSIDE_HORIZON,
     PAST_FAIRNESS_BOUND,
     Assignment,
     Plan,
     Problem,
+    Request,
 )
 from cuakhau.domain.allocation.prepare import Window
 
@@ -52,6 +54,7 @@ def _explain(
                 row[s] += row[s - 1]
     out: list[Assignment] = []
     cost = violations = 0
+    moved = _moved(requests, placed)
     fcfs = policy == FCFS
     ahead_memo: dict[tuple[str, int, int, int], tuple[int, int, int]] = {}
     for r, wins, p in zip(requests, windows, placed, strict=True):
@@ -87,7 +90,9 @@ def _explain(
                 found = ahead_memo[memo_key] = (ahead, heavier, heaviest)
             params["ahead"], params["ahead_heavier"], params["ahead_weight"] = found
             heavier = found[1]
-        if fcfs:
+        if r.held is not None and r.held == p:
+            reason = KEPT_PLACE
+        elif fcfs:
             reason = EARLIEST_FREE_SLOT
         elif wait == 0:
             reason = EARLIEST_POSSIBLE
@@ -100,7 +105,12 @@ def _explain(
         else:
             reason = EARLIER_SLOTS_FULL
         out.append(Assignment(r.id, key, slot, wait, policy, reason, params))
-    return Plan(policy, out, cost, sum(p is None for p in placed), violations)
+    return Plan(policy, out, cost, sum(p is None for p in placed), violations, moved)
+
+
+def _moved(requests: Sequence[Request], placed: Sequence[Placement | None]) -> int:
+    """Requests that held a place and do not keep it (moved elsewhere or not placed)."""
+    return sum(r.held is not None and r.held != p for r, p in zip(requests, placed, strict=True))
 
 
 def _unexplained(
@@ -110,7 +120,10 @@ def _unexplained(
     out: list[Assignment] = []
     cost = violations = unassigned = 0
     no_params: Mapping[str, int | str] = {}
+    moved = 0
     for r, wins, p in zip(problem.requests, windows, placed, strict=True):
+        if r.held is not None and r.held != p:
+            moved += 1
         if p is None:
             unassigned += 1
             out.append(Assignment(r.id, None, None, None, policy, "", no_params))
@@ -120,4 +133,4 @@ def _unexplained(
         cost += r.weight * wait
         violations += max_wait is not None and wait > max_wait
         out.append(Assignment(r.id, key, slot, wait, policy, "", no_params))
-    return Plan(policy, out, cost, unassigned, violations)
+    return Plan(policy, out, cost, unassigned, violations, moved)

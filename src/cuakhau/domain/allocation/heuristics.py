@@ -6,28 +6,34 @@ import heapq
 
 from cuakhau.domain.allocation.explain import Placement, _explain
 from cuakhau.domain.allocation.model import FCFS, Plan, Problem
-from cuakhau.domain.allocation.prepare import _NextFree, _prepare, _Room
+from cuakhau.domain.allocation.prepare import _keep_held, _NextFree, _prepare, _Room
 
 
 class FirstComeFirstServed:
-    """In the order requests came, each takes its earliest slot with room (earliest slot first, then resource)."""
+    """In the order requests came, each takes its earliest slot with room (earliest slot first, then resource).
+
+    In a re-plan, each truck first keeps the place it holds (``Request.held``) while that slot has room for it,
+    in the order trucks came; only the others are placed, first come, first served.
+    """
 
     name = FCFS
 
     def plan(self, problem: Problem, *, explain: bool = True) -> Plan:
         windows = _prepare(problem)
         room = _Room(problem)
+        placed: list[Placement | None] = _keep_held(problem, windows, room, heaviest_first=False)
         # next slot with a truck place, and next with a truck *and* an inspection place, per resource
         free = {k: _NextFree(len(c)) for k, c in problem.capacity.items()}
         free_insp = {k: _NextFree(len(c)) for k, c in problem.capacity.items()}
-        for k, caps in problem.capacity.items():
+        for k, caps in room.trucks.items():
             for s, c in enumerate(caps):
                 if c <= 0:
                     free[k].close(s)
                 if c <= 0 or (room.inspection is not None and room.inspection[k][s] <= 0):
                     free_insp[k].close(s)
-        placed: list[Placement | None] = [None] * len(problem.requests)
         for i in sorted(range(len(problem.requests)), key=lambda i: problem.requests[i].order):
+            if placed[i] is not None:
+                continue  # kept the place it holds
             insp = problem.requests[i].needs_inspection
             best: tuple[int, str] | None = None
             for key, lo, hi in windows[i]:
@@ -52,7 +58,8 @@ class PriorityGreedy:
 
     A truck's last chance is the last slot within the published waiting limit and, again, the last slot of
     its windows. Simple and fast, but not optimal: it cannot see that a truck served now would have fitted
-    later.
+    later. In a re-plan, each truck first keeps the place it holds while that slot has room for it (the most
+    perishable first, then first come); only the others are placed, slot by slot.
     """
 
     name = "priority"
@@ -61,6 +68,7 @@ class PriorityGreedy:
         windows = _prepare(problem)
         requests = problem.requests
         room = _Room(problem)
+        placed: list[Placement | None] = _keep_held(problem, windows, room, heaviest_first=True)
         horizon = max((len(c) for c in problem.capacity.values()), default=0)
         starts: dict[str, list[list[int]]] = {k: [[] for _ in c] for k, c in problem.capacity.items()}
         deadlines: list[tuple[int, ...]] = []
@@ -73,7 +81,6 @@ class PriorityGreedy:
                 within = max(within, hi if limit is None else min(hi, lo + limit))
             deadlines.append((within, last) if within != last else (last,))
         latest = [{key: hi for key, _, hi in wins} for wins in windows]
-        placed: list[Placement | None] = [None] * len(requests)
         # per resource: last-chance heap (deadline, -weight, order, i), weight heaps without / with inspection
         urgent: dict[str, list[tuple[int, int, int, int]]] = {k: [] for k in problem.capacity}
         plain: dict[str, list[tuple[int, int, int]]] = {k: [] for k in problem.capacity}

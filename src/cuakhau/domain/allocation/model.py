@@ -15,6 +15,7 @@ FAIRNESS_BOUND = "fairness_bound"
 PAST_FAIRNESS_BOUND = "past_fairness_bound"
 NO_CAPACITY_IN_WINDOW = "no_capacity_in_window"
 OUTSIDE_HORIZON = "outside_horizon"
+KEPT_PLACE = "kept_place"
 
 # A constant, not ``FirstComeFirstServed.name``: compiled (mypyc), a class does not expose its instances' attributes.
 FCFS = "fcfs"
@@ -26,7 +27,9 @@ class Request:
 
     ``windows`` maps each resource it may use (a gate and direction, ``"vn-huu-nghi/export"``) to its earliest
     and latest slot index there, inclusive. ``weight`` is its spoilage weight per slot waited; ``order`` its
-    place in the order requests came (smaller is earlier).
+    place in the order requests came (smaller is earlier). ``held``, in a re-plan, is the place (resource, slot)
+    the truck holds now: the rule keeps it there unless placing more weight or keeping trucks within the waiting
+    limit needs the place (a move is a notification to a driver who may already be on the road).
     """
 
     id: str
@@ -34,6 +37,7 @@ class Request:
     weight: int
     order: int
     needs_inspection: bool = False
+    held: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,7 @@ class Plan:
     cost: int  # spoilage: sum of weight x wait over the placed requests
     unassigned: int
     fairness_violations: int  # placed requests waiting longer than ``max_wait``
+    moved: int = 0  # requests that held a place (``Request.held``) and do not keep it: moved or not placed
 
 
 @dataclass(frozen=True, slots=True)

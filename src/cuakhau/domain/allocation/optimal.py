@@ -9,18 +9,21 @@ from ortools.graph.python import min_cost_flow
 
 from cuakhau.domain.allocation.explain import Placement, _explain
 from cuakhau.domain.allocation.model import GroupedPlan, GroupedProblem, Placed, Plan, Problem
-from cuakhau.domain.allocation.prepare import Window, _prepare, _prepare_groups
+from cuakhau.domain.allocation.prepare import Window, _keepable, _prepare, _prepare_groups
 from cuakhau.domain.allocation.shortcut import _greedy
 
 
 class OptimalPlanner:
-    """The published rule solved exactly: most weight placed, then fewest past the limit, then least spoilage.
+    """The published rule solved exactly: most weight placed, then fewest past the limit, then (in a re-plan)
+    fewest trucks moved from the places they hold, then least spoilage.
 
     A min-cost flow: identical requests (same clipped windows, weight and inspection need) form one supply
     node; each has an arc to every (resource, slot) of its windows — through the slot's inspection node when
     it needs inspection — and an arc straight to the sink for "not placed". Lexicographic priorities become
-    integer costs (:func:`objective_weights`). Within a group, the request that came first gets the earlier
-    slot. When every window runs to the end of the horizon, a greedy plan (slot after slot, heaviest first) is
+    integer costs (:func:`objective_weights`). A request holding a place (``Request.held``) pays a move on every
+    arc but the one to that place, its "not placed" arc included; requests holding different places are
+    different groups. Within a group, the request that came first gets the earlier slot. When every window runs
+    to the end of the horizon and no request holds a place, a greedy plan (slot after slot, heaviest first) is
     tried first and taken without the flow when it provably reaches the same optimum (:func:`_greedy`).
     :meth:`plan_grouped` takes the groups directly (no object per request); :meth:`plan` groups its requests
     and solves the same flow.
@@ -33,14 +36,16 @@ class OptimalPlanner:
         requests = problem.requests
         if not requests:
             return _explain(self.name, problem, windows, [], explain)
-        groups: dict[tuple[tuple[Window, ...], int, bool], list[int]] = {}
+        groups: dict[tuple[tuple[Window, ...], int, bool, Placement | None], list[int]] = {}
         for i, r in enumerate(requests):
-            groups.setdefault((windows[i], r.weight, r.needs_inspection), []).append(i)
+            held = _keepable(r.held, windows[i])
+            groups.setdefault((windows[i], r.weight, r.needs_inspection, held), []).append(i)
         placements = _solve(
             problem.capacity,
             problem.inspection_capacity,
             problem.max_wait,
-            [(wins, weight, inspection, len(m)) for (wins, weight, inspection), m in groups.items()],
+            [(wins, weight, inspection, len(m)) for (wins, weight, inspection, _), m in groups.items()],
+            [held for (_, _, _, held) in groups],
         )
         placed: list[Placement | None] = [None] * len(requests)
         orders = [r.order for r in requests]
@@ -80,17 +85,21 @@ def _solve(
     inspection_capacity: Mapping[str, Sequence[int]] | None,
     max_wait: int | None,
     group_list: Sequence[tuple[tuple[Window, ...], int, bool, int]],
+    held: Sequence[Placement | None] = (),
 ) -> list[list[Placed]]:
     """The optimal planner's min-cost flow over groups (clipped windows, weight, needs inspection, count);
-    per group its places (slot, resource, trucks) sorted by slot, then resource."""
+    per group its places (slot, resource, trucks) sorted by slot, then resource. ``held``: per group the place
+    its trucks hold (inside its windows), if any; none when empty."""
     if not group_list:
         return []
-    fast = _greedy(capacity, inspection_capacity, max_wait, group_list)
-    if fast is not None:
-        return fast
+    holding = any(h is not None for h in held)
+    if not holding:
+        fast = _greedy(capacity, inspection_capacity, max_wait, group_list)
+        if fast is not None:
+            return fast
     insp = inspection_capacity
     needs_insp = insp is not None and any(inspection for _, _, inspection, _ in group_list)
-    late_penalty, unplaced_penalty = _objective_weights(capacity, needs_insp, group_list)
+    move_penalty, late_penalty, unplaced_penalty = _objective_weights(capacity, needs_insp, group_list, holding)
     sink = 0
     node = 1
     slot_node: dict[str, list[int]] = {}
@@ -144,16 +153,22 @@ def _solve(
             tails += [gnode] * k
             heads += nodes
             caps += [n] * k
+            at = len(costs)
             if max_wait is None:
                 costs += [weight * d for d in waits]
             else:
                 costs += [weight * d + (late_penalty if d > max_wait else 0) for d in waits]
+            own = held[g] if holding else None
+            if own is not None:
+                for j, s in enumerate(slots):
+                    if own != (key, s):
+                        costs[at + j] += move_penalty
     choices = len(tails) - first_choice
     for g, (_, weight, _, n) in enumerate(group_list):  # "not placed", last
         tails.append(node + g)
         heads.append(sink)
         caps.append(n)
-        costs.append(unplaced_penalty * weight)
+        costs.append(unplaced_penalty * weight + (move_penalty if holding and held[g] is not None else 0))
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     flow.set_nodes_supplies([sink, *range(node, node + len(group_list))], [-total, *supplies])
@@ -173,28 +188,34 @@ def _solve(
     return taken
 
 
-def objective_weights(problem: Problem) -> tuple[int, int]:
-    """The integer costs that make the optimal planner's objective lexicographic: ``(late, unplaced)``.
+def objective_weights(problem: Problem) -> tuple[int, int, int]:
+    """The integer costs that make the optimal planner's objective lexicographic: ``(move, late, unplaced)``.
 
     The planner minimises ``unplaced × (weight of the trucks not placed) + late × (trucks past the limit) +
-    spoilage`` over its flow network. Two plans differ by units of flow around simple cycles of the network,
-    and a simple cycle passes each node once: it takes at most two choice arcs (a group's arc to a slot, or to
-    the slot's inspection node) at each group and at each node of the slot side, so at most ``K = 2 × min(groups,
-    slot-side nodes with choice arcs)`` of them. Around one cycle, spoilage thus changes by at most ``K × S``
-    (``S`` the largest spoilage one choice arc costs) and the trucks past the limit by at most ``K``. With ``late
-    = K × S + 1`` and ``unplaced = K × late + K × S + 1`` per unit of weight (weights are whole numbers), a
-    cycle that places more weight, or as much and fewer trucks past the limit, always costs less; so a plan of
-    least cost has no such cycle and no plan is better on the published rule. (Bounds on one cycle, not on a
-    whole plan, keep the costs small, and the solver's cost scaling fast.)
+    move × (trucks not kept in the place they hold) + spoilage`` over its flow network (``move`` is 0 when no
+    request holds a place). Two plans differ by units of flow around simple cycles of the network, and a simple
+    cycle passes each node once: it takes at most two choice arcs (a group's arc to a slot, or to the slot's
+    inspection node) at each group and at each node of the slot side, so at most ``K = 2 × min(groups, slot-side
+    nodes with choice arcs)`` of them, and at most two "not placed" arcs (both end at the sink). Around one
+    cycle, spoilage thus changes by at most ``K × S`` (``S`` the largest spoilage one choice arc costs), the
+    trucks moved by at most ``K + 2`` and the trucks past the limit by at most ``K``. With ``move = K × S + 1``,
+    ``late = (K + 2) × move + K × S + 1`` and ``unplaced = K × late + (K + 2) × move + K × S + 1`` per unit of
+    weight (weights are whole numbers), a cycle that places more weight, or as much and fewer trucks past the
+    limit, or as many and fewer trucks moved, always costs less; so a plan of least cost has no such cycle and
+    no plan is better on the published rule. (Bounds on one cycle, not on a whole plan, keep the costs small,
+    and the solver's cost scaling fast.)
     """
     windows = _prepare(problem)
-    groups: dict[tuple[tuple[Window, ...], int, bool], int] = {}
+    groups: dict[tuple[tuple[Window, ...], int, bool, Placement | None], int] = {}
     for r, w in zip(problem.requests, windows, strict=True):
-        key = (w, r.weight, r.needs_inspection)
+        key = (w, r.weight, r.needs_inspection, _keepable(r.held, w))
         groups[key] = groups.get(key, 0) + 1
     needs_insp = problem.inspection_capacity is not None and any(r.needs_inspection for r in problem.requests)
     return _objective_weights(
-        problem.capacity, needs_insp, [(w, weight, insp, n) for (w, weight, insp), n in groups.items()]
+        problem.capacity,
+        needs_insp,
+        [(w, weight, insp, n) for (w, weight, insp, _), n in groups.items()],
+        any(held is not None for (_, _, _, held) in groups),
     )
 
 
@@ -207,8 +228,10 @@ def _objective_weights(
     capacity: Mapping[str, Sequence[int]],
     needs_insp: bool,
     group_list: Sequence[tuple[tuple[Window, ...], int, bool, int]],
-) -> tuple[int, int]:
-    """:func:`objective_weights` of the flow over ``group_list`` (clipped windows, weight, inspection, count)."""
+    holding: bool,
+) -> tuple[int, int, int]:
+    """:func:`objective_weights` of the flow over ``group_list`` (clipped windows, weight, inspection, count);
+    ``holding``: whether some group holds a place (else no move costs anything)."""
     open_slots = _open_slots(capacity)
     reached: dict[str, set[int]] = {}  # per resource, the open slots some choice arc goes to
     through_insp: dict[str, set[int]] = {}  # ... and those some choice arc reaches through inspection
@@ -223,5 +246,8 @@ def _objective_weights(
             largest = max(largest, weight * (slots[-1] - lo))
     side = sum(len(v) for v in reached.values()) + sum(len(v) for v in through_insp.values())
     arcs = 2 * min(len(group_list), side)  # K: choice arcs on one simple cycle, at most
-    late = arcs * largest + 1
-    return late, arcs * late + arcs * largest + 1
+    spoilage = arcs * largest  # what one cycle changes in spoilage, at most
+    move = spoilage + 1 if holding else 0
+    moves = (arcs + 2) * move  # ... and in the cost of moves
+    late = moves + spoilage + 1
+    return move, late, arcs * late + moves + spoilage + 1

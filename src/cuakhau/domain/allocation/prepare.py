@@ -76,6 +76,40 @@ def _prepare_groups(problem: GroupedProblem) -> list[tuple[Window, ...]]:
     return out
 
 
+def _keepable(held: tuple[str, int] | None, wins: tuple[Window, ...]) -> tuple[str, int] | None:
+    """The place a request holds when it lies in one of its (clipped) windows, so that it may keep it; else
+    None (a place outside its windows, or past the horizon, cannot be kept)."""
+    if held is None:
+        return None
+    key, slot = held
+    for k, lo, hi in wins:
+        if k == key and lo <= slot <= hi:
+            return held
+    return None
+
+
+def _keep_held(
+    problem: Problem, windows: Sequence[tuple[Window, ...]], room: _Room, *, heaviest_first: bool
+) -> list[tuple[str, int] | None]:
+    """The simple policies' stability: each request holding a place keeps it while it has room for it, in the
+    order requests came (``heaviest_first``: the most perishable first, then that order); the places kept are
+    taken out of ``room``. Per request its kept place, else None."""
+    requests = problem.requests
+    kept: list[tuple[str, int] | None] = [None] * len(requests)
+    holders = [i for i, r in enumerate(requests) if r.held is not None]
+    if heaviest_first:
+        holders.sort(key=lambda i: (-requests[i].weight, requests[i].order))
+    else:
+        holders.sort(key=lambda i: requests[i].order)
+    for i in holders:
+        r = requests[i]
+        held = _keepable(r.held, windows[i])
+        if held is not None and room.fits(held[0], held[1], r.needs_inspection):
+            room.take(held[0], held[1], r.needs_inspection)
+            kept[i] = held
+    return kept
+
+
 class _Room:
     """Places left per slot: trucks, and inspection places (``None`` when inspection is not a constraint)."""
 
