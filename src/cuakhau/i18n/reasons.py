@@ -43,6 +43,11 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "时段 {slot}：您的时间窗允许的最早时段。",
         "en": "Slot {slot}: the earliest your window allows.",
     },
+    "kept_place": {
+        "vi": "Khung giờ {slot}: xe giữ nguyên chỗ đã đặt khi kế hoạch được lập lại.",
+        "zh": "时段 {slot}：重新排程时，您的车辆保留了已预约的位置。",
+        "en": "Slot {slot}: the truck kept its booked place when the day was re-planned.",
+    },
     "after_more_perishable": {
         "vi": "Khung giờ {slot}: các khung giờ sớm hơn đã dành cho {ahead_heavier} xe chở hàng dễ hỏng hơn.",
         "zh": "时段 {slot}：更早的时段已让给 {ahead_heavier} 辆装载更易腐货物的车辆。",
