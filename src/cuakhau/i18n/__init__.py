@@ -16,6 +16,7 @@ from cuakhau.i18n import (
     messages_bounds,
     messages_core,
     messages_customs,
+    messages_declare,
     messages_devices,
     messages_equeue,
     messages_exchange,
@@ -45,6 +46,7 @@ _CATALOGS = (
     messages_exchange,
     messages_simulation,
     messages_bounds,
+    messages_declare,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():
@@ -65,7 +67,18 @@ def render(code: str, language: str, params: Mapping[str, Any] | None = None) ->
         family = code.split(".", 1)[0] + ".invalid"
         texts = CATALOG.get(family) or CATALOG["invalid"]
     template = texts.get(language) or texts[DEFAULT_LANGUAGE]
-    return template.format_map(_Params(params or {}))
+    return template.format_map(_Params({k: _param(v, language) for k, v in (params or {}).items()}))
+
+
+def _param(value: Any, language: str) -> Any:
+    """A parameter in the reader's language: a name given in each language (``{"vi": .., "zh": .., "en": ..}``)
+    or a message of its own (``{"code": "trip.state.booked"}``, e.g. a state's name)."""
+    if isinstance(value, Mapping):
+        if "code" in value:
+            return render(str(value["code"]), language, {k: v for k, v in value.items() if k != "code"})
+        if DEFAULT_LANGUAGE in value:
+            return value.get(language) or value[DEFAULT_LANGUAGE]
+    return value
 
 
 _LANG_RE = re.compile(r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
