@@ -19,6 +19,8 @@ code with its messages is in ``docs/errors.md``::
     ├── InvalidCredentials         401  auth.invalid_credentials   domain.accounts
     ├── InvalidInput               422  invalid                    domain.errors
     │   ├── FieldErrors            422  request.field_errors       domain.errors
+    │   │   ├── ConflictsInDeclaration 409  request.field_errors       domain.errors
+    │   │   └── UnknownInDeclaration 404  request.field_errors       domain.errors
     │   └── ScenarioInvalid        422  invalid                    simulation.scenario
     ├── LoginRequired              401  page.login_required        adapters.web.pages.access
     ├── MalformedRequest           400  request.malformed          domain.errors
@@ -192,6 +194,19 @@ class FieldErrors(InvalidInput):
         )
 
 
+class UnknownInDeclaration(FieldErrors):
+    """``FieldErrors`` among which something named does not exist or may not be seen by the caller: answered 404,
+    as that one problem alone would be (what the caller may not see reads as not found, whatever else is wrong)."""
+
+    http_status = 404
+
+
+class ConflictsInDeclaration(FieldErrors):
+    """``FieldErrors`` that are all conflicts with what other trips hold (a busy truck and driver): 409."""
+
+    http_status = 409
+
+
 class Problems:
     """Gathers the errors of independent checks instead of stopping at the first (``raise_if_any``).
 
@@ -239,4 +254,9 @@ class Problems:
             exc = self.errors[0]
             exc.params = {**dict(exc.params), "problems": [problem_of(exc)]}
             raise exc
+        statuses = {e.http_status for e in self.errors}
+        if 404 in statuses:
+            raise UnknownInDeclaration(self.errors)
+        if statuses == {409}:
+            raise ConflictsInDeclaration(self.errors)
         raise FieldErrors(self.errors)
