@@ -124,12 +124,11 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
         assert listed["total"] == 1
         exporter = listed["items"][0]
         assert vehicle["owner_id"] == exporter["id"]
-        driver_id = next(
-            t["driver_id"] for t in api.get("/api/v1/trips", params={"limit": 5}).json()["items"] if t["driver_id"]
-        )
-        r = api.post(
-            "/api/v1/trips",
-            json={
+        # … and a driver on no open trip (a driver is on one open trip at a time: one busy is refused by name)
+        open_drivers = {t["driver_id"] for t in trips_now if t["state"] not in {s.value for s in TERMINAL_STATES}}
+        candidates = list(dict.fromkeys(t["driver_id"] for t in trips_now if t["driver_id"] not in open_drivers))
+        for driver_id in candidates:
+            body = {
                 "gate_id": "vn-tan-thanh",
                 "direction": "export",
                 "vehicle_id": vehicle["id"],
@@ -150,8 +149,11 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
                         }
                     ],
                 },
-            },
-        )
+            }
+            r = api.post("/api/v1/trips", json=body)
+            codes = {d["code"] for d in r.json().get("error", {}).get("details", [])} if r.status_code == 409 else set()
+            if codes != {"trip.driver_busy"}:  # busy on another enterprise's trip, which this exporter cannot see
+                break
         assert r.status_code == 201, r.text
         trip_id = r.json()["id"]
         # … books it, and the notification goes out through the background dispatcher (the demo's log notifier)

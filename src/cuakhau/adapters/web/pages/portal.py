@@ -64,7 +64,9 @@ def _problems(request: Request, exc: CuakhauError) -> list[dict[str, Any]]:
     listed = exc.params.get("problems")
     if not isinstance(listed, list) or not listed:
         return [_problem(request, exc)]
-    return [{"code": p["code"], "field": p.get("field"), "message": i18n.render(p["code"], language, p)} for p in listed]
+    return [
+        {"code": p["code"], "field": p.get("field"), "message": i18n.render(p["code"], language, p)} for p in listed
+    ]
 
 
 @router.get("", response_class=HTMLResponse)
