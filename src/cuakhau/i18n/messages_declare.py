@@ -110,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "quantity.gross_kg": {"vi": "khối lượng cả bì (kg)", "zh": "毛重（千克）", "en": "gross weight (kg)"},
     "quantity.packages": {"vi": "số kiện", "zh": "件数", "en": "packages"},
     # --- a trip's state, named in a sentence ---
-    "trip.state.declared": {"vi": "đã khai báo", "zh": "已申报", "en": "declared"},
+    "trip.state.declared": {"vi": "chưa đặt chỗ", "zh": "尚未预约", "en": "not yet booked"},
     "trip.state.booked": {"vi": "đã đặt chỗ", "zh": "已预约", "en": "booked"},
     "trip.state.dispatched": {"vi": "đang trên đường", "zh": "在途", "en": "on the road"},
     "trip.state.arrived": {"vi": "đang ở bãi chờ", "zh": "在堆场等候", "en": "waiting in the yard"},
