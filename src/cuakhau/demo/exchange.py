@@ -105,7 +105,8 @@ def seed_trips(ctx: ServiceContext, count: int, *, earliest: datetime, hours: in
         roles=["exporter"],
         address="Hàm Thuận Bắc, Bình Thuận",
     )
-    if not sum(plant_registry.registry_counts(ctx.uow()).values()):  # a fresh demo database: the orchard and packing house of its trucks, as a board imports them
+    # A fresh demo database: the orchard and packing house of its trucks, as a board imports them.
+    if not sum(plant_registry.registry_counts(ctx.uow()).values()):
         plant_registry.import_registry(
             ctx.uow(),
             clock=clock,
