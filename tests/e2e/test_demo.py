@@ -124,34 +124,42 @@ def test_demo_serves_the_seeded_day_and_takes_bookings(tmp_path: Path) -> None:
         assert listed["total"] == 1
         exporter = listed["items"][0]
         assert vehicle["owner_id"] == exporter["id"]
-        driver_id = next(
-            t["driver_id"] for t in api.get("/api/v1/trips", params={"limit": 5}).json()["items"] if t["driver_id"]
-        )
-        r = api.post(
-            "/api/v1/trips",
+        # … and a driver on no open trip (a driver is on one open trip at a time): one it hires for this truck
+        hired = api.post(
+            "/api/v1/drivers",
             json={
-                "gate_id": "vn-tan-thanh",
-                "direction": "export",
-                "vehicle_id": vehicle["id"],
-                "driver_id": driver_id,
-                "shipment": {
-                    "exporter_id": exporter["id"],
-                    "consignee_name": "凭祥市鲜果贸易有限公司",
-                    "consignee_country": "CN",
-                    "lines": [
-                        {
-                            "hs_code": "081090",
-                            "description": "Thanh long",
-                            "net_kg": 20000,
-                            "gross_kg": 21000,
-                            "packages": 1100,
-                            "value": 24000,
-                            "currency": "USD",
-                        }
-                    ],
-                },
+                "full_name": "Hoàng Văn Lâm",
+                "document_kind": "vn_citizen_id",
+                "document_number": "020199012345",
+                "nationality": "VN",
+                "employer_id": exporter["id"],
             },
         )
+        assert hired.status_code == 201, hired.text
+        driver_id = hired.json()["id"]
+        body = {
+            "gate_id": "vn-tan-thanh",
+            "direction": "export",
+            "vehicle_id": vehicle["id"],
+            "driver_id": driver_id,
+            "shipment": {
+                "exporter_id": exporter["id"],
+                "consignee_name": "凭祥市鲜果贸易有限公司",
+                "consignee_country": "CN",
+                "lines": [
+                    {
+                        "hs_code": "081090",
+                        "description": "Thanh long",
+                        "net_kg": 20000,
+                        "gross_kg": 21000,
+                        "packages": 1100,
+                        "value": 24000,
+                        "currency": "USD",
+                    }
+                ],
+            },
+        }
+        r = api.post("/api/v1/trips", json=body)
         assert r.status_code == 201, r.text
         trip_id = r.json()["id"]
         # … books it, and the notification goes out through the background dispatcher (the demo's log notifier)

@@ -144,7 +144,9 @@ def test_list_filters_and_paginates(client: TestClient, world: World, clock: Man
     for i in range(5):
         clock.advance(timedelta(minutes=1))
         gate = "vn-huu-nghi" if i < 3 else "vn-tan-thanh"
-        ids.append(declare(client, world, gate_id=gate)["id"])
+        # the world's truck and driver first; the next trips their own (one open trip per truck and driver)
+        parties = {} if i == 0 else {"vehicle_id": world.new_truck(), "driver_id": world.new_driver()}
+        ids.append(declare(client, world, gate_id=gate, **parties)["id"])
     book(client, world, ids[0], clock)
     everything = client.get(f"{API}/trips").json()
     assert everything["total"] == 5
@@ -156,7 +158,7 @@ def test_list_filters_and_paginates(client: TestClient, world: World, clock: Man
     assert [t["id"] for t in booked["items"]] == [ids[0]]
     plate = world.truck.plate.text.replace("-", " ").replace(".", "")
     by_plate = client.get(f"{API}/trips", params={"plate": plate}).json()
-    assert by_plate["total"] == 5 and by_plate["items"][0]["plate"] == world.truck.plate.text
+    assert by_plate["total"] == 1 and by_plate["items"][0]["plate"] == world.truck.plate.text
     assert by_plate["items"][0]["perishability"] == "fresh_produce"
     assert client.get(f"{API}/trips", params={"exporter_id": world.importer.id}).json()["total"] == 0
 

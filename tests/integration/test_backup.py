@@ -84,8 +84,8 @@ class Writer:
                     gate_id="vn-huu-nghi",
                     direction="export",
                     vehicle_id=self.world.new_truck(),
-                    driver_id=self.world.driver.id,
-                    shipment_id=self.shipment_id,
+                    driver_id=self.world.new_driver(),  # a driver and a shipment are on one open trip at a time
+                    shipment=self.world.shipment(),
                 )
                 self._committed(trip.id, trip.version)
                 booking = self.world.book(trip.id)

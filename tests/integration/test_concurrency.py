@@ -35,15 +35,15 @@ def _worker(
     declared: list[str] = []
     barrier.wait(timeout=60)
     for i in range(NEW_TRIPS_EACH):
-        trip = trips.declare_trip(
+        trip = trips.declare_trip(  # a truck, a driver and a shipment are on one open trip at a time: each its own
             ctx.uow(),
             nomenclature,
             clock=ctx.clock,
             gate_id="vn-huu-nghi",
             direction="export",
-            vehicle_id=world["truck"],
-            driver_id=world["driver"],
-            shipment_id=world["shipment"],
+            vehicle_id=world["trucks"][name][i],
+            driver_id=world["drivers"][name][i],
+            shipment={**world["shipment"], "phytosanitary_certificate_no": f"VN-PC-{name.upper()}-{i:04d}"},
         )
         declared.append(trip.id)
         # interleave: race the other process on the shared trips
@@ -67,29 +67,7 @@ def _worker(
 
 def test_two_processes_writing_at_once(ctx: ServiceContext, engine: Engine, database_url: str) -> None:
     world = World(ctx)
-    shipment = trips.declare_trip(
-        ctx.uow(),
-        ctx.nomenclature,
-        clock=ctx.clock,
-        gate_id="vn-huu-nghi",
-        direction="export",
-        vehicle_id=world.truck.id,
-        driver_id=world.driver.id,
-        shipment=world.shipment(),
-    ).shipment_id
-    shared = [
-        trips.declare_trip(
-            ctx.uow(),
-            ctx.nomenclature,
-            clock=ctx.clock,
-            gate_id="vn-huu-nghi",
-            direction="export",
-            vehicle_id=world.new_truck(),
-            driver_id=world.driver.id,
-            shipment_id=shipment,
-        ).id
-        for _ in range(10)
-    ]
+    shared = [world.declare().id for _ in range(10)]
     for trip_id in shared:
         assert world.book(trip_id).status.value == "active"
     with engine.connect() as conn:
@@ -98,7 +76,12 @@ def test_two_processes_writing_at_once(ctx: ServiceContext, engine: Engine, data
     spawn = mp.get_context("spawn")
     barrier = spawn.Barrier(2)
     results = spawn.Queue()
-    ids = {"truck": world.truck.id, "driver": world.driver.id, "shipment": shipment, "now": ctx.clock.now()}
+    ids = {
+        "trucks": {n: [world.new_truck() for _ in range(NEW_TRIPS_EACH)] for n in ("a", "b")},
+        "drivers": {n: [world.new_driver() for _ in range(NEW_TRIPS_EACH)] for n in ("a", "b")},
+        "shipment": world.shipment(),
+        "now": ctx.clock.now(),
+    }
     procs = [spawn.Process(target=_worker, args=(database_url, n, ids, shared, barrier, results)) for n in ("a", "b")]
     for p in procs:
         p.start()

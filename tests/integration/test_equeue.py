@@ -13,8 +13,8 @@ from cuakhau.adapters.db import tables as t
 from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.errors import Conflict, InvalidInput
-from cuakhau.domain.trip import Actor, ActorRole
-from cuakhau.services import equeue, trips
+from cuakhau.domain.trip import Actor, ActorRole, Trip
+from cuakhau.services import equeue, plant_registry, trips
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.factories import World, dry_line, fruit_line
 
@@ -67,9 +67,23 @@ def test_booking_takes_the_earliest_slot_and_tells_the_holder(
 
 
 def test_one_open_booking_per_vehicle(ctx: ServiceContext, world: World) -> None:
-    first = world.declare().id
-    second = world.declare().id  # same truck, second trip
-    world.book(first)
+    first = world.declare()
+    # A truck on an open trip is refused at declaration now; a second open trip of the same truck can only be one
+    # declared before that rule, written here directly: booking still refuses it.
+    legacy = Trip.declare(
+        gate_id=first.gate_id,
+        direction=first.direction,
+        vehicle_id=first.vehicle_id,
+        driver_id=first.driver_id,
+        shipment_id=world.declare(vehicle_id=world.new_truck()).shipment_id,
+        actor=Actor(world.exporter.id, ActorRole.EXPORTER),
+        clock=ctx.clock,
+    )
+    with ctx.uow() as uow:
+        uow.trips.add(legacy)
+        uow.commit()
+    second = legacy.id
+    world.book(first.id)
     with pytest.raises(Conflict) as info:
         world.book(second)
     assert info.value.code == "booking.vehicle_busy"
@@ -206,8 +220,14 @@ def test_a_closure_of_one_hour_moves_only_the_bookings_that_held_it(
 
 
 def test_dispatch_gating_lists_every_reason(ctx: ServiceContext, world: World, client: TestClient) -> None:
-    unregistered = fruit_line(planting_area_code="VN-TGOR-0009", packing_house_code="VN-XXPH-001")
-    trip_id = world.declare(shipment=world.shipment(lines=[unregistered], phytosanitary_certificate_no=None)).id
+    # Registered when declared (declaration refuses unregistered codes); the board's new list drops both later.
+    trip_id = world.declare(shipment=world.shipment(phytosanitary_certificate_no=None)).id
+    plant_registry.import_registry(
+        ctx.uow(),
+        clock=ctx.clock,
+        text="kind,code,holder,province,crops,status\n"
+        "planting_area,VN-BTOR-0102,HTX Thanh Long Hàm Minh,Bình Thuận,thanh long,suspended\n",
+    )
     now = ctx.clock.now()
     booking = equeue.book(
         ctx.uow(),

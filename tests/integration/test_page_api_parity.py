@@ -24,7 +24,8 @@ from starlette.routing import Mount, Route
 from cuakhau.adapters.web.pages import dashboard
 from cuakhau.adapters.web.pages.render import CSRF_COOKIE
 from cuakhau.domain.accounts import Role
-from cuakhau.services import registry
+from cuakhau.domain.trip import Actor, ActorRole
+from cuakhau.services import registry, trips
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import token_for
 from tests.fixtures.factories import World, vn_citizen_id, vn_plate, vn_tax_code
@@ -43,11 +44,13 @@ class Ids:
     enterprise: str
     own_trip: str  # booked, at HOME, driven by the bound driver
     sibling_trip: str  # booked, at HOME, same enterprise, another truck and driver
-    fresh_trip: str  # declared, not booked, at HOME, driven by the bound driver
+    fresh_trip: str  # declared, not booked, at HOME, another truck and driver (one open trip per driver)
+    earlier_trip: str  # cancelled, at HOME, driven by the bound driver before the own trip
     their_trip: str  # another enterprise's, booked, at AWAY
     truck: str
-    driver_id: str
-    driver_document: str
+    driver_id: str  # the bound driver, on the own trip
+    driver_document: str  # a driver with no employer on record and on no open trip: declarations use them
+    free_driver_id: str
     their_truck: str
     their_driver_document: str
     their_driver_id: str
@@ -55,7 +58,11 @@ class Ids:
 
 
 def setup_ids(ctx: ServiceContext, world: World) -> Ids:
-    own = world.declare(HOME)
+    earlier = world.declare(HOME)
+    trips.transition_trip(
+        ctx.uow(), clock=ctx.clock, trip_id=earlier.id, action="cancel", actor=earlier_actor(world), reason="xe hỏng"
+    )
+    own = world.declare(HOME, vehicle_id=world.truck.id, driver_id=world.driver.id)
     world.book(own.id)
     sibling_driver = registry.register_driver(
         ctx.uow(),
@@ -91,21 +98,35 @@ def setup_ids(ctx: ServiceContext, world: World) -> Ids:
         AWAY, vehicle_id=their_truck.id, driver_id=their_driver.id, shipment=world.shipment(exporter_id=other.id)
     )
     world.book(theirs.id)
+    free_driver = registry.register_driver(
+        ctx.uow(),
+        clock=ctx.clock,
+        full_name="Phạm Văn Tùng",
+        document_kind="vn_citizen_id",
+        document_number=vn_citizen_id(),
+        nationality="VN",
+    )
     ids = Ids(
         enterprise=world.exporter.id,
         own_trip=own.id,
         sibling_trip=sibling.id,
         fresh_trip=fresh.id,
+        earlier_trip=earlier.id,
         their_trip=theirs.id,
-        truck=world.truck.id,
+        truck=world.new_truck(),  # on no open trip (a truck is on one open trip at a time)
         driver_id=world.driver.id,
-        driver_document=world.driver.document.number,
+        driver_document=free_driver.document.number,
+        free_driver_id=free_driver.id,
         their_truck=their_truck.id,
         their_driver_document=their_driver.document.number,
         their_driver_id=their_driver.id,
     )
     ids.trips = {"own": own.id, "sibling": sibling.id, "fresh": fresh.id, "theirs": theirs.id, "missing": MISSING}
     return ids
+
+
+def earlier_actor(world: World) -> Actor:
+    return Actor(world.exporter.id, ActorRole.EXPORTER)
 
 
 #: role name -> (role, binding); None: the public.
@@ -258,10 +279,10 @@ def declare_body(ids: Ids, *, vehicle: str, driver: str) -> dict[str, Any]:
 
 def declare_cases(ids: Ids) -> list[Case]:
     parts = {
-        "own parts": (ids.truck, ids.driver_document, ids.driver_id),
-        "their truck": (ids.their_truck, ids.driver_document, ids.driver_id),
+        "own parts": (ids.truck, ids.driver_document, ids.free_driver_id),
+        "their truck": (ids.their_truck, ids.driver_document, ids.free_driver_id),
         "their driver": (ids.truck, ids.their_driver_document, ids.their_driver_id),
-        "missing truck": (MISSING, ids.driver_document, ids.driver_id),
+        "missing truck": (MISSING, ids.driver_document, ids.free_driver_id),
     }
     return [
         Case(
@@ -447,7 +468,7 @@ def test_every_page_route_has_an_entry_and_every_twin_is_an_api_route(app: FastA
     assert pages == set(PAGES), (sorted(pages - set(PAGES)), sorted(set(PAGES) - pages))
     routes = api_routes(app)
     patterns = [(m, re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", p) + "$")) for m, p in routes]
-    ids = Ids("e", "t1", "t2", "t3", "t4", "v", "d", "doc", "v2", "doc2", "d2", {"own": "t1"})
+    ids = Ids("e", "t1", "t2", "t3", "t0", "t4", "v", "d", "doc", "d3", "v2", "doc2", "d2", {"own": "t1"})
     for entry in PAGES.values():
         if isinstance(entry, Twin):
             for case in entry.cases(ids):

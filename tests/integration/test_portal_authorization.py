@@ -155,7 +155,7 @@ def test_a_bound_driver_sees_only_the_trips_it_drives_in_the_portal(
 ) -> None:
     page, api = clients(ctx, app, Role.DRIVER, enterprise_id=ids.enterprise, driver_id=ids.driver_id)
     listed = set(re.findall(r'href="/portal/trips/([0-9a-f]{32})"', page.get("/portal").text))
-    assert listed == {ids.own_trip, ids.fresh_trip}  # not the sibling trip another driver drives
+    assert listed == {ids.own_trip, ids.earlier_trip}  # not the sibling trip another driver drives
     assert listed == {t["id"] for t in api.get("/api/v1/trips").json()["items"]}
     assert page.get(f"/portal/trips/{ids.own_trip}").status_code == 200
     hidden, missing = page.get(f"/portal/trips/{ids.sibling_trip}"), page.get(f"/portal/trips/{MISSING}")
@@ -166,7 +166,7 @@ def test_a_bound_driver_sees_only_the_trips_it_drives_in_the_portal(
     # An unbound driver of the same enterprise sees the enterprise's trips, as the API shows them.
     page, _ = clients(ctx, app, Role.DRIVER, enterprise_id=ids.enterprise)
     listed = set(re.findall(r'href="/portal/trips/([0-9a-f]{32})"', page.get("/portal").text))
-    assert listed == {ids.own_trip, ids.fresh_trip, ids.sibling_trip}
+    assert listed == {ids.own_trip, ids.fresh_trip, ids.sibling_trip, ids.earlier_trip}
 
 
 # --- the booking limit ---------------------------------------------------------------------------------------------

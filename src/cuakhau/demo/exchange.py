@@ -22,7 +22,7 @@ from cuakhau.domain.clock import Clock
 from cuakhau.domain.trip import Actor, ActorRole
 from cuakhau.domain.values import make_vn_tax_code
 from cuakhau.reference.gates import reference_gates
-from cuakhau.services import accounts, equeue, registry, trips
+from cuakhau.services import accounts, equeue, plant_registry, registry, trips
 from cuakhau.services import exchange as svc
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import get_gate
@@ -105,16 +105,26 @@ def seed_trips(ctx: ServiceContext, count: int, *, earliest: datetime, hours: in
         roles=["exporter"],
         address="Hàm Thuận Bắc, Bình Thuận",
     )
-    driver = registry.register_driver(
-        ctx.uow(),
-        clock=clock,
-        full_name="Nguyễn Văn Hùng",
-        document_kind="vn_citizen_id",
-        document_number=f"020{int(time.time()) % 10**9:09d}",
-        nationality="VN",
-    )
+    # A fresh demo database: the orchard and packing house of its trucks, as a board imports them.
+    if not sum(plant_registry.registry_counts(ctx.uow()).values()):
+        plant_registry.import_registry(
+            ctx.uow(),
+            clock=clock,
+            text="kind,code,holder,province,crops,status\n"
+            "planting_area,VN-BTOR-0102,HTX Thanh Long Hàm Minh,Bình Thuận,thanh long,active\n"
+            "packing_house,VN-BTPH-017,Công ty Hoàng Hậu,Bình Thuận,thanh long,active\n",
+        )
     ids = []
     for i in range(count):
+        # A driver is on one open trip at a time: each truck has its own.
+        driver = registry.register_driver(
+            ctx.uow(),
+            clock=clock,
+            full_name="Nguyễn Văn Hùng",
+            document_kind="vn_citizen_id",
+            document_number=f"020{(int(time.time()) * 1000 + i) % 10**9:09d}",
+            nationality="VN",
+        )
         truck = registry.register_vehicle(
             ctx.uow(),
             clock=clock,

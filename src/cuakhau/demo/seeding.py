@@ -8,8 +8,10 @@ of the harvest season.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 from cuakhau.demo.accounts import seed_demo_accounts
@@ -30,7 +32,7 @@ from cuakhau.demo.trips import progress
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.notification import Notification
-from cuakhau.domain.trip import Actor, ActorRole, TripState
+from cuakhau.domain.trip import TERMINAL_STATES, Actor, ActorRole, TripState
 from cuakhau.reference.gates import reference_gates
 from cuakhau.services import inspections, plant_registry
 from cuakhau.services import trips as trip_service
@@ -117,6 +119,17 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
     packers = sorted({registry_code(rng, ["TGPH", "BTPH", "DLPH"], 300) for _ in range(25)})
     plant_registry.import_registry(demo_ctx.uow(), clock=clock, text=registry_csv(orchards, packers))
     states: Counter[str] = Counter()
+    # A truck and a driver are on one open trip at a time: each trip takes free ones, more are hired when none is.
+    busy: set[str] = set()
+
+    def free(pool: list[str], first: int, hire: Callable[[], str]) -> str:
+        for k in range(len(pool)):
+            candidate = pool[(first + k) % len(pool)]
+            if candidate not in busy:
+                return candidate
+        pool.append(hire())
+        return pool[-1]
+
     all_states = list(TripState)
     gate_ids = list(GATE_WEIGHTS)
     weights = [GATE_WEIGHTS[g] for g in gate_ids]
@@ -137,10 +150,13 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
             consignee = rng.choice(VN_EXPORTERS)[0]
             consignee_country = "VN"
         if on_vn_side:
-            vehicle_id, driver_id = vn_trucks[i % len(vn_trucks)], rng.choice(vn_drivers)
+            vehicle_id = free(vn_trucks, i, lambda: vn_truck(demo_ctx, rng, rng.choice(hauliers + exporters).id))
+            driver_id = free(vn_drivers, rng.randrange(len(vn_drivers)), lambda: vn_driver(demo_ctx, rng))
         else:
-            pool = cn_trucks[CN_PLATE_PREFIX[gate_id]]
-            vehicle_id, driver_id = pool[i % len(pool)], rng.choice(cn_drivers)
+            prefix = CN_PLATE_PREFIX[gate_id]
+            pool = cn_trucks[prefix]
+            vehicle_id = free(pool, i, functools.partial(cn_truck, demo_ctx, rng, prefix, rng.choice(importers).id))
+            driver_id = free(cn_drivers, rng.randrange(len(cn_drivers)), lambda: cn_driver(demo_ctx, rng))
         # The first trips walk to each stage in turn, so every stage is on show; the rest take their chances.
         target = all_states[i] if i < len(all_states) else None
         declared_at = start + timedelta(minutes=rng.uniform(0, 60 if target else 20 * 60))
@@ -151,7 +167,8 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
             "exporter_id": exporter.id,
             "consignee_name": consignee,
             "consignee_country": consignee_country,
-            "phytosanitary_certificate_no": f"VN-PC-{rng.randrange(10**6):06d}" if plant else None,
+            # a certificate covers one consignment: numbered in turn
+            "phytosanitary_certificate_no": f"VN-PC-{real_now.year}-{i + 1:06d}" if plant else None,
             "lines": [
                 {
                     "hs_code": hs,
@@ -179,7 +196,10 @@ def seed_demo(ctx: ServiceContext, *, trips: int = 400, seed: int = 2026) -> lis
         ).id
         # The demo's exporter account books in the browser: its enterprise is never suspended, whatever the date.
         spare = exporter is exporters[0]
-        states[progress(demo_ctx, clock, rng, trip_id, gate_id, real_now, target, no_show=not spare)] += 1
+        reached = progress(demo_ctx, clock, rng, trip_id, gate_id, real_now, target, no_show=not spare)
+        states[reached] += 1
+        if TripState(reached) not in TERMINAL_STATES:
+            busy.update((vehicle_id, driver_id))
     # The day's notifications are history by now: count them as delivered, so a fresh server sends only news.
     while deliver_due(demo_ctx.uow, _Delivered(), ManualClock(real_now), limit=500).sent:
         pass

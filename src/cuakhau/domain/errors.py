@@ -19,6 +19,9 @@ code with its messages is in ``docs/errors.md``::
     ├── Forbidden                  403  auth.forbidden             domain.accounts
     ├── InvalidCredentials         401  auth.invalid_credentials   domain.accounts
     ├── InvalidInput               422  invalid                    domain.errors
+    │   ├── FieldErrors            422  request.field_errors       domain.errors
+    │   │   ├── ConflictsInDeclaration 409  request.field_errors       domain.errors
+    │   │   └── UnknownInDeclaration 404  request.field_errors       domain.errors
     │   └── ScenarioInvalid        422  invalid                    simulation.scenario
     ├── LoginRequired              401  page.login_required        adapters.web.pages.access
     ├── MalformedRequest           400  request.malformed          domain.errors
@@ -32,10 +35,11 @@ code with its messages is in ``docs/errors.md``::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class CuakhauError(Exception):
@@ -177,3 +181,93 @@ class ConcurrentUpdate(Conflict):
 
     def __init__(self, entity: str, key: str) -> None:
         super().__init__("concurrent_update", entity=entity, key=key)
+
+
+def problem_of(exc: CuakhauError) -> dict[str, Any]:
+    """One problem of a list (``params["problems"]``): its code, its field and the parameters of its message."""
+    return {**{k: v for k, v in exc.params.items() if k != "problems"}, "code": exc.code, "field": exc.field}
+
+
+class FieldErrors(InvalidInput):
+    """Several independent problems with one request (a declaration), each naming its field: the API lists them
+    all in ``details`` and a form shows each next to its field, so the declarant corrects everything at once."""
+
+    default_code = "request.field_errors"
+
+    def __init__(self, errors: Iterable[CuakhauError]) -> None:
+        found = list(errors)
+        self.errors = found
+        super().__init__(
+            "request.field_errors",
+            field=found[0].field if found else None,
+            problems=[problem_of(e) for e in found],
+            count=len(found),
+        )
+
+
+class UnknownInDeclaration(FieldErrors):
+    """``FieldErrors`` among which something named does not exist or may not be seen by the caller: answered 404,
+    as that one problem alone would be (what the caller may not see reads as not found, whatever else is wrong)."""
+
+    http_status = 404
+
+
+class ConflictsInDeclaration(FieldErrors):
+    """``FieldErrors`` that are all conflicts with what other trips hold (a busy truck and driver): 409."""
+
+    http_status = 409
+
+
+class Problems:
+    """Gathers the errors of independent checks instead of stopping at the first (``raise_if_any``).
+
+    Only problems with the request's content are gathered (not found, conflict, invalid: 404, 409, 422); anything
+    else (no permission, too many requests, the service busy) stops at once."""
+
+    GATHERED: ClassVar[frozenset[int]] = frozenset({404, 409, 422})
+
+    def __init__(self, errors: Iterable[CuakhauError] = ()) -> None:
+        self.errors: list[CuakhauError] = list(errors)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def add(self, exc: CuakhauError, *, prefix: str | None = None) -> None:
+        """Keep ``exc`` (each of its errors if it gathers several), its field put under ``prefix``."""
+        for one in exc.errors if isinstance(exc, FieldErrors) else [exc]:
+            if isinstance(one.params.get("problems"), list) and not isinstance(one, DispatchRefused):
+                one.params = {k: v for k, v in one.params.items() if k != "problems"}
+            self.errors.append(one.at(prefix) if prefix else one)
+
+    def attempt(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """``fn(*args, **kwargs)``, or ``None`` with its error kept."""
+        try:
+            return fn(*args, **kwargs)
+        except CuakhauError as exc:
+            if exc.http_status not in self.GATHERED:
+                raise
+            self.add(exc)
+            return None
+
+    def has(self, field: str) -> bool:
+        """Whether a problem was already found at ``field`` or inside it (``shipment`` covers ``shipment.lines``)."""
+        return any(
+            e.field is not None and (e.field == field or e.field.startswith((f"{field}.", f"{field}[")))
+            for e in self.errors
+        )
+
+    def raise_if_any(self) -> None:
+        """Nothing when no problem was found; one problem is raised as itself (its status kept), several as
+        :class:`FieldErrors`. Either way ``params["problems"]`` lists every one."""
+        if not self.errors:
+            return
+        if len(self.errors) == 1:
+            exc = self.errors[0]
+            exc.params = {**dict(exc.params), "problems": [problem_of(exc)]}
+            raise exc
+        statuses = {e.http_status for e in self.errors}
+        if 404 in statuses:
+            raise UnknownInDeclaration(self.errors)
+        if statuses == {409}:
+            raise ConflictsInDeclaration(self.errors)
+        raise FieldErrors(self.errors)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from cuakhau.domain.common import clean_name, parse_country, parse_decimal, parse_enum, parse_registry_code
-from cuakhau.domain.errors import CuakhauError, InvalidInput
+from cuakhau.domain.errors import CuakhauError, InvalidInput, Problems
 from cuakhau.domain.hs import HsCode, HsNomenclature, is_plant_product
 from cuakhau.domain.perishability import Perishability as Perishability  # re-exported: the class of a line
 from cuakhau.domain.values import parse_currency
@@ -68,39 +68,47 @@ class CargoLine:
         planting_area_code: str | None = None,
         packing_house_code: str | None = None,
     ) -> CargoLine:
-        hs = nomenclature.validate(hs_code, field="hs_code")
-        description = clean_name(description, field="description", max_length=MAX_DESCRIPTION)
-        net = parse_decimal(net_kg, field="net_kg")
-        gross = parse_decimal(gross_kg, field="gross_kg")
-        if net <= 0:
-            raise InvalidInput("weight.not_positive", field="net_kg", value=str(net))
-        if gross <= 0:
-            raise InvalidInput("weight.not_positive", field="gross_kg", value=str(gross))
-        if gross < net:
-            raise InvalidInput("weight.gross_below_net", field="gross_kg", gross=str(gross), net=str(net))
-        if gross > MAX_WEIGHT_KG:
-            raise InvalidInput("weight.too_large", field="gross_kg", value=str(gross), max=str(MAX_WEIGHT_KG))
+        # Every field is checked, and every problem reported at once (``Problems``).
+        problems = Problems()
+        hs = problems.attempt(nomenclature.validate, hs_code, field="hs_code")
+        name = problems.attempt(clean_name, description, field="description", max_length=MAX_DESCRIPTION)
+        net = problems.attempt(parse_decimal, net_kg, field="net_kg")
+        gross = problems.attempt(parse_decimal, gross_kg, field="gross_kg")
+        if net is not None and net <= 0:
+            problems.add(InvalidInput("weight.not_positive", field="net_kg", value=str(net)))
+        if gross is not None and gross <= 0:
+            problems.add(InvalidInput("weight.not_positive", field="gross_kg", value=str(gross)))
+        elif gross is not None and net is not None and net > 0 and gross < net:
+            problems.add(InvalidInput("weight.gross_below_net", field="gross_kg", gross=str(gross), net=str(net)))
+        elif gross is not None and gross > MAX_WEIGHT_KG:
+            problems.add(InvalidInput("weight.too_large", field="gross_kg", value=str(gross), max=str(MAX_WEIGHT_KG)))
         if isinstance(packages, bool) or not isinstance(packages, int) or packages < 1:
-            raise InvalidInput("packages.not_positive", field="packages", value=str(packages))
-        amount = parse_decimal(value, field="value")
-        if amount < 0:
-            raise InvalidInput("value.negative", field="value", value=str(amount))
-        kind = (
-            default_perishability(hs)
-            if perishability is None
-            else parse_enum(Perishability, perishability, field="perishability")
-        )
+            problems.add(InvalidInput("packages.not_positive", field="packages", value=str(packages)))
+        amount = problems.attempt(parse_decimal, value, field="value")
+        if amount is not None and amount < 0:
+            problems.add(InvalidInput("value.negative", field="value", value=str(amount)))
+        kind: Perishability | None = None
+        if perishability is not None:
+            kind = problems.attempt(parse_enum, Perishability, perishability, field="perishability")
+        elif hs is not None:
+            kind = default_perishability(hs)
+        money = problems.attempt(parse_currency, currency, field="currency")
+        area = problems.attempt(parse_registry_code, planting_area_code, field="planting_area_code")
+        house = problems.attempt(parse_registry_code, packing_house_code, field="packing_house_code")
+        problems.raise_if_any()
+        assert hs is not None and name is not None and net is not None and gross is not None
+        assert amount is not None and kind is not None and money is not None
         return cls(
             hs=hs,
-            description=description,
+            description=name,
             net_kg=net,
             gross_kg=gross,
             packages=packages,
             value=amount,
-            currency=parse_currency(currency, field="currency"),
+            currency=money,
             perishability=kind,
-            planting_area_code=parse_registry_code(planting_area_code, field="planting_area_code"),
-            packing_house_code=parse_registry_code(packing_house_code, field="packing_house_code"),
+            planting_area_code=area,
+            packing_house_code=house,
         )
 
 
@@ -113,6 +121,8 @@ class Shipment:
     lines: list[CargoLine]
     phytosanitary_certificate_no: str | None = None
     created_at: datetime | None = None
+    #: The consignment this shipment is one truck's part of (split explicitly: ``cuakhau.domain.declaration``).
+    part_of: str | None = None
 
     @property
     def plant_product(self) -> bool:
@@ -144,27 +154,35 @@ class Shipment:
         lines: Sequence[Mapping[str, Any]],
         phytosanitary_certificate_no: str | None = None,
         created_at: datetime | None = None,
+        part_of: str | None = None,
     ) -> Shipment:
-        consignee_name = clean_name(consignee_name, field="consignee_name", max_length=MAX_DESCRIPTION)
-        country = parse_country(consignee_country, field="consignee_country")
-        if not lines:
-            raise InvalidInput("shipment.no_lines", field="lines")
-        if len(lines) > MAX_LINES:
-            raise InvalidInput("shipment.too_many_lines", field="lines", max=MAX_LINES)
+        """Check every field and every line, and report every problem at once (``FieldErrors``)."""
+        problems = Problems()
+        name = problems.attempt(clean_name, consignee_name, field="consignee_name", max_length=MAX_DESCRIPTION)
+        country = problems.attempt(parse_country, consignee_country, field="consignee_country")
+        certificate = problems.attempt(
+            parse_registry_code, phytosanitary_certificate_no, field="phytosanitary_certificate_no"
+        )
         parsed: list[CargoLine] = []
-        for i, raw in enumerate(lines):
-            try:
-                parsed.append(CargoLine.create(nomenclature, **raw))
-            except CuakhauError as exc:
-                raise exc.at(f"lines[{i}]") from None
+        if not lines:
+            problems.add(InvalidInput("shipment.no_lines", field="lines"))
+        elif len(lines) > MAX_LINES:
+            problems.add(InvalidInput("shipment.too_many_lines", field="lines", max=MAX_LINES))
+        else:
+            for i, raw in enumerate(lines):
+                try:
+                    parsed.append(CargoLine.create(nomenclature, **raw))
+                except CuakhauError as exc:
+                    problems.add(exc, prefix=f"lines[{i}]")
+        problems.raise_if_any()
+        assert name is not None and country is not None
         return cls(
             id=shipment_id,
             exporter_id=exporter_id,
-            consignee_name=consignee_name,
+            consignee_name=name,
             consignee_country=country,
             lines=parsed,
-            phytosanitary_certificate_no=parse_registry_code(
-                phytosanitary_certificate_no, field="phytosanitary_certificate_no"
-            ),
+            phytosanitary_certificate_no=certificate,
             created_at=created_at,
+            part_of=part_of or None,
         )

@@ -16,6 +16,7 @@ from cuakhau.i18n import (
     messages_bounds,
     messages_core,
     messages_customs,
+    messages_declare,
     messages_devices,
     messages_equeue,
     messages_exchange,
@@ -47,6 +48,7 @@ _CATALOGS = (
     messages_simulation,
     messages_bounds,
     messages_onboarding,
+    messages_declare,
 )
 for _module in _CATALOGS:
     for _code, _texts in _module.MESSAGES.items():
@@ -72,7 +74,7 @@ def render(code: str, language: str, params: Mapping[str, Any] | None = None) ->
         family = code.split(".", 1)[0] + ".invalid"
         texts = CATALOG.get(family) or CATALOG["invalid"]
     template = texts.get(language) or texts[DEFAULT_LANGUAGE]
-    values = _Params({k: _localised(v, language) for k, v in (params or {}).items()})
+    values = _Params({k: _param(v, language) for k, v in (params or {}).items()})
     for name in TRANSLATED_PARAMS:
         key = values.get(name)
         if isinstance(key, str):
@@ -82,11 +84,15 @@ def render(code: str, language: str, params: Mapping[str, Any] | None = None) ->
     return template.format_map(values)
 
 
-def _localised(value: Any, language: str) -> Any:
-    """A param given in the three languages (``{"vi": …, "zh": …, "en": …}``: a gate's name, "until further
-    notice") is filled in the message's language; any other value as it is."""
-    if isinstance(value, Mapping) and "en" in value and set(value) <= set(LANGUAGES):
-        return value.get(language) or value["en"]
+def _param(value: Any, language: str) -> Any:
+    """A parameter in the reader's language: a name or phrase given in each language (``{"vi": .., "zh": ..,
+    "en": ..}``: a gate's name, "until further notice") or a message of its own (``{"code": "trip.state.booked"}``,
+    e.g. a state's name); any other value as it is."""
+    if isinstance(value, Mapping):
+        if "code" in value:
+            return render(str(value["code"]), language, {k: v for k, v in value.items() if k != "code"})
+        if DEFAULT_LANGUAGE in value and set(value) <= set(LANGUAGES):
+            return value.get(language) or value[DEFAULT_LANGUAGE]
     return value
 
 

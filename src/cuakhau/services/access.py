@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cuakhau.domain.accounts import Forbidden, Permission, Principal, TripScope
-from cuakhau.domain.errors import NotFound
+from cuakhau.domain.errors import CuakhauError, NotFound, Problems
 from cuakhau.domain.trip import TripAction
 from cuakhau.services.ports import UnitOfWork
 
@@ -166,21 +166,25 @@ def check_declaration(
     principal: Principal,
     *,
     vehicle_id: str,
-    driver_id: str,
+    driver_id: str | None,
     trailer_id: str | None,
     shipment_id: str | None,
     exporter_id: str | None,
-) -> None:
+) -> list[CuakhauError]:
     """Declaring a trip: a tenant declares with its own shipment, its own truck and trailer, and a driver it
-    employs (or one with no employer on record)."""
+    employs (or one with no employer on record). Without the permission this raises; otherwise it returns every
+    party out of scope (each answered as not found, on its field), for the declaration to report with the rest."""
     require_permission(principal, Permission.DECLARE)
     if not principal.is_tenant:
-        return
+        return []
+    problems = Problems()
     if exporter_id is not None:
-        enterprise_in_scope(uow, principal, exporter_id, field="shipment.exporter_id")
+        problems.attempt(enterprise_in_scope, uow, principal, exporter_id, field="shipment.exporter_id")
     if shipment_id is not None:
-        shipment_in_scope(uow, principal, shipment_id, field="shipment_id")
-    vehicle_in_scope(uow, principal, vehicle_id, field="vehicle_id")
+        problems.attempt(shipment_in_scope, uow, principal, shipment_id, field="shipment_id")
+    problems.attempt(vehicle_in_scope, uow, principal, vehicle_id, field="vehicle_id")
     if trailer_id is not None:
-        vehicle_in_scope(uow, principal, trailer_id, field="trailer_id")
-    driver_in_scope(uow, principal, driver_id, field="driver_id")
+        problems.attempt(vehicle_in_scope, uow, principal, trailer_id, field="trailer_id")
+    if driver_id is not None:
+        problems.attempt(driver_in_scope, uow, principal, driver_id, field="driver_id")
+    return problems.errors

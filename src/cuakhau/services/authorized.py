@@ -23,7 +23,7 @@ from typing import Any
 
 from cuakhau.domain.accounts import Forbidden, Permission, Principal, Role
 from cuakhau.domain.booking import Booking
-from cuakhau.domain.errors import NotFound
+from cuakhau.domain.errors import CuakhauError, NotFound
 from cuakhau.domain.parties import Driver, Vehicle
 from cuakhau.domain.trip import Actor, Trip
 from cuakhau.services import access, equeue, portal
@@ -40,15 +40,17 @@ def declare_trip(
     gate_id: str,
     direction: str,
     vehicle_id: str,
-    driver_id: str,
+    driver_id: str | None,
     trailer_id: str | None = None,
     shipment_id: str | None = None,
     shipment: Mapping[str, Any] | None = None,
     containers: Sequence[str] = (),
+    errors: Sequence[CuakhauError] = (),
 ) -> Trip:
     """Declare a trip: a tenant with its own shipment (or one for its own enterprise), truck and trailer, and a
-    driver it employs or one with no employer on record (``access.check_declaration``)."""
-    access.check_declaration(
+    driver it employs or one with no employer on record (``access.check_declaration``). Parties out of scope are
+    reported with every other problem of the declaration (``errors``: those the caller found already)."""
+    out_of_scope = access.check_declaration(
         ctx.uow(read_only=True),
         principal,
         vehicle_id=vehicle_id,
@@ -70,6 +72,7 @@ def declare_trip(
         shipment=shipment,
         containers=containers,
         actor=actor,
+        errors=[*errors, *out_of_scope],
     )
 
 

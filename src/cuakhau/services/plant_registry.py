@@ -73,3 +73,9 @@ def import_registry(uow: UnitOfWork, *, clock: Clock, text: str) -> dict[str, in
         counts = uow.registry.count()
         uow.commit()
     return counts
+
+
+def registry_counts(uow: UnitOfWork) -> dict[str, int]:
+    """How many codes of each kind the registry holds."""
+    with uow:
+        return uow.registry.count()

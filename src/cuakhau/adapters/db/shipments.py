@@ -132,6 +132,7 @@ class SqlShipmentRepository:
                 "phytosanitary_certificate_no": s.phytosanitary_certificate_no,
                 "perishability": s.perishability.value,
                 "created_at": s.created_at,
+                "part_of": s.part_of,
             },
             code="shipment.duplicate",
         )
@@ -194,7 +195,17 @@ class SqlShipmentRepository:
             lines=lines,
             phytosanitary_certificate_no=r.phytosanitary_certificate_no,
             created_at=r.created_at,
+            part_of=r.part_of,
         )
+
+    def parts_of(self, consignment_id: str) -> list[Shipment]:
+        """The parts split from a consignment, oldest first."""
+        ids = self.conn.execute(
+            select(t.shipments.c.id)
+            .where(t.shipments.c.part_of == consignment_id)
+            .order_by(t.shipments.c.created_at, t.shipments.c.id)
+        ).scalars()
+        return [s for s in (self.get(i) for i in list(ids)) if s is not None]
 
     def booking_facts(
         self,

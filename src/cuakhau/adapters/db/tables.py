@@ -134,6 +134,10 @@ shipments = Table(
     # The most urgent class of its lines, kept for ordering queues; shipments do not change once declared.
     Column("perishability", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The consignment this shipment is one truck's part of (split explicitly; the parts add up to it).
+    Column("part_of", ID, ForeignKey("shipments.id"), index=True),
+    # Who holds a certificate is asked on every declaration that carries one.
+    Index("ix_shipments_certificate", "phytosanitary_certificate_no"),
 )
 
 cargo_lines = Table(
@@ -170,6 +174,9 @@ trips = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_trips_gate_state", "gate_id", "state"),
     Index("ix_trips_declared", "declared_at", "id"),
+    # Whether the driver is on another open trip is asked on every declaration (the vehicle and shipment have
+    # their own indexes).
+    Index("ix_trips_driver_state", "driver_id", "state"),
 )
 
 trip_events = Table(

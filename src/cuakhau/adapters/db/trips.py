@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.batch import InsertBatch, insert_row
 from cuakhau.adapters.db.common import insert_unique
+from cuakhau.adapters.db.gates import SqlGateRepository
+from cuakhau.domain.declaration import ENDED_WITHOUT_CROSSING, TripHold
 from cuakhau.domain.errors import ConcurrentUpdate
 from cuakhau.domain.gate import (
     Direction,
@@ -126,6 +129,72 @@ class SqlTripRepository:
     def get(self, trip_id: str) -> Trip | None:
         r = self.conn.execute(select(t.trips).where(t.trips.c.id == trip_id)).first()
         return trip_from_row(r) if r else None
+
+    def lock_claims(self, keys: list[str]) -> None:
+        """Hold these claims until the transaction ends (PostgreSQL advisory locks, taken in the order given);
+        SQLite's ``BEGIN IMMEDIATE`` already serialises writers."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        for key in keys:
+            digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+
+    def holds(
+        self,
+        *,
+        shipment_ids: list[str],
+        certificate_no: str | None,
+        vehicle_id: str | None,
+        driver_id: str | None,
+    ) -> list[TripHold]:
+        """The trips that did not end without crossing and hold one of these shipments or this certificate, and
+        the open trips of this vehicle or driver."""
+        live = t.trips.c.state.not_in([s.value for s in ENDED_WITHOUT_CROSSING])
+        open_ = t.trips.c.state.not_in([s.value for s in TERMINAL_STATES])
+        conds = []
+        if shipment_ids:
+            conds.append(and_(live, t.trips.c.shipment_id.in_(shipment_ids)))
+        if certificate_no is not None:
+            conds.append(and_(live, t.shipments.c.phytosanitary_certificate_no == certificate_no))
+        if vehicle_id is not None:
+            conds.append(and_(open_, t.trips.c.vehicle_id == vehicle_id))
+        if driver_id is not None:
+            conds.append(and_(open_, t.trips.c.driver_id == driver_id))
+        if not conds:
+            return []
+        rows = self.conn.execute(
+            select(
+                t.trips,
+                t.shipments.c.part_of,
+                t.shipments.c.phytosanitary_certificate_no,
+                t.vehicles.c.plate,
+            )
+            .join_from(t.trips, t.shipments, t.shipments.c.id == t.trips.c.shipment_id)
+            .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
+            .where(or_(*conds))
+            .order_by(t.trips.c.declared_at, t.trips.c.id)
+            .limit(50)
+        ).all()
+        gates = SqlGateRepository(self.conn)
+        out = []
+        for r in rows:
+            gate = gates.get(r.gate_id)
+            assert gate is not None  # a foreign key holds the trip to its gate
+            out.append(
+                TripHold(
+                    trip_id=r.id,
+                    shipment_id=r.shipment_id,
+                    consignment_id=r.part_of or r.shipment_id,
+                    certificate_no=r.phytosanitary_certificate_no,
+                    vehicle_id=r.vehicle_id,
+                    driver_id=r.driver_id,
+                    plate=r.plate,
+                    state=TripState(r.state),
+                    declared_at=r.declared_at,
+                    gate=gate,
+                )
+            )
+        return out
 
     def active_for_vehicle(self, vehicle_id: str) -> list[Trip]:
         rows = self.conn.execute(

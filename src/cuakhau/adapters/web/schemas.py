@@ -97,6 +97,11 @@ class ShipmentBody(Strict):
     consignee_country: Annotated[str, Field(max_length=2)]
     lines: Annotated[list[CargoLineIn], Field(max_length=200)]
     phytosanitary_certificate_no: Annotated[str | None, Field(max_length=60)] = None
+    part_of: Id | None = Field(
+        None,
+        description="A consignment needing several trucks: the shipment this one is a part of. The parts carry its "
+        "certificate and together at most its quantities, per HS code.",
+    )
 
     def fields(self) -> dict[str, Any]:
         data = self.model_dump()
@@ -277,6 +282,7 @@ class ShipmentOut(Out):
     consignee_name: str
     consignee_country: str
     phytosanitary_certificate_no: str | None
+    part_of: str | None = Field(None, description="The consignment this shipment is one truck's part of")
     perishability: str = Field(description="The most urgent class among the lines")
     plant_product: bool
     net_kg: Decimal
@@ -477,6 +483,7 @@ def shipment_out(s: Shipment) -> ShipmentOut:
         consignee_name=s.consignee_name,
         consignee_country=s.consignee_country,
         phytosanitary_certificate_no=s.phytosanitary_certificate_no,
+        part_of=s.part_of,
         perishability=s.perishability.value,
         plant_product=s.plant_product,
         net_kg=s.net_kg,

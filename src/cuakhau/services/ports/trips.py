@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cuakhau.domain.declaration import TripHold
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.shipment import Perishability, Shipment
 from cuakhau.domain.trip import Trip, TripEvent, TripState
@@ -40,6 +41,10 @@ class TripSummary:
 class ShipmentRepository(Protocol):
     def add(self, shipment: Shipment) -> None: ...
     def get(self, shipment_id: str) -> Shipment | None: ...
+    def parts_of(self, consignment_id: str) -> list[Shipment]:
+        """The shipments split from ``consignment_id`` (``part_of``), oldest first."""
+        ...
+
     def booking_facts(
         self,
         trip_id: str,
@@ -73,3 +78,19 @@ class TripRepository(Protocol):
     def find(self, flt: TripFilter, *, limit: int, offset: int) -> tuple[list[TripSummary], int]: ...
     def events(self, trip_id: str) -> list[TripEvent]: ...
     def active_for_vehicle(self, vehicle_id: str) -> list[Trip]: ...
+    def lock_claims(self, keys: list[str]) -> None:
+        """Hold these claims (``cuakhau.domain.declaration.lock_keys``) until the unit of work ends: two
+        declarations claiming the same shipment, certificate, consignment, truck or driver run one after the other."""
+        ...
+
+    def holds(
+        self,
+        *,
+        shipment_ids: list[str],
+        certificate_no: str | None,
+        vehicle_id: str | None,
+        driver_id: str | None,
+    ) -> list[TripHold]:
+        """Trips not ended without crossing holding these shipments or this certificate; open trips of the
+        vehicle or driver."""
+        ...

@@ -26,7 +26,7 @@ from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
 from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.booking import DEFAULT_RULES
-from cuakhau.domain.errors import CuakhauError, InvalidInput
+from cuakhau.domain.errors import CuakhauError, InvalidInput, NotFound
 from cuakhau.domain.gate import Direction
 from cuakhau.domain.hs_terms import find_goods
 from cuakhau.domain.shipment import Perishability
@@ -57,6 +57,17 @@ DOCUMENT_KINDS = tuple(k.value for k in IdentityDocumentKind)
 
 def _problem(request: Request, exc: CuakhauError) -> dict[str, Any]:
     return {"code": exc.code, "field": exc.field, "message": i18n.render(exc.code, language_of(request), exc.params)}
+
+
+def _problems(request: Request, exc: CuakhauError) -> list[dict[str, Any]]:
+    """Each problem of a refused declaration (``params["problems"]``), in the reader's language, for its field."""
+    language = language_of(request)
+    listed = exc.params.get("problems")
+    if not isinstance(listed, list) or not listed:
+        return [_problem(request, exc)]
+    return [
+        {"code": p["code"], "field": p.get("field"), "message": i18n.render(p["code"], language, p)} for p in listed
+    ]
 
 
 @router.get("", response_class=HTMLResponse)
@@ -123,14 +134,15 @@ def _lines(form: Any) -> list[dict[str, str]]:
 
 
 def _shipment_lines(lines: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The form's cargo lines as the service takes them (a packages count that is not a whole number is passed on
+    as it is, for the service to refuse with the line's other problems)."""
     out = []
-    for i, row in enumerate(lines):
+    for row in lines:
+        packages: int | str
         try:
             packages = int(row["packages"] or "0")
         except ValueError:
-            raise InvalidInput(
-                "packages.not_positive", field=f"shipment.lines[{i}].packages", value=row["packages"][:20]
-            ) from None
+            packages = row["packages"][:20]
         out.append(
             {
                 "hs_code": row["hs_code"],
@@ -162,20 +174,26 @@ async def declare_submit(request: Request, ctx: ContextDep) -> Response:
     if "add_line" in form and len(values["lines"]) < MAX_FORM_LINES:
         values["lines"].append({"currency": "USD"})
         return _declare_form(request, ctx, principal, values)
+    found: list[CuakhauError] = []
+    driver_id: str | None = None
     try:
-        driver = authorized.driver_by_document(
+        driver_id = authorized.driver_by_document(
             ctx,
             principal,
             kind=values.get("driver_document_kind", ""),
             number=values.get("driver_document", ""),
-        )
+        ).id
+    except (InvalidInput, NotFound) as exc:
+        found.append(exc)  # reported with every other problem of the form
+    try:
         trip = authorized.declare_trip(
             ctx,
             principal,
             gate_id=values.get("gate_id", ""),
             direction=values.get("direction", ""),
             vehicle_id=values.get("vehicle_id", ""),
-            driver_id=driver.id,
+            driver_id=driver_id,
+            errors=found,
             shipment={
                 # a tenant declares for its own enterprise; staff who may declare name the exporter
                 "exporter_id": principal.enterprise_id if principal.is_tenant else values.get("exporter_id", ""),
@@ -187,7 +205,10 @@ async def declare_submit(request: Request, ctx: ContextDep) -> Response:
             actor=principal.as_actor(),
         )
     except CuakhauError as exc:
-        return _declare_form(request, ctx, principal, values, status=exc.http_status, problem=_problem(request, exc))
+        problems = _problems(request, exc)
+        return _declare_form(
+            request, ctx, principal, values, status=exc.http_status, problem=_problem(request, exc), problems=problems
+        )
     return RedirectResponse(f"/portal/trips/{trip.id}?declared=1", status_code=303)
 
 
