@@ -36,4 +36,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "尚无 {year} 年的节假日闭关安排（已有：{known}）。",
         "en": "No holiday calendar for {year} yet (known: {known}).",
     },
+    "gate.hours_required": {
+        "vi": "Cần ít nhất một khung giờ mở cửa.",
+        "zh": "至少需要一个开放时段。",
+        "en": "Give at least one opening period.",
+    },
 }

@@ -37,7 +37,7 @@ def call_forward_in(
     uow: UnitOfWork, clock: Clock, gate: Gate, direction: Direction, rule: CallRule = DEFAULT_CALL_RULE
 ) -> tuple[list[Call], int, int]:
     """Inside an open unit of work: call trucks to the free lanes; returns the calls, free lanes and queue size."""
-    lanes = [ln for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES]
+    lanes = [ln for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES and ln.open]
     busy = uow.lanes.busy_lanes(gate.id, direction)
     free = [ln for ln in lanes if ln.code not in busy]
     # Trucks an officer sent to a lane by hand occupy a lane too, though we do not know which one.

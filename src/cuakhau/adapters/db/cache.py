@@ -43,6 +43,7 @@ def _copy(gate: Gate) -> Gate:
     # Gate is mutable (add_closure appends): callers get their own lists, never the cached ones.
     clone = copy.copy(gate)
     clone.lanes, clone.closures = list(gate.lanes), list(gate.closures)
+    clone.special_hours = dict(gate.special_hours)
     return clone
 
 
