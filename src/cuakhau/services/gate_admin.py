@@ -249,7 +249,7 @@ def _check(change: GateChange) -> None:
 # --- applying one change inside the open unit of work --------------------------------------------------------
 
 
-def _periods(periods: list[OpeningPeriod]) -> list[dict[str, Any]]:
+def periods_json(periods: list[OpeningPeriod]) -> list[dict[str, Any]]:
     return [
         {"opens": p.opens.isoformat("minutes"), "closes": p.closes.isoformat("minutes"), "weekdays": sorted(p.weekdays)}
         for p in periods
@@ -276,9 +276,9 @@ Applied = tuple[dict[str, Any], dict[str, Any], list[DayPlan]]
 def _apply(uow: UnitOfWork, clock: Clock, gate: Gate, change: GateChange, actor: Actor) -> Applied:
     now = clock.now()
     if isinstance(change, WeeklyHours):
-        uow.gates.set_opening_hours(gate.id, _periods(change.periods))
-        after: dict[str, Any] = {"hours": _periods(change.periods)}
-        return {"hours": _periods(gate.opening_hours)}, after, _replan(uow, clock, gate, now, now + REPLAN_HORIZON)
+        uow.gates.set_opening_hours(gate.id, periods_json(change.periods))
+        after: dict[str, Any] = {"hours": periods_json(change.periods)}
+        return {"hours": periods_json(gate.opening_hours)}, after, _replan(uow, clock, gate, now, now + REPLAN_HORIZON)
     if isinstance(change, SpecialHours):
         return _special_hours(uow, clock, gate, change)
     if isinstance(change, NewClosure):
@@ -315,8 +315,11 @@ def _special_hours(uow: UnitOfWork, clock: Clock, gate: Gate, change: SpecialHou
     timebounds.check_day(change.day, field="day", earliest=today, latest=today + timedelta(days=366))
     uow.gates.set_special_hours(gate.id, change.day, change.periods)
     old = gate.special_hours.get(change.day)
-    before = {"day": change.day.isoformat(), "hours": _periods(old) if old is not None else None}
-    after = {"day": change.day.isoformat(), "hours": _periods(change.periods) if change.periods is not None else None}
+    before = {"day": change.day.isoformat(), "hours": periods_json(old) if old is not None else None}
+    after = {
+        "day": change.day.isoformat(),
+        "hours": periods_json(change.periods) if change.periods is not None else None,
+    }
     start, end = day_bounds(gate, change.day)
     # a period of the day before may run past midnight into it, one of the day into the next
     return before, after, _replan(uow, clock, gate, start - timedelta(days=1), end + timedelta(days=1))

@@ -18,7 +18,17 @@ from cuakhau.adapters.web import metrics as web_metrics
 from cuakhau.adapters.web.batching import BookingBatcher
 from cuakhau.adapters.web.limits import BodySizeLimit, JsonShapeLimit
 from cuakhau.adapters.web.pages import setup as pages
-from cuakhau.adapters.web.routers import equeue, exchange, gate_ops, gates, inspections, parties, shipments, trips
+from cuakhau.adapters.web.routers import (
+    equeue,
+    exchange,
+    gate_admin,
+    gate_ops,
+    gates,
+    inspections,
+    parties,
+    shipments,
+    trips,
+)
 from cuakhau.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -91,6 +101,7 @@ def build_app(
     for router in (
         auth.router,
         gates.router,
+        gate_admin.router,
         parties.router,
         shipments.router,
         trips.router,
