@@ -349,6 +349,31 @@ def gate_ops_cases(suffix: str) -> Callable[[Ids], list[Case]]:
     return cases
 
 
+def gate_admin_page_cases(ids: Ids) -> list[Case]:
+    """A gate's administration page: as the API's list of the gate's changes."""
+    return [
+        Case(gate, ("GET", f"/gates/{gate}/admin", None), ("GET", f"/api/v1/gates/{gate}/changes", None))
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
+def gate_admin_change_cases(ids: Ids) -> list[Case]:
+    """A change tried on the page (its dry run) and through the API (``dry_run``): nothing is written."""
+    reasons = {"reason_vi": "Sửa đường", "reason_zh": "道路维修"}
+    form = {"csrf_token": CSRF, "change": "closure", "step": "preview", "closure_kind": "suspension", **reasons}
+    form |= {"starts_at": "2026-06-02T12:00", "ends_at": "2026-06-02T14:00"}
+    change = {"kind": "closure", "starts_at": "2026-06-02T12:00:00+07:00", "ends_at": "2026-06-02T14:00:00+07:00"}
+    body = {"dry_run": True, "change": change | reasons}
+    return [
+        Case(
+            f"closure {gate}",
+            ("POST", f"/gates/{gate}/admin", form),
+            ("POST", f"/api/v1/gates/{gate}/changes", body),
+        )
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
 def list_cases(ids: Ids) -> list[Case]:
     return [Case("list", ("GET", "/portal", None), ("GET", "/api/v1/trips?limit=100", None), compare="list")]
 
@@ -422,6 +447,8 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
     ("GET", "/gates/{gate_id}/dashboard"): Twin(gate_ops_cases("")),
     ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
+    ("GET", "/gates/{gate_id}/admin"): Twin(gate_admin_page_cases),
+    ("POST", "/gates/{gate_id}/admin"): Twin(gate_admin_change_cases),
     ("POST", "/login"): Twin(login_cases),
     ("GET", "/admin/join-requests"): Twin(join_list_cases),
     ("POST", "/admin/join-requests/{request_id}"): Twin(join_request_cases),
@@ -493,6 +520,7 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
         (exporter, f"/portal/trips/{ids.own_trip}"),
         (exporter, "/portal/hs"),
         (admin, f"/gates/{HOME}/dashboard"),
+        (admin, f"/gates/{HOME}/admin"),
         (admin, "/login"),
         (admin, "/waits"),
         (admin, "/admin/join-requests"),
@@ -592,3 +620,7 @@ def test_each_page_answers_as_its_api_twin(
     assert got["/enterprise/users", "own"] == ("let through" if manages else "refused")
     assert got["/enterprise/users/{username}", "missing user"] == ("not found" if manages else "refused")
     assert got["/account/password", "wrong current"] == "let through"  # every account: a 422, not a refusal
+    administers = role in ("gate_admin", "system_admin")
+    assert got["/gates/{gate_id}/admin", HOME] == ("let through" if administers else "refused")
+    assert got["/gates/{gate_id}/admin", f"closure {HOME}"] == ("let through" if administers else "refused")
+    assert got["/gates/{gate_id}/admin", f"closure {AWAY}"] == ("let through" if role == "system_admin" else "refused")

@@ -49,7 +49,7 @@ FREIGHT_LANES = frozenset({LaneKind.CARGO, LaneKind.PERISHABLE})
 
 def lane_rate(gate: Gate, direction: Direction) -> float:
     """Laden trucks per hour the gate's freight lanes for ``direction`` serve when open (empty lanes excluded)."""
-    return sum(60.0 / ln.service_minutes for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES)
+    return sum(60.0 / ln.service_minutes for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES and ln.open)
 
 
 def _clipped_fraction(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> float:

@@ -69,6 +69,8 @@ class Lane:
     direction: Direction
     kind: LaneKind = LaneKind.CARGO
     service_minutes: float = 6.0  # mean time a truck occupies the lane; feeds capacity planning
+    #: A lane the gate administrator closed (works, an accident) serves no truck: no capacity, no call-forward.
+    open: bool = True
 
     def __post_init__(self) -> None:
         if not self.code or len(self.code) > 16:
@@ -208,6 +210,9 @@ class Gate:
     inspection_minutes: float = 30.0
     #: The public holidays that close the gate (the holiday closures are made from them, year by year).
     closure_rules: list[ClosureRule] = field(default_factory=list)
+    #: Exceptions to the weekly hours (giờ làm việc đặc biệt / 特殊作业时间): on these local dates the gate keeps
+    #: these periods instead (an empty list: closed all day). Closures still apply on top.
+    special_hours: dict[date, list[OpeningPeriod]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not GATE_ID_RE.match(self.id) or not self.id.startswith(self.country.lower() + "-"):
@@ -249,11 +254,15 @@ class Gate:
         local_day = self.local(instant).date()
         # A period that started yesterday evening may still be running after midnight.
         for day in (local_day - timedelta(days=1), local_day):
-            for period in self.opening_hours:
+            for period in self.periods_on(day):
                 iv = period.interval_on(day, self.timezone)
                 if iv and iv[0] <= instant < iv[1]:
                     return True
         return False
+
+    def periods_on(self, day: date) -> list[OpeningPeriod]:
+        """The opening periods of a local date: its exception if it has one, else the weekly hours."""
+        return self.special_hours.get(day, self.opening_hours)
 
     def is_open(self, instant: datetime) -> bool:
         return self.within_hours(instant) and self.closure_at(instant) is None
@@ -265,7 +274,7 @@ class Gate:
         day = self.local(start).date() - timedelta(days=1)
         last = self.local(end).date()
         while day <= last:
-            for period in self.opening_hours:
+            for period in self.periods_on(day):
                 iv = period.interval_on(day, self.timezone)
                 if iv:
                     raw.append((max(iv[0], start), min(iv[1], end)))

@@ -11,6 +11,8 @@ _ENTITIES = {
     "review_item": ("mục chờ xử lý", "复核项", "review item"),
     "inspection_job": ("lượt kiểm tra", "查验任务", "inspection job"),
     "phyto_check": ("kết quả kiểm tra giấy chứng nhận KDTV", "植物检疫证书核验记录", "certificate check"),
+    "lane": ("làn", "车道", "lane"),
+    "yard": ("bãi chờ", "堆场", "yard"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

@@ -178,4 +178,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{gate} is closed at {at} ({why}) until {until}: no truck is called forward, enters a "
         "lane or crosses while either side is closed. An officer may let it through by giving a reason.",
     },
+    "gate.hours_required": {
+        "vi": "Cần ít nhất một khung giờ mở cửa.",
+        "zh": "至少需要一个开放时段。",
+        "en": "Give at least one opening period.",
+    },
 }

@@ -58,7 +58,7 @@ def call_forward_in(
         return [], 0, 0
     kept = override_reason if shut is not None else None
     caller = officer if kept is not None and officer is not None else CALLER
-    lanes = [ln for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES]
+    lanes = [ln for ln in gate.lanes_for(direction) if ln.kind in FREIGHT_LANES and ln.open]
     busy = uow.lanes.busy_lanes(gate.id, direction)
     free = [ln for ln in lanes if ln.code not in busy]
     # Trucks an officer sent to a lane by hand occupy a lane too, though we do not know which one.

@@ -44,6 +44,7 @@ def _copy(gate: Gate) -> Gate:
     clone = copy.copy(gate)
     clone.lanes, clone.closures = list(gate.lanes), list(gate.closures)
     clone.closure_rules = list(gate.closure_rules)
+    clone.special_hours = dict(gate.special_hours)
     return clone
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -41,6 +41,14 @@ def _period_from_json(d: dict[str, Any]) -> OpeningPeriod:
     )
 
 
+def _special_to_json(special: dict[date, list[OpeningPeriod]]) -> dict[str, list[dict[str, Any]]]:
+    return {d.isoformat(): [_period_to_json(p) for p in periods] for d, periods in sorted(special.items())}
+
+
+def _special_from_json(data: dict[str, Any] | None) -> dict[date, list[OpeningPeriod]]:
+    return {date.fromisoformat(d): [_period_from_json(p) for p in periods] for d, periods in (data or {}).items()}
+
+
 class SqlGateRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -64,6 +72,7 @@ class SqlGateRepository:
                 "inspection_bays": gate.inspection_bays,
                 "inspection_minutes": gate.inspection_minutes,
                 "closure_rules": [r.as_dict() for r in gate.closure_rules],
+                "special_hours": _special_to_json(gate.special_hours),
                 "revision": new_id(),
             },
             code="gate.duplicate",
@@ -109,6 +118,7 @@ class SqlGateRepository:
                         "direction": ln.direction.value,
                         "kind": ln.kind.value,
                         "service_minutes": ln.service_minutes,
+                        "is_open": ln.open,
                     }
                     for i, ln in enumerate(gate.lanes)
                 ],
@@ -125,6 +135,42 @@ class SqlGateRepository:
     def set_opening_hours(self, gate_id: str, hours: list[dict[str, Any]]) -> None:
         """The gate's weekly hours replaced (a new revision: every process's cache sees it at commit)."""
         self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(opening_hours=hours, revision=new_id()))
+
+    def set_special_hours(self, gate_id: str, day: date, periods: list[OpeningPeriod] | None) -> None:
+        """The exception of one local date set (``None``: removed, the weekly hours apply); a new revision."""
+        row = self.conn.execute(select(t.gates.c.special_hours).where(t.gates.c.id == gate_id)).scalar()
+        special = dict(row or {})
+        if periods is None:
+            special.pop(day.isoformat(), None)
+        else:
+            special[day.isoformat()] = [_period_to_json(p) for p in periods]
+        self.conn.execute(
+            update(t.gates)
+            .where(t.gates.c.id == gate_id)
+            .values(special_hours=dict(sorted(special.items())), revision=new_id())
+        )
+
+    def set_lane_open(self, gate_id: str, code: str, is_open: bool) -> bool:
+        """Open or close one lane; False when the gate has no such lane. A new revision."""
+        lanes = t.gate_lanes
+        found = self.conn.execute(
+            update(lanes).where(lanes.c.gate_id == gate_id, lanes.c.code == code).values(is_open=is_open)
+        ).rowcount
+        if found:
+            self.conn.execute(update(t.gates).where(t.gates.c.id == gate_id).values(revision=new_id()))
+        return bool(found)
+
+    def record_change(self, change: dict[str, Any]) -> None:
+        """One audited change of a gate (``gate_changes``: who, when, before and after, bookings moved)."""
+        self.conn.execute(insert(t.gate_changes), change)
+
+    def changes(self, gate_id: str, *, limit: int) -> list[dict[str, Any]]:
+        """The gate's most recent audited changes, newest first."""
+        c = t.gate_changes
+        rows = self.conn.execute(
+            select(c).where(c.c.gate_id == gate_id).order_by(c.c.at.desc(), c.c.id.desc()).limit(limit)
+        ).all()
+        return [dict(row._asdict()) for row in rows]
 
     def remove_closure(self, gate_id: str, closure_id: str) -> bool:
         c = t.gate_closures
@@ -182,7 +228,7 @@ class SqlGateRepository:
             select(t.gate_lanes).where(t.gate_lanes.c.gate_id.in_(ids)).order_by(t.gate_lanes.c.position)
         ):
             lanes.setdefault(r.gate_id, []).append(
-                Lane(r.code, Direction(r.direction), LaneKind(r.kind), r.service_minutes)
+                Lane(r.code, Direction(r.direction), LaneKind(r.kind), r.service_minutes, bool(r.is_open))
             )
         closures: dict[str, list[Closure]] = {}
         for r in self.conn.execute(
@@ -207,6 +253,7 @@ class SqlGateRepository:
                 inspection_bays=r.inspection_bays,
                 inspection_minutes=r.inspection_minutes,
                 closure_rules=[ClosureRule.from_dict(d) for d in r.closure_rules or []],
+                special_hours=_special_from_json(r.special_hours),
             )
             for r in rows
         ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 
 from cuakhau.adapters.db.types import ExactDecimal, UtcDateTime
@@ -52,6 +53,8 @@ gates = Table(
     Column("inspection_minutes", Float, nullable=False, server_default="30"),
     # The public holidays that close the gate, as data (domain/gate.py ClosureRule.as_dict, in order)
     Column("closure_rules", JSON, nullable=False, server_default="[]"),
+    # Exceptions to the weekly hours: {"YYYY-MM-DD": [period, ...]} (an empty list: closed all day)
+    Column("special_hours", JSON, nullable=False, server_default="{}"),
     # A fresh random value whenever the gate or its closures change: processes cache gates keyed by it
     # (adapters/db/cache.py). Random rather than a counter, so a rolled-back change never reuses a value.
     Column("revision", ID, nullable=False, server_default="0"),
@@ -66,6 +69,7 @@ gate_lanes = Table(
     Column("direction", String(8), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("service_minutes", Float, nullable=False),
+    Column("is_open", Boolean, nullable=False, server_default=true()),
 )
 
 gate_closures = Table(
@@ -77,6 +81,24 @@ gate_closures = Table(
     Column("ends_at", UtcDateTime, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# Every change a gate administrator makes (hours, closures, lanes, yards, bays, acceptance): who, when, what it
+# was and what it became, and how many bookings it moved.
+gate_changes = Table(
+    "gate_changes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("gate_id", String(64), ForeignKey("gates.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("actor_role", String(24), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("before", JSON, nullable=False),
+    Column("after", JSON, nullable=False),
+    Column("moved", Integer, nullable=False),
+    Column("waitlisted", Integer, nullable=False),
+    Index("ix_gate_changes_gate_at", "gate_id", "at"),
 )
 
 enterprises = Table(

@@ -21,6 +21,7 @@ from cuakhau.adapters.web.pages import setup as pages
 from cuakhau.adapters.web.routers import (
     equeue,
     exchange,
+    gate_admin,
     gate_ops,
     gates,
     inspections,
@@ -101,6 +102,7 @@ def build_app(
     for router in (
         auth.router,
         gates.router,
+        gate_admin.router,
         parties.router,
         shipments.router,
         trips.router,

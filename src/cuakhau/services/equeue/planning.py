@@ -39,6 +39,8 @@ class DayPlan:
     placed: int
     waiting: int
     cost: int
+    #: Of the ``moved``, how many went to the waiting list (the others moved to another slot).
+    waitlisted: int = 0
 
 
 def replan(
@@ -117,6 +119,7 @@ def _replan_day(
         placed=placed,
         waiting=len(targets) - placed,
         cost=plan.cost,
+        waitlisted=sum(t.slot_start is None for t in changed),
     )
 
 

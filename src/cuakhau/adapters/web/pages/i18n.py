@@ -17,7 +17,7 @@ import io
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -69,6 +69,10 @@ class Formatter:
 
     def date(self, value: dt.datetime, tz: ZoneInfo) -> str:
         return format_date(value.astimezone(tz).date(), "medium", locale=self.locale)
+
+    def weekday(self, iso: int) -> str:
+        """The short name of an ISO weekday (1 = Monday) in the reader's language."""
+        return str(get_day_names("abbreviated", locale=self.locale)[iso - 1])
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:

@@ -9,14 +9,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web.pages import apidocs, dashboard, login, onboarding, portal, public
+from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, login, onboarding, portal, public
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.accounts import Forbidden, Unauthenticated
 from cuakhau.domain.errors import CuakhauError
 from cuakhau.services.context import ServiceContext
 
-ROUTERS = (public.router, login.router, dashboard.router, portal.router, onboarding.router, apidocs.router)
+ROUTERS = (
+    public.router,
+    login.router,
+    dashboard.router,
+    gate_admin.router,
+    portal.router,
+    onboarding.router,
+    apidocs.router,
+)
 
 
 def wants_html(request: Request) -> bool:
