@@ -55,6 +55,7 @@ from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, Lane, Lan
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.perishability import PROFILES, Perishability
 from cuakhau.domain.shipment import Shipment
+from cuakhau.domain.standby import StandbyList, standby_room
 from cuakhau.reference.gates import reference_gates
 from cuakhau.simulation.engine import Engine, InfiniteServer, Job, SimClock, Station, TimeAverage, schedule_hours
 from cuakhau.simulation.scenario import (
@@ -72,6 +73,8 @@ DAY = 86400.0
 VN_TZ_OFFSET = timedelta(hours=7)
 #: The stages whose waits are reported, in the order a truck meets them.
 STAGES = ("booking", "road", "documents", "customs", "quarantine", "crossing", "total")
+#: The cargo classes figures are reported for (the perishability classes, most urgent first).
+CLASSES = tuple(p.value for p in Perishability)
 
 PLANNERS: dict[Booking, Callable[[], AllocationPolicy]] = {
     Booking.FCFS: FirstComeFirstServed,
@@ -120,7 +123,19 @@ def sampler(dist: Distribution, rng: random.Random) -> Callable[[Any], float]:
 def streams(seed: int, replication: int, gate: int) -> dict[str, random.Random]:
     """One seeded stream per source, the same for every policy (common random numbers)."""
     seq = np.random.SeedSequence(entropy=seed, spawn_key=(replication, gate))
-    names = ("arrivals", "documents", "customs", "yellow", "red", "quarantine", "laboratory", "lanes", "channel")
+    # a new source goes last: the first streams stay as they were (spawned children are numbered)
+    names = (
+        "arrivals",
+        "documents",
+        "customs",
+        "yellow",
+        "red",
+        "quarantine",
+        "laboratory",
+        "lanes",
+        "channel",
+        "punctuality",
+    )
     return {n: random.Random(int(s.generate_state(1)[0])) for n, s in zip(names, seq.spawn(len(names)), strict=True)}
 
 
@@ -183,6 +198,7 @@ class CargoKind:
     value: float
     spoil_per_hour: float
     assessment: RiskAssessment
+    urgency: int = 0  # the perishability class's index (CLASSES), for the figures per class
 
 
 def cargo_kinds(scenario: Scenario, spec: GateSpec, profile: SelectivityProfile, at: datetime) -> list[CargoKind]:
@@ -227,6 +243,7 @@ def cargo_kinds(scenario: Scenario, spec: GateSpec, profile: SelectivityProfile,
                 value=c.value_usd,
                 spoil_per_hour=scenario.spoilage.per_hour.get(kind, 0.0),
                 assessment=assess_risk(shipment, history, profile, at=at),
+                urgency=kind.urgency,
             )
         )
     return kinds
@@ -321,7 +338,9 @@ class Truck(Job):
         "channel",
         "counted",
         "kind",
+        "present",
         "slot_start",
+        "standby",
         "waits",
     )
 
@@ -345,6 +364,8 @@ class Truck(Job):
         self.booked_wait = booked  # waited for its slot at its origin
         self.slot_start = slot_start  # its booked slot's start, seconds from the start; None without one
         self.channel = Channel.GREEN
+        self.present = False  # a booked truck: at the gate (in its slot, or called from its origin to stand by)
+        self.standby = False
         self.waits = [booked, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # the STAGES: booking, road, ..., crossing, total
 
 
@@ -353,11 +374,15 @@ class Metrics:
 
     def __init__(self) -> None:
         self.waits: list[float] = []  # per crossed truck its wait at each of the STAGES, one after the other
+        self.classes: list[int] = []  # per crossed truck its cargo class (an index of CLASSES)
+        self.unfinished: list[tuple[float, int]] = []  # per counted truck not crossed: (time so far, class)
         self.arrived = 0
         self.crossed = 0  # counted trucks that crossed
         self.crossed_in_window = 0  # crossings inside the measured window, any truck
         self.spoilage = 0.0
         self.past_bound = 0
+        self.no_shows = 0  # counted booked trucks that never came
+        self.from_standby = 0  # counted trucks that crossed from the standby list
         self.channels = {c: 0 for c in Channel}
 
 
@@ -394,6 +419,7 @@ class GateModel:
         self.kinds = static.kinds
         self.ready, self.kind_of = arrivals(scenario, spec, rng["arrivals"], [c.share for c in spec.arrivals.cargo])
         self.selector = ChannelSelector(self.profile)
+        self.crossed = bytearray(len(self.ready))  # per truck: 1 once it has crossed
         self.channel_rng = rng["channel"]
         self.rng = rng
         self.yard_capacity = policy.yard_capacity or spec.yard_capacity
@@ -430,6 +456,13 @@ class GateModel:
         self.queue: CallQueue[float, Truck] = CallQueue(math.inf)
         self.heap: list[tuple[float, int, Truck]] = []
         self.seq = 0
+        # the standby list (booking only): candidates at their origin, by slot; the list itself at the gate
+        self.standby_list: StandbyList[float, Truck] = StandbyList(math.inf)
+        self.origin: list[tuple[float, int, Truck]] = []
+        self.unplaced: deque[int] = deque()  # waiting-list trucks (no slot) ready at their origin, in order
+        self.state = bytearray(len(self.ready))  # booking: 1 placed by a plan, 2 came to stand by without a slot
+        self.held = 0  # trucks asked to stand by and not yet called to a lane
+        self.standby_size = 0
         # At one instant: lanes close, then the quota resets, then lanes open (events at equal times run in the
         # order scheduled), so a closing hour's reset starts no call and an opening hour starts on a fresh quota.
         crossing = _intersect(own, theirs)
@@ -464,6 +497,11 @@ class GateModel:
             self.inspection_capacity = list(static.inspection_capacity)
             self.carry: list[int] = []
             self.next_truck = 0
+            self.standby_size = policy.standby
+            self.no_show_share, self.late_share = policy.no_show_share, policy.late_share
+            self.punctuality = policy.no_show_share > 0 or policy.late_share > 0
+            self.punctual = rng["punctuality"].random
+            self.late_time = sampler(policy.late_minutes, rng["punctuality"])
             for d in range(scenario.days):
                 engine.at(d * DAY, self._plan_day, d)
 
@@ -490,7 +528,8 @@ class GateModel:
         first = d * 24
         span = self.policy.booking_horizon_days * 24
         last = min(first + span, len(self.capacity))
-        ids = self.carry + new
+        state = self.state
+        ids = [i for i in self.carry if not state[i]] + new  # not those that came to stand by meanwhile
         if isinstance(self.planner, OptimalPlanner):
             self._plan_grouped(d, ids, first, last, span)
             return
@@ -524,9 +563,12 @@ class GateModel:
             if kinds[kind_of[i]].plant:
                 inspection[slot] -= 1
             truck = self._truck(i)
+            self.state[i] = 1
             start = truck.slot_start = slot * HOUR
             arrived = truck.arrived
-            when = start if start > arrived else arrived
+            when = self._when(truck, start if start > arrived else arrived)
+            if when is None:
+                continue
             truck.booked_wait = truck.waits[0] = when - arrived
             batch = arriving.get(when)
             if batch is None:
@@ -534,10 +576,7 @@ class GateModel:
             else:
                 batch.append(truck)
         self._send(arriving)
-        self.carry = carry
-        if d == self.scenario.days - 1:
-            for i in carry:  # never placed within the run: they count as not crossed
-                self._unfinished(self._truck(i))
+        self._carry(d, carry)
 
     def _plan_grouped(self, d: int, ids: list[int], first: int, last: int, span: int) -> None:
         """:meth:`_plan_day` for the optimal planner: the trucks asked for as groups (same earliest slot, weight
@@ -596,7 +635,17 @@ class GateModel:
             start = slot * HOUR
             when = start if start > arrived else arrived
             truck = Truck(i, arrived, kinds[kind_of[i]], arrived >= warmup, start, when - arrived)
+            self.state[i] = 1
             counted += arrived >= warmup
+            if self.punctuality:
+                late = self._when(truck, when)
+                if late is None:
+                    continue
+                if late != when:
+                    when = late
+                    truck.booked_wait = truck.waits[0] = when - arrived
+            elif self.standby_size and when > arrived:
+                self.engine.at(arrived, self._listed, truck)
             batch = arriving.get(when)
             if batch is None:
                 arriving[when] = [truck]
@@ -604,17 +653,79 @@ class GateModel:
                 batch.append(truck)
         self.metrics.arrived += counted
         self._send(arriving)
+        self._carry(d, carry)
+
+    def _when(self, truck: Truck, when: float) -> float | None:
+        """When a booked truck reaches the gate: ``when``, later for a late truck, None for one that never comes
+        (no-show); a truck that waits for its slot at its origin joins the standby candidates once ready."""
+        if self.punctuality:
+            draw = self.punctual()
+            if draw < self.no_show_share:
+                self.crossed[truck.id] = 2  # never comes: left out of the figures of trucks that wanted to cross
+                self.metrics.no_shows += truck.counted
+                return None
+            if draw < self.no_show_share + self.late_share:
+                when = max(when, (truck.slot_start or when) + self.late_time(None))
+        if self.standby_size and when > truck.arrived:
+            self.engine.at(truck.arrived, self._listed, truck)
+        return when
+
+    def _carry(self, d: int, carry: list[int]) -> None:
+        """Trucks the plan could not place wait for the next day's plan, and stand by once ready if asked."""
         self.carry = carry
         if d == self.scenario.days - 1:
             for i in carry:  # never placed within the run: they count as not crossed
                 self._unfinished(self._truck(i))
+        elif self.standby_size:
+            at, ready = self.engine.at, self.ready
+            for i in carry:
+                at(ready[i], self._listed_unplaced, i)
+
+    def _listed_unplaced(self, i: int) -> None:
+        """A truck on the waiting list (no slot), ready at its origin: the last standby candidates."""
+        if not self.state[i]:
+            self.unplaced.append(i)
+            self._pull()
+
+    def _listed(self, truck: Truck) -> None:
+        """A booked truck, ready at its origin with a later slot, becomes a standby candidate."""
+        if truck.present:
+            return
+        self.seq += 1
+        heapq.heappush(self.origin, (truck.slot_start, self.seq, truck))
+        self._pull()
+
+    def _pull(self) -> None:
+        """Ask candidates to come and stand by, the earliest slot first, while the list has room."""
+        origin, unplaced, state = self.origin, self.unplaced, self.state
+        while self.held < self.standby_size and (origin or unplaced):
+            if origin:
+                truck = heapq.heappop(origin)[2]
+                if truck.present:
+                    continue
+            else:
+                i = unplaced.popleft()
+                if state[i]:  # placed by a later plan (it comes in its slot, or stands by from there)
+                    continue
+                state[i] = 2
+                truck = self._truck(i)
+            truck.present = truck.standby = True
+            self.held += 1
+            truck.booked_wait = truck.waits[0] = self.engine.now - truck.arrived
+            self._at_gate(truck)
+
+    def _booked_arrives(self, truck: Truck) -> None:
+        if truck.present:  # already came to stand by
+            return
+        truck.present = True
+        self._at_gate(truck)
 
     def _send(self, arriving: dict[float, list[Truck]]) -> None:
         """One event per instant for the booked trucks reaching the gate then, taking them in order: the order
         an event per truck would run them in (all scheduled here one after the other, so no other event at that
         instant comes between them), on a heap a fraction the size."""
         at = self.engine.at
-        at_gate, at_gate_all = self._at_gate, self._at_gate_all
+        at_gate, at_gate_all = self._booked_arrives, self._at_gate_all
         for when, trucks in arriving.items():
             if len(trucks) == 1:
                 at(when, at_gate, trucks[0])
@@ -623,7 +734,9 @@ class GateModel:
 
     def _at_gate_all(self, trucks: list[Truck]) -> None:
         for truck in trucks:
-            self._at_gate(truck)
+            if not truck.present:
+                truck.present = True
+                self._at_gate(truck)
 
     # ------------------------------------------------------------------------------------------ the gate
 
@@ -684,7 +797,9 @@ class GateModel:
     def _to_lanes(self, job: Job) -> None:
         truck: Truck = job  # type: ignore[assignment]
         now = truck.queued = self.engine.now
-        if self.rule is CallForward.PERISHABLES_FIRST:
+        if truck.standby:
+            self.standby_list.push(truck.kind.perishability, truck.slot_start, truck)
+        elif self.rule is CallForward.PERISHABLES_FIRST:
             self.queue.push(str(truck.id), truck.kind.perishability, truck.slot_start, now, truck)
         else:
             self.seq += 1
@@ -720,17 +835,34 @@ class GateModel:
             while heap and room > 0:
                 self._start_crossing(heapq.heappop(heap)[2], free.pop())
                 room -= 1
-            return
-        if not self.queue:
-            return
-        # The production rule: when the quota leaves fewer trucks than free lanes, the first lanes in its order.
-        for lane, truck in self.queue.call(free, room if room < len(free) else None):
-            # by identity (each lane is one object): list.remove would compare the lanes field by field
-            for k, other in enumerate(free):
-                if other is lane:
-                    del free[k]
-                    break
-            self._start_crossing(truck, lane)
+            due = len(heap)
+        elif self.queue:
+            # The production rule: when the quota leaves fewer trucks than free lanes, the first lanes in its order.
+            for lane, truck in self.queue.call(free, room if room < len(free) else None):
+                # by identity (each lane is one object): list.remove would compare the lanes field by field
+                for k, other in enumerate(free):
+                    if other is lane:
+                        del free[k]
+                        break
+                self._start_crossing(truck, lane)
+            due = len(self.queue)
+        else:
+            due = 0
+        standby = self.standby_list
+        if standby:  # places no booked truck is waiting for go to the standby list (domain.standby)
+            n = standby_room(
+                len(free),
+                due,
+                None if self.quota is None else self.quota - self.used_today,
+                None if self.hourly is None else self.hourly - self.used_hour,
+            )
+            for _ in range(min(n, len(standby))):
+                truck = standby.pop()
+                self.held -= 1
+                if truck.counted:
+                    self.metrics.from_standby += 1
+                self._start_crossing(truck, free.pop())
+            self._pull()
 
     def _start_crossing(self, truck: Truck, lane: Lane) -> None:
         self.queue_len.change(-1)
@@ -742,6 +874,7 @@ class GateModel:
 
     def _crossed(self, arg: tuple[Truck, Lane]) -> None:
         truck, lane = arg
+        self.crossed[truck.id] = 1
         self.free.append(lane)
         self.in_yard -= 1
         self.yard_level.change(-1)
@@ -754,6 +887,7 @@ class GateModel:
             waits = truck.waits
             total = waits[6] = now - truck.arrived
             m.waits += waits
+            m.classes.append(truck.kind.urgency)
             # _account inlined
             if total > self.bound:
                 m.past_bound += 1
@@ -781,14 +915,36 @@ class GateModel:
         pending: list[Truck] = list(self.road)
         pending += [e[2] for e in self.heap]
         pending += list(self.queue)
+        pending += list(self.standby_list)
         # trucks inside the desks are not tracked one by one; their waits so far are short next to the queues
         for t in pending:
             self._unfinished(t)
+        # every truck ready after the warm-up that has not crossed, wherever it is (at its origin with a slot
+        # after the end, on the waiting list, in the desks): the time it has waited so far, for the fair figures
+        ready = np.asarray(self.ready, dtype=np.float64)
+        kind_of = np.asarray(self.kind_of, dtype=np.int64)
+        flags = np.frombuffer(bytes(self.crossed), dtype=np.uint8)
+        left = (ready >= self.warmup) & (flags == 0)
+        urgency = np.asarray([k.urgency for k in self.kinds], dtype=np.int64)
+        self.metrics.unfinished += zip(
+            (self.horizon - ready[left]).tolist(), urgency[kind_of[left]].tolist(), strict=True
+        )
 
 
 def epoch_of(scenario: Scenario) -> datetime:
     """Local midnight in Vietnam (UTC+7) on the start day, as UTC."""
     return datetime.combine(scenario.start, time(0, 0), tzinfo=UTC) - VN_TZ_OFFSET
+
+
+def _summarise(out: dict[str, Any], mean_key: str, p95_key: str, waits: np.ndarray) -> None:
+    """The mean and the 95th percentile (the order statistic itself) of ``waits`` in seconds, as hours."""
+    n = len(waits)
+    out[mean_key] = (math.fsum(waits.tolist()) / n / HOUR) if n else math.nan
+    if n:  # a partition finds it without sorting half a million waits
+        k = min(n - 1, math.ceil(0.95 * n) - 1)
+        out[p95_key] = float(np.partition(waits, k)[k]) / HOUR
+    else:
+        out[p95_key] = math.nan
 
 
 def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, Any]:
@@ -828,15 +984,32 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
     days = (horizon - warmup) / DAY
     out: dict[str, Any] = {}
     by_stage = np.array(metrics.waits, dtype=np.float64).reshape(-1, len(STAGES))
+    classes = np.array(metrics.classes, dtype=np.int64)
     for stage, name in enumerate(STAGES):
-        waits = by_stage[:, stage].tolist()
-        n = len(waits)
-        out[f"wait_mean_h.{name}"] = (math.fsum(waits) / n / HOUR) if n else math.nan
-        if n:  # the order statistic itself (a partition finds it without sorting half a million waits)
-            k = min(n - 1, math.ceil(0.95 * n) - 1)
-            out[f"wait_p95_h.{name}"] = float(np.partition(np.asarray(waits), k)[k]) / HOUR
-        else:
-            out[f"wait_p95_h.{name}"] = math.nan
+        waits = by_stage[:, stage]
+        _summarise(out, f"wait_mean_h.{name}", f"wait_p95_h.{name}", waits)
+        if name != "total":  # the share of trucks that waited at the stage: P(wait) of queueing theory
+            out[f"p_wait.{name}"] = float(np.count_nonzero(waits > 0)) / len(waits) if len(waits) else math.nan
+        for k, cls in enumerate(CLASSES):
+            mine = waits[classes == k]
+            if len(mine):
+                out[f"wait_mean_h.{name}.{cls}"] = float(mine.mean()) / HOUR
+                if name != "total":
+                    out[f"p_wait.{name}.{cls}"] = float(np.count_nonzero(mine > 0)) / len(mine)
+    # Every truck that became ready after the warm-up, crossed or not: a truck not crossed by the end counts the
+    # time it has waited so far (waiting list and booking wait included), so no policy looks better for leaving
+    # trucks out of its figure. A lower bound of the true mean when trucks are left (the share not crossed says
+    # how many).
+    left = np.array([t for t, _ in metrics.unfinished], dtype=np.float64)
+    left_cls = np.array([c for _, c in metrics.unfinished], dtype=np.int64)
+    every = np.concatenate([by_stage[:, -1], left])
+    every_cls = np.concatenate([classes, left_cls])
+    _summarise(out, "time_all_mean_h", "time_all_p95_h", every)
+    out["time_all_trucks"] = float(len(every))
+    for k, cls in enumerate(CLASSES):
+        mine = every[every_cls == k]
+        if len(mine):
+            out[f"time_all_mean_h.{cls}"] = float(mine.mean()) / HOUR
     out["queue_length"] = queue_len.mean(horizon)
     out["road_queue"] = road_len.mean(horizon)
     out["yard_occupancy"] = yard.mean(horizon)
@@ -852,4 +1025,6 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
     for c in Channel:
         out[f"channel_share.{c.value}"] = metrics.channels[c] / declared if declared else math.nan
     out["trucks"] = float(len(by_stage))
+    out["no_show_per_day"] = metrics.no_shows / days
+    out["standby_share"] = metrics.from_standby / metrics.crossed if metrics.crossed else math.nan
     return out

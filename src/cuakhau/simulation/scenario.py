@@ -237,6 +237,13 @@ class Policy(_Strict):
     extra_lanes: int = Field(default=0, ge=0, le=50)
     yard_capacity: int | None = Field(default=None, ge=1, le=100_000)
     quota_daily: int | None = Field(default=None, ge=0)
+    #: Booked trucks the gate asks to stand by near it, taking the places booked trucks leave unused (the
+    #: standby list of :mod:`cuakhau.domain.standby`); 0: none. Booking policies only.
+    standby: int = Field(default=20, ge=0, le=10_000)
+    #: Booked trucks that do not come at all, and that come late (by ``late_minutes`` after their slot starts).
+    no_show_share: float = Field(default=0.0, ge=0, le=1)
+    late_share: float = Field(default=0.0, ge=0, le=1)
+    late_minutes: Distribution = Distribution(mean_minutes=45)
 
 
 class Scenario(_Strict):
