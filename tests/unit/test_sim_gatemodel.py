@@ -94,7 +94,8 @@ def test_parallel_replications_equal_serial(scenario: Scenario) -> None:
     small = scenario.model_copy(update={"policies": scenario.policies[:2]})
     serial = run_scenario(small, replications=2, workers=1)
     parallel = run_scenario(small, replications=2, workers=2)
-    assert [p.replications for p in serial.policies] == [p.replications for p in parallel.policies]
+    # compared as text: a class with no truck reports NaN, which equals nothing (not even itself across processes)
+    assert repr([p.replications for p in serial.policies]) == repr([p.replications for p in parallel.policies])
     e = serial.policies[0].estimate("throughput_per_day")
     assert e.n == 2 and e.half >= 0
     assert serial.to_dict()["policies"][1]["metrics"]["throughput_per_day"]["vs_first"] is not None

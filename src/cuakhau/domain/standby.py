@@ -1,4 +1,4 @@
-"""Standby list — danh sách xe chờ dự phòng / 候补车辆名单: trucks near the gate that take the places booked trucks leave.
+"""Standby list — danh sách xe chờ dự phòng / 候补车辆名单: trucks near the gate take the places left unused.
 
 The published rule (as the live queue of GoSwift's e-queue): a place the counterpart accepts is never left unused
 for want of a truck. Booking spreads trucks over the day, so a place can find no booked truck waiting for it: its
@@ -82,8 +82,8 @@ class StandbyList(Generic[T, Item]):
     def push(self, perishability: Perishability, slot_start: T | None, item: Item) -> None:
         self._seq += 1
         slot = self.far if slot_start is None else slot_start
-        heapq.heappush(self._heap, (slot, -_WEIGHTS[perishability], self._seq, item))  # type: ignore[misc]
+        heapq.heappush(self._heap, (slot, -_WEIGHTS[perishability], self._seq, item))
 
     def pop(self) -> Item:
         """The next truck to call (the list must not be empty)."""
-        return heapq.heappop(self._heap)[3]  # type: ignore[misc]
+        return heapq.heappop(self._heap)[3]

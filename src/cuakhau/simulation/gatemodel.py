@@ -692,7 +692,8 @@ class GateModel:
         if truck.present:
             return
         self.seq += 1
-        heapq.heappush(self.origin, (truck.slot_start, self.seq, truck))
+        slot = truck.slot_start
+        heapq.heappush(self.origin, (math.inf if slot is None else slot, self.seq, truck))
         self._pull()
 
     def _pull(self) -> None:
@@ -990,12 +991,12 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
         _summarise(out, f"wait_mean_h.{name}", f"wait_p95_h.{name}", waits)
         if name != "total":  # the share of trucks that waited at the stage: P(wait) of queueing theory
             out[f"p_wait.{name}"] = float(np.count_nonzero(waits > 0)) / len(waits) if len(waits) else math.nan
-        for k, cls in enumerate(CLASSES):
+        for k, cls in enumerate(CLASSES):  # every class, NaN when none of it crossed (left out of the intervals)
             mine = waits[classes == k]
-            if len(mine):
-                out[f"wait_mean_h.{name}.{cls}"] = float(mine.mean()) / HOUR
-                if name != "total":
-                    out[f"p_wait.{name}.{cls}"] = float(np.count_nonzero(mine > 0)) / len(mine)
+            n = len(mine)
+            out[f"wait_mean_h.{name}.{cls}"] = float(mine.mean()) / HOUR if n else math.nan
+            if name != "total":
+                out[f"p_wait.{name}.{cls}"] = float(np.count_nonzero(mine > 0)) / n if n else math.nan
     # Every truck that became ready after the warm-up, crossed or not: a truck not crossed by the end counts the
     # time it has waited so far (waiting list and booking wait included), so no policy looks better for leaving
     # trucks out of its figure. A lower bound of the true mean when trucks are left (the share not crossed says
@@ -1008,8 +1009,7 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
     out["time_all_trucks"] = float(len(every))
     for k, cls in enumerate(CLASSES):
         mine = every[every_cls == k]
-        if len(mine):
-            out[f"time_all_mean_h.{cls}"] = float(mine.mean()) / HOUR
+        out[f"time_all_mean_h.{cls}"] = float(mine.mean()) / HOUR if len(mine) else math.nan
     out["queue_length"] = queue_len.mean(horizon)
     out["road_queue"] = road_len.mean(horizon)
     out["yard_occupancy"] = yard.mean(horizon)
