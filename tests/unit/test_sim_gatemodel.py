@@ -75,7 +75,8 @@ def test_the_counterparts_quota_caps_throughput(results: dict[str, dict[str, flo
 def test_booking_moves_the_queue_off_the_road(results: dict[str, dict[str, float]]) -> None:
     assert results["status quo"]["road_queue"] > 50
     assert results["booking"]["road_queue"] == 0
-    assert results["booking"]["yard_occupancy"] < results["status quo"]["yard_occupancy"] / 3
+    # the yard holds booked trucks for the two hours of their dispatch window and the standby list, no queue
+    assert results["booking"]["yard_occupancy"] < results["status quo"]["yard_occupancy"] / 2
     assert results["booking"]["wait_mean_h.booking"] > 0
     assert results["booking"]["spoilage_usd_per_day"] < results["status quo"]["spoilage_usd_per_day"]
 

@@ -55,7 +55,7 @@ from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, Lane, Lan
 from cuakhau.domain.hs import HsNomenclature
 from cuakhau.domain.perishability import PROFILES, Perishability
 from cuakhau.domain.shipment import Shipment
-from cuakhau.domain.standby import StandbyList, standby_room
+from cuakhau.domain.standby import StandbyList, StandbyRule, arrival_lead, standby_room
 from cuakhau.reference.gates import reference_gates
 from cuakhau.simulation.engine import Engine, InfiniteServer, Job, SimClock, Station, TimeAverage, schedule_hours
 from cuakhau.simulation.scenario import (
@@ -337,6 +337,7 @@ class Truck(Job):
         "booked_wait",
         "channel",
         "counted",
+        "holding",
         "kind",
         "present",
         "slot_start",
@@ -366,6 +367,7 @@ class Truck(Job):
         self.channel = Channel.GREEN
         self.present = False  # a booked truck: at the gate (in its slot, or called from its origin to stand by)
         self.standby = False
+        self.holding = False  # a booked truck whose place in its slot is held for it (domain.standby)
         self.waits = [booked, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # the STAGES: booking, road, ..., crossing, total
 
 
@@ -382,7 +384,7 @@ class Metrics:
         self.spoilage = 0.0
         self.past_bound = 0
         self.no_shows = 0  # counted booked trucks that never came
-        self.from_standby = 0  # counted trucks that crossed from the standby list
+        self.from_standby = 0  # crossings inside the measured window from the standby list, any truck
         self.channels = {c: 0 for c in Channel}
 
 
@@ -458,21 +460,35 @@ class GateModel:
         self.seq = 0
         # the standby list (booking only): candidates at their origin, by slot; the list itself at the gate
         self.standby_list: StandbyList[float, Truck] = StandbyList(math.inf)
-        self.origin: list[tuple[float, int, Truck]] = []
         self.unplaced: deque[int] = deque()  # waiting-list trucks (no slot) ready at their origin, in order
         self.state = bytearray(len(self.ready))  # booking: 1 placed by a plan, 2 came to stand by without a slot
         self.held = 0  # trucks asked to stand by and not yet called to a lane
         self.standby_size = 0
+        self.booking = policy.booking is not Booking.NONE
+        # booking: per slot (hour from the start) the places still held for booked trucks not yet waiting for a
+        # lane; slots up to ``released`` hold none (their grace is over); cleared trucks waiting for their slot
+        self.holds: dict[int, int] = {}
+        self.released = -1
+        self.early: dict[int, list[Truck]] = {}
+        self.slot_capacity = static.capacity
+        self.lead = arrival_lead().total_seconds()
+        self.grace = StandbyRule().grace.total_seconds()
         # At one instant: lanes close, then the quota resets, then lanes open (events at equal times run in the
         # order scheduled), so a closing hour's reset starts no call and an opening hour starts on a fresh quota.
         crossing = _intersect(own, theirs)
+        if self.booking:  # a day's plan comes first at its midnight: the places it books are held from then
+            for d in range(scenario.days):
+                engine.at(d * DAY, self._plan_day, d)
         for _, hi in crossing:
             engine.at(hi, self._lanes_open, False)
         self.hourly = spec.quota.hourly
         self.used_hour = 0
-        if self.hourly is not None:
+        if self.hourly is not None or self.booking:
             for h in range(scenario.days * 24):
                 engine.at(h * HOUR, self._new_quota_hour)
+        if self.booking:
+            for h in range(scenario.days * 24):
+                engine.at(h * HOUR, self._slot_starts, h)
         # the counterpart's quota resets at its local midnight (UTC+8: one hour before the Vietnamese one)
         if self.quota is not None:
             t = -HOUR
@@ -502,8 +518,6 @@ class GateModel:
             self.punctuality = policy.no_show_share > 0 or policy.late_share > 0
             self.punctual = rng["punctuality"].random
             self.late_time = sampler(policy.late_minutes, rng["punctuality"])
-            for d in range(scenario.days):
-                engine.at(d * DAY, self._plan_day, d)
 
     def _seconds(self, intervals: list[tuple[datetime, datetime]]) -> list[tuple[float, float]]:
         epoch = self.clock.epoch
@@ -564,12 +578,12 @@ class GateModel:
                 inspection[slot] -= 1
             truck = self._truck(i)
             self.state[i] = 1
-            start = truck.slot_start = slot * HOUR
-            arrived = truck.arrived
-            when = self._when(truck, start if start > arrived else arrived)
+            truck.slot_start = slot * HOUR
+            self._hold(truck, slot)
+            when = self._when(truck)
             if when is None:
                 continue
-            truck.booked_wait = truck.waits[0] = when - arrived
+            truck.booked_wait = truck.waits[0] = when - truck.arrived
             batch = arriving.get(when)
             if batch is None:
                 arriving[when] = [truck]
@@ -625,27 +639,22 @@ class GateModel:
         # trucks go to the gate in the order they came (events at one instant run in the order scheduled)
         carry: list[int] = []
         arriving: dict[float, list[Truck]] = {}  # by the time they reach the gate
-        warmup = self.warmup
+        warmup, holds, state = self.warmup, self.holds, self.state
         counted = 0
         for i, slot in zip(ids, slot_of, strict=True):
             if slot < 0:
                 carry.append(i)
                 continue
             arrived = ready[i]
-            start = slot * HOUR
-            when = start if start > arrived else arrived
-            truck = Truck(i, arrived, kinds[kind_of[i]], arrived >= warmup, start, when - arrived)
-            self.state[i] = 1
+            truck = Truck(i, arrived, kinds[kind_of[i]], arrived >= warmup, slot * HOUR)
+            state[i] = 1
             counted += arrived >= warmup
-            if self.punctuality:
-                late = self._when(truck, when)
-                if late is None:
-                    continue
-                if late != when:
-                    when = late
-                    truck.booked_wait = truck.waits[0] = when - arrived
-            elif self.standby_size and when > arrived:
-                self.engine.at(arrived, self._listed, truck)
+            holds[slot] = holds.get(slot, 0) + 1  # _hold inlined
+            truck.holding = True
+            when = self._when(truck)
+            if when is None:
+                continue
+            truck.booked_wait = truck.waits[0] = when - arrived
             batch = arriving.get(when)
             if batch is None:
                 arriving[when] = [truck]
@@ -655,9 +664,14 @@ class GateModel:
         self._send(arriving)
         self._carry(d, carry)
 
-    def _when(self, truck: Truck, when: float) -> float | None:
-        """When a booked truck reaches the gate: ``when``, later for a late truck, None for one that never comes
-        (no-show); a truck that waits for its slot at its origin joins the standby candidates once ready."""
+    def _when(self, truck: Truck) -> float | None:
+        """When a booked truck reaches the gate: within its dispatch window, :func:`arrival_lead` before its slot
+        (at once when it is ready later); a late truck after its slot starts; None for one that never comes."""
+        start: float = truck.slot_start  # type: ignore[assignment]
+        arrived = truck.arrived
+        when = start - self.lead
+        if when < arrived:
+            when = arrived
         if self.punctuality:
             draw = self.punctual()
             if draw < self.no_show_share:
@@ -665,10 +679,37 @@ class GateModel:
                 self.metrics.no_shows += truck.counted
                 return None
             if draw < self.no_show_share + self.late_share:
-                when = max(when, (truck.slot_start or when) + self.late_time(None))
-        if self.standby_size and when > truck.arrived:
-            self.engine.at(truck.arrived, self._listed, truck)
+                late = start + self.late_time(None)
+                when = late if late > arrived else arrived
         return when
+
+    def _hold(self, truck: Truck, slot: int) -> None:
+        """The truck's place in its slot is held for it (domain.standby) until it waits for a lane or the grace
+        after its slot start is over."""
+        self.holds[slot] = self.holds.get(slot, 0) + 1
+        truck.holding = True
+
+    def _unhold(self, truck: Truck) -> None:
+        truck.holding = False
+        slot = int(truck.slot_start // HOUR)  # type: ignore[operator]
+        if slot > self.released:
+            self.holds[slot] -= 1
+
+    def _slot_starts(self, h: int) -> None:
+        """A slot starts: its booked trucks waiting in the yard are due; its places are held until the grace."""
+        self.engine.after(self.grace, self._release, h)
+        trucks = self.early.pop(h, None)
+        if trucks:
+            for truck in trucks:
+                self._unhold(truck)
+                self._enqueue(truck, truck.queued)
+            self._call()
+
+    def _release(self, h: int) -> None:
+        """The grace after slot ``h`` started is over: places its booked trucks did not come for are free."""
+        self.released = h
+        if self.holds.pop(h, 0):
+            self._call()
 
     def _carry(self, d: int, carry: list[int]) -> None:
         """Trucks the plan could not place wait for the next day's plan, and stand by once ready if asked."""
@@ -687,29 +728,15 @@ class GateModel:
             self.unplaced.append(i)
             self._pull()
 
-    def _listed(self, truck: Truck) -> None:
-        """A booked truck, ready at its origin with a later slot, becomes a standby candidate."""
-        if truck.present:
-            return
-        self.seq += 1
-        slot = truck.slot_start
-        heapq.heappush(self.origin, (math.inf if slot is None else slot, self.seq, truck))
-        self._pull()
-
     def _pull(self) -> None:
-        """Ask candidates to come and stand by, the earliest slot first, while the list has room."""
-        origin, unplaced, state = self.origin, self.unplaced, self.state
-        while self.held < self.standby_size and (origin or unplaced):
-            if origin:
-                truck = heapq.heappop(origin)[2]
-                if truck.present:
-                    continue
-            else:
-                i = unplaced.popleft()
-                if state[i]:  # placed by a later plan (it comes in its slot, or stands by from there)
-                    continue
-                state[i] = 2
-                truck = self._truck(i)
+        """Ask waiting-list trucks to come and stand by, in order, while the list has room."""
+        unplaced, state = self.unplaced, self.state
+        while self.held < self.standby_size and unplaced:
+            i = unplaced.popleft()
+            if state[i]:  # placed by a later plan (it comes in its slot)
+                continue
+            state[i] = 2
+            truck = self._truck(i)
             truck.present = truck.standby = True
             self.held += 1
             truck.booked_wait = truck.waits[0] = self.engine.now - truck.arrived
@@ -798,15 +825,31 @@ class GateModel:
     def _to_lanes(self, job: Job) -> None:
         truck: Truck = job  # type: ignore[assignment]
         now = truck.queued = self.engine.now
+        self.queue_len.change(1)
         if truck.standby:
             self.standby_list.push(truck.kind.perishability, truck.slot_start, truck)
-        elif self.rule is CallForward.PERISHABLES_FIRST:
-            self.queue.push(str(truck.id), truck.kind.perishability, truck.slot_start, now, truck)
+        else:
+            slot = truck.slot_start
+            if slot is not None:
+                if slot > now:  # came early (its dispatch window): waits in the yard for its slot
+                    h = int(slot // HOUR)
+                    found = self.early.get(h)
+                    if found is None:
+                        self.early[h] = [truck]
+                    else:
+                        found.append(truck)
+                    return
+                if truck.holding:
+                    self._unhold(truck)
+            self._enqueue(truck, now)
+        self._call()
+
+    def _enqueue(self, truck: Truck, since: float) -> None:
+        if self.rule is CallForward.PERISHABLES_FIRST:
+            self.queue.push(str(truck.id), truck.kind.perishability, truck.slot_start, since, truck)
         else:
             self.seq += 1
-            heapq.heappush(self.heap, (now, self.seq, truck))
-        self.queue_len.change(1)
-        self._call()
+            heapq.heappush(self.heap, (since, self.seq, truck))
 
     def _lanes_open(self, is_open: bool) -> None:
         self.lanes_open = is_open
@@ -851,17 +894,19 @@ class GateModel:
             due = 0
         standby = self.standby_list
         if standby:  # places no booked truck is waiting for go to the standby list (domain.standby)
+            h = int(self.engine.now // HOUR)
+            caps = self.slot_capacity
             n = standby_room(
                 len(free),
                 due,
                 None if self.quota is None else self.quota - self.used_today,
                 None if self.hourly is None else self.hourly - self.used_hour,
+                caps[h] - self.used_hour if h < len(caps) else None,
+                held=self.holds.get(h, 0) if h > self.released else 0,
             )
             for _ in range(min(n, len(standby))):
                 truck = standby.pop()
                 self.held -= 1
-                if truck.counted:
-                    self.metrics.from_standby += 1
                 self._start_crossing(truck, free.pop())
             self._pull()
 
@@ -883,6 +928,7 @@ class GateModel:
         m = self.metrics
         if self.warmup <= now < self.horizon:
             m.crossed_in_window += 1
+            m.from_standby += truck.standby
         if truck.counted:
             m.crossed += 1
             waits = truck.waits
@@ -917,6 +963,7 @@ class GateModel:
         pending += [e[2] for e in self.heap]
         pending += list(self.queue)
         pending += list(self.standby_list)
+        pending += [t for trucks in self.early.values() for t in trucks]
         # trucks inside the desks are not tracked one by one; their waits so far are short next to the queues
         for t in pending:
             self._unfinished(t)
@@ -1026,5 +1073,6 @@ def simulate(scenario: Scenario, policy: Policy, replication: int) -> dict[str, 
         out[f"channel_share.{c.value}"] = metrics.channels[c] / declared if declared else math.nan
     out["trucks"] = float(len(by_stage))
     out["no_show_per_day"] = metrics.no_shows / days
-    out["standby_share"] = metrics.from_standby / metrics.crossed if metrics.crossed else math.nan
+    # the share of the window's crossings that came from the standby list (the throughput's trucks)
+    out["standby_share"] = metrics.from_standby / metrics.crossed_in_window if metrics.crossed_in_window else math.nan
     return out
