@@ -3,8 +3,9 @@
 A truck is *ready* (loaded, wanting to cross) at a time drawn from the scenario's arrivals by hour, weekday and
 season. With a booking policy it first gets an hourly slot from the production planner
 (:mod:`cuakhau.domain.allocation`, planned each local day over the slot capacities of
-:func:`cuakhau.domain.capacity.slot_capacities`) and waits at its origin until the slot; without one it drives
-to the gate at once. At the gate it waits on the road while the yard is full, then passes the document desk;
+:func:`cuakhau.domain.capacity.slot_capacities`) and waits at its origin until its dispatch window, then waits
+in the yard for its slot (:mod:`cuakhau.simulation.dispatch`, with the standby list); without one it drives to
+the gate at once. At the gate it waits on the road while the yard is full, then passes the document desk;
 the production customs selector (:func:`cuakhau.domain.customs.assess_risk` and ``select_channel``, through
 its incremental :class:`~cuakhau.domain.customs.ChannelSelector`) gives its channel — yellow means a document
 check, red a physical inspection in a bay —,
@@ -23,53 +24,58 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 
-from cuakhau.domain.allocation import (
-    AllocationPolicy,
-    FirstComeFirstServed,
-    GroupedProblem,
-    OptimalPlanner,
-    PriorityGreedy,
-    Problem,
-    Request,
-    RequestGroup,
-)
+from cuakhau.domain.allocation import AllocationPolicy, FirstComeFirstServed, OptimalPlanner, PriorityGreedy
 from cuakhau.domain.callforward import CallQueue
-from cuakhau.domain.capacity import FREIGHT_LANES, slot_capacities
-from cuakhau.domain.customs import (
-    CalibrationRules,
-    Channel,
-    ChannelSelector,
-    EnterpriseHistory,
-    RiskAssessment,
-    SelectivityProfile,
-    TargetRates,
-    assess_risk,
-)
-from cuakhau.domain.gate import Closure, ClosureKind, Direction, Gate, Lane, LaneKind, OpeningPeriod
-from cuakhau.domain.hs import HsNomenclature
-from cuakhau.domain.perishability import PROFILES, Perishability
-from cuakhau.domain.shipment import Shipment
-from cuakhau.domain.standby import StandbyList, StandbyRule, arrival_lead, standby_room
-from cuakhau.reference.gates import reference_gates
+from cuakhau.domain.capacity import FREIGHT_LANES
+from cuakhau.domain.customs import Channel, ChannelSelector
+from cuakhau.domain.gate import Direction, Lane
+from cuakhau.domain.perishability import Perishability
+from cuakhau.domain.standby import standby_room
+from cuakhau.simulation.dispatch import Dispatch
 from cuakhau.simulation.engine import Engine, InfiniteServer, Job, SimClock, Station, TimeAverage, schedule_hours
-from cuakhau.simulation.scenario import (
-    Booking,
-    CallForward,
-    Distribution,
-    GateSpec,
-    Hours,
-    Policy,
-    Scenario,
+from cuakhau.simulation.inputs import (
+    DAY,
+    HOUR,
+    CargoKind,
+    Metrics,
+    Truck,
+    _intersect,
+    _static,
+    arrivals,
+    build_gates,
+    cargo_kinds,
+    customs_profile,
+    sampler,
+    streams,
 )
+from cuakhau.simulation.scenario import Booking, CallForward, Distribution, GateSpec, Policy, Scenario
 
-HOUR = 3600.0
-DAY = 86400.0
+# what tests, benchmarks and callers import from here
+__all__ = [
+    "CLASSES",
+    "DAY",
+    "HOUR",
+    "PLANNERS",
+    "STAGES",
+    "CargoKind",
+    "GateModel",
+    "Metrics",
+    "Truck",
+    "_intersect",
+    "build_gates",
+    "cargo_kinds",
+    "customs_profile",
+    "epoch_of",
+    "sampler",
+    "simulate",
+    "streams",
+]
+
 VN_TZ_OFFSET = timedelta(hours=7)
 #: The stages whose waits are reported, in the order a truck meets them.
 STAGES = ("booking", "road", "documents", "customs", "quarantine", "crossing", "total")
@@ -83,312 +89,7 @@ PLANNERS: dict[Booking, Callable[[], AllocationPolicy]] = {
 }
 
 
-def sampler(dist: Distribution, rng: random.Random) -> Callable[[Any], float]:
-    """A function returning one draw in seconds (its argument is ignored, so it can serve a station)."""
-    mean = dist.mean_minutes * 60.0
-    kind = dist.distribution
-    # Python's expovariate and lognormvariate written out (the same formulas on the same stream, so the same
-    # draws to the last bit, a test checks it): two calls fewer per draw, a draw or two per truck and stage.
-    rnd = rng.random
-    log, exp = math.log, math.exp
-    if kind == "exponential":
-        rate = 1.0 / mean
-        return lambda _: -log(1.0 - rnd()) / rate
-    if kind == "fixed":
-        return lambda _: mean
-    if kind == "lognormal":
-        sd = (dist.sd_minutes or 0.0) * 60.0
-        sigma2 = math.log(1 + (sd / mean) ** 2)
-        mu, sigma = math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
-        magic = 4 * math.exp(-0.5) / math.sqrt(2.0)  # random.NV_MAGICCONST: Kinderman and Monahan's method
-
-        def lognormal(_: Any) -> float:
-            while True:
-                u1 = rnd()
-                u2 = 1.0 - rnd()
-                z = magic * (u1 - 0.5) / u2
-                if z * z / 4.0 <= -log(u2):
-                    return exp(mu + z * sigma)
-
-        return lognormal
-    lo, hi = (dist.min_minutes or 0.0) * 60.0, (dist.max_minutes or 0.0) * 60.0
-    if kind == "uniform":
-        uni = rng.uniform
-        return lambda _: uni(lo, hi)
-    mode = 3 * mean - lo - hi
-    tri = rng.triangular
-    return lambda _: tri(lo, hi, mode)
-
-
-def streams(seed: int, replication: int, gate: int) -> dict[str, random.Random]:
-    """One seeded stream per source, the same for every policy (common random numbers)."""
-    seq = np.random.SeedSequence(entropy=seed, spawn_key=(replication, gate))
-    # a new source goes last: the first streams stay as they were (spawned children are numbered)
-    names = (
-        "arrivals",
-        "documents",
-        "customs",
-        "yellow",
-        "red",
-        "quarantine",
-        "laboratory",
-        "lanes",
-        "channel",
-        "punctuality",
-    )
-    return {n: random.Random(int(s.generate_state(1)[0])) for n, s in zip(names, seq.spawn(len(names)), strict=True)}
-
-
-def _shift(t: time, hours: int) -> time:
-    return (datetime.combine(date(2026, 1, 5), t) + timedelta(hours=hours)).time()
-
-
-def build_gates(scenario: Scenario, spec: GateSpec, policy: Policy) -> tuple[Gate, Gate]:
-    """The Vietnamese gate and its counterpart as the production domain sees them, with the overrides applied."""
-    years = range(scenario.start.year, (scenario.start + timedelta(days=scenario.days)).year + 1)
-    by_id = {g.id: g for g in reference_gates(years)}
-    here = by_id[spec.gate]
-    there = by_id[here.counterpart_id or ""]
-    here = replace(here, lanes=list(here.lanes), closures=list(here.closures))
-    there = replace(there, lanes=list(there.lanes), closures=list(there.closures))
-    hours: Hours | None = policy.hours or spec.hours
-    if hours is not None:
-        here.opening_hours = [OpeningPeriod(hours.opens, hours.closes)]
-        there.opening_hours = [OpeningPeriod(_shift(hours.opens, 1), _shift(hours.closes, 1))]
-    if spec.counterpart_hours is not None:
-        there.opening_hours = [OpeningPeriod(spec.counterpart_hours.opens, spec.counterpart_hours.closes)]
-    direction = Direction(spec.direction)
-    freight = [ln for ln in here.lanes_for(direction) if ln.kind in FREIGHT_LANES]
-    wanted = (spec.lanes or len(freight)) + policy.extra_lanes
-    prefix = "X" if direction is Direction.EXPORT else "N"
-    minutes = freight[0].service_minutes if freight else 6.0
-    new = freight[:wanted] + [
-        Lane(f"{prefix}S{i + 1}", direction, LaneKind.CARGO, minutes) for i in range(wanted - len(freight))
-    ]
-    here.lanes = [ln for ln in here.lanes if ln not in freight] + new
-    if spec.inspection_bays is not None:
-        here.inspection_bays = spec.inspection_bays
-    for c in spec.closures:
-        for gate, side in ((here, "vn"), (there, "cn")):
-            if c.side in ("both", side):
-                gate.add_closure(Closure(c.starts_at, c.ends_at, c.reason, ClosureKind.SUSPENSION))
-    return here, there
-
-
-def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if lo < hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class CargoKind:
-    name: str
-    perishability: Perishability
-    weight: int
-    plant: bool
-    value: float
-    spoil_per_hour: float
-    assessment: RiskAssessment
-    urgency: int = 0  # the perishability class's index (CLASSES), for the figures per class
-
-
-def cargo_kinds(scenario: Scenario, spec: GateSpec, profile: SelectivityProfile, at: datetime) -> list[CargoKind]:
-    """Each cargo of the mix as a production shipment, scored once by the production risk assessment."""
-    nomenclature = HsNomenclature.load_default()
-    kinds: list[CargoKind] = []
-    for i, c in enumerate(spec.arrivals.cargo):
-        shipment = Shipment.create(
-            nomenclature,
-            shipment_id=f"sim-{i}",
-            exporter_id="sim-exporter",
-            consignee_name="sim consignee",
-            consignee_country="CN" if spec.direction == "export" else "VN",
-            lines=[
-                {
-                    "hs_code": c.hs,
-                    "description": c.name,
-                    "net_kg": 20000,
-                    "gross_kg": 22000,
-                    "packages": 1000,
-                    "value": round(c.value_usd, 2),
-                    "currency": "USD",
-                    "perishability": c.perishability.value if c.perishability else None,
-                }
-            ],
-        )
-        h = c.history
-        history = EnterpriseHistory(
-            enterprise_id=f"sim-{i}",
-            declarations=h.get("declarations", 0),
-            holds=h.get("holds", 0),
-            rejections=h.get("rejections", 0),
-            findings=h.get("findings", 0),
-        )
-        kind = shipment.perishability
-        kinds.append(
-            CargoKind(
-                name=c.name,
-                perishability=kind,
-                weight=PROFILES[kind].weight,
-                plant=shipment.plant_product,
-                value=c.value_usd,
-                spoil_per_hour=scenario.spoilage.per_hour.get(kind, 0.0),
-                assessment=assess_risk(shipment, history, profile, at=at),
-                urgency=kind.urgency,
-            )
-        )
-    return kinds
-
-
-def customs_profile(scenario: Scenario) -> SelectivityProfile:
-    c = scenario.customs
-    return SelectivityProfile(
-        version="simulation",
-        targets=TargetRates(red=c.red, yellow=c.yellow),
-        random_red=c.random_red,
-        random_yellow=c.random_yellow,
-        calibration=CalibrationRules(window_size=c.window_size, min_window=min(200, c.window_size)),
-    )
-
-
-def arrivals(
-    scenario: Scenario, spec: GateSpec, rng: random.Random, weights: list[float]
-) -> tuple[list[float], list[int]]:
-    """Ready times (seconds from the start) and cargo kinds, from the hourly, weekday and seasonal rates."""
-    a = spec.arrivals
-    by_hour = np.asarray(a.by_hour or [1.0] * 24, dtype=float)
-    by_hour = by_hour / by_hour.sum()
-    by_week = np.asarray(a.by_weekday or [1.0] * 7, dtype=float)
-    shares = np.asarray(weights, dtype=float)
-    shares = shares / shares.sum()
-    days = [scenario.start + timedelta(days=d) for d in range(scenario.days)]
-    season = np.array(
-        [[(c.season[d.month - 1] if c.season else 1.0) for c in a.cargo] for d in days], dtype=float
-    )  # days x kinds
-    day_rate = a.per_day * by_week[[d.weekday() for d in days]][:, None] * season * shares[None, :]
-    rates = (day_rate[:, None, :] * by_hour[None, :, None]).reshape(len(days) * 24, len(a.cargo))
-    gen = np.random.default_rng(rng.getrandbits(64))
-    counts = gen.poisson(rates)
-    hours_idx, kinds_idx = np.nonzero(counts)
-    reps = counts[hours_idx, kinds_idx]
-    hours_rep = np.repeat(hours_idx, reps)
-    kinds_rep = np.repeat(kinds_idx, reps)
-    times = (hours_rep + gen.random(len(hours_rep))) * HOUR
-    order = np.argsort(times, kind="stable")
-    return times[order].tolist(), kinds_rep[order].tolist()
-
-
-@dataclass(frozen=True, slots=True)
-class _Static:
-    """What a gate flow needs that does not change between replications (built once per process)."""
-
-    here: Gate
-    there: Gate
-    profile: SelectivityProfile
-    kinds: list[CargoKind]
-    capacity: tuple[int, ...]  # truck places per hour from the start, both sides' hours, lanes and quotas
-    inspection_capacity: tuple[int, ...]
-
-
-_STATIC: dict[tuple[str, str, str], _Static] = {}
-
-
-def _static(scenario: Scenario, spec: GateSpec, policy: Policy, epoch: datetime) -> _Static:
-    key = (scenario.model_dump_json(), spec.model_dump_json(), policy.model_dump_json())
-    found = _STATIC.get(key)
-    if found is not None:
-        return found
-    here, there = build_gates(scenario, spec, policy)
-    profile = customs_profile(scenario)
-    caps: list[int] = []
-    insp: list[int] = []
-    if policy.booking is not Booking.NONE:
-        quota = policy.quota_daily if policy.quota_daily is not None else spec.quota.daily
-        for d in range(scenario.days + policy.booking_horizon_days):
-            day = scenario.start + timedelta(days=d)
-            slots = slot_capacities(here, there, Direction(spec.direction), day, hourly_quota=spec.quota.hourly)
-            left = quota
-            for slot in slots:
-                c = slot.capacity if left is None else min(slot.capacity, left)
-                if left is not None:
-                    left -= c
-                caps.append(c)
-                insp.append(min(c, slot.inspection_capacity))
-    if len(_STATIC) > 64:  # a long-lived process running many scenarios: keep the cache small
-        _STATIC.clear()
-    found = _STATIC[key] = _Static(
-        here, there, profile, cargo_kinds(scenario, spec, profile, epoch), tuple(caps), tuple(insp)
-    )
-    return found
-
-
-class Truck(Job):
-    __slots__ = (
-        "at_gate",
-        "booked_wait",
-        "channel",
-        "counted",
-        "holding",
-        "kind",
-        "present",
-        "slot_start",
-        "standby",
-        "waits",
-    )
-
-    def __init__(
-        self,
-        id: int,
-        ready: float,
-        kind: CargoKind,
-        counted: bool,
-        slot_start: float | None = None,
-        booked: float = 0.0,
-    ) -> None:
-        # Job's fields set here rather than through super().__init__: one truck is made per truck simulated
-        self.id = id
-        self.arrived = self.queued = self.started = ready
-        self.priority = 0
-        self.data = None
-        self.kind = kind
-        self.counted = counted
-        self.at_gate = ready
-        self.booked_wait = booked  # waited for its slot at its origin
-        self.slot_start = slot_start  # its booked slot's start, seconds from the start; None without one
-        self.channel = Channel.GREEN
-        self.present = False  # a booked truck: at the gate (in its slot, or called from its origin to stand by)
-        self.standby = False
-        self.holding = False  # a booked truck whose place in its slot is held for it (domain.standby)
-        self.waits = [booked, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # the STAGES: booking, road, ..., crossing, total
-
-
-class Metrics:
-    """What one replication measured, for trucks ready after the warm-up (``counted``)."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []  # per crossed truck its wait at each of the STAGES, one after the other
-        self.classes: list[int] = []  # per crossed truck its cargo class (an index of CLASSES)
-        self.unfinished: list[tuple[float, int]] = []  # per counted truck not crossed: (time so far, class)
-        self.arrived = 0
-        self.crossed = 0  # counted trucks that crossed
-        self.crossed_in_window = 0  # crossings inside the measured window, any truck
-        self.spoilage = 0.0
-        self.past_bound = 0
-        self.no_shows = 0  # counted booked trucks that never came
-        self.from_standby = 0  # crossings inside the measured window from the standby list, any truck
-        self.channels = {c: 0 for c in Channel}
-
-
-class GateModel:
+class GateModel(Dispatch):
     """One gate flow inside a replication."""
 
     def __init__(
@@ -458,21 +159,8 @@ class GateModel:
         self.queue: CallQueue[float, Truck] = CallQueue(math.inf)
         self.heap: list[tuple[float, int, Truck]] = []
         self.seq = 0
-        # the standby list (booking only): candidates at their origin, by slot; the list itself at the gate
-        self.standby_list: StandbyList[float, Truck] = StandbyList(math.inf)
-        self.unplaced: deque[int] = deque()  # waiting-list trucks (no slot) ready at their origin, in order
-        self.state = bytearray(len(self.ready))  # booking: 1 placed by a plan, 2 came to stand by without a slot
-        self.held = 0  # trucks asked to stand by and not yet called to a lane
-        self.standby_size = 0
         self.booking = policy.booking is not Booking.NONE
-        # booking: per slot (hour from the start) the places still held for booked trucks not yet waiting for a
-        # lane; slots up to ``released`` hold none (their grace is over); cleared trucks waiting for their slot
-        self.holds: dict[int, int] = {}
-        self.released = -1
-        self.early: dict[int, list[Truck]] = {}
-        self.slot_capacity = static.capacity
-        self.lead = arrival_lead().total_seconds()
-        self.grace = StandbyRule().grace.total_seconds()
+        self._init_dispatch(static, policy)
         # At one instant: lanes close, then the quota resets, then lanes open (events at equal times run in the
         # order scheduled), so a closing hour's reset starts no call and an opening hour starts on a fresh quota.
         crossing = _intersect(own, theirs)
@@ -502,269 +190,11 @@ class GateModel:
             if self.ready:
                 engine.at(self.ready[0], self._arrive_unbooked, 0)
         else:
-            self.planner = PLANNERS[policy.booking]()
-            # the kinds' classes for booking: (weight, needs inspection), numbered
-            self.classes: list[tuple[int, bool]] = sorted({(k.weight, k.plant) for k in self.kinds})
-            self.kind_class = [self.classes.index((k.weight, k.plant)) for k in self.kinds]
-            # per truck: the hour it is ready, numbered with its class (the groups of the optimal planner)
-            hours = (np.asarray(self.ready) // HOUR).astype(np.int64) * len(self.classes)
-            self.codes: list[int] = (hours + np.asarray(self.kind_class, dtype=np.int64)[self.kind_of]).tolist()
-            self.capacity = list(static.capacity)  # used up as trucks are placed
-            self.inspection_capacity = list(static.inspection_capacity)
-            self.carry: list[int] = []
-            self.next_truck = 0
-            self.standby_size = policy.standby
-            self.no_show_share, self.late_share = policy.no_show_share, policy.late_share
-            self.punctuality = policy.no_show_share > 0 or policy.late_share > 0
-            self.punctual = rng["punctuality"].random
-            self.late_time = sampler(policy.late_minutes, rng["punctuality"])
+            self._init_booking(PLANNERS[policy.booking](), static, policy, rng)
 
     def _seconds(self, intervals: list[tuple[datetime, datetime]]) -> list[tuple[float, float]]:
         epoch = self.clock.epoch
         return [((a - epoch).total_seconds(), (b - epoch).total_seconds()) for a, b in intervals]
-
-    def _truck(self, i: int) -> Truck:
-        ready = self.ready[i]
-        counted = ready >= self.warmup
-        if counted:
-            self.metrics.arrived += 1
-        return Truck(i, ready, self.kinds[self.kind_of[i]], counted)
-
-    # ------------------------------------------------------------------------------------------ booking
-
-    def _plan_day(self, d: int) -> None:
-        """Plan the trucks ready today (and those left over) with the production planner."""
-        end = (d + 1) * DAY
-        new: list[int] = []
-        while self.next_truck < len(self.ready) and self.ready[self.next_truck] < end:
-            new.append(self.next_truck)
-            self.next_truck += 1
-        first = d * 24
-        span = self.policy.booking_horizon_days * 24
-        last = min(first + span, len(self.capacity))
-        state = self.state
-        ids = [i for i in self.carry if not state[i]] + new  # not those that came to stand by meanwhile
-        if isinstance(self.planner, OptimalPlanner):
-            self._plan_grouped(d, ids, first, last, span)
-            return
-        kinds, kind_of, ready = self.kinds, self.kind_of, self.ready
-        windows: dict[int, dict[str, tuple[int, int]]] = {}  # one window mapping per earliest slot, shared
-        requests = []
-        for i in ids:
-            lo = int(ready[i] // HOUR) - first
-            lo = lo if lo > 0 else 0
-            win = windows.get(lo)
-            if win is None:
-                win = windows[lo] = {"g": (lo, span - 1)}
-            kind = kinds[kind_of[i]]
-            requests.append(Request(str(i), win, kind.weight, i, kind.plant))
-        problem = Problem(
-            capacity={"g": self.capacity[first:last]},
-            inspection_capacity={"g": self.inspection_capacity[first:last]},
-            requests=requests,
-            max_wait=self.policy.max_wait_hours,
-        )
-        plan = self.planner.plan(problem, explain=False)
-        carry: list[int] = []
-        capacity, inspection = self.capacity, self.inspection_capacity
-        arriving: dict[float, list[Truck]] = {}  # by the time they reach the gate
-        for i, a in zip(ids, plan.assignments, strict=True):  # assignments come in the order of the requests
-            if a.slot is None:
-                carry.append(i)
-                continue
-            slot = first + a.slot
-            capacity[slot] -= 1
-            if kinds[kind_of[i]].plant:
-                inspection[slot] -= 1
-            truck = self._truck(i)
-            self.state[i] = 1
-            truck.slot_start = slot * HOUR
-            self._hold(truck, slot)
-            when = self._when(truck)
-            if when is None:
-                continue
-            truck.booked_wait = truck.waits[0] = when - truck.arrived
-            batch = arriving.get(when)
-            if batch is None:
-                arriving[when] = [truck]
-            else:
-                batch.append(truck)
-        self._send(arriving)
-        self._carry(d, carry)
-
-    def _plan_grouped(self, d: int, ids: list[int], first: int, last: int, span: int) -> None:
-        """:meth:`_plan_day` for the optimal planner: the trucks asked for as groups (same earliest slot, weight
-        and inspection need, in the order they came), the plan :meth:`OptimalPlanner.plan` makes for them."""
-        kinds, kind_of, ready = self.kinds, self.kind_of, self.ready
-        # a group per earliest slot and class, numbered slot x classes + class (the trucks' hour and class are
-        # numbered so once for the run); ready before today: slot 0
-        members: dict[int, list[int]] = {}  # group number -> positions in ids, in order
-        classes, codes, klass = self.classes, self.codes, self.kind_class
-        ncls = len(classes)
-        base = first * ncls
-        for j, i in enumerate(ids):
-            key = codes[i] - base
-            if key < 0:
-                key = klass[kind_of[i]]
-            found = members.get(key)
-            if found is None:
-                members[key] = [j]
-            else:
-                found.append(j)
-        groups = [
-            RequestGroup({"g": (key // ncls, span - 1)}, classes[key % ncls][0], len(m), classes[key % ncls][1])
-            for key, m in members.items()
-        ]
-        plan = self.planner.plan_grouped(  # type: ignore[attr-defined]
-            GroupedProblem(
-                capacity={"g": self.capacity[first:last]},
-                inspection_capacity={"g": self.inspection_capacity[first:last]},
-                groups=groups,
-                max_wait=self.policy.max_wait_hours,
-            )
-        )
-        slot_of = [-1] * len(ids)  # per position in ids: its slot from the start, -1 when not placed
-        capacity, inspection = self.capacity, self.inspection_capacity
-        for positions, spots, key in zip(members.values(), plan.placements, members, strict=True):
-            plant = classes[key % ncls][1]
-            k = 0
-            for s, _, n in spots:
-                slot = first + s
-                capacity[slot] -= n
-                if plant:
-                    inspection[slot] -= n
-                for j in positions[k : k + n]:
-                    slot_of[j] = slot
-                k += n
-        # trucks go to the gate in the order they came (events at one instant run in the order scheduled)
-        carry: list[int] = []
-        arriving: dict[float, list[Truck]] = {}  # by the time they reach the gate
-        warmup, holds, state = self.warmup, self.holds, self.state
-        counted = 0
-        for i, slot in zip(ids, slot_of, strict=True):
-            if slot < 0:
-                carry.append(i)
-                continue
-            arrived = ready[i]
-            truck = Truck(i, arrived, kinds[kind_of[i]], arrived >= warmup, slot * HOUR)
-            state[i] = 1
-            counted += arrived >= warmup
-            holds[slot] = holds.get(slot, 0) + 1  # _hold inlined
-            truck.holding = True
-            when = self._when(truck)
-            if when is None:
-                continue
-            truck.booked_wait = truck.waits[0] = when - arrived
-            batch = arriving.get(when)
-            if batch is None:
-                arriving[when] = [truck]
-            else:
-                batch.append(truck)
-        self.metrics.arrived += counted
-        self._send(arriving)
-        self._carry(d, carry)
-
-    def _when(self, truck: Truck) -> float | None:
-        """When a booked truck reaches the gate: within its dispatch window, :func:`arrival_lead` before its slot
-        (at once when it is ready later); a late truck after its slot starts; None for one that never comes."""
-        start: float = truck.slot_start  # type: ignore[assignment]
-        arrived = truck.arrived
-        when = start - self.lead
-        if when < arrived:
-            when = arrived
-        if self.punctuality:
-            draw = self.punctual()
-            if draw < self.no_show_share:
-                self.crossed[truck.id] = 2  # never comes: left out of the figures of trucks that wanted to cross
-                self.metrics.no_shows += truck.counted
-                return None
-            if draw < self.no_show_share + self.late_share:
-                late = start + self.late_time(None)
-                when = late if late > arrived else arrived
-        return when
-
-    def _hold(self, truck: Truck, slot: int) -> None:
-        """The truck's place in its slot is held for it (domain.standby) until it waits for a lane or the grace
-        after its slot start is over."""
-        self.holds[slot] = self.holds.get(slot, 0) + 1
-        truck.holding = True
-
-    def _unhold(self, truck: Truck) -> None:
-        truck.holding = False
-        slot = int(truck.slot_start // HOUR)  # type: ignore[operator]
-        if slot > self.released:
-            self.holds[slot] -= 1
-
-    def _slot_starts(self, h: int) -> None:
-        """A slot starts: its booked trucks waiting in the yard are due; its places are held until the grace."""
-        self.engine.after(self.grace, self._release, h)
-        trucks = self.early.pop(h, None)
-        if trucks:
-            for truck in trucks:
-                self._unhold(truck)
-                self._enqueue(truck, truck.queued)
-            self._call()
-
-    def _release(self, h: int) -> None:
-        """The grace after slot ``h`` started is over: places its booked trucks did not come for are free."""
-        self.released = h
-        if self.holds.pop(h, 0):
-            self._call()
-
-    def _carry(self, d: int, carry: list[int]) -> None:
-        """Trucks the plan could not place wait for the next day's plan, and stand by once ready if asked."""
-        self.carry = carry
-        if d == self.scenario.days - 1:
-            for i in carry:  # never placed within the run: they count as not crossed
-                self._unfinished(self._truck(i))
-        elif self.standby_size:
-            at, ready = self.engine.at, self.ready
-            for i in carry:
-                at(ready[i], self._listed_unplaced, i)
-
-    def _listed_unplaced(self, i: int) -> None:
-        """A truck on the waiting list (no slot), ready at its origin: the last standby candidates."""
-        if not self.state[i]:
-            self.unplaced.append(i)
-            self._pull()
-
-    def _pull(self) -> None:
-        """Ask waiting-list trucks to come and stand by, in order, while the list has room."""
-        unplaced, state = self.unplaced, self.state
-        while self.held < self.standby_size and unplaced:
-            i = unplaced.popleft()
-            if state[i]:  # placed by a later plan (it comes in its slot)
-                continue
-            state[i] = 2
-            truck = self._truck(i)
-            truck.present = truck.standby = True
-            self.held += 1
-            truck.booked_wait = truck.waits[0] = self.engine.now - truck.arrived
-            self._at_gate(truck)
-
-    def _booked_arrives(self, truck: Truck) -> None:
-        if truck.present:  # already came to stand by
-            return
-        truck.present = True
-        self._at_gate(truck)
-
-    def _send(self, arriving: dict[float, list[Truck]]) -> None:
-        """One event per instant for the booked trucks reaching the gate then, taking them in order: the order
-        an event per truck would run them in (all scheduled here one after the other, so no other event at that
-        instant comes between them), on a heap a fraction the size."""
-        at = self.engine.at
-        at_gate, at_gate_all = self._booked_arrives, self._at_gate_all
-        for when, trucks in arriving.items():
-            if len(trucks) == 1:
-                at(when, at_gate, trucks[0])
-            else:
-                at(when, at_gate_all, trucks)
-
-    def _at_gate_all(self, trucks: list[Truck]) -> None:
-        for truck in trucks:
-            if not truck.present:
-                truck.present = True
-                self._at_gate(truck)
 
     # ------------------------------------------------------------------------------------------ the gate
 
