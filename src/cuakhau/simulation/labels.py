@@ -1,6 +1,17 @@
-"""The words of the simulation's table and report in Vietnamese, Chinese and English (``cuakhau sim run --lang``)."""
+"""The words of the simulation's table and report in Vietnamese, Chinese and English (``cuakhau sim run --lang``).
+
+A cargo class (``class.<value>``) is named by its profile's label (:mod:`cuakhau.domain.perishability`) as the
+page catalogs translate it: the catalogs are read as data, so a new class needs no entry here.
+"""
 
 from __future__ import annotations
+
+import functools
+from importlib.resources import files
+
+from babel.messages.pofile import read_po
+
+from cuakhau.domain.perishability import PROFILES, Perishability
 
 LANGS = ("vi", "zh", "en")
 
@@ -53,12 +64,6 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "stage.quarantine": ("kiểm dịch", "检疫", "quarantine"),
     "stage.crossing": ("chờ làn qua cửa", "等待通关车道", "crossing"),
     "stage.total": ("tổng", "合计", "total"),
-    # cargo classes
-    "class.live_animals": ("động vật sống", "活动物", "live animals"),
-    "class.fresh_produce": ("rau quả tươi", "鲜果蔬", "fresh produce"),
-    "class.chilled": ("ướp lạnh", "冷藏", "chilled"),
-    "class.frozen": ("đông lạnh", "冷冻", "frozen"),
-    "class.dry_goods": ("hàng khô", "干货", "dry goods"),
     # report text
     "title": ("mô phỏng cuakhau", "cuakhau 仿真", "cuakhau simulation"),
     "comparison": ("So sánh", "比较", "Comparison"),
@@ -99,8 +104,27 @@ _TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
+@functools.cache
+def _catalog(lang: str) -> dict[str, str]:
+    """The page catalog of ``lang`` (``adapters/web/locale``), read as data: msgid -> translation."""
+    path = files("cuakhau").joinpath("adapters", "web", "locale", lang, "LC_MESSAGES", "messages.po")
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
+
+
+def _class_label(value: str, lang: str) -> str | None:
+    try:
+        english = PROFILES[Perishability(value)].label
+    except ValueError:
+        return None
+    return english if lang == "en" else _catalog(lang if lang in LANGS else "en").get(english, english)
+
+
 def label(key: str, lang: str = "en") -> str:
     """The words for ``key`` in ``lang`` (vi, zh, en); an unknown key is returned as it is."""
+    if key.startswith("class."):
+        return _class_label(key.removeprefix("class."), lang) or key
     found = _TEXT.get(key)
     if found is None:
         return key
@@ -108,4 +132,4 @@ def label(key: str, lang: str = "en") -> str:
 
 
 def keys() -> list[str]:
-    return list(_TEXT)
+    return list(_TEXT) + [f"class.{kind.value}" for kind in Perishability]
