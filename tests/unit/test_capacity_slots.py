@@ -107,3 +107,20 @@ def test_slots_equal_the_hour_by_hour_reference(
     assert slot_capacities(here, there, direction, d, hourly_quota=quota) == _hourly_reference(
         here, there, direction, d, hourly_quota=quota
     )
+
+
+def test_a_declared_hourly_acceptance_replaces_the_counterpart_lane_estimate() -> None:
+    """Issue 21 item 11: Tân Thanh's counterpart has two laden import lanes in the reference data (20 an hour at
+    6 minutes) but declares 25 an hour; planning 20 left a fifth of what the other side accepts unused."""
+    at = BASE
+    nxt = at + SLOT
+    # own lanes 40 an hour, counterpart lanes 20 an hour, declared acceptance 25 an hour: 25 places
+    slot = hour_slot(at, nxt, 1.0, 1.0, 40.0, 20.0, 100.0, 25)
+    assert slot.capacity == 25
+    assert slot.limit.value == "counterpart_quota"
+    # without a declaration the counterpart's lanes are the best estimate there is
+    slot = hour_slot(at, nxt, 1.0, 1.0, 40.0, 20.0, 100.0, None)
+    assert (slot.capacity, slot.limit.value) == (20, "counterpart_lanes")
+    # own lanes still bind, scaled by the part of the hour both sides are open
+    slot = hour_slot(at, nxt, 0.5, 1.0, 40.0, 20.0, 100.0, 25)
+    assert (slot.capacity, slot.limit.value) == (20, "own_lanes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,24 @@ def test_cross_field_rules() -> None:
     assert err.field == "" or err.params["line"] == 1
     err = _error(SMALL + "  - name: a\n")
     assert "differ" in err.params["message"]
+
+
+@pytest.mark.parametrize(
+    "hours",
+    ['{opens: "00:00", closes: "24:00"}', "{opens: 00:00, closes: 24:00}", "{open_all_day: true}"],
+)
+def test_a_gate_open_all_day_can_be_written(hours: str) -> None:
+    from cuakhau.simulation.gatemodel import build_gates, epoch_of
+
+    s = parse_scenario(SMALL.replace("  - name: a", f"  - name: a\n    hours: {hours}")).scenario
+    here, there = build_gates(s, s.gates[0], s.policies[0])
+    start = epoch_of(s)
+    for gate in (here, there):
+        assert gate.open_intervals(start, start + timedelta(days=3)) == [(start, start + timedelta(days=3))]
+
+
+def test_hours_need_both_ends_or_all_day() -> None:
+    err = _error(SMALL.replace("  - name: a", '  - name: a\n    hours: {opens: "07:00"}'))
+    assert err.field.startswith("policies[0].hours")
+    err = _error(SMALL.replace("  - name: a", '  - name: a\n    hours: {open_all_day: true, closes: "19:00"}'))
+    assert "open_all_day" in err.params["message"]

@@ -65,3 +65,69 @@ def test_mmc_two_priority_classes_agree_with_cobham() -> None:
         assert estimate.covers(theory[k]), (k, estimate, theory[k])
         assert estimate.half < 0.15 * theory[k]
     assert all(sum(r.counted) == 55_000 for r in runs)  # every customer after the warm-up was served
+
+
+@pytest.mark.parametrize(
+    ("servers", "load", "mix"),
+    [
+        (1, 0.6, (1.0,)),
+        (3, 0.75, (0.5, 0.5)),
+        (6, 0.85, (0.2, 0.8)),
+        (8, 0.8, (0.2, 0.3, 0.5)),
+    ],
+)
+def test_p_wait_waits_and_sojourns_per_class_agree_with_erlang_c_and_cobham(
+    servers: int, load: float, mix: tuple[float, ...]
+) -> None:
+    """Issue 21 item 9: the share that waited is Erlang C's probability (the same for every class: an arrival
+    waits exactly when every server is busy), each class's wait is Cobham's, its time in system that plus 1/μ."""
+    mu = 1.0
+    lam = [share * load * servers * mu for share in mix]
+    runs = [run_mmc(lam, mu, servers, customers=20_000, warmup=2_000, seed=900 + r) for r in range(10)]
+    p_wait = erlang_c(servers, sum(lam) / mu)
+    waits = mmc_priority_waits(lam, mu, servers) if len(lam) > 1 else [mmc_wait(lam[0], mu, servers)]
+    for k in range(len(lam)):
+        shares = mean_ci([r.waited[k] for r in runs])
+        assert shares.covers(p_wait) or abs(shares.mean - p_wait) < 0.01, (k, shares, p_wait)
+        wq = mean_ci([r.mean_waits[k] for r in runs])
+        assert wq.covers(waits[k]), (k, wq, waits[k])
+        sojourn = mean_ci([r.sojourns[k] for r in runs])
+        assert sojourn.covers(waits[k] + 1 / mu), (k, sojourn, waits[k] + 1 / mu)
+        assert sojourn.half < 0.1 * (waits[k] + 1 / mu)
+
+
+GATE_AS_MMC = """\
+name: documents desk as M/M/c
+start: 2026-06-01
+days: 8
+warmup_days: 1
+seed: 5
+gates:
+  - gate: vn-tan-thanh
+    lanes: 30
+    yard_capacity: 100000
+    officers: {documents: 4}
+    arrivals:
+      per_day: 576
+      cargo:
+        - {name: cassava chips, hs: "071410", share: 1, perishability: dry_goods}
+stages:
+  documents: {distribution: exponential, mean_minutes: 8}
+customs: {red: 0, yellow: 0, random_red: 0, random_yellow: 0}
+policies:
+  - {name: open all day, hours: {open_all_day: true}}
+"""
+
+
+def test_the_gate_model_reports_erlang_c_for_a_desk_open_all_day() -> None:
+    """The reported P(wait) and mean wait of the document desks (4 desks, 8 minutes, 24 trucks an hour: an M/M/4
+    at 80%) against Erlang C, through the scenario, the gate model and the runner's intervals."""
+    from cuakhau.simulation.runner import run_scenario
+    from cuakhau.simulation.scenario import parse_scenario
+
+    result = run_scenario(parse_scenario(GATE_AS_MMC).scenario, replications=6, workers=1)
+    p = result.policies[0]
+    lam, mu, c = 24.0, 7.5, 4
+    assert p.estimate("p_wait.documents").covers(erlang_c(c, lam / mu)), p.estimate("p_wait.documents")
+    assert p.estimate("wait_mean_h.documents").covers(mmc_wait(lam, mu, c)), p.estimate("wait_mean_h.documents")
+    assert p.estimate("wait_mean_h.documents.dry_goods").mean == p.estimate("wait_mean_h.documents").mean

@@ -2,9 +2,11 @@
 
 A slot at a gate is usable only while *both* sides are open (each on its own clock, with its own closures),
 and a truck is only as fast as the slower side: the slot capacity is the smaller of this gate's lanes and the
-counterpart's lanes for the same flow, scaled by the part of the hour both are open, and capped by the
-counterpart's declared acceptance (an hourly quota; a daily quota is a separate counter). Trucks whose goods
-need inspection (plant quarantine) also need a place in the inspection bays.
+counterpart's lanes for the same flow, scaled by the part of the hour both are open. When the counterpart
+declares an hourly acceptance (an hourly quota; a daily quota is a separate counter), that figure is its own word
+for what its side passes in the hour and replaces the estimate from its lanes (which this side knows only from
+reference data): planning below a declared acceptance leaves places the other side would have taken unused.
+Trucks whose goods need inspection (plant quarantine) also need a place in the inspection bays.
 
 Every slot says which limit binds (``reason``), so a board can see *why* a slot is small.
 """
@@ -106,14 +108,15 @@ def hour_slot(
     inspection_rate: float,
     hourly_quota: int | None,
 ) -> SlotCapacity:
-    """One slot from the parts of it each side is open (``here``, ``there``) and the rates: the published rule."""
+    """One slot from the parts of it each side is open (``here``, ``there``) and the rates: the published rule.
+
+    A declared ``hourly_quota`` stands for the counterpart's side (its lanes' estimate is not used then)."""
     both = min(here, there)
-    candidates = [
-        (own_rate * both, CapacityLimit.OWN_LANES),
-        (their_rate * both, CapacityLimit.COUNTERPART_LANES),
-    ]
+    candidates = [(own_rate * both, CapacityLimit.OWN_LANES)]
     if hourly_quota is not None:
         candidates.append((float(hourly_quota), CapacityLimit.COUNTERPART_QUOTA))
+    else:
+        candidates.append((their_rate * both, CapacityLimit.COUNTERPART_LANES))
     value, limit = min(candidates, key=lambda c: c[0])
     if here == 0:
         limit = CapacityLimit.CLOSED_HERE

@@ -20,6 +20,8 @@ class QueueResult:
     customers: int  # customers simulated (all served: the run ends when no event is left)
     mean_waits: tuple[float, ...]  # per class, customers arriving after the warm-up
     counted: tuple[int, ...]
+    waited: tuple[float, ...] = ()  # per class: the share of those customers that waited (P(wait))
+    sojourns: tuple[float, ...] = ()  # per class: the mean time in system (wait + service)
 
 
 def run_mmc(
@@ -58,6 +60,20 @@ def run_mmc(
         tally_from=warmup,
         classes=classes,
     )
+    classes_n = classes
+    served = [0.0] * classes_n  # service time drawn, per class, for the counted customers
+    waited = [0] * classes_n
+    rnd_service = station.service
+
+    def service(job: Job) -> float:
+        t = rnd_service(job)
+        if job.id >= warmup:
+            served[job.priority] += t
+            if job.started > job.queued:
+                waited[job.priority] += 1
+        return t
+
+    station.service = service
     arrive = station.arrive
     heap = engine._heap
     push = heapq.heappush
@@ -77,6 +93,11 @@ def run_mmc(
     engine.after(-log(1.0 - rnd_a()) / total, arrival, 0)
     engine.run()  # until no event is left: every customer has been served
     sums, counts = station.wait_sum, station.wait_count
+    nan = float("nan")
     return QueueResult(
-        customers, tuple(s / c if c else float("nan") for s, c in zip(sums, counts, strict=True)), tuple(counts)
+        customers,
+        tuple(s / c if c else nan for s, c in zip(sums, counts, strict=True)),
+        tuple(counts),
+        tuple(w / c if c else nan for w, c in zip(waited, counts, strict=True)),
+        tuple((s + t) / c if c else nan for s, t, c in zip(sums, served, counts, strict=True)),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from html import escape
 
-from cuakhau.simulation.gatemodel import STAGES
+from cuakhau.simulation.gatemodel import CLASSES, STAGES
+from cuakhau.simulation.labels import label
 from cuakhau.simulation.runner import HEADLINE, SimulationResult
 
 COLOURS = ("#1b6ca8", "#e07a1f", "#2a9d55", "#c0392b", "#7d3c98", "#8c6d1f", "#17a2b8", "#555555")
@@ -35,7 +37,7 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, list[tuple[floa
         y = top + plot_h - plot_h * k / 4
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{_fmt(peak * k / 4)}</text>')
-    for i, label in enumerate(labels):
+    for i, name in enumerate(labels):
         x0 = left + i * group + group * 0.1
         for j, (_, pts) in enumerate(series):
             mean, half = pts[i]
@@ -54,7 +56,7 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, list[tuple[floa
                 out.append(f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y1:.1f}" y2="{y2:.1f}" stroke="#000"/>')
         out.append(
             f'<text x="{left + i * group + group / 2:.1f}" y="{height - bottom + 16}" font-size="11" '
-            f'text-anchor="middle">{escape(label)}</text>'
+            f'text-anchor="middle">{escape(name)}</text>'
         )
     for j, (name, _) in enumerate(series):
         x = left + j * 150
@@ -64,12 +66,19 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, list[tuple[floa
     return "".join(out)
 
 
-def render_html(result: SimulationResult) -> str:
+def _classes(result: SimulationResult) -> list[str]:
+    """The cargo classes some policy reported figures for, most urgent first."""
+    return [c for c in CLASSES if any(p.estimate(f"time_all_mean_h.{c}").n for p in result.policies)]
+
+
+def render_html(result: SimulationResult, lang: str = "en") -> str:
+    """The report in ``lang`` (vi, zh or en): every label translated; names from the scenario as written."""
     s = result.scenario
+    t = functools.partial(label, lang=lang)
     names = [p.name for p in result.policies]
     head = "".join(f"<th>{escape(n)}</th>" for n in names)
     rows = []
-    for metric, label in HEADLINE:
+    for metric, _ in HEADLINE:
         cells = []
         for i, p in enumerate(result.policies):
             e = p.estimate(metric)
@@ -78,32 +87,57 @@ def render_html(result: SimulationResult) -> str:
                 d = result.difference(i, metric)
                 cell += f"<br><small>Δ {_fmt(d.mean)} ± {_fmt(d.half)}</small>"
             cells.append(f"<td>{cell}</td>")
-        rows.append(f"<tr><th>{escape(label)}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{escape(t(metric))}</th>{''.join(cells)}</tr>")
     stage_rows = []
     for stage in STAGES:
-        stage_cells = "".join(
-            f"<td>{_fmt(p.estimate(f'wait_mean_h.{stage}').mean)} / {_fmt(p.estimate(f'wait_p95_h.{stage}').mean)}</td>"
-            for p in result.policies
-        )
-        stage_rows.append(f"<tr><th>{escape(stage)}</th>{stage_cells}</tr>")
+        cells = []
+        for p in result.policies:
+            m, q = p.estimate(f"wait_mean_h.{stage}"), p.estimate(f"wait_p95_h.{stage}")
+            cell = f"{_fmt(m.mean)} <small>± {_fmt(m.half)}</small> / {_fmt(q.mean)}"
+            if stage != "total":
+                w = p.estimate(f"p_wait.{stage}")
+                cell += f"<br><small>P(wait) {_fmt(w.mean)} ± {_fmt(w.half)}</small>"
+            cells.append(f"<td>{cell}</td>")
+        stage_rows.append(f"<tr><th>{escape(t('stage.' + stage))}</th>{''.join(cells)}</tr>")
+    class_rows = []
+    for cls in _classes(result):
+        cells = []
+        for p in result.policies:
+            w, a = p.estimate(f"wait_mean_h.crossing.{cls}"), p.estimate(f"time_all_mean_h.{cls}")
+            cells.append(
+                f"<td>{escape(t('wait_h'))}: {_fmt(w.mean)} <small>± {_fmt(w.half)}</small><br>"
+                f"{escape(t('system_h'))}: {_fmt(a.mean)} <small>± {_fmt(a.half)}</small></td>"
+            )
+        class_rows.append(f"<tr><th>{escape(t('class.' + cls))}</th>{''.join(cells)}</tr>")
     charts = [
         _bars(
-            "Mean wait by stage (hours, 95% CI)",
-            list(STAGES),
+            t("chart_stage"),
+            [t("stage." + st) for st in STAGES],
             [
                 (p.name, [(e.mean, e.half) for e in (p.estimate(f"wait_mean_h.{st}") for st in STAGES)])
                 for p in result.policies
             ],
         )
     ]
-    for metric, label in HEADLINE[:3] + HEADLINE[5:8]:
+    for metric in ("time_all_mean_h", "wait_mean_h.total", "throughput_per_day", "p_wait.crossing"):
         charts.append(
             _bars(
-                label, [""], [(p.name, [(p.estimate(metric).mean, p.estimate(metric).half)]) for p in result.policies]
+                t(metric),
+                [""],
+                [(p.name, [(p.estimate(metric).mean, p.estimate(metric).half)]) for p in result.policies],
             )
         )
+    intro = t("replications").format(
+        start=s.start.isoformat(),
+        days=s.days,
+        warmup=s.warmup_days,
+        n=result.replications,
+        first=escape(names[0]),
+        seconds=f"{result.seconds:.1f}",
+        workers=result.workers,
+    )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(s.name)} — cuakhau simulation</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{escape(s.name)} — {escape(t("title"))}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px }}
 table {{ border-collapse: collapse; margin: 1em 0 }}
@@ -112,16 +146,15 @@ th:first-child {{ text-align: left }} small {{ color: #666 }} svg {{ display: bl
 </style></head><body>
 <h1>{escape(s.name)}</h1>
 <p>{escape(s.description)}</p>
-<p>{s.start.isoformat()}, {s.days} days ({s.warmup_days} of warm-up not measured); {result.replications} replications,
-95% confidence intervals (±); Δ = difference from <b>{escape(names[0])}</b>, paired by replication.
-Run in {result.seconds:.1f} s on {result.workers} process(es).</p>
-<h2>Comparison</h2>
+<p>{intro}</p>
+<h2>{escape(t("comparison"))}</h2>
 <table><tr><th></th>{head}</tr>{"".join(rows)}</table>
-<h2>Waits by stage (mean / p95, hours)</h2>
+<h2>{escape(t("by_stage"))}</h2>
 <table><tr><th></th>{head}</tr>{"".join(stage_rows)}</table>
-<h2>Charts</h2>
+<h2>{escape(t("by_class"))}</h2>
+<table><tr><th></th>{head}</tr>{"".join(class_rows)}</table>
+<h2>{escape(t("charts"))}</h2>
 {"".join(charts)}
-<p><small>Policies run on the production code: slot allocation, call-forward, customs channel selection and gate
-hours of cuakhau. Generated by <code>cuakhau sim run</code>.</small></p>
+<p><small>{escape(t("footer"))} <code>cuakhau sim run</code></small></p>
 </body></html>
 """

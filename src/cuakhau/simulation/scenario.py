@@ -56,17 +56,36 @@ class Distribution(_Strict):
 
 
 class Hours(_Strict):
-    """Opening hours on the Vietnamese clock; the Chinese side opens over the same instants (one hour ahead)."""
+    """Opening hours on the Vietnamese clock; the Chinese side opens over the same instants (one hour ahead).
 
-    opens: time
-    closes: time
+    A gate open all day is written ``open_all_day: true`` or ``closes: "24:00"`` (with ``opens: "00:00"``);
+    ``closes`` at or before ``opens`` runs past midnight, as in the gate's own opening periods.
+    """
+
+    opens: time = time(0, 0)
+    closes: time = time(0, 0)
+    open_all_day: bool = False
 
     @field_validator("opens", "closes", mode="before")
     @classmethod
     def _clock(cls, value: Any) -> Any:
-        if isinstance(value, int):  # YAML reads 07:00 unquoted as a sexagesimal number of minutes
+        if isinstance(value, int):  # YAML reads 07:00 unquoted as a sexagesimal number of minutes (24:00: 1440)
             return time(value // 60 % 24, value % 60)
+        if isinstance(value, str) and value.strip() in ("24:00", "24:00:00"):
+            return time(0, 0)  # the end of the day: midnight, reached from the opening time
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _all_day(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            if data.get("open_all_day"):
+                extra = {"opens", "closes"} & set(data)
+                if extra:
+                    raise ValueError(f"open_all_day cannot be combined with {sorted(extra)[0]}")
+            elif not {"opens", "closes"} <= set(data):
+                raise ValueError("hours need opens and closes (or open_all_day: true)")
+        return data
 
 
 class ClosureSpec(_Strict):
@@ -218,6 +237,13 @@ class Policy(_Strict):
     extra_lanes: int = Field(default=0, ge=0, le=50)
     yard_capacity: int | None = Field(default=None, ge=1, le=100_000)
     quota_daily: int | None = Field(default=None, ge=0)
+    #: Booked trucks the gate asks to stand by near it, taking the places booked trucks leave unused (the
+    #: standby list of :mod:`cuakhau.domain.standby`); 0: none. Booking policies only.
+    standby: int = Field(default=20, ge=0, le=10_000)
+    #: Booked trucks that do not come at all, and that come late (by ``late_minutes`` after their slot starts).
+    no_show_share: float = Field(default=0.0, ge=0, le=1)
+    late_share: float = Field(default=0.0, ge=0, le=1)
+    late_minutes: Distribution = Distribution(mean_minutes=45)
 
 
 class Scenario(_Strict):
