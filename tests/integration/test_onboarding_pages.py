@@ -69,7 +69,12 @@ def signed_in(app: FastAPI, username: str, password: str = PASSWORD) -> TestClie
 
 def gate_admin(ctx: ServiceContext, app: FastAPI) -> TestClient:
     accounts.create_account(
-        ctx.uow(), username="ban.ql.huunghi", password=PASSWORD, role=Role.GATE_ADMIN, gate_codes=(HOME,), clock=ctx.clock
+        ctx.uow(),
+        username="ban.ql.huunghi",
+        password=PASSWORD,
+        role=Role.GATE_ADMIN,
+        gate_codes=(HOME,),
+        clock=ctx.clock,
     )
     return signed_in(app, "ban.ql.huunghi")
 
@@ -168,7 +173,7 @@ def test_the_enterprise_administrator_invites_a_driver_and_disables_them(
     )
     assert r.status_code == 303 and r.headers["location"] == "/enterprise/users"
     users = ent.get("/enterprise/users?lang=vi").text
-    row = users.split("<th scope=\"row\">tai.xe.hung</th>")[1].split("</tr>")[0]
+    row = users.split('<th scope="row">tai.xe.hung</th>')[1].split("</tr>")[0]
     assert "Lái xe" in text_of(row) and "Đã mời" in text_of(row), text_of(row)
     (invite,) = delivered(ctx)
     assert (invite.kind, invite.payload["to"]) == ("account_invited", "+84 912 345 678")
@@ -180,8 +185,7 @@ def test_the_enterprise_administrator_invites_a_driver_and_disables_them(
     row = ent.get("/enterprise/users?lang=vi").text.split("tai.xe.hung</th>")[1].split("</tr>")[0]
     assert "Đã khóa" in text_of(row), text_of(row)
     assert driver.get("/portal", follow_redirects=False).status_code == 303  # signed out: to the login page
-    login = anon.get("/login")
-    refused = anon.post("/login", data={"csrf_token": csrf(login.text), "username": "tai.xe.hung", "password": PASSWORD})
+    refused = post_form(anon, "/login", username="tai.xe.hung", password=PASSWORD)
     assert refused.status_code == 401
 
 
