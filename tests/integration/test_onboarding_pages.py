@@ -99,6 +99,8 @@ def test_a_bad_tax_number_is_named_next_to_its_field_in_vietnamese_and_chinese(a
     zh = post_form(anon, "/join?lang=zh", **join_form(tax_id=BAD_TAX))
     assert zh.status_code == 422
     assert field_error(zh.text, "tax_id") == f"税号 {BAD_TAX}（VN）无效：长度、字符或校验位不正确。"
+    # a screen reader hears the sentence on the field itself
+    assert re.search(r'<input id="tax_id"[^>]* aria-invalid="true" aria-describedby="err-tax_id">', vi.text)
     # what was typed is kept, and no other field is blamed
     assert 'value="Công ty TNHH Nông sản Lạng Sơn"' in vi.text and field_error(vi.text, "name_vi") == ""
     missing = post_form(anon, "/join?lang=vi", **join_form(doc_business_registration=""))
@@ -175,6 +177,8 @@ def test_the_enterprise_administrator_invites_a_driver_and_disables_them(
     users = ent.get("/enterprise/users?lang=vi").text
     row = users.split('<th scope="row">tai.xe.hung</th>')[1].split("</tr>")[0]
     assert "Lái xe" in text_of(row) and "Đã mời" in text_of(row), text_of(row)
+    mine = users.split('<th scope="row">nslangson</th>')[1].split("</tr>")[0]
+    assert "(bạn)" in text_of(mine)  # the administrator's own row says so rather than an empty cell
     (invite,) = delivered(ctx)
     assert (invite.kind, invite.payload["to"]) == ("account_invited", "+84 912 345 678")
     set_password_by_link(anon, token_in(invite))
