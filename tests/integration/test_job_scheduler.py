@@ -120,7 +120,7 @@ def test_a_served_app_runs_the_periodic_jobs_under_leases_and_cuakhau_jobs_lists
 ) -> None:
     settings = Settings(database_url=database_url, periodic_tick_seconds=0.05)
     assert settings.jobs_in_server, "in-process by default (single-process install)"
-    expected = {"notifications", "no_shows", "lane_requeue", "token_purge", "hotline_escalation"}  # no exchange
+    expected = {"notifications", "no_shows", "lane_requeue", "token_purge", "holiday_closures", "hotline_escalation"}
     with TestClient(create_app(settings)):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

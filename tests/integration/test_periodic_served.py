@@ -85,7 +85,7 @@ def test_the_runners_jobs_commit_only_when_they_changed_something(
     commits: list[str] = []
     factory.after_commit = lambda: commits.append("commit")
     runner = PeriodicRunner(JobContext(factory, clock), periodic.jobs_served_by(None))
-    assert runner.run_due() == {"lane_requeue": 0, "token_purge": 0}
+    assert runner.run_due() == {"lane_requeue": 0, "token_purge": 0, "holiday_closures": 0}
     assert commits == []
     accounts.create_account(
         ctx.uow(),
@@ -97,5 +97,5 @@ def test_the_runners_jobs_commit_only_when_they_changed_something(
     )
     accounts.login(ctx.uow(), "hoang.hau", "vải thiều Lục Ngạn 2026", clock=clock)
     clock.advance(accounts.SESSION_TTL + timedelta(hours=1))
-    assert runner.run_due() == {"lane_requeue": 0, "token_purge": 1}
+    assert runner.run_due() == {"lane_requeue": 0, "token_purge": 1}  # the daily job is not due again
     assert commits == ["commit"]

@@ -30,12 +30,13 @@ def test_the_table_holds_every_periodic_rule_with_its_cadence_and_its_worker() -
         "no_shows": (timedelta(seconds=2), "notify", ()),
         "lane_requeue": (timedelta(seconds=30), None, ()),
         "token_purge": (timedelta(hours=1), None, ()),
+        "holiday_closures": (timedelta(days=1), None, ()),
         "exchange_links": (timedelta(seconds=30), "exchange", ("identity",)),
         "hotline_escalation": (timedelta(seconds=30), "exchange", ()),
     }
     assert len(table) == len(JOBS) and all(job.summary for job in JOBS)
     # the runner of a server process takes the two rules no other worker runs
-    assert [job.name for job in periodic.jobs_served_by(None)] == ["lane_requeue", "token_purge"]
+    assert [job.name for job in periodic.jobs_served_by(None)] == ["lane_requeue", "token_purge", "holiday_closures"]
     assert table["lane_requeue"].run.__name__ == "_lane_requeue"
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from cuakhau.domain.clock import Clock
-from cuakhau.services import accounts, equeue, hotline, lanes
+from cuakhau.services import accounts, equeue, gates, hotline, lanes
 from cuakhau.services.exchange import Identity
 from cuakhau.services.notifications import Notifier, deliver_due
 from cuakhau.services.ports import UnitOfWorkFactory
@@ -79,6 +79,10 @@ def _token_purge(ctx: JobContext) -> int:
     return accounts.purge_expired_tokens(ctx.uow(), clock=ctx.clock)
 
 
+def _holiday_closures(ctx: JobContext) -> int:
+    return gates.publish_holiday_closures(ctx.uow(), clock=ctx.clock)
+
+
 def _exchange_links(ctx: JobContext) -> int:
     assert ctx.identity is not None
     if ctx.link_fault_after is None:
@@ -117,6 +121,12 @@ TOKEN_PURGE = Job(
     _token_purge,
     "delete expired sessions and API tokens",
 )
+HOLIDAY_CLOSURES = Job(
+    "holiday_closures",
+    timedelta(days=1),
+    _holiday_closures,
+    "publish the holiday closures the gates' rules make in the next 400 days; re-plan the bookings they touch",
+)
 EXCHANGE_LINKS = Job(
     "exchange_links",
     timedelta(seconds=30),
@@ -134,7 +144,15 @@ HOTLINE_ESCALATION = Job(
 )
 
 #: Every periodic rule, in the order a round runs them.
-JOBS: tuple[Job, ...] = (NOTIFICATIONS, NO_SHOWS, LANE_REQUEUE, TOKEN_PURGE, EXCHANGE_LINKS, HOTLINE_ESCALATION)
+JOBS: tuple[Job, ...] = (
+    NOTIFICATIONS,
+    NO_SHOWS,
+    LANE_REQUEUE,
+    TOKEN_PURGE,
+    HOLIDAY_CLOSURES,
+    EXCHANGE_LINKS,
+    HOTLINE_ESCALATION,
+)
 
 
 def jobs_served_by(worker: str | None) -> list[Job]:
