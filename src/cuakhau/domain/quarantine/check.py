@@ -19,6 +19,7 @@ from cuakhau.domain.quarantine.certificate import (
 )
 from cuakhau.domain.quarantine.findings import Finding, Severity
 from cuakhau.domain.shipment import CargoLine, Shipment
+from cuakhau.i18n.times import local_time
 
 #: A certificate older than this many days at the gate is expired (a published default; pass ``max_age_days``).
 DEFAULT_MAX_AGE_DAYS = 14
@@ -120,7 +121,8 @@ def check_certificate(
       issued or approved, 70/39 (``phyto.status_unexpected``, *warn*);
     - dates: not issued after ``now`` (five minutes of clock skew allowed; ``phyto.issued_in_future``) and issued
       at most ``max_age_days`` days before ``now`` — default **14 days** (``phyto.expired``); a treatment that
-      ended after issue is *warned* (``phyto.treatment_after_issue``);
+      ended after issue is *warned* (``phyto.treatment_after_issue``); the issue time in a finding is the
+      certificate's own, with the offset it states (``2026-06-01 16:30 UTC+07:00``), never a UTC stamp;
     - parties: consignee name and country match the declaration after :func:`normalise_name`
       (``phyto.consignee_mismatch``, ``phyto.consignee_country_mismatch``; the country is the consignee's address
       country, else the import country); when ``exporter_name`` / ``exporter_country`` are given, the consignor
@@ -172,11 +174,17 @@ def check_certificate(
     # dates
     issued = cert.issued_at
     if issued > now + CLOCK_SKEW:
-        add("phyto.issued_in_future", block, None, f"{_DOC}/IssueDateTime", issued=issued.isoformat())
+        add("phyto.issued_in_future", block, None, f"{_DOC}/IssueDateTime", issued=local_time(issued, None))
     elif now - issued > timedelta(days=max_age_days):
         age = (now - issued).days
         add(
-            "phyto.expired", block, None, f"{_DOC}/IssueDateTime", issued=issued.isoformat(), days=age, max=max_age_days
+            "phyto.expired",
+            block,
+            None,
+            f"{_DOC}/IssueDateTime",
+            issued=local_time(issued, None),
+            days=age,
+            max=max_age_days,
         )
 
     # parties and countries
@@ -309,6 +317,7 @@ def _check_quantities(
         if part is None:
             return {}
         return {"part": _fmt(sum((Decimal(getattr(line, quantity)) for line in own), Decimal(0)))}
+
     for attr, code, severity in (
         ("net", "phyto.net_weight_mismatch", Severity.BLOCK),
         ("gross", "phyto.gross_weight_mismatch", Severity.WARN),
