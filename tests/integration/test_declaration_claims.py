@@ -79,7 +79,7 @@ def test_a_crossed_shipment_is_refused_naming_the_trip_in_words(
         message = err["message"]
         assert world.truck.plate.text in message and words in message
         assert trip.id not in message and "trip.state" not in message and "{" not in message
-        assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d \(UTC\+07:00\)", message), message  # the gate's local time
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\+07:00", message), message  # the gate's local time
         assert err["details"] == [{"code": err["code"], "field": "shipment_id", "message": message}]
 
 
@@ -277,3 +277,33 @@ def test_two_concurrent_consignments_with_one_certificate_one_wins(ctx: ServiceC
     for th in threads:
         th.join(timeout=60)
     assert sorted(outcomes) == ["declared"] + ["shipment.certificate_on_another_trip"] * (racers - 1), outcomes
+
+
+def test_the_portal_declares_a_part_of_a_split_consignment(
+    ctx: ServiceContext, world: World, client: TestClient
+) -> None:
+    app: Any = client.app
+    app.state.page_principal_resolver = lambda request: Exporter(world.exporter.id)
+    page = client.get("/portal/trips/new?lang=vi")
+    assert 'id="part_of"' in page.text and "Thuộc lô hàng đã chia" in page.text
+    line = fruit_line(hs_code="0810.60", net_kg="18000", gross_kg="19500", packages=1000)
+    whole = world.declare(shipment=world.shipment(phytosanitary_certificate_no="VN-PC-2026-001234", lines=[line]))
+    _walk(whole.id, ctx, "cancel")
+    part = {"lines-0-net_kg": "10000", "lines-0-gross_kg": "10800", "lines-0-packages": "550"}
+    # An unknown consignment is named next to its field, in the reader's language.
+    sent = client.post(
+        "/portal/trips/new?lang=zh", data=form(world, token(page.text), part_of="no-such-consignment", **part)
+    )
+    assert sent.status_code == 404, sent.text[:300]
+    shown = re.search(r'<span class="error" id="err-part_of">([^<]+)</span>', sent.text)
+    assert shown is not None and "part_of" not in shown.group(1)
+    assert 'value="no-such-consignment"' in sent.text  # what was typed is kept
+    sent = client.post(
+        "/portal/trips/new?lang=vi",
+        data=form(world, token(page.text), part_of=whole.shipment_id, **part),
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:500]
+    trip_id = sent.headers["location"].split("/portal/trips/")[1].split("?")[0]
+    shipment_id = trips.get_trip(ctx.uow(), trip_id).shipment_id
+    assert shipments.get_shipment(ctx.uow(), shipment_id).part_of == whole.shipment_id

@@ -3,12 +3,14 @@ dispatch gating, no-shows, idempotency — each decision with its reason, each c
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from cuakhau import i18n
 from cuakhau.adapters.db import tables as t
 from cuakhau.domain.booking import BookingStatus
 from cuakhau.domain.clock import ManualClock
@@ -258,6 +260,8 @@ def test_dispatch_gating_lists_every_reason(ctx: ServiceContext, world: World, c
         "dispatch.unregistered_packing_house",
     }
     assert all(d["message"] for d in err["details"])
+    early = next(d["message"] for d in err["details"] if d["code"] == "dispatch.too_early")
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\+0[78]:00", early) and "T" not in early.split(" ")[0], early
     assert trips.get_trip(ctx.uow(), trip_id).state.value == "booked"
 
 
@@ -272,6 +276,12 @@ def test_no_show_rule_and_penalty(ctx: ServiceContext, world: World, clock: Manu
     with pytest.raises(Conflict) as info:
         world.book(trip_with(world, DRY))
     assert info.value.code == "booking.suspended"
+    for language, words in (("vi", "tạm ngừng"), ("zh", "暂停")):
+        text = i18n.render(info.value.code, language, info.value.params)
+        assert words in text
+        # until when, on the gate's clock with its offset (the world's gate is in Vietnam), never a UTC stamp
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\+07:00", text), text
+        assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00", text), text
     assert ("no_show", trip_id) in outbox(engine)
 
 

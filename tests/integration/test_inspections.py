@@ -316,3 +316,30 @@ def test_fewer_quarantine_bays_replan_the_booked_plant_trucks_and_tell_their_hol
     assert gate is not None and gate.inspection_bays == 0
     assert moved is not None and moved.status is BookingStatus.WAITING and moved.slot_start is None
     assert sum(sent_after.values()) > sum(sent_before.values())  # the holder is told
+
+
+def test_each_part_of_a_correctly_split_consignment_passes_its_certificate(world: World, client: TestClient) -> None:
+    cert_no = {"phytosanitary_certificate_no": "VN-PC-2026-001234"}
+    whole = world.declare(GATE, vehicle_id=world.new_truck(), shipment=world.shipment(**cert_no))
+    trips.transition_trip(
+        world.ctx.uow(),
+        clock=world.ctx.clock,
+        trip_id=whole.id,
+        action="cancel",
+        actor=Actor("o", ActorRole.SYSTEM),
+        reason="chia lô cho hai xe",
+    )
+    findings = []
+    for net, gross, packages in (("10000", "10800", 550), ("8000", "8700.5", 450)):
+        part = world.shipment(
+            **cert_no, part_of=whole.shipment_id, lines=[fruit_line(net_kg=net, gross_kg=gross, packages=packages)]
+        )
+        shipment_id = world.declare(GATE, vehicle_id=world.new_truck(), shipment=part).shipment_id
+        r = client.post(
+            f"/api/v1/shipments/{shipment_id}/phytosanitary-certificates",
+            json={"document": VN_CERT, "actor": QUARANTINE},
+        )
+        assert r.status_code == 201, r.text
+        assert not r.json()["blocking"], r.json()["findings"]
+        findings += [f["code"] for f in r.json()["findings"]]
+    assert not [c for c in findings if c.endswith(("weight_mismatch", "packages_mismatch", "line_not_declared"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -35,6 +35,8 @@ HOUR = timedelta(hours=1)
 S0 = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)  # the current hour
 B, M = BookingStatus, BookingAction
 _ids = itertools.count()
+
+ICT = timezone(timedelta(hours=7))
 
 
 def booking(
@@ -90,7 +92,7 @@ def make(b: Booking, move: BookingAction) -> None:
     elif move is M.NO_SHOW:
         b.no_show(by="system", at=at)
     else:
-        b.use(at=at, rules=DEFAULT_RULES)
+        b.use(at=at, rules=DEFAULT_RULES, tz=UTC)
 
 
 # --- the table ----------------------------------------------------------------------------------------------
@@ -248,7 +250,7 @@ def test_use_marks_the_arrival_and_keeps_the_rule() -> None:
     b = booking(B.ACTIVE, slot=S0)
     b.rule, b.reason_params = "fcfs", {"slot_start": S0.isoformat()}
     arrival = S0 + HOUR + DEFAULT_RULES.no_show_grace  # the last moment that still counts
-    b.use(at=arrival, rules=DEFAULT_RULES)
+    b.use(at=arrival, rules=DEFAULT_RULES, tz=UTC)
     assert (b.status, b.reason, b.rule, b.updated_at) == (B.USED, "arrived", "fcfs", arrival)
     assert dict(b.reason_params) == {"slot_start": S0.isoformat()}
 
@@ -256,8 +258,9 @@ def test_use_marks_the_arrival_and_keeps_the_rule() -> None:
 def test_use_past_the_slot_and_grace_is_refused_as_late() -> None:
     b = booking(B.ACTIVE, slot=S0)
     with pytest.raises(Conflict) as info:
-        b.use(at=S0 + HOUR + DEFAULT_RULES.no_show_grace + timedelta(seconds=1), rules=DEFAULT_RULES)
-    assert info.value.code == "booking.arrived_late" and info.value.params == {"slot_start": S0.isoformat()}
+        b.use(at=S0 + HOUR + DEFAULT_RULES.no_show_grace + timedelta(seconds=1), rules=DEFAULT_RULES, tz=ICT)
+    assert info.value.code == "booking.arrived_late"
+    assert info.value.params == {"slot_start": f"{S0.astimezone(ICT):%Y-%m-%d %H:%M} UTC+07:00"}
     assert b.status is B.ACTIVE
 
 

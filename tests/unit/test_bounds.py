@@ -84,13 +84,13 @@ def test_closures_may_end_far_ahead_but_not_start_years_ahead() -> None:
 
 
 def test_periods() -> None:
-    timebounds.check_period(NOW - timedelta(days=30), NOW, now=NOW)
+    timebounds.check_period(NOW - timedelta(days=30), NOW, now=NOW, tz=UTC)
     with pytest.raises(InvalidInput, match=r"time\.end_before_start"):
-        timebounds.check_period(NOW, NOW - timedelta(hours=1), now=NOW)
+        timebounds.check_period(NOW, NOW - timedelta(hours=1), now=NOW, tz=UTC)
     with pytest.raises(InvalidInput, match=r"time\.period_too_long"):
-        timebounds.check_period(NOW - timedelta(days=400), NOW, now=NOW)
+        timebounds.check_period(NOW - timedelta(days=400), NOW, now=NOW, tz=UTC)
     with pytest.raises(InvalidInput, match=r"time\.out_of_range"):
-        timebounds.check_period(datetime(2001, 1, 1, tzinfo=UTC), datetime(2001, 2, 1, tzinfo=UTC), now=NOW)
+        timebounds.check_period(datetime(2001, 1, 1, tzinfo=UTC), datetime(2001, 2, 1, tzinfo=UTC), now=NOW, tz=UTC)
 
 
 @pytest.mark.parametrize("at", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-05:00"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -44,6 +44,7 @@ from cuakhau.domain.shipment import Shipment
 NOM = HsNomenclature.load_default()
 PROFILE = SelectivityProfile()
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+ICT = timezone(timedelta(hours=7))
 
 
 def shipment(*codes: str, shipment_id: str = "tk-1") -> Shipment:
@@ -295,16 +296,16 @@ def test_results_release_hold_reject() -> None:
     d = decide(shipment("842952"), COMPLIANT)
     assert d.channel is Channel.GREEN
     later = T0 + timedelta(minutes=20)
-    release = record_result(d, [], kind="release", officer_id=" HQ-LS-0042 ", at=later)
+    release = record_result(d, [], tz=UTC, kind="release", officer_id=" HQ-LS-0042 ", at=later)
     assert release == CustomsResult("tk-1", ResultKind.RELEASE, "HQ-LS-0042", later, Channel.GREEN, None)
     # a green declaration can still be held by an officer, then released or rejected
     hold = record_result(
-        d, [], kind=ResultKind.HOLD, officer_id="HQ-LS-0042", reason="Nghi khai sai trọng lượng", at=later
+        d, [], tz=UTC, kind=ResultKind.HOLD, officer_id="HQ-LS-0042", reason="Nghi khai sai trọng lượng", at=later
     )
     assert hold.reason == "Nghi khai sai trọng lượng" and hold.channel is Channel.GREEN
-    released = record_result(d, [hold], kind="release", officer_id="HQ-LS-0007", at=later + timedelta(hours=2))
+    released = record_result(d, [hold], tz=UTC, kind="release", officer_id="HQ-LS-0007", at=later + timedelta(hours=2))
     assert released.kind is ResultKind.RELEASE
-    rejected = record_result(d, [hold], kind="reject", officer_id="HQ-LS-0007", reason="货证不符", at=later)
+    rejected = record_result(d, [hold], tz=UTC, kind="reject", officer_id="HQ-LS-0007", reason="货证不符", at=later)
     assert rejected.to_dict()["kind"] == "reject" and rejected.to_dict()["reason"] == "货证不符"
 
 
@@ -313,46 +314,46 @@ def test_hold_and_reject_need_a_reason(kind: str) -> None:
     d = decide(shipment("842952"), COMPLIANT)
     for blank in (None, "", "   "):
         with pytest.raises(InvalidInput) as err:
-            record_result(d, [], kind=kind, officer_id="HQ-1", reason=blank, at=T0)
+            record_result(d, [], tz=UTC, kind=kind, officer_id="HQ-1", reason=blank, at=T0)
         assert err.value.code == "customs.reason_required" and err.value.params == {"result": kind}
 
 
 def test_a_second_decision_is_refused() -> None:
     d = decide(shipment("030389"), POOR)
-    release = record_result(d, [], kind="release", officer_id="HQ-1", at=T0)
+    release = record_result(d, [], tz=UTC, kind="release", officer_id="HQ-1", at=T0)
     for kind, why in (("release", None), ("reject", "late finding"), ("hold", "again")):
         with pytest.raises(Conflict) as err:
-            record_result(d, [release], kind=kind, officer_id="HQ-2", reason=why, at=T0 + timedelta(hours=1))
+            record_result(d, [release], tz=UTC, kind=kind, officer_id="HQ-2", reason=why, at=T0 + timedelta(hours=1))
         assert err.value.code == "customs.already_decided"
         assert err.value.params == {"declaration_id": "tk-1", "result": "release"}
-    reject = record_result(d, [], kind="reject", officer_id="HQ-1", reason="Hàng cấm", at=T0)
+    reject = record_result(d, [], tz=UTC, kind="reject", officer_id="HQ-1", reason="Hàng cấm", at=T0)
     with pytest.raises(Conflict) as err:
-        record_result(d, [reject], kind="release", officer_id="HQ-2", at=T0)
+        record_result(d, [reject], tz=UTC, kind="release", officer_id="HQ-2", at=T0)
     assert err.value.code == "customs.already_decided" and err.value.params["result"] == "reject"
-    hold = record_result(d, [], kind="hold", officer_id="HQ-1", reason="Chờ giám định", at=T0)
+    hold = record_result(d, [], tz=UTC, kind="hold", officer_id="HQ-1", reason="Chờ giám định", at=T0)
     with pytest.raises(Conflict) as err:
-        record_result(d, [hold], kind="hold", officer_id="HQ-1", reason="Chờ giám định", at=T0)
+        record_result(d, [hold], tz=UTC, kind="hold", officer_id="HQ-1", reason="Chờ giám định", at=T0)
     assert err.value.code == "customs.already_held"
 
 
 def test_result_inputs_are_checked() -> None:
     d = decide(shipment("842952"), COMPLIANT)
     with pytest.raises(InvalidInput) as err:
-        record_result(d, [], kind="release", officer_id="  ", at=T0)
+        record_result(d, [], tz=UTC, kind="release", officer_id="  ", at=T0)
     assert err.value.code == "customs.officer_required"
     with pytest.raises(InvalidInput) as err:
-        record_result(d, [], kind="approve", officer_id="HQ-1", at=T0)
+        record_result(d, [], tz=UTC, kind="approve", officer_id="HQ-1", at=T0)
     assert err.value.code == "enum.invalid"
     with pytest.raises(InvalidInput) as err:
-        record_result(d, [], kind="release", officer_id="HQ-1", at=T0 - timedelta(seconds=1))
+        record_result(d, [], tz=ICT, kind="release", officer_id="HQ-1", at=T0 - timedelta(seconds=1))
     assert err.value.code == "customs.result_before_decision"
     with pytest.raises(InvalidInput) as err:
-        record_result(d, [], kind="reject", officer_id="HQ-1", reason="x" * 501, at=T0)
+        record_result(d, [], tz=UTC, kind="reject", officer_id="HQ-1", reason="x" * 501, at=T0)
     assert err.value.code == "text.too_long"
     other = replace(d, declaration_id="tk-2")
-    hold = record_result(other, [], kind="hold", officer_id="HQ-1", reason="check", at=T0)
+    hold = record_result(other, [], tz=UTC, kind="hold", officer_id="HQ-1", reason="check", at=T0)
     with pytest.raises(InvalidInput) as err:
-        record_result(d, [hold], kind="release", officer_id="HQ-1", at=T0)
+        record_result(d, [hold], tz=UTC, kind="release", officer_id="HQ-1", at=T0)
     assert err.value.code == "customs.wrong_declaration"
 
 

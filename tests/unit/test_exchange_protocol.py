@@ -69,11 +69,11 @@ def test_a_signature_verifies_only_with_its_key_and_its_bytes() -> None:
 
 
 def test_the_replay_window_accepts_within_and_refuses_outside_both_ways() -> None:
-    check_window(NOW - timedelta(minutes=4, seconds=59), NOW)
-    check_window(NOW + timedelta(minutes=5), NOW)
+    check_window(NOW - timedelta(minutes=4, seconds=59), NOW, tz=UTC)
+    check_window(NOW + timedelta(minutes=5), NOW, tz=UTC)
     for sent in (NOW - timedelta(minutes=5, seconds=1), NOW + timedelta(minutes=6)):
         with pytest.raises(ExchangeRefused) as info:
-            check_window(sent, NOW)
+            check_window(sent, NOW, tz=UTC)
         assert info.value.code == "exchange.stale" and info.value.http_status == 401
 
 

@@ -173,7 +173,7 @@ def test_dates_default_fourteen_days_and_no_future() -> None:
     assert codes(check(now=ISSUED + timedelta(days=4), max_age_days=3)) == ["phyto.expired"]
     assert check(now=ISSUED - timedelta(minutes=4)) == []  # clocks of two authorities disagree a little
     f = one(check(now=ISSUED - timedelta(hours=2)), "phyto.issued_in_future")
-    assert f.params["issued"] == "2026-06-01T16:30:00+07:00"
+    assert f.params["issued"] == "2026-06-01 16:30 UTC+07:00"  # as the certificate states it, never UTC ISO
 
 
 @pytest.mark.parametrize(
@@ -370,3 +370,30 @@ def test_a_naive_now_is_refused() -> None:
     with pytest.raises(InvalidInput) as info:
         check(now=datetime(2026, 6, 2, 10, 0))
     assert info.value.code == "time.naive" and info.value.field == "now"
+
+
+def test_a_part_of_a_split_consignment_is_weighed_with_its_consignment() -> None:
+    whole = shipment()  # 18,000 kg of dragon fruit and 9,000 kg of durian, as certified
+    first = shipment(
+        lines=[fruit_line(net_kg="10000", gross_kg="10800", packages=560), durian_line()],
+        shipment_id="s2",
+        part_of="s1",
+    )
+    second = shipment(
+        lines=[fruit_line(net_kg="8000", gross_kg="8700.5", packages=440)], shipment_id="s3", part_of="s1"
+    )
+    # Each part alone is far from the certificate's figures; compared with its consignment, a correct split is clean.
+    assert "phyto.net_weight_mismatch" in codes(check(ship=first))
+    assert check(ship=first, consignment=whole) == []
+    assert check(ship=second, consignment=whole) == []  # the durian is on the other truck, not undeclared
+
+
+def test_a_wrong_split_consignment_is_named_with_its_figures() -> None:
+    whole = shipment(lines=[fruit_line(net_kg="20000", gross_kg="21500"), durian_line()])  # 2,000 kg too many
+    part = shipment(lines=[fruit_line(net_kg="12000", gross_kg="12900")], shipment_id="s2", part_of="s1")
+    found = check(ship=part, consignment=whole)
+    assert codes(found) == ["phyto.net_weight_mismatch", "phyto.gross_weight_mismatch"]
+    f = one(found, "phyto.net_weight_mismatch")
+    assert f.blocking and f.field == "part_of"
+    assert f.params == {"declared": "20000", "certificate": "18000", "tolerance": "2", "part": "12000"}
+    assert "20000" in i18n.render(f.code, "vi", f.params) and "18000" in i18n.render(f.code, "zh", f.params)

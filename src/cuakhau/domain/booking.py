@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
@@ -39,6 +39,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.shipment import Perishability, Shipment
 from cuakhau.domain.trip import TripState
+from cuakhau.i18n.times import local_time
 
 
 class BookingStatus(StrEnum):
@@ -289,11 +290,12 @@ class Booking:
     def no_show(self, *, by: str, at: datetime) -> datetime | None:
         return self.close(BookingStatus.NO_SHOW, by=by, at=at)
 
-    def use(self, *, at: datetime, rules: BookingRules) -> None:
-        """The truck arrived: the booking is used — unless it came past its slot plus the grace period."""
+    def use(self, *, at: datetime, rules: BookingRules, tz: tzinfo) -> None:
+        """The truck arrived: the booking is used — unless it came past its slot plus the grace period (the
+        refusal gives the slot in ``tz``, the gate's zone)."""
         self.check(_M.USE)
         if self.slot_start is not None and at > self.slot_start + SLOT + rules.no_show_grace:
-            raise Conflict("booking.arrived_late", field="trip_id", slot_start=self.slot_start.isoformat())
+            raise Conflict("booking.arrived_late", field="trip_id", slot_start=local_time(self.slot_start, tz))
         self.status, self.updated_at, self.reason = BookingStatus.USED, at, "arrived"
 
 
@@ -433,8 +435,9 @@ def dispatch_problems(
     now: datetime,
     rules: BookingRules,
     registered: Callable[[str, str], bool],
+    tz: tzinfo,
 ) -> list[DispatchProblem]:
-    """Every reason a truck may not leave its origin now; empty when it may.
+    """Every reason a truck may not leave its origin now; empty when it may (times in ``tz``, the gate's zone).
 
     ``registered(kind, code)`` answers whether a planting-area or packing-house code is in the importable
     registry and active.
@@ -451,7 +454,10 @@ def dispatch_problems(
                 DispatchProblem(
                     "dispatch.too_early",
                     "booking.slot_start",
-                    {"slot_start": booking.slot_start.isoformat(), "leave_after": earliest_departure.isoformat()},
+                    {
+                        "slot_start": local_time(booking.slot_start, tz),
+                        "leave_after": local_time(earliest_departure, tz),
+                    },
                 )
             )
         if booking.slot_end is not None and now > booking.slot_end + rules.no_show_grace:

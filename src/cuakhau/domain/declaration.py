@@ -30,6 +30,7 @@ from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.shipment import Shipment
 from cuakhau.domain.trip import TERMINAL_STATES, TripState
+from cuakhau.i18n.times import local_time
 
 #: A trip in one of these states released its shipment and certificate: the goods did not cross.
 ENDED_WITHOUT_CROSSING: frozenset[TripState] = frozenset({TripState.CANCELLED, TripState.NO_SHOW, TripState.RETURNED})
@@ -72,13 +73,11 @@ def lock_keys(
 
 def describe(hold: TripHold) -> dict[str, Any]:
     """The other trip in words: truck, gate (in the reader's language), state, and the local time it was declared."""
-    local = hold.gate.local(hold.declared_at)
-    offset = local.strftime("%z")
     return {
         "plate": hold.plate,
         "gate": {"vi": hold.gate.names.vi, "zh": hold.gate.names.zh, "en": hold.gate.names.en},
         "state": {"code": f"trip.state.{hold.state.value}"},
-        "declared": f"{local:%d/%m/%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})",
+        "declared": local_time(hold.declared_at, hold.gate.timezone),
     }
 
 

@@ -11,11 +11,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from cuakhau.domain.errors import CuakhauError
+from cuakhau.i18n.times import local_time
 
 #: The envelope format; a receiver refuses a version it does not speak.
 PROTOCOL = "cuakhau-exchange/1"
@@ -127,11 +128,12 @@ def _no_floats(value: Any, path: str) -> None:
             _no_floats(v, f"{path}[{i}]")
 
 
-def check_window(sent_at: datetime, now: datetime, window: timedelta = REPLAY_WINDOW) -> None:
-    """Refuse a message signed too long ago or too far ahead (a captured message replayed later)."""
+def check_window(sent_at: datetime, now: datetime, window: timedelta = REPLAY_WINDOW, *, tz: tzinfo) -> None:
+    """Refuse a message signed too long ago or too far ahead (a captured message replayed later). The refusal
+    gives ``sent_at`` in ``tz``, the zone of the gate receiving it, with its UTC offset."""
     if abs(now - sent_at) > window:
         raise ExchangeRefused(
-            "exchange.stale", field="sent_at", sent_at=sent_at.isoformat(), window_s=int(window.total_seconds())
+            "exchange.stale", field="sent_at", sent_at=local_time(sent_at, tz), window_s=int(window.total_seconds())
         )
 
 

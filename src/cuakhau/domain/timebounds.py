@@ -28,9 +28,10 @@ too long with ``time.period_too_long``.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from cuakhau.domain.errors import InvalidInput
+from cuakhau.i18n.times import local_time
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -47,12 +48,13 @@ MANUAL_READ_LATE = timedelta(days=7)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def out_of_range(field: str, earliest: date | datetime, latest: date | datetime) -> InvalidInput:
-    return InvalidInput("time.out_of_range", field=field, earliest=_text(earliest), latest=_text(latest))
+def out_of_range(field: str, earliest: date | datetime, latest: date | datetime, *, tz: tzinfo = UTC) -> InvalidInput:
+    """The refusal of a time outside its window; a window of instants is told in ``tz`` (the gate's zone)."""
+    return InvalidInput("time.out_of_range", field=field, earliest=_text(earliest, tz), latest=_text(latest, tz))
 
 
-def _text(value: date | datetime) -> str:
-    return value.isoformat(timespec="minutes") if isinstance(value, datetime) else value.isoformat()
+def _text(value: date | datetime, tz: tzinfo) -> str:
+    return local_time(value, tz) if isinstance(value, datetime) else value.isoformat()
 
 
 def representable(value: date | datetime) -> bool:
@@ -85,18 +87,25 @@ def check_plannable_day(day: date, *, today: date, horizon: timedelta, field: st
     return check_day(day, field=field, earliest=today - timedelta(days=1), latest=today + horizon + timedelta(days=1))
 
 
-def check_instant(value: datetime, *, field: str, earliest: datetime, latest: datetime) -> datetime:
+def check_instant(value: datetime, *, field: str, earliest: datetime, latest: datetime, tz: tzinfo) -> datetime:
     check_representable(value, field)
     if value.tzinfo is not None and not earliest <= value <= latest:
-        raise out_of_range(field, earliest, latest)
+        raise out_of_range(field, earliest, latest, tz=tz)
     return value
 
 
 def check_period(
-    since: datetime, until: datetime, *, now: datetime, since_field: str = "since", until_field: str = "until"
+    since: datetime,
+    until: datetime,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    since_field: str = "since",
+    until_field: str = "until",
 ) -> None:
-    """A period read at once: ordered, inside the history and at most ``MAX_PERIOD`` long."""
-    check_instant(since, field=since_field, earliest=now - HISTORY, latest=now + timedelta(days=1))
+    """A period read at once: ordered, inside the history and at most ``MAX_PERIOD`` long (its window told in
+    ``tz``, the gate's zone)."""
+    check_instant(since, field=since_field, earliest=now - HISTORY, latest=now + timedelta(days=1), tz=tz)
     check_representable(until, until_field)
     if until <= since:
         raise InvalidInput("time.end_before_start", field=until_field)

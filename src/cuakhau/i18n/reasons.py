@@ -14,6 +14,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from cuakhau.i18n import DEFAULT_LANGUAGE
+from cuakhau.i18n.times import local_time
+
+__all__ = ["REASONS", "ROLES", "describe", "local_time"]
 
 #: Who announced a change, by the role of the actor (never the actor's id).
 ROLES: dict[str, dict[str, str]] = {
@@ -137,14 +140,6 @@ _FALLBACK = {
     "en": "Slot {slot}.",
 }
 _NO_SLOT = {"vi": "Chưa có khung giờ.", "zh": "尚无时段。", "en": "No slot yet."}
-
-
-def local_time(value: datetime | str, tz: tzinfo) -> str:
-    """A time as people read it: the gate's local date and time with its UTC offset (``2026-06-02 09:00 UTC+07:00``)."""
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = instant.astimezone(tz)
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:]}"
 
 
 def _pick(texts: Mapping[str, str], language: str) -> str:

@@ -46,8 +46,15 @@ def carry_result_in(
     decision = uow.customs.decision(trip.id)
     if decision is None:
         raise Conflict("customs.no_decision", field="trip_id", state=trip.state.value)
+    gate = require(uow.gates.get(trip.gate_id), "gate", trip.gate_id)
     result = record_result(
-        decision, uow.customs.results(trip.id), kind=kind, officer_id=actor.id, reason=reason, at=clock.now()
+        decision,
+        uow.customs.results(trip.id),
+        kind=kind,
+        officer_id=actor.id,
+        reason=reason,
+        at=clock.now(),
+        tz=gate.timezone,  # a refusal gives its times in the gate's local time
     )
     steps = next((acts for states, acts in _CARRY[result.kind] if trip.state in states), None)
     if steps is None:

@@ -5,7 +5,7 @@ in one transaction — exactly once, in order per trip — or refuse it, log the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cuakhau.domain import timebounds
@@ -60,7 +60,8 @@ def verify(
     signed = {k: v for k, v in document.items() if k != "signature"}
     if not scheme.verify(key["public_key"], canonical_bytes(signed), signature):
         raise ExchangeRefused("exchange.bad_signature", field="signature")
-    check_window(_instant(document.get("sent_at"), "sent_at"), now, window)
+    ours = uow.gates.get(min(identity.gates))  # a refusal reads the time on our gate's clock
+    check_window(_instant(document.get("sent_at"), "sent_at"), now, window, tz=ours.timezone if ours else UTC)
     if document.get("gate_id") not in peer["gates"]:
         raise ExchangeRefused("exchange.out_of_scope", field="gate_id", gate=str(document.get("gate_id"))[:64])
     return peer

@@ -392,9 +392,7 @@ def record_manual_read(
     override = open_hours.override(override_reason, actor)
     now = clock.now()
     if at is not None:
-        timebounds.check_instant(
-            at, field="at", earliest=now - timebounds.MANUAL_READ_LATE, latest=now + timebounds.CLOCK_SKEW
-        )
+        timebounds.check_representable(at, "at")
     read = PlateRead(
         message_id=new_id(),
         device_id=f"manual:{actor.role.value}:{actor.id}"[:128],
@@ -407,7 +405,15 @@ def record_manual_read(
         origin=ReadOrigin.MANUAL,
     )
     with uow:
-        require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+        gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+    if at is not None:  # the window is told in the gate's local time
+        timebounds.check_instant(
+            at,
+            field="at",
+            earliest=now - timebounds.MANUAL_READ_LATE,
+            latest=now + timebounds.CLOCK_SKEW,
+            tz=gate.timezone,
+        )
     return apply_device_message(uow, clock=clock, message=read, override_reason=override)
 
 
@@ -510,9 +516,11 @@ MAX_DELAY_TRIPS = 5000
 def gate_delays(uow: UnitOfWork, *, clock: Clock, gate_id: str, since: datetime, until: datetime) -> DelayReport:
     """Hours spent by stage and by agency over the trips declared at a gate in ``[since, until)``."""
     now = clock.now()
-    timebounds.check_period(since, until, now=now)
+    timebounds.check_representable(since, "since")
+    timebounds.check_representable(until, "until")
     with uow:
-        require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+        gate = require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")
+        timebounds.check_period(since, until, now=now, tz=gate.timezone)
         found, _ = uow.trips.find(
             TripFilter(gate_id=gate_id, declared_from=since, declared_to=until), limit=MAX_DELAY_TRIPS, offset=0
         )

@@ -352,6 +352,8 @@ def submit_certificate(
             return existing, False
         exporter = uow.enterprises.get(shipment.exporter_id)
         options: dict[str, Any] = {} if max_age_days is None else {"max_age_days": max_age_days}
+        if shipment.part_of is not None:  # one truck's part: the certificate covers the whole consignment
+            options["consignment"] = uow.shipments.get(shipment.part_of)
         findings = check_certificate(
             certificate,
             shipment,

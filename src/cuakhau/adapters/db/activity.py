@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.domain.gate import Direction
+from cuakhau.domain.parties import VehicleWarning
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TERMINAL_STATES, TripAction, TripState
 from cuakhau.services.ports.activity import CrossingRow, OpenCall, PresentTrip
@@ -25,6 +26,11 @@ def _arrivals() -> Any:
         .group_by(e.trip_id)
         .subquery("arrivals")
     )
+
+
+def vehicle_warnings(rows: Any) -> tuple[VehicleWarning, ...]:
+    """A vehicle's kept warnings (``vehicles.warnings``, JSON) as the domain's."""
+    return tuple(VehicleWarning(w["code"], w.get("params") or {}) for w in rows or ())
 
 
 class SqlGateActivity:
@@ -59,6 +65,7 @@ class SqlGateActivity:
                 tr.state,
                 tr.updated_at,
                 t.vehicles.c.plate,
+                t.vehicles.c.warnings,
                 t.shipments.c.perishability,
                 t.shipments.c.exporter_id,
                 arrivals.c.arrived_at,
@@ -85,6 +92,7 @@ class SqlGateActivity:
                 arrived_at=r.arrived_at,
                 last_role=r.actor_role,
                 last_reason=r.reason,
+                vehicle_warnings=vehicle_warnings(r.warnings),
             )
             for r in self.conn.execute(q)
         ]
@@ -105,7 +113,16 @@ class SqlGateActivity:
     def open_calls(self, gate_id: str) -> list[OpenCall]:
         lc = t.lane_calls.c
         q = (
-            select(lc.lane, lc.direction, lc.trip_id, t.vehicles.c.plate, lc.status, lc.called_at, lc.deadline)
+            select(
+                lc.lane,
+                lc.direction,
+                lc.trip_id,
+                t.vehicles.c.plate,
+                lc.status,
+                lc.called_at,
+                lc.deadline,
+                t.vehicles.c.warnings,
+            )
             .select_from(t.lane_calls)
             .join(t.trips, t.trips.c.id == lc.trip_id)
             .join(t.vehicles, t.vehicles.c.id == t.trips.c.vehicle_id)
@@ -113,7 +130,16 @@ class SqlGateActivity:
             .order_by(lc.lane, lc.called_at)
         )
         return [
-            OpenCall(r.lane, Direction(r.direction), r.trip_id, r.plate, r.status, r.called_at, r.deadline)
+            OpenCall(
+                r.lane,
+                Direction(r.direction),
+                r.trip_id,
+                r.plate,
+                r.status,
+                r.called_at,
+                r.deadline,
+                vehicle_warnings(r.warnings),
+            )
             for r in self.conn.execute(q)
         ]
 

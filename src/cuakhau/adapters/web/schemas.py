@@ -315,6 +315,27 @@ class TripLinks(Out):
     timeline: str
 
 
+class TripVehicleOut(Out):
+    """The truck as registered, for officers: what its registration says and what to check about it."""
+
+    plate: str = Field(description="As painted: 12C-123.45, 桂F·12345")
+    vehicle_type: str = Field(description="From the registration: truck, tractor_unit, van, trailer, semi_trailer")
+    registration_number: str | None
+    warnings: list[str] = Field(
+        description="What an officer should check (a plate series trucks do not usually carry, a plate that "
+        "disagrees with the registered type), as sentences in the language of Accept-Language; never a refusal"
+    )
+
+
+def trip_vehicle_out(v: Vehicle, language: str) -> TripVehicleOut:
+    return TripVehicleOut(
+        plate=v.plate.display,
+        vehicle_type=v.vehicle_type.value,
+        registration_number=v.registration_number,
+        warnings=[i18n.render(w.code, language, w.params) for w in v.warnings],
+    )
+
+
 class TripOut(Out):
     id: str
     gate_id: str
@@ -335,6 +356,9 @@ class TripOut(Out):
     exporter_id: str | None = None
     perishability: str | None = None
     event: EventOut | None = Field(default=None, description="The step just taken (transition responses only)")
+    vehicle: TripVehicleOut | None = Field(
+        default=None, description="For gate staff reading one trip: the truck as registered, with its warnings"
+    )
 
 
 class TimelineOut(Out):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +13,7 @@ from cuakhau.domain.clock import ensure_utc
 from cuakhau.domain.customs.profile import MAX_ID, MAX_REASON, Channel
 from cuakhau.domain.customs.selection import ChannelDecision
 from cuakhau.domain.errors import Conflict, InvalidInput
+from cuakhau.i18n.times import local_time
 
 
 class ResultKind(StrEnum):
@@ -57,6 +58,7 @@ def record_result(
     officer_id: str,
     reason: str | None = None,
     at: datetime,
+    tz: tzinfo,
 ) -> CustomsResult:
     """Check and build an officer's result on ``decision``, given the results already recorded on it.
 
@@ -83,8 +85,8 @@ def record_result(
         raise InvalidInput(
             "customs.result_before_decision",
             field="at",
-            at=at.isoformat(),
-            decided_at=decision.decided_at.isoformat(),
+            at=local_time(at, tz),
+            decided_at=local_time(decision.decided_at, tz),
         )
     for earlier in previous:
         if earlier.declaration_id != decision.declaration_id:
@@ -107,8 +109,8 @@ def record_result(
         raise InvalidInput(
             "customs.result_before_decision",
             field="at",
-            at=at.isoformat(),
-            decided_at=max(e.at for e in previous).isoformat(),
+            at=local_time(at, tz),
+            decided_at=local_time(max(e.at for e in previous), tz),
         )
     return CustomsResult(
         declaration_id=decision.declaration_id,

@@ -19,6 +19,7 @@ from cuakhau.domain.quarantine.certificate import (
 )
 from cuakhau.domain.quarantine.findings import Finding, Severity
 from cuakhau.domain.shipment import CargoLine, Shipment
+from cuakhau.i18n.times import local_time
 
 #: A certificate older than this many days at the gate is expired (a published default; pass ``max_age_days``).
 DEFAULT_MAX_AGE_DAYS = 14
@@ -105,8 +106,13 @@ def check_certificate(
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
     tolerance: Decimal = DEFAULT_TOLERANCE,
     treatment_required: Mapping[str, Iterable[str]] = DEFAULT_TREATMENT_REQUIRED,
+    consignment: Shipment | None = None,
 ) -> list[Finding]:
     """Every discrepancy between ``cert`` and the declared ``shipment``, blocking ones first.
+
+    ``consignment``: when ``shipment`` is one truck's part of a consignment split explicitly (``part_of``), the
+    consignment it was split from; the certificate covers the whole consignment, so quantities are compared with
+    the consignment's, not the part's (the parts' share is bounded at declaration: ``shipment.split_exceeds``).
 
     Rules (codes in brackets; *block* unless marked *warn*):
 
@@ -115,7 +121,8 @@ def check_certificate(
       issued or approved, 70/39 (``phyto.status_unexpected``, *warn*);
     - dates: not issued after ``now`` (five minutes of clock skew allowed; ``phyto.issued_in_future``) and issued
       at most ``max_age_days`` days before ``now`` — default **14 days** (``phyto.expired``); a treatment that
-      ended after issue is *warned* (``phyto.treatment_after_issue``);
+      ended after issue is *warned* (``phyto.treatment_after_issue``); the issue time in a finding is the
+      certificate's own, with the offset it states (``2026-06-01 16:30 UTC+07:00``), never a UTC stamp;
     - parties: consignee name and country match the declaration after :func:`normalise_name`
       (``phyto.consignee_mismatch``, ``phyto.consignee_country_mismatch``; the country is the consignee's address
       country, else the import country); when ``exporter_name`` / ``exporter_country`` are given, the consignor
@@ -127,7 +134,8 @@ def check_certificate(
     - quantities, per group of lines that match each other, within ``tolerance`` (default 2 %): net weight
       (``phyto.net_weight_mismatch``), gross weight and packages *warn* (``phyto.gross_weight_mismatch``,
       ``phyto.packages_mismatch``); a weight in an unknown unit or missing is *warned*
-      (``phyto.weight_unit_unknown``, ``phyto.quantity_missing``);
+      (``phyto.weight_unit_unknown``, ``phyto.quantity_missing``); for a part of a split consignment the figures
+      compared are the consignment's (the finding's field is then ``part_of`` and ``part`` gives the part's own);
     - treatments: when a declared HS code starts with a prefix of ``treatment_required`` (published default:
       none), a matching certificate line records a treatment of an accepted type (``phyto.treatment_missing``);
     - registry: declared planting-area and packing-house codes are active (``registry_is_active(kind, code)``
@@ -166,11 +174,17 @@ def check_certificate(
     # dates
     issued = cert.issued_at
     if issued > now + CLOCK_SKEW:
-        add("phyto.issued_in_future", block, None, f"{_DOC}/IssueDateTime", issued=issued.isoformat())
+        add("phyto.issued_in_future", block, None, f"{_DOC}/IssueDateTime", issued=local_time(issued, None))
     elif now - issued > timedelta(days=max_age_days):
         age = (now - issued).days
         add(
-            "phyto.expired", block, None, f"{_DOC}/IssueDateTime", issued=issued.isoformat(), days=age, max=max_age_days
+            "phyto.expired",
+            block,
+            None,
+            f"{_DOC}/IssueDateTime",
+            issued=local_time(issued, None),
+            days=age,
+            max=max_age_days,
         )
 
     # parties and countries
@@ -215,17 +229,15 @@ def check_certificate(
     # goods: which certificate lines cover which declared lines
     if not cert.lines:
         add("phyto.no_lines", block, "lines", _LINE)
-    groups = _Components()
+    members = _matching_groups(shipment, cert)
     for i, line in enumerate(shipment.lines):
-        groups.find(f"d{i}")
-        covering = [j for j, cl in enumerate(cert.lines) if any(_hs_match(line.hs.code, c) for c in cl.hs_codes)]
-        if not covering and cert.lines:
+        if cert.lines and not any(i in declared_idx and cert_idx for declared_idx, cert_idx in members):
             add("phyto.hs_not_covered", block, f"lines[{i}].hs_code", _LINE, hs_code=line.hs.code)
-        for j in covering:
-            groups.union(f"d{i}", f"c{j}")
-    declared_roots = {groups.find(f"d{i}") for i in range(len(shipment.lines))}
+    # A certificate line is declared when the shipment — or, for a part, its consignment — declares its goods.
+    declaring = members if consignment is None else _matching_groups(consignment, cert)
+    covered = {j for declared_idx, cert_idx in declaring if declared_idx for j in cert_idx}
     for j, cl in enumerate(cert.lines):
-        if groups.find(f"c{j}") not in declared_roots:
+        if j not in covered:
             add(
                 "phyto.line_not_declared",
                 warn,
@@ -235,21 +247,38 @@ def check_certificate(
                 description=cl.description[:80],
             )
 
+    for declared_idx, cert_idx in members:
+        if not declared_idx:
+            continue
+        if cert_idx:
+            if consignment is None:
+                _check_quantities(add, shipment, cert, declared_idx, cert_idx, tolerance)
+            _check_treatments(add, shipment, cert, declared_idx, cert_idx, issued, treatment_required)
+        _check_registry(add, shipment, cert, declared_idx, cert_idx, registry_is_active)
+    if consignment is not None:  # the certificate covers the whole consignment: compare with its quantities
+        for declared_idx, cert_idx in _matching_groups(consignment, cert):
+            if declared_idx and cert_idx:
+                _check_quantities(add, consignment, cert, declared_idx, cert_idx, tolerance, part=shipment)
+
+    out.sort(key=lambda f: f.severity is not Severity.BLOCK)
+    return out
+
+
+def _matching_groups(shipment: Shipment, cert: PhytoCertificate) -> list[tuple[list[int], list[int]]]:
+    """The declared lines and certificate lines that match each other (same HS code, at six digits or the
+    certificate's heading), grouped transitively: (declared indexes, certificate indexes) per group."""
+    groups = _Components()
+    for i, line in enumerate(shipment.lines):
+        groups.find(f"d{i}")
+        for j, cl in enumerate(cert.lines):
+            if any(_hs_match(line.hs.code, c) for c in cl.hs_codes):
+                groups.union(f"d{i}", f"c{j}")
     members: dict[str, tuple[list[int], list[int]]] = {}
     for i in range(len(shipment.lines)):
         members.setdefault(groups.find(f"d{i}"), ([], []))[0].append(i)
     for j in range(len(cert.lines)):
-        root = groups.find(f"c{j}")
-        if root in members:
-            members[root][1].append(j)
-    for declared_idx, cert_idx in members.values():
-        if cert_idx:
-            _check_quantities(add, shipment, cert, declared_idx, cert_idx, tolerance)
-            _check_treatments(add, shipment, cert, declared_idx, cert_idx, issued, treatment_required)
-        _check_registry(add, shipment, cert, declared_idx, cert_idx, registry_is_active)
-
-    out.sort(key=lambda f: f.severity is not Severity.BLOCK)
-    return out
+        members.setdefault(groups.find(f"c{j}"), ([], []))[1].append(j)
+    return list(members.values())
 
 
 def _fold_id(raw: str) -> str:
@@ -271,9 +300,24 @@ def _check_quantities(
     declared_idx: list[int],
     cert_idx: list[int],
     tolerance: Decimal,
+    *,
+    part: Shipment | None = None,
 ) -> None:
+    """Quantities of ``shipment``'s lines against the certificate's; with ``part``, ``shipment`` is the consignment
+    it was split from: a finding then points at ``part_of`` and gives the part's own figure (``part``)."""
     first = declared_idx[0]
     element = _line_element(cert.lines[cert_idx[0]], cert_idx[0])
+    codes = {line.hs.code for i, line in enumerate(shipment.lines) if i in declared_idx}
+    own = [] if part is None else [line for line in part.lines if line.hs.code in codes]
+
+    def where(quantity: str) -> str:
+        return "part_of" if part is not None else f"lines[{first}].{quantity}"
+
+    def mine(quantity: str) -> dict[str, str]:
+        if part is None:
+            return {}
+        return {"part": _fmt(sum((Decimal(getattr(line, quantity)) for line in own), Decimal(0)))}
+
     for attr, code, severity in (
         ("net", "phyto.net_weight_mismatch", Severity.BLOCK),
         ("gross", "phyto.gross_weight_mismatch", Severity.WARN),
@@ -282,23 +326,24 @@ def _check_quantities(
         measures: list[Measure | None] = [getattr(cert.lines[j], f"{attr}_weight") for j in cert_idx]
         tag = "NetWeightMeasure" if attr == "net" else "GrossWeightMeasure"
         if any(m is None for m in measures):
-            add("phyto.quantity_missing", Severity.WARN, f"lines[{first}].{attr}_kg", f"{element}/{tag}", quantity=tag)
+            add("phyto.quantity_missing", Severity.WARN, where(f"{attr}_kg"), f"{element}/{tag}", quantity=tag)
             continue
         kilos = [m.kilograms() for m in measures if m is not None]
         if any(k is None for k in kilos):
             units = ", ".join(sorted({m.unit or "-" for m in measures if m is not None}))
-            add("phyto.weight_unit_unknown", Severity.WARN, f"lines[{first}].{attr}_kg", f"{element}/{tag}", unit=units)
+            add("phyto.weight_unit_unknown", Severity.WARN, where(f"{attr}_kg"), f"{element}/{tag}", unit=units)
             continue
         certified = sum((k for k in kilos if k is not None), Decimal(0))
         if _rel(declared, certified) > tolerance:
             add(
                 code,
                 severity,
-                f"lines[{first}].{attr}_kg",
+                where(f"{attr}_kg"),
                 f"{element}/{tag}",
                 declared=_fmt(declared),
                 certificate=_fmt(certified),
                 tolerance=_fmt(tolerance * 100),
+                **mine(f"{attr}_kg"),
             )
     counts = [cert.lines[j].package_count for j in cert_idx]
     if all(c is not None for c in counts):
@@ -308,11 +353,12 @@ def _check_quantities(
             add(
                 "phyto.packages_mismatch",
                 Severity.WARN,
-                f"lines[{first}].packages",
+                where("packages"),
                 f"{element}/PhysicalSPSPackage/ItemQuantity",
                 declared=_fmt(declared_packages),
                 certificate=_fmt(certified_packages),
                 tolerance=_fmt(tolerance * 100),
+                **mine("packages"),
             )
 
 

@@ -15,6 +15,7 @@ from cuakhau.domain.errors import Conflict, CuakhauError, InvalidInput, NotFound
 from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.notification import NotificationKind
 from cuakhau.domain.perishability import PROFILES
+from cuakhau.i18n.times import local_time
 from cuakhau.services.equeue.batch import _book_together
 from cuakhau.services.equeue.common import (
     SYSTEM,
@@ -186,7 +187,7 @@ def _book_once(
             until = suspended_until(uow.bookings.no_show_times(facts.exporter_id, since), now, rules)
             if until is not None:
                 rule = rules.penalty_no_shows
-                raise Conflict("booking.suspended", field="trip_id", until=until.isoformat(), rule=rule)
+                raise Conflict("booking.suspended", field="trip_id", until=local_time(until, gate.timezone), rule=rule)
         booking = _new_booking(facts, earliest, latest, request.travel_minutes, now)
         slots = _window_slots(uow, gate, trip.direction, start, latest, facts.window_slots)
         # The key goes out with the booking's rows, before the place is taken (see _place_and_record).

@@ -36,7 +36,10 @@ def check_dispatch(uow: UnitOfWork, trip: Trip, now: datetime, rules: BookingRul
     """Inside an open unit of work: refuse a dispatch that breaks the gating rule, listing every reason."""
     shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
     booking = uow.bookings.latest_for_trip(trip.id)
-    problems = dispatch_problems(booking, shipment, now=now, rules=rules, registered=uow.registry.is_active)
+    gate = require(uow.gates.get(trip.gate_id), "gate", trip.gate_id)
+    problems = dispatch_problems(
+        booking, shipment, now=now, rules=rules, registered=uow.registry.is_active, tz=gate.timezone
+    )
     if problems:
         raise DispatchRefused([{"code": p.code, "field": p.field, **dict(p.params)} for p in problems])
 
@@ -46,6 +49,7 @@ def on_arrival(uow: UnitOfWork, trip: Trip, now: datetime, rules: BookingRules =
     booking = uow.bookings.latest_for_trip(trip.id)
     if booking is None or booking.status is not BookingStatus.ACTIVE or booking.slot_end is None:
         return
-    booking.use(at=now, rules=rules)
+    gate = require(uow.gates.get(trip.gate_id), "gate", trip.gate_id)
+    booking.use(at=now, rules=rules, tz=gate.timezone)  # a refusal names the slot in the gate's local time
     uow.bookings.save(booking)
     uow.bookings.add_change(booking, at=now, from_slot=booking.slot_start, actor_id=SYSTEM.id)

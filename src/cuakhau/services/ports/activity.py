@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cuakhau.domain.gate import Direction
+from cuakhau.domain.parties import VehicleWarning
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TripState
 
@@ -26,6 +27,7 @@ class PresentTrip:
     arrived_at: datetime | None  # when it last arrived at the gate (yard entry)
     last_role: str  # the role that took the last step (who holds a held truck)
     last_reason: str | None
+    vehicle_warnings: tuple[VehicleWarning, ...] = ()  # what an officer should check about the truck
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class OpenCall:
     status: str  # called, at_lane
     called_at: datetime
     deadline: datetime
+    vehicle_warnings: tuple[VehicleWarning, ...] = ()
 
 
 class GateActivity(Protocol):

@@ -200,6 +200,7 @@ async def declare_submit(request: Request, ctx: ContextDep) -> Response:
                 "consignee_name": values.get("consignee_name", ""),
                 "consignee_country": values.get("consignee_country", ""),
                 "phytosanitary_certificate_no": values.get("phytosanitary_certificate_no") or None,
+                "part_of": values.get("part_of", "").strip() or None,
                 "lines": _shipment_lines(values["lines"]),
             },
             actor=principal.as_actor(),

@@ -83,6 +83,7 @@ def _truck(p: PresentTrip) -> dict[str, Any]:
         "since": iso(p.since),
         "arrived_at": iso(p.arrived_at),
         "reason": p.last_reason,
+        "vehicle_warnings": [{"code": w.code, "params": dict(w.params)} for w in p.vehicle_warnings],
     }
 
 
@@ -112,6 +113,7 @@ def dashboard_json(d: GateDashboard) -> dict[str, Any]:
                         "status": c.status,
                         "called_at": iso(c.called_at),
                         "deadline": iso(c.deadline),
+                        "vehicle_warnings": [{"code": w.code, "params": dict(w.params)} for w in c.vehicle_warnings],
                     }
                     for c in ln.calls
                 ],

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from cuakhau.adapters.bounds import Instant
 from cuakhau.adapters.web.auth import PrincipalDep, actor_for
-from cuakhau.adapters.web.deps import ContextDep, PageDep
+from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
 from cuakhau.adapters.web.schemas import (
     PageOut,
     TimelineOut,
@@ -21,6 +21,7 @@ from cuakhau.adapters.web.schemas import (
     TripOut,
     event_out,
     trip_out,
+    trip_vehicle_out,
 )
 from cuakhau.domain.accounts import Permission
 from cuakhau.domain.clock import ensure_utc
@@ -33,6 +34,7 @@ from cuakhau.services import access, authorized
 from cuakhau.services import trips as svc
 from cuakhau.services.gates import get_gate
 from cuakhau.services.ports import TripFilter
+from cuakhau.services.registry import get_vehicle
 
 router = APIRouter(prefix="/trips", tags=["trips"])
 
@@ -101,9 +103,14 @@ def list_trips(
 
 
 @router.get("/{trip_id}")
-def get_trip(trip_id: str, ctx: ContextDep, principal: PrincipalDep) -> TripOut:
+def get_trip(trip_id: str, ctx: ContextDep, principal: PrincipalDep, language: LanguageDep) -> TripOut:
     access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.READ_TRIP)
-    return trip_out(svc.get_trip(ctx.uow(read_only=True), trip_id))
+    trip = svc.get_trip(ctx.uow(read_only=True), trip_id)
+    if principal.is_tenant:
+        return trip_out(trip)
+    # gate staff see the truck as registered and what to check about it (issue 21, item 1)
+    vehicle = get_vehicle(ctx.uow(read_only=True), trip.vehicle_id)
+    return trip_out(trip, vehicle=trip_vehicle_out(vehicle, language))
 
 
 @router.post("/{trip_id}/transitions", summary="Take one lifecycle step, with actor and reason")
