@@ -1,4 +1,5 @@
-"""Changes to a booking: cancel, reschedule, close (cancelled or no-show); a freed place goes to the waiting list."""
+"""Changes to a booking: cancel, reschedule, close (cancelled or no-show); a freed place goes to the standby list,
+then the waiting list."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from cuakhau.services.equeue.common import (
     ensure_slots,
     local_days,
 )
+from cuakhau.services.equeue.standby import offer_freed_place
 from cuakhau.services.ports import Take, UnitOfWork
 
 
@@ -89,8 +91,28 @@ def close_booking(uow: UnitOfWork, clock: Clock, trip: Trip, status: BookingStat
     uow.bookings.add_change(booking, at=now, from_slot=freed, actor_id=actor.id)
     kind = NotificationKind.BOOKING_CANCELLED if status is BookingStatus.CANCELLED else NotificationKind.NO_SHOW
     _notify(uow, clock, kind, booking, gate)
-    if freed is not None and status is BookingStatus.CANCELLED and freed >= floor_hour(now):
-        _promote_waiting(uow, clock, gate, booking.direction, freed, now)
+    if freed is None or freed < floor_hour(now):
+        return
+    cause = "cancelled" if status is BookingStatus.CANCELLED else "no_show"
+    pass_on(uow, clock, gate, booking, freed, cause, released=status is BookingStatus.CANCELLED)
+
+
+def pass_on(
+    uow: UnitOfWork, clock: Clock, gate: Gate, freed: Booking, slot_start: datetime, cause: str, *, released: bool
+) -> bool:
+    """Inside an open unit of work: a place ``freed`` left in ``slot_start`` goes to the standby list first (a
+    truck near the gate), else — when the place was given back — to the waiting list; a standby truck that left
+    a later slot passes that place to the waiting list. True when a standby truck took it."""
+    now = clock.now()
+    given = offer_freed_place(uow, clock, gate, freed, slot_start, cause, released=released)
+    if given is None:
+        if released:
+            _promote_waiting(uow, clock, gate, freed.direction, slot_start, now)
+        return False
+    _, given_up = given
+    if given_up is not None and given_up >= floor_hour(now):
+        _promote_waiting(uow, clock, gate, freed.direction, given_up, now)
+    return True
 
 
 def _promote_waiting(

@@ -114,7 +114,14 @@ def ensure_slots(uow: UnitOfWork, gate: Gate, direction: Direction, days: Iterab
         uow.slots.ensure(gate.id, direction, slot_capacities(gate, counterpart, direction, day, hourly_quota=hourly))
 
 
-def _notify(uow: UnitOfWork, clock: Clock, kind: NotificationKind, booking: Booking, gate: Gate) -> None:
+def _notify(
+    uow: UnitOfWork,
+    clock: Clock,
+    kind: NotificationKind,
+    booking: Booking,
+    gate: Gate,
+    extra: dict[str, Any] | None = None,
+) -> None:
     payload: dict[str, Any] = {
         "gate_id": booking.gate_id,
         "direction": booking.direction.value,
@@ -125,6 +132,7 @@ def _notify(uow: UnitOfWork, clock: Clock, kind: NotificationKind, booking: Book
         "rule": booking.rule,
         "reason": booking.reason,
         "reason_params": dict(booking.reason_params),
+        **(extra or {}),
     }
     uow.outbox.add(
         Notification(

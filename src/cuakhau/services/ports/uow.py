@@ -25,6 +25,7 @@ from cuakhau.services.ports.inspections import InspectionRepository
 from cuakhau.services.ports.outbox import OutboxRepository
 from cuakhau.services.ports.parties import DriverRepository, EnterpriseRepository, VehicleRepository
 from cuakhau.services.ports.registry import RegistryRepository
+from cuakhau.services.ports.standby import StandbyRepository
 from cuakhau.services.ports.trips import ShipmentRepository, TripRepository
 
 
@@ -49,6 +50,8 @@ class UnitOfWork(Protocol):
     def bookings(self) -> BookingRepository: ...
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def standby(self) -> StandbyRepository: ...
     @property
     def registry(self) -> RegistryRepository: ...
     @property
