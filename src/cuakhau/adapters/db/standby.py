@@ -93,6 +93,8 @@ class SqlStandbyRepository:
                 b.c.slot_start > started_after,
                 t.trips.c.state.in_([TripState.BOOKED.value, TripState.DISPATCHED.value]),
                 ~select(o.c.id).where(o.c.freed_booking_id == b.c.id).exists(),
+                # a standby truck just moved into the running slot is on its way: its place is not lent again
+                ~select(o.c.id).where(o.c.booking_id == b.c.id, o.c.slot_start == b.c.slot_start).exists(),
             )
             .order_by(b.c.slot_start, b.c.requested_seq, b.c.id)
         )

@@ -46,5 +46,6 @@ class StandbyRepository(Protocol):
 
     def late(self, started_before: datetime, started_after: datetime) -> list[Booking]:
         """Active bookings whose slot started in (``started_after``, ``started_before``], whose truck is not at
-        the gate yet (booked or dispatched) and whose place was not given to a standby truck already."""
+        the gate yet (booked or dispatched), whose place was not given to a standby truck already and which are
+        not themselves a standby truck moved into that slot (it is on its way)."""
         ...
