@@ -70,8 +70,11 @@ class SqlStandbyRepository:
     def record_offer(self, row: dict[str, Any]) -> bool:
         o = t.standby_offers
         stmt = pg_insert(o) if self.conn.dialect.name == "postgresql" else sqlite_insert(o)
-        done = self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["freed_booking_id"]), row)
-        return done.rowcount == 1
+        # RETURNING, not the row count: the count of an INSERT … ON CONFLICT is not reliable across drivers
+        done = self.conn.execute(
+            stmt.on_conflict_do_nothing(index_elements=["freed_booking_id"]).returning(o.c.id), row
+        )
+        return done.first() is not None
 
     def offered(self, freed_booking_id: str) -> bool:
         o = t.standby_offers
