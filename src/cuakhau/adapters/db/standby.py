@@ -76,6 +76,11 @@ class SqlStandbyRepository:
         )
         return done.first() is not None
 
+    def lock_active(self, booking_id: str) -> bool:
+        b = t.bookings
+        r = self.conn.execute(select(b.c.status).where(b.c.id == booking_id).with_for_update()).first()
+        return r is not None and r.status == BookingStatus.ACTIVE.value
+
     def offered(self, freed_booking_id: str) -> bool:
         o = t.standby_offers
         return self.conn.execute(select(o.c.id).where(o.c.freed_booking_id == freed_booking_id)).first() is not None

@@ -85,11 +85,11 @@ def close_booking(uow: UnitOfWork, clock: Clock, trip: Trip, status: BookingStat
     now = clock.now()
     gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
     freed = booking.close(status, by=actor.role.value, at=now)
+    uow.bookings.save(booking)  # first: a lend of this place in progress (offer_freed_place) is waited for
     # A late truck's place lent to a standby truck stays with it: nothing to give back or pass on.
     lent = freed is not None and uow.standby.offered(booking.id)
     if status is BookingStatus.CANCELLED and not lent:
         _release(uow, gate, booking, freed)
-    uow.bookings.save(booking)
     uow.bookings.add_change(booking, at=now, from_slot=freed, actor_id=actor.id)
     kind = NotificationKind.BOOKING_CANCELLED if status is BookingStatus.CANCELLED else NotificationKind.NO_SHOW
     _notify(uow, clock, kind, booking, gate)

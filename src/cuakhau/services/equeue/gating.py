@@ -36,16 +36,19 @@ def mark_no_shows(uow: UnitOfWork, *, clock: Clock, rules: BookingRules = DEFAUL
 
 def offer_late_places(uow: UnitOfWork, *, clock: Clock, rule: StandbyRule = DEFAULT_STANDBY) -> int:
     """A booked truck not at the gate ``rule.grace`` into its slot (late, or a no-show to come) lends its place to
-    the standby list (:mod:`.standby`): how many places were given."""
+    the standby list (:mod:`.standby`): how many places were given. One transaction per place, each locking the
+    late booking before the standby truck (the order a cancellation takes), so none waits on another."""
     now = clock.now()
-    given = 0
     with uow:
-        for b in uow.standby.late(now - rule.grace, now - SLOT):
+        late = uow.standby.late(now - rule.grace, now - SLOT)
+    given = 0
+    for b in late:
+        with uow:
             gate = require(uow.gates.get(b.gate_id), "gate", b.gate_id)
             assert b.slot_start is not None
-            given += pass_on(uow, clock, gate, b, b.slot_start, "late", released=False)
-        if given:
-            uow.commit()
+            if pass_on(uow, clock, gate, b, b.slot_start, "late", released=False):
+                uow.commit()
+                given += 1
     return given
 
 

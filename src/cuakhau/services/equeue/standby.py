@@ -178,6 +178,8 @@ def offer_freed_place(
     slot_end = slot_start + SLOT
     if slot_end <= now or uow.standby.offered(freed.id):
         return None
+    if not released and not uow.standby.lock_active(freed.id):
+        return None  # cancelled (or arrived) since it was read: that path passes the place on
     day = gate.local(slot_start).date().isoformat()
     entries = _entries(uow, gate.id, freed.direction, day)
     trips = {e.trip_id: trip for e, trip in entries}
