@@ -154,6 +154,8 @@ def test_documented_statuses_are_statuses_the_app_gives(app: FastAPI, schema: di
         ("POST", "/api/v1/trips/{trip_id}/booking"),
         ("PATCH", "/api/v1/trips/{trip_id}/booking"),
         ("POST", "/api/v1/trips/{trip_id}/booking/cancel"),
+        ("POST", "/api/v1/trips/{trip_id}/standby"),
+        ("DELETE", "/api/v1/trips/{trip_id}/standby"),
     }
 
 

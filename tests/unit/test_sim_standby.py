@@ -125,3 +125,28 @@ def test_booked_trucks_arrive_as_early_as_dispatch_lets_them() -> None:
     assert codes(leave) == set()
     assert codes(leave - timedelta(minutes=1)) == {"dispatch.too_early"}
     assert arrival_lead() > timedelta(0)
+
+
+def test_the_products_offer_order_and_reach() -> None:
+    """Product standby (issue 21.11): earliest booked slot, then most perishable, then joined; a truck that
+    cannot be at the gate before the freed slot ends is skipped; one whose own slot is not later is not asked."""
+    from datetime import UTC, datetime, timedelta
+
+    from cuakhau.domain.perishability import Perishability
+    from cuakhau.domain.standby import Standby, offer_order
+
+    t0 = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
+    slot, end, now = t0, t0 + timedelta(hours=1), t0 + timedelta(minutes=25)
+    dry, fruit = Perishability.DRY_GOODS, Perishability.FRESH_PRODUCE
+    m = timedelta(minutes=1)
+    entries = [
+        Standby("dry-waiting", dry, None, t0, 10 * m),
+        Standby("fruit-waiting", fruit, None, t0 + m, 10 * m),
+        Standby("booked-10", dry, t0 + timedelta(hours=2), t0 + 2 * m, 10 * m),
+        Standby("booked-09", dry, t0 + timedelta(hours=1), t0 + 3 * m, 10 * m),
+        Standby("far", fruit, None, t0, 40 * m),
+        Standby("same-slot", fruit, slot, t0, 0 * m),
+    ]
+    eligible, too_far = offer_order(entries, slot, end, now)
+    assert [e.trip_id for e in eligible] == ["booked-09", "booked-10", "fruit-waiting", "dry-waiting"]
+    assert [e.trip_id for e in too_far] == ["far"]

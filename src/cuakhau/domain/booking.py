@@ -254,6 +254,15 @@ class Booking:
             slot_start=slot_start,
         )
 
+    def take_freed(self, slot_start: datetime, *, at: datetime, params: Mapping[str, Any]) -> datetime | None:
+        """A standby truck moved into a place freed in ``slot_start`` (``cuakhau.domain.standby``): from the
+        waiting list (promoted) or from its later slot (placed). ``params`` say why (the cause, the slot in the
+        gate's local time). Returns the slot whose place it gave up, if any."""
+        given_up = self.held_slot
+        move = _M.PROMOTE if self.status is BookingStatus.WAITING else _M.PLACE
+        self._move(move, at, rule="standby", reason="standby_place_freed", params=params, slot_start=slot_start)
+        return given_up
+
     def check_reschedule(self, rules: BookingRules) -> None:
         """The rules a change of window meets before anything else is read: open, and changes left."""
         self.check(_M.RESCHEDULE)

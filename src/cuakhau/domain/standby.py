@@ -23,9 +23,9 @@ simulator calls both (``cuakhau.simulation.dispatch``).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from cuakhau.domain.booking import DEFAULT_RULES, BookingRules
@@ -108,3 +108,65 @@ class StandbyList(Generic[T, Item]):
     def pop(self) -> Item:
         """The next truck to call (the list must not be empty)."""
         return heapq.heappop(self._heap)[3]
+
+
+# --- the e-queue's standby list (the product; added for issue 21.11) ------------------------------------------
+#
+# In the product an exporter puts a trip that is on the waiting list, or booked for a later slot, on the standby
+# list of its gate and day, saying how soon its truck can be at the gate (0: it is there). When a place is freed —
+# a booking cancelled, or a booked truck not at the gate ``grace`` into its slot (late, or a no-show) — the next
+# standby truck in the published order that can reach the gate before the slot ends is moved into it.
+
+#: Why a place was freed (the booking change's ``cause``): a cancellation, a no-show, or a booked truck not at
+#: the gate ``StandbyRule.grace`` into its slot (the gate cannot yet tell a late truck from one that will not come).
+CAUSES = ("cancelled", "no_show", "late")
+#: The booking change's rule and reason for a standby truck moved into a freed place.
+STANDBY_RULE = "standby"
+STANDBY_REASON = "standby_place_freed"
+#: How far ahead a standby truck may say it can be at the gate.
+MAX_REACH = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Standby:
+    """A trip on the standby list of a gate day."""
+
+    trip_id: str
+    perishability: Perishability
+    #: The slot its booking holds now (None: on the waiting list).
+    slot_start: datetime | None
+    #: When it joined the list (ties).
+    joined_at: datetime
+    #: How long the truck needs to be at the gate (zero: it is in the yard).
+    reach: timedelta
+    needs_inspection: bool = False
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, datetime, str]:
+        slot = self.slot_start or datetime.max.replace(tzinfo=self.joined_at.tzinfo)
+        return (slot, -_WEIGHTS[self.perishability], self.joined_at, self.trip_id)
+
+    def can_take(self, slot_start: datetime, slot_end: datetime, now: datetime) -> bool:
+        """A freed place in [slot_start, slot_end) is for this truck if it is earlier than its own and the truck
+        can be at the gate before the slot ends."""
+        earlier = self.slot_start is None or self.slot_start > slot_start
+        return earlier and now + self.reach < slot_end
+
+
+def standby_order(entries: Iterable[Standby]) -> list[Standby]:
+    """The published order: earliest booked slot (none: last), then most perishable, then the earliest joined."""
+    return sorted(entries, key=lambda s: s.sort_key)
+
+
+def offer_order(
+    entries: Iterable[Standby], slot_start: datetime, slot_end: datetime, now: datetime
+) -> tuple[list[Standby], list[Standby]]:
+    """Whom a place freed in [slot_start, slot_end) is offered to, in order, and the trucks skipped because
+    they cannot reach the gate before the slot ends (those whose own slot is not later are not asked at all)."""
+    eligible: list[Standby] = []
+    too_far: list[Standby] = []
+    for entry in standby_order(entries):
+        if entry.slot_start is not None and entry.slot_start <= slot_start:
+            continue
+        (eligible if entry.can_take(slot_start, slot_end, now) else too_far).append(entry)
+    return eligible, too_far

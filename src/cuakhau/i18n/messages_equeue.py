@@ -176,4 +176,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "代码 {code} 重复。",
         "en": "Code {code} appears twice.",
     },
+    # The standby list (issue 21.11): refusals, and the sentence a moved truck reads.
+    "standby.not_eligible": {
+        "vi": "Chuyến xe này không thể vào danh sách chờ dự phòng: chỉ chuyến đang trong danh sách chờ hoặc đã có "
+        "khung giờ muộn hơn mới được đăng ký.",
+        "zh": "该车次不能加入候补名单：只有在等候名单上或已预约较晚时段的车次才可加入。",
+        "en": "This trip cannot stand by: only a trip on the waiting list or booked for a later slot may.",
+    },
+    "standby.reach_out_of_range": {
+        "vi": "Thời gian xe cần để đến cửa khẩu phải từ {min} đến {max} phút.",
+        "zh": "车辆到达口岸所需时间必须在 {min} 到 {max} 分钟之间。",
+        "en": "The time the truck needs to reach the gate must be between {min} and {max} minutes.",
+    },
+    "standby.wrong_day": {
+        "vi": "Chỉ được chờ dự phòng cho ngày trước hoặc đúng ngày của khung giờ đã đặt ({day}).",
+        "zh": "只能在已预约时段当天或之前候补（{day}）。",
+        "en": "A trip may stand by only on or before the day of its booked slot ({day}).",
+    },
+    "standby.not_standing_by": {
+        "vi": "Chuyến xe này không có trong danh sách chờ dự phòng.",
+        "zh": "该车次不在候补名单上。",
+        "en": "This trip is not on the standby list.",
+    },
+    "standby.freed.cancelled": {
+        "vi": "Xe được chuyển vào khung giờ {slot} từ danh sách chờ dự phòng: một chỗ được giải phóng do một xe "
+        "hủy đặt chỗ.",
+        "zh": "车辆已从候补名单调入 {slot} 时段：另一车辆取消预约，空出一个位置。",
+        "en": "Moved from the standby list into the {slot} slot: a place was freed by a cancellation.",
+    },
+    "standby.freed.no_show": {
+        "vi": "Xe được chuyển vào khung giờ {slot} từ danh sách chờ dự phòng: một chỗ được giải phóng do một xe "
+        "không đến.",
+        "zh": "车辆已从候补名单调入 {slot} 时段：另一车辆未按预约到达，空出一个位置。",
+        "en": "Moved from the standby list into the {slot} slot: a place was freed by a no-show.",
+    },
+    "standby.freed.late": {
+        "vi": "Xe được chuyển vào khung giờ {slot} từ danh sách chờ dự phòng: một chỗ được giải phóng do một xe "
+        "đến muộn quá {grace} phút.",
+        "zh": "车辆已从候补名单调入 {slot} 时段：另一车辆迟到超过 {grace} 分钟，空出一个位置。",
+        "en": "Moved from the standby list into the {slot} slot: a place was freed by a truck more than {grace} "
+        "minutes late.",
+    },
 }

@@ -68,7 +68,9 @@ def _notifications(ctx: JobContext) -> int:
 
 
 def _no_shows(ctx: JobContext) -> int:
-    return equeue.mark_no_shows(ctx.uow(), clock=ctx.clock)
+    # The places of trucks not at the gate 20 minutes into their slot go to the standby list first (issue 21.11).
+    given = equeue.offer_late_places(ctx.uow(), clock=ctx.clock)
+    return given + equeue.mark_no_shows(ctx.uow(), clock=ctx.clock)
 
 
 def _lane_requeue(ctx: JobContext) -> int:
@@ -106,7 +108,8 @@ NO_SHOWS = Job(
     "no_shows",
     timedelta(seconds=2),
     _no_shows,
-    "trucks not arrived by the end of their slot plus the grace period are no-shows (published rule)",
+    "trucks not at the gate 20 minutes into their slot lend their place to the standby list; trucks not arrived "
+    "by the end of their slot plus the grace period are no-shows (published rule)",
     served_by="notify",
 )
 LANE_REQUEUE = Job(

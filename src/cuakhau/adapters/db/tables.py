@@ -316,6 +316,38 @@ booking_changes = Table(
     Column("actor_id", String(200), nullable=False),
 )
 
+# The standby list (issue 21.11): trips that can be at the gate soon, offered the places others free.
+standby_entries = Table(
+    "standby_entries",
+    metadata,
+    Column("trip_id", ID, ForeignKey("trips.id"), primary_key=True),
+    Column("gate_id", String(64), ForeignKey("gates.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("day", String(10), nullable=False),  # the gate's local date, ISO
+    Column("reach_minutes", Integer, nullable=False),  # 0: the truck is at the gate
+    Column("status", String(12), nullable=False),  # standing_by, placed, left
+    Column("joined_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_standby_entries_gate_day", "gate_id", "direction", "day", "status"),
+)
+
+# Every place given to a standby truck, with its cause: one freed booking's place is given at most once.
+standby_offers = Table(
+    "standby_offers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("freed_booking_id", ID, ForeignKey("bookings.id"), nullable=False, unique=True),
+    Column("trip_id", ID, ForeignKey("trips.id"), nullable=False, index=True),
+    Column("booking_id", ID, ForeignKey("bookings.id"), nullable=False),
+    Column("gate_id", String(64), ForeignKey("gates.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("slot_start", UtcDateTime, nullable=False),
+    Column("from_slot", UtcDateTime),
+    Column("cause", String(12), nullable=False),
+    Column("skipped", JSON, nullable=False),  # trips passed over: they could not reach the gate in time
+    Column("at", UtcDateTime, nullable=False),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

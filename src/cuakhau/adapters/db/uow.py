@@ -30,6 +30,7 @@ from cuakhau.adapters.db.outbox import SqlOutbox
 from cuakhau.adapters.db.parties import SqlDriverRepository, SqlEnterpriseRepository, SqlVehicleRepository
 from cuakhau.adapters.db.registry import SqlRegistryRepository
 from cuakhau.adapters.db.shipments import SqlShipmentRepository
+from cuakhau.adapters.db.standby import SqlStandbyRepository
 from cuakhau.adapters.db.trips import SqlTripRepository
 from cuakhau.domain.errors import Conflict
 from cuakhau.domain.hs import HsNomenclature
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     quotas: SqlQuotaRepository
     bookings: SqlBookingRepository
     idempotency: SqlIdempotencyRepository
+    standby: SqlStandbyRepository
     registry: SqlRegistryRepository
     outbox: SqlOutbox
     devices: SqlDeviceLog
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
         self.quotas = SqlQuotaRepository(conn)
         self.bookings = SqlBookingRepository(conn, batch)
         self.idempotency = SqlIdempotencyRepository(conn, batch)
+        self.standby = SqlStandbyRepository(conn)
         self.registry = SqlRegistryRepository(conn)
         self.outbox = SqlOutbox(conn, batch)
         self.devices = SqlDeviceLog(conn)

@@ -10,7 +10,10 @@ How a booking gets its slot (the published rule):
    fairness bound while capacity allows.
 3. Whenever capacity changes (a closure on either side, the counterpart lowers its acceptance) the affected
    days are re-planned the same way, and every truck whose slot moved is told, with the reason.
-4. A freed place goes to the waiting list: most perishable first, then first come.
+4. A freed place goes first to the standby list — trucks near the gate whose exporter asked for an earlier place
+   (:mod:`.standby`): a cancelled place, or the place of a booked truck not at the gate 20 minutes into its
+   slot, moves the next standby truck that can reach the gate before the slot ends (earliest booked slot, most
+   perishable, earliest joined); then to the waiting list: most perishable first, then first come.
 
 Trucks already on the road (dispatched) keep their slots. Every change is recorded with its rule and reason.
 
@@ -22,9 +25,10 @@ The package, one module per concern (each imports only the ones listed before it
 * :mod:`.planning` — re-planning a gate day under a published policy;
 * :mod:`.batch` — requests that arrived together, booked in one transaction;
 * :mod:`.booking` — the entry for booking one request or many, and reading a booking back;
-* :mod:`.changes` — cancel, reschedule, close; a freed place goes to the waiting list;
+* :mod:`.standby` — the standby list: join, leave, list; a freed place offered to it, exactly once;
+* :mod:`.changes` — cancel, reschedule, close; a freed place goes to the standby list, then the waiting list;
 * :mod:`.capacity` — changes of capacity: closures, the counterpart's acceptance, refreshing slots;
-* :mod:`.gating` — dispatch checks, arrival, no-shows.
+* :mod:`.gating` — dispatch checks, arrival, no-shows, late trucks' places lent to the standby list.
 """
 
 from __future__ import annotations
@@ -55,8 +59,16 @@ from cuakhau.services.equeue.common import (
     floor_hour,
     local_days,
 )
-from cuakhau.services.equeue.gating import check_dispatch, mark_no_shows, on_arrival
+from cuakhau.services.equeue.gating import check_dispatch, mark_no_shows, offer_late_places, on_arrival
 from cuakhau.services.equeue.planning import POLICIES, DayPlan, replan
+from cuakhau.services.equeue.standby import (
+    StandbyPlace,
+    join_standby,
+    leave_standby,
+    reason_sentences,
+    standby_list,
+    standby_offers,
+)
 
 __all__ = [
     "BATCH_ATTEMPTS",
@@ -71,6 +83,7 @@ __all__ = [
     "DayPlan",
     "Idempotency",
     "MaySee",
+    "StandbyPlace",
     "apply_acceptance",
     "book",
     "booking_messages",
@@ -85,10 +98,16 @@ __all__ = [
     "ensure_slots",
     "floor_hour",
     "get_booking",
+    "join_standby",
+    "leave_standby",
     "local_days",
     "mark_no_shows",
+    "offer_late_places",
     "on_arrival",
+    "reason_sentences",
     "refresh_capacity",
     "replan",
     "reschedule_booking",
+    "standby_list",
+    "standby_offers",
 ]

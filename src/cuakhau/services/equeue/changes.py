@@ -1,4 +1,5 @@
-"""Changes to a booking: cancel, reschedule, close (cancelled or no-show); a freed place goes to the waiting list."""
+"""Changes to a booking: cancel, reschedule, close (cancelled or no-show); a freed place goes to the standby list,
+then the waiting list."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from cuakhau.services.equeue.common import (
     ensure_slots,
     local_days,
 )
+from cuakhau.services.equeue.standby import offer_freed_place
 from cuakhau.services.ports import Take, UnitOfWork
 
 
@@ -83,14 +85,36 @@ def close_booking(uow: UnitOfWork, clock: Clock, trip: Trip, status: BookingStat
     now = clock.now()
     gate = require(uow.gates.get(booking.gate_id), "gate", booking.gate_id)
     freed = booking.close(status, by=actor.role.value, at=now)
-    if status is BookingStatus.CANCELLED:
+    uow.bookings.save(booking)  # first: a lend of this place in progress (offer_freed_place) is waited for
+    # A late truck's place lent to a standby truck stays with it: nothing to give back or pass on.
+    lent = freed is not None and uow.standby.offered(booking.id)
+    if status is BookingStatus.CANCELLED and not lent:
         _release(uow, gate, booking, freed)
-    uow.bookings.save(booking)
     uow.bookings.add_change(booking, at=now, from_slot=freed, actor_id=actor.id)
     kind = NotificationKind.BOOKING_CANCELLED if status is BookingStatus.CANCELLED else NotificationKind.NO_SHOW
     _notify(uow, clock, kind, booking, gate)
-    if freed is not None and status is BookingStatus.CANCELLED and freed >= floor_hour(now):
-        _promote_waiting(uow, clock, gate, booking.direction, freed, now)
+    if freed is None or lent or freed < floor_hour(now):
+        return
+    cause = "cancelled" if status is BookingStatus.CANCELLED else "no_show"
+    pass_on(uow, clock, gate, booking, freed, cause, released=status is BookingStatus.CANCELLED)
+
+
+def pass_on(
+    uow: UnitOfWork, clock: Clock, gate: Gate, freed: Booking, slot_start: datetime, cause: str, *, released: bool
+) -> bool:
+    """Inside an open unit of work: a place ``freed`` left in ``slot_start`` goes to the standby list first (a
+    truck near the gate), else — when the place was given back — to the waiting list; a standby truck that left
+    a later slot passes that place to the waiting list. True when a standby truck took it."""
+    now = clock.now()
+    given = offer_freed_place(uow, clock, gate, freed, slot_start, cause, released=released)
+    if given is None:
+        if released:
+            _promote_waiting(uow, clock, gate, freed.direction, slot_start, now)
+        return False
+    _, given_up = given
+    if given_up is not None and given_up >= floor_hour(now):
+        _promote_waiting(uow, clock, gate, freed.direction, given_up, now)
+    return True
 
 
 def _promote_waiting(

@@ -125,7 +125,14 @@ def booking_messages(booking: Booking, gate: Gate) -> dict[str, str]:
     }
 
 
-def _notify(uow: UnitOfWork, clock: Clock, kind: NotificationKind, booking: Booking, gate: Gate) -> None:
+def _notify(
+    uow: UnitOfWork,
+    clock: Clock,
+    kind: NotificationKind,
+    booking: Booking,
+    gate: Gate,
+    extra: dict[str, Any] | None = None,
+) -> None:
     language = "vi" if gate.country.value == "VN" else "zh"
     leave_by = booking.must_leave_by()
     messages = booking_messages(booking, gate)
@@ -143,6 +150,7 @@ def _notify(uow: UnitOfWork, clock: Clock, kind: NotificationKind, booking: Book
         # what the gateway sends: the reason as a sentence, in the message's language and in all three
         "message": messages[language],
         "messages": messages,
+        **(extra or {}),
     }
     uow.outbox.add(
         Notification(

@@ -1,4 +1,4 @@
-"""Dispatch gating, arrival and no-shows."""
+"""Dispatch gating, arrival, no-shows, and the places late trucks lend to the standby list."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from cuakhau.domain.booking import DEFAULT_RULES, BookingRules, BookingStatus, d
 from cuakhau.domain.capacity import SLOT
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.errors import DispatchRefused, require
+from cuakhau.domain.standby import StandbyRule
 from cuakhau.domain.trip import Trip, TripAction, TripState
-from cuakhau.services.equeue.changes import close_booking
+from cuakhau.services.equeue.changes import close_booking, pass_on
 from cuakhau.services.equeue.common import SYSTEM, _save_trip
+from cuakhau.services.equeue.standby import DEFAULT_STANDBY
 from cuakhau.services.ports import UnitOfWork
 
 
@@ -30,6 +32,24 @@ def mark_no_shows(uow: UnitOfWork, *, clock: Clock, rules: BookingRules = DEFAUL
         if count:  # a round that changed nothing writes nothing (several processes would roll each other back)
             uow.commit()
     return count
+
+
+def offer_late_places(uow: UnitOfWork, *, clock: Clock, rule: StandbyRule = DEFAULT_STANDBY) -> int:
+    """A booked truck not at the gate ``rule.grace`` into its slot (late, or a no-show to come) lends its place to
+    the standby list (:mod:`.standby`): how many places were given. One transaction per place, each locking the
+    late booking before the standby truck (the order a cancellation takes), so none waits on another."""
+    now = clock.now()
+    with uow:
+        late = uow.standby.late(now - rule.grace, now - SLOT)
+    given = 0
+    for b in late:
+        with uow:
+            gate = require(uow.gates.get(b.gate_id), "gate", b.gate_id)
+            assert b.slot_start is not None
+            if pass_on(uow, clock, gate, b, b.slot_start, "late", released=False):
+                uow.commit()
+                given += 1
+    return given
 
 
 def check_dispatch(uow: UnitOfWork, trip: Trip, now: datetime, rules: BookingRules = DEFAULT_RULES) -> None:

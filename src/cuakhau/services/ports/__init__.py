@@ -37,6 +37,7 @@ from cuakhau.services.ports.jobs import Claim, JobLeaseRepository, JobState
 from cuakhau.services.ports.outbox import OutboxRepository
 from cuakhau.services.ports.parties import DriverRepository, EnterpriseRepository, VehicleRepository
 from cuakhau.services.ports.registry import RegistryRepository
+from cuakhau.services.ports.standby import StandbyRepository, StandbyRow
 from cuakhau.services.ports.trips import ShipmentRepository, TripFilter, TripRepository, TripSummary
 from cuakhau.services.ports.uow import Savepoint, UnitOfWork, UnitOfWorkFactory
 
@@ -74,6 +75,8 @@ __all__ = [
     "ShipmentRepository",
     "SlotRepository",
     "SlotRow",
+    "StandbyRepository",
+    "StandbyRow",
     "Take",
     "TokenRepository",
     "TripFilter",

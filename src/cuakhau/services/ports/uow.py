@@ -26,6 +26,7 @@ from cuakhau.services.ports.onboarding import OnboardingRepository
 from cuakhau.services.ports.outbox import OutboxRepository
 from cuakhau.services.ports.parties import DriverRepository, EnterpriseRepository, VehicleRepository
 from cuakhau.services.ports.registry import RegistryRepository
+from cuakhau.services.ports.standby import StandbyRepository
 from cuakhau.services.ports.trips import ShipmentRepository, TripRepository
 
 
@@ -50,6 +51,8 @@ class UnitOfWork(Protocol):
     def bookings(self) -> BookingRepository: ...
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def standby(self) -> StandbyRepository: ...
     @property
     def registry(self) -> RegistryRepository: ...
     @property

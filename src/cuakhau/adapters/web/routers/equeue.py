@@ -362,3 +362,106 @@ def rules() -> RulesOut:
 def no_shows(ctx: ContextDep, principal: PrincipalDep) -> dict[str, int]:
     access.require_permission(principal, Permission.MARK_NO_SHOWS)
     return {"no_shows": equeue.mark_no_shows(ctx.uow(), clock=ctx.clock)}
+
+
+class StandbyIn(Strict):
+    reach_minutes: int = Field(
+        ge=0, le=12 * 60, description="How soon the truck can be at the gate (ignored when it is already in the yard)"
+    )
+    date: Day | None = Field(default=None, description="The gate's local date to stand by for (default: today)")
+
+
+class StandbyOut(Out):
+    trip_id: str
+    gate_id: str
+    direction: str
+    date: date
+    reach_minutes: int
+    status: str
+    joined_at: datetime
+
+
+class StandbyPlaceOut(Out):
+    position: int = Field(description="1: offered the next freed place it can reach")
+    trip_id: str
+    perishability: str
+    slot_start: datetime | None
+    slot_start_local: datetime | None
+    reach_minutes: int
+    at_gate: bool
+    joined_at: datetime
+    joined_local: datetime
+
+
+@router.post(
+    "/trips/{trip_id}/standby",
+    status_code=201,
+    summary="Stand by for a freed place: the truck can be at the gate within reach_minutes",
+    responses=errors(429),
+)
+def join_standby(
+    trip_id: str, body: StandbyIn, ctx: ContextDep, request: Request, principal: PrincipalDep
+) -> StandbyOut:
+    access.require_permission(principal, Permission.BOOK)
+    row = equeue.join_standby(
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        reach_minutes=body.reach_minutes,
+        day=body.date,
+        may_see=principal.can_see_trip,
+        count=booking_counter(request, principal, ctx),
+    )
+    return StandbyOut(
+        trip_id=row.trip_id,
+        gate_id=row.gate_id,
+        direction=row.direction.value,
+        date=date.fromisoformat(row.day),
+        reach_minutes=row.reach_minutes,
+        status=row.status,
+        joined_at=row.joined_at,
+    )
+
+
+@router.delete(
+    "/trips/{trip_id}/standby",
+    status_code=204,
+    summary="Leave the standby list (the booking stays)",
+    responses=errors(429),
+)
+def leave_standby(trip_id: str, ctx: ContextDep, request: Request, principal: PrincipalDep) -> Response:
+    access.require_permission(principal, Permission.BOOK)
+    equeue.leave_standby(
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        may_see=principal.can_see_trip,
+        count=booking_counter(request, principal, ctx),
+    )
+    return Response(status_code=204)
+
+
+@router.get("/gates/{gate_id}/standby", summary="A gate day's standby list in the order freed places are offered")
+def standby_list(
+    gate_id: str,
+    ctx: ContextDep,
+    principal: PrincipalDep,
+    day: Annotated[Day, Query(alias="date", description="The gate's local date")],
+    direction: Annotated[str, Query(max_length=8)] = "export",
+) -> list[StandbyPlaceOut]:
+    access.require_gate(principal, Permission.READ_GATE_OPS, gate_id)
+    gate, places = equeue.standby_list(ctx.uow(read_only=True), gate_id=gate_id, direction=direction, day=day)
+    return [
+        StandbyPlaceOut(
+            position=p.position,
+            trip_id=p.trip_id,
+            perishability=p.perishability,
+            slot_start=p.slot_start,
+            slot_start_local=gate.local(p.slot_start) if p.slot_start else None,
+            reach_minutes=p.reach_minutes,
+            at_gate=p.at_gate,
+            joined_at=p.joined_at,
+            joined_local=gate.local(p.joined_at),
+        )
+        for p in places
+    ]
