@@ -28,7 +28,7 @@ from cuakhau.adapters.web.server import HttpLimits, protocol_class, protocol_pat
 from cuakhau.config import Settings
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.hs import HsNomenclature
-from cuakhau.services import equeue, ops_metrics, periodic
+from cuakhau.services import boards, equeue, ops_metrics, periodic
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.exchange import Identity
 
@@ -75,10 +75,11 @@ def periodic_runner(
     jobs: Sequence[periodic.Job] | None = None,
     identity: Identity | None = None,
     metrics: Metrics | None = None,
+    board: boards.PublicBoard | None = None,
 ) -> PeriodicRunner:
     """The runner of the periodic jobs under leases (services/periodic.py; the ``scheduled_jobs`` table): every
-    job of the table it can run (``exchange_links`` needs the exchange identity), or ``jobs``; each run counted in
-    ``metrics`` when given."""
+    job of the table it can run (``exchange_links`` needs the exchange identity, ``public_board`` a server's
+    board), or ``jobs``; each run counted in ``metrics`` when given."""
     context, settings = platform.context, platform.settings
     job_context = periodic.JobContext(
         context.uow,
@@ -86,6 +87,7 @@ def periodic_runner(
         notifier=build_notifier(settings),
         identity=identity,
         link_fault_after=timedelta(seconds=settings.exchange_link_fault_seconds),
+        board=board,
     )
     chosen = [job for job in (periodic.JOBS if jobs is None else jobs) if job.runnable(job_context)]
     return PeriodicRunner(
@@ -176,9 +178,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     if settings.mqtt_host:
         readiness.append(health.broker(settings.mqtt_host, settings.mqtt_port))
     jobs = server_jobs(settings)
+    # the public wait board of this process: refreshed by the public_board job, read by every request
+    board = boards.PublicBoard(platform.context.uow, platform.context.clock)
     if jobs:
         # the periodic jobs, notifications included, under leases: one process runs each (services/periodic.py)
-        runner = periodic_runner(platform, jobs=jobs, identity=exchange.identity, metrics=measured)
+        runner = periodic_runner(platform, jobs=jobs, identity=exchange.identity, metrics=measured, board=board)
         background.append(runner)
         readiness.append(health.periodic(runner, platform.context.clock, periods=settings.ready_lag_periods))
     else:  # `cuakhau worker` processes run the jobs: judge their lag from the lease table
@@ -200,4 +204,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.platform = platform
     app.state.exchange = exchange
+    app.state.public_board = board
     return app

@@ -121,13 +121,16 @@ def test_a_served_app_runs_the_periodic_jobs_under_leases_and_cuakhau_jobs_lists
     settings = Settings(database_url=database_url, periodic_tick_seconds=0.05)
     assert settings.jobs_in_server, "in-process by default (single-process install)"
     expected = {"notifications", "no_shows", "lane_requeue", "token_purge", "holiday_closures", "hotline_escalation"}
-    with TestClient(create_app(settings)):
+    served = create_app(settings)
+    with TestClient(served):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             ran = {s.name for s in SqlJobLeases(engine).states() if s.runs}
-            if ran >= expected:
+            if ran >= expected and served.state.public_board.cached.computations:
                 break
             time.sleep(0.05)
+    # the public board is this process's read model: its job ran here, outside the lease table
+    assert served.state.public_board.cached.computations >= 1
     states = {s.name: s for s in SqlJobLeases(engine).states()}
     assert set(states) == expected and all(s.runs >= 1 and s.failures == 0 for s in states.values()), states
     assert all(s.owner is None for s in states.values()), "the app's shutdown released its leases"
@@ -146,4 +149,10 @@ def test_the_server_runs_what_no_other_process_runs() -> None:
     assert names() == [job.name for job in periodic.JOBS]
     assert names(jobs_in_server=False) == []
     assert "notifications" not in names(notify_in_server=False) and "no_shows" in names(notify_in_server=False)
-    assert names(periodic_in_server=False) == ["notifications", "no_shows", "exchange_links", "hotline_escalation"]
+    assert names(periodic_in_server=False) == [
+        "notifications",
+        "no_shows",
+        "exchange_links",
+        "hotline_escalation",
+        "public_board",  # the server's own read model: no other process can refresh it
+    ]

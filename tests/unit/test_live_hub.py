@@ -91,3 +91,49 @@ def test_poke_wakes_the_feed_before_the_poll() -> None:
         await feed.aclose()  # type: ignore[attr-defined]
 
     asyncio.run(scenario())
+
+
+def test_a_quiet_feed_sends_keepalives_and_stays_open() -> None:
+    async def scenario() -> None:
+        source = Source()
+        hub = LiveHub(source.snapshot, source.marker, poll_seconds=0.01, refresh_seconds=3600, keepalive_seconds=0.05)
+        feed = hub.subscribe("vn-chi-ma")
+        state = apply({}, await anext(feed))
+        kinds = [(await asyncio.wait_for(anext(feed), 2))["type"] for _ in range(4)]
+        assert kinds == ["keepalive"] * 4  # nothing changed: keep-alives, and the feed is still there
+        source.change(5)
+        message = await asyncio.wait_for(anext(feed), 2)
+        while message["type"] == "keepalive":
+            message = await asyncio.wait_for(anext(feed), 2)
+        state = apply(state, message)
+        assert message["type"] == "patch" and state == source.snapshot("vn-chi-ma")[1]
+        await feed.aclose()  # type: ignore[attr-defined]
+
+    asyncio.run(scenario())
+
+
+def test_five_viewers_of_a_gate_share_one_computation_per_change() -> None:
+    async def scenario() -> None:
+        source = Source()
+        markers = 0
+
+        def marker(gate_id: str) -> tuple[object, ...]:
+            nonlocal markers
+            markers += 1
+            return source.marker(gate_id)
+
+        hub = LiveHub(source.snapshot, marker, poll_seconds=30, refresh_seconds=3600)
+        feeds = [hub.subscribe("vn-chi-ma") for _ in range(5)]
+        firsts = await asyncio.gather(*(anext(f) for f in feeds))  # five viewers arrive together
+        assert [m["type"] for m in firsts] == ["snapshot"] * 5
+        assert source.computed == 1 and markers == 1  # one computation for the five
+        source.change(2)
+        hub.poke()
+        patches = await asyncio.wait_for(asyncio.gather(*(anext(f) for f in feeds)), 2)
+        assert {(m["type"], m["version"]) for m in patches} == {("patch", 1)}
+        assert source.computed == 2 and markers == 2  # the change: one marker read, one dashboard, five viewers
+        for f in feeds:
+            await f.aclose()  # type: ignore[attr-defined]
+        assert hub._feeds == {}
+
+    asyncio.run(scenario())

@@ -33,10 +33,12 @@ def test_the_table_holds_every_periodic_rule_with_its_cadence_and_its_worker() -
         "holiday_closures": (timedelta(days=1), None, ()),
         "exchange_links": (timedelta(seconds=30), "exchange", ("identity",)),
         "hotline_escalation": (timedelta(seconds=30), "exchange", ()),
+        "public_board": (timedelta(seconds=10), "web", ("board",)),
     }
     assert len(table) == len(JOBS) and all(job.summary for job in JOBS)
     # the runner of a server process takes the two rules no other worker runs
     assert [job.name for job in periodic.jobs_served_by(None)] == ["lane_requeue", "token_purge", "holiday_closures"]
+    assert [job.name for job in JOBS if job.per_process] == ["public_board"]
     assert table["lane_requeue"].run.__name__ == "_lane_requeue"
 
 

@@ -7,7 +7,9 @@ runs only in the runner that holds its lease, at most once per period across all
 recorded (last run, next run, duration, lag, failures). The holder renews its leases every third of
 ``lease_seconds`` on a heartbeat thread of its own (also while a job runs); a runner that dies stops renewing and
 another one takes its jobs once the lease has expired, within ``lease_seconds`` plus a tick. A clean stop releases
-the leases at once. Without ``leases`` the runner keeps its schedule in memory (one process, tests).
+the leases at once. Without ``leases`` the runner keeps its schedule in memory (one process, tests); so does it,
+leases or not, for a ``per_process`` job (the public board: a read model in this process's memory), which every
+runner that can run it runs, and which the lease table does not list.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ class PeriodicRunner:
     def _register(self) -> None:
         if self.leases is not None and not self._registered:
             for job in self.jobs:
-                self.leases.register(job.name, job.period)
+                if not job.per_process:
+                    self.leases.register(job.name, job.period)
             self._registered = True
 
     def run_due(self) -> dict[str, int]:
@@ -123,10 +126,12 @@ class PeriodicRunner:
         for job in self.jobs:
             now = self.context.clock.now()
             due = self._next.get(job.name)
-            if self.leases is None:
+            leased = self.leases is not None and not job.per_process
+            if not leased:
                 if due is not None and now < due:
                     continue
             else:
+                assert self.leases is not None
                 claim = self.leases.claim(job.name, self.owner, now=now, until=now + self.lease)
                 if claim is None:
                     continue
@@ -149,7 +154,8 @@ class PeriodicRunner:
                 self._observed(job.name, began, lag, failed=error is not None)
                 if error is None and results[job.name]:
                     log.info("periodic job %s changed %d", job.name, results[job.name])
-                if self.leases is not None:
+                if leased:
+                    assert self.leases is not None
                     finished = now + timedelta(seconds=time.perf_counter() - began)
                     kept = self.leases.finish(
                         job.name,

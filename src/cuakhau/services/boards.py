@@ -27,8 +27,9 @@ from cuakhau.domain.waits import (
     hourly_counts,
     intersect,
 )
+from cuakhau.services.cached import Cached, Computed
 from cuakhau.services.equeue.remaining import SlotLeft, day_remaining
-from cuakhau.services.ports import CrossingRow, OpenCall, PresentTrip, UnitOfWork
+from cuakhau.services.ports import CrossingRow, OpenCall, PresentTrip, UnitOfWork, UnitOfWorkFactory
 
 #: Trucks that are at the gate: in the yard, called to a lane, inspected, held or cleared but not yet across.
 AT_GATE = (
@@ -129,6 +130,30 @@ def public_waits(uow: UnitOfWork, *, clock: Clock, gate_id: str | None = None) -
     with uow:
         gates = [require(uow.gates.get(gate_id), "gate", gate_id, field="gate_id")] if gate_id else uow.gates.all()
         return [_waits_in(uow, gate, now) for gate in sorted(gates, key=lambda g: g.id)]
+
+
+#: The public board is refreshed by the ``public_board`` job this often (services/periodic.py) ...
+BOARD_REFRESH = timedelta(seconds=10)
+#: ... and a reader finding it older than this (no job in this process) computes it again, once for all readers.
+BOARD_FRESH_FOR = timedelta(seconds=15)
+
+
+class PublicBoard:
+    """The public wait board as a read model of this process: every gate's :func:`public_waits`, computed by the
+    ``public_board`` job (or, failing that, by one reader at a time) and served to every reader with its age —
+    never computed per request (services/cached.py)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, fresh_for: timedelta = BOARD_FRESH_FOR) -> None:
+        self.cached: Cached[list[GateWaits]] = Cached(
+            lambda: public_waits(uow(read_only=True), clock=clock), clock, fresh_for=fresh_for
+        )
+
+    def read(self) -> Computed[list[GateWaits]]:
+        return self.cached.read()
+
+    def refresh(self) -> None:
+        """The job: compute the board now (nothing when a computation is already running)."""
+        self.cached.refresh()
 
 
 # --- the officer dashboard -----------------------------------------------------------------------------------

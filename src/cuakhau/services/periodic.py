@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from cuakhau.domain.clock import Clock
 from cuakhau.services import accounts, equeue, gates, hotline, lanes
+from cuakhau.services.boards import BOARD_REFRESH, PublicBoard
 from cuakhau.services.exchange import Identity
 from cuakhau.services.notifications import Notifier, deliver_due
 from cuakhau.services.ports import UnitOfWorkFactory
@@ -33,6 +34,8 @@ class JobContext:
     identity: Identity | None = None
     #: How long a partner may stay unreached before the ``exchange_links`` job raises a fault (its default).
     link_fault_after: timedelta | None = None
+    #: This server process's public wait board (the ``public_board`` job refreshes it).
+    board: PublicBoard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +44,14 @@ class Job:
     period: timedelta
     run: Callable[[JobContext], int]
     summary: str
-    #: The worker that runs the job today in a server process; ``None``: the periodic runner.
+    #: The worker that runs the job today in a server process; ``None``: the periodic runner; ``"web"``: the web
+    #: server itself (its read models), whatever other worker runs.
     served_by: str | None = None
     #: The :class:`JobContext` fields the job cannot run without.
     needs: tuple[str, ...] = ()
+    #: Runs in every runner that can run it, on its own schedule, without a lease: it refreshes something held in
+    #: the memory of its process (a read model), which a run in another process would not reach.
+    per_process: bool = False
 
     def runnable(self, ctx: JobContext) -> bool:
         return all(getattr(ctx, need) is not None for need in self.needs)
@@ -94,6 +101,12 @@ def _exchange_links(ctx: JobContext) -> int:
 
 def _hotline_escalation(ctx: JobContext) -> int:
     return hotline.sweep_incidents(ctx.uow(), clock=ctx.clock)
+
+
+def _public_board(ctx: JobContext) -> int:
+    assert ctx.board is not None
+    ctx.board.refresh()
+    return 0  # a read model in memory: nothing written
 
 
 NOTIFICATIONS = Job(
@@ -146,6 +159,16 @@ HOTLINE_ESCALATION = Job(
     served_by="exchange",
 )
 
+PUBLIC_BOARD = Job(
+    "public_board",
+    BOARD_REFRESH,
+    _public_board,
+    "compute the public wait board of this server process, which its readers are then served",
+    served_by="web",
+    needs=("board",),
+    per_process=True,
+)
+
 #: Every periodic rule, in the order a round runs them.
 JOBS: tuple[Job, ...] = (
     NOTIFICATIONS,
@@ -155,6 +178,7 @@ JOBS: tuple[Job, ...] = (
     HOLIDAY_CLOSURES,
     EXCHANGE_LINKS,
     HOTLINE_ESCALATION,
+    PUBLIC_BOARD,
 )
 
 

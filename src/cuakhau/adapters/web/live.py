@@ -14,6 +14,12 @@ How a feed learns of a change:
   visits, reviews, device messages and closures) and recomputes only when it moved.
 * Every ``refresh_seconds`` it recomputes anyway, since some figures change with the clock alone (a truck
   passing its wait bound, the hour of the throughput chart).
+
+Whatever the number of viewers of a gate, a change costs one marker read and one dashboard computation for that
+gate: the feed computes, its viewers share the result (a subscriber arriving while the first snapshot is being
+computed waits for that computation rather than starting its own). A viewer of a quiet gate is sent a
+``{"type": "keepalive"}`` message every ``keepalive_seconds`` (the stream writes it as an SSE comment), so its
+stream stays open however long nothing changes.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ class _Feed:
     marker: tuple[object, ...] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    #: One computation at a time per gate: the feed's loop and a first subscriber never compute side by side.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class LiveHub:
@@ -54,11 +62,14 @@ class LiveHub:
         poll_seconds: float = 0.5,
         refresh_seconds: float = 15.0,
         queue_size: int = 64,
+        keepalive_seconds: float = 10.0,
     ) -> None:
         self._snapshot = snapshot
         self._marker = marker
         self.poll_seconds = poll_seconds
         self.refresh_seconds = refresh_seconds
+        #: A subscriber sent nothing for this long is sent a keep-alive message.
+        self.keepalive_seconds = keepalive_seconds
         self._queue_size = queue_size
         self._feeds: dict[str, _Feed] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -76,7 +87,8 @@ class LiveHub:
             feed.wake.set()
 
     async def subscribe(self, gate_id: str) -> AsyncIterator[dict[str, Any]]:
-        """Messages for one subscriber: ``{"type": "snapshot", ...}`` first, then ``{"type": "patch", ...}``."""
+        """Messages for one subscriber: ``{"type": "snapshot", ...}`` first, then ``{"type": "patch", ...}``, and
+        ``{"type": "keepalive"}`` after ``keepalive_seconds`` without either. It ends only when closed."""
         self._loop = asyncio.get_running_loop()
         feed = self._feeds.get(gate_id)
         if feed is None:
@@ -84,7 +96,9 @@ class LiveHub:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=self._queue_size)
         try:
             if feed.snapshot is None:
-                await self._recompute(feed, force=True)
+                async with feed.lock:  # the first of several subscribers computes; the others wait for it
+                    if feed.snapshot is None:
+                        await self._recompute(feed, force=True)
             assert feed.snapshot is not None
             feed.subscribers.add(queue)
             if feed.task is None or feed.task.done():
@@ -96,7 +110,11 @@ class LiveHub:
                 "data": feed.snapshot,
             }
             while True:
-                message = await queue.get()
+                try:  # cancelling a queue read loses nothing: the generator itself is never cancelled here
+                    message = await asyncio.wait_for(queue.get(), timeout=self.keepalive_seconds)
+                except TimeoutError:
+                    yield {"type": "keepalive"}
+                    continue
                 if message["type"] == "resync":  # this subscriber fell behind: start it again from the whole
                     message = {
                         "type": "snapshot",
@@ -122,7 +140,8 @@ class LiveHub:
             feed.wake.clear()
             try:
                 due = loop.time() - last_full >= self.refresh_seconds
-                await self._recompute(feed, force=due or poked)
+                async with feed.lock:
+                    await self._recompute(feed, force=due or poked)
                 if due:
                     last_full = loop.time()
             except asyncio.CancelledError:
@@ -169,6 +188,8 @@ def apply(state: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
     """What a client does with a message (the browser's ``dashboard.js`` does the same)."""
     if message["type"] == "snapshot":
         return dict(message["data"])
+    if message["type"] == "keepalive":
+        return state
     out = dict(state)
     out.update(message["changed"])
     for key in message["removed"]:

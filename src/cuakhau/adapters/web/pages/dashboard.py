@@ -26,9 +26,10 @@ from cuakhau.services.gates import get_gate
 router = APIRouter()
 
 #: A stream ends after this long and the browser reconnects (EventSource does it by itself), so a server can shut
-#: down without waiting on dashboards left open; a comment every KEEPALIVE_SECONDS notices closed connections.
+#: down without waiting on dashboards left open. On a quiet gate the hub sends a keep-alive every
+#: ``LiveHub.keepalive_seconds`` (10 s), written as an SSE comment: the stream stays open, proxies see it alive, and a
+#: closed connection is noticed.
 MAX_STREAM_SECONDS = 600.0
-KEEPALIVE_SECONDS = 15.0
 
 
 def snapshot(ctx: ServiceContext, gate_id: str) -> tuple[str, dict[str, Any]]:
@@ -123,12 +124,13 @@ async def dashboard_events(gate_id: str, request: Request, ctx: ContextDep) -> S
         ends = asyncio.get_running_loop().time() + MAX_STREAM_SECONDS
         try:
             while asyncio.get_running_loop().time() < ends:
-                try:
-                    message = await asyncio.wait_for(anext(feed), timeout=KEEPALIVE_SECONDS)
-                except TimeoutError:
+                # Never cancel the feed's generator (a timeout around ``anext`` would close it, and the next
+                # ``anext`` would end this stream): the hub itself sends keep-alives on a quiet gate.
+                message = await anext(feed)
+                if message["type"] == "keepalive":
                     if await request.is_disconnected():
                         return
-                    yield ": keepalive\n\n"  # also lets a proxy and the client see the stream is alive
+                    yield ": keep-alive\n\n"
                     continue
                 if message["type"] == "snapshot":
                     state = dict(message["data"])

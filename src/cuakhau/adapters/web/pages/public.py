@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,36 +17,27 @@ from cuakhau.services.gates import get_gate
 
 router = APIRouter()
 
-#: The board is recomputed at most this often; every figure says when it was computed.
-CACHE_SECONDS = 15
+#: The board is computed again at most this often (``boards.BOARD_FRESH_FOR``; the ``public_board`` job refreshes
+#: it every 10 s); every figure says when it was computed.
+CACHE_SECONDS = int(boards.BOARD_FRESH_FOR.total_seconds())
+_MAKING = threading.Lock()
 
 
-class BoardCache:
-    """The last computed board, shared by every reader of this process for ``CACHE_SECONDS``."""
-
-    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
-        self.seconds = seconds
-        self._lock = threading.Lock()
-        self._value: tuple[datetime, list[boards.GateWaits]] | None = None
-
-    def get(self, ctx: ServiceContext) -> tuple[datetime, list[boards.GateWaits]]:
-        now = ctx.clock.now()
-        with self._lock:
-            value = self._value
-            if value is None or not (value[0] <= now < value[0] + timedelta(seconds=self.seconds)):
-                value = self._value = (now, boards.public_waits(ctx.uow(read_only=True), clock=ctx.clock))
-            return value
-
-
-def _cache(request: Request) -> BoardCache:
-    cache = getattr(request.app.state, "board_cache", None)
-    if cache is None:
-        cache = request.app.state.board_cache = BoardCache()
-    return cache
+def _board(request: Request, ctx: ServiceContext) -> boards.PublicBoard:
+    """The process's board (``bootstrap.create_app`` makes it and gives it to the job); an app built without one
+    (tests, an embedding) makes its own, which its readers then refresh (once for all of them)."""
+    board: boards.PublicBoard | None = getattr(request.app.state, "public_board", None)
+    if board is None:
+        with _MAKING:
+            board = getattr(request.app.state, "public_board", None)
+            if board is None:
+                board = request.app.state.public_board = boards.PublicBoard(ctx.uow, ctx.clock)
+    return board
 
 
 def _payload(request: Request, ctx: ServiceContext, gate_id: str | None) -> dict[str, Any]:
-    computed_at, waits = _cache(request).get(ctx)
+    board = _board(request, ctx).read()  # never computed per request: the last board, with its age
+    computed_at, waits = board.computed_at, board.value
     if gate_id is not None:
         get_gate(ctx.uow(read_only=True), gate_id)  # unknown gate: 404 in the usual error shape
         waits = [w for w in waits if w.gate.id == gate_id]
@@ -83,5 +73,5 @@ def waits_page(request: Request, ctx: ContextDep) -> HTMLResponse:
         "waits.html",
         gates=payload["gates"],
         computed_at=payload["computed_at"],
-        cache_seconds=_cache(request).seconds,
+        cache_seconds=CACHE_SECONDS,
     )
