@@ -4,6 +4,7 @@ links (expiring, single use, rate-limited, never telling whether an account exis
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from datetime import timedelta
@@ -68,6 +69,18 @@ def gate_admin(ctx: ServiceContext, app: FastAPI, world: World) -> TestClient:
     return TestClient(app, raise_server_exceptions=False, headers=bearer(token_for(ctx, Role.GATE_ADMIN, gates=[HOME])))
 
 
+def assert_told_in_words(n: Any) -> None:
+    """The notifier sends a person a sentence in their language: the link and its expiry in local time with its
+    offset, never the UTC stamp the payload keeps for integrators."""
+    message = str(n.payload["message"])
+    assert "{" not in message
+    assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00", message), message
+    if "link" in n.payload:
+        assert str(n.payload["link"]) in message and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\+0[78]:00", message)
+    if n.kind == "join_refused":
+        assert str(n.payload["reason"]) in message
+
+
 def onboard(ctx: ServiceContext, anon: TestClient, gate_admin: TestClient, **overrides: Any) -> tuple[str, str]:
     """Ask, approve, set the password by the invitation: (username, enterprise id)."""
     body = join_body(**overrides)
@@ -77,6 +90,7 @@ def onboard(ctx: ServiceContext, anon: TestClient, gate_admin: TestClient, **ove
     assert r.status_code == 200, r.text
     (invite,) = [n for n in delivered(ctx) if n.kind == "join_approved"]
     assert invite.payload["to"] == body["contact"] and invite.payload["username"] == body["admin_username"]
+    assert_told_in_words(invite)
     r = anon.post("/api/v1/auth/password-reset/confirm", json={"token": token_in(invite), "password": PASSWORD})
     assert r.status_code == 204, r.text
     return body["admin_username"], str(invite.enterprise_id)
@@ -113,6 +127,7 @@ def test_a_refusal_tells_the_requester_why_and_a_decided_request_stays_decided(
     assert r.status_code == 200 and r.json()["status"] == "refused"
     (refusal,) = delivered(ctx)
     assert refusal.kind == "join_refused" and refusal.payload["reason"] == "Số ĐKKD không khớp mã số thuế"
+    assert_told_in_words(refusal)
     r = gate_admin.post(f"/api/v1/join-requests/{rid}/approve")
     assert (r.status_code, r.json()["error"]["code"]) == (409, "join.decided")
     r = gate_admin.post("/api/v1/join-requests/0123456789abcdef0123456789abcdef/approve")
@@ -201,6 +216,7 @@ def test_a_reset_link_works_once_and_expires(
     assert anon.post("/api/v1/auth/password-reset", json={"username": username}).status_code == 202
     (second,) = delivered(ctx)
     assert (first.kind, first.payload["to"]) == ("password_reset", "hoa@nongsan.example.vn")
+    assert_told_in_words(first)
     confirm = {"token": token_in(first), "password": "mật khẩu thứ hai 2026"}
     r = anon.post("/api/v1/auth/password-reset/confirm", json=confirm)  # replaced by the second link
     assert (r.status_code, r.json()["error"]["code"]) == (422, "account.link_invalid")

@@ -67,4 +67,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "两次输入的新密码不一致。",
         "en": "The two new passwords differ.",
     },
+    # what the notifier sends a person (services/onboarding._notify); {expires} is in their local time
+    "notify.join_approved": {
+        "vi": "Yêu cầu tham gia cuakhau của {enterprise} đã được chấp thuận. Tài khoản quản trị: {username}. "
+        "Đặt mật khẩu tại {link} trước {expires}.",
+        "zh": "{enterprise} 的 cuakhau 入驻申请已获批准。管理员账户：{username}。请在 {expires} 前通过 {link} 设置密码。",
+        "en": "The request of {enterprise} to join cuakhau is approved. Administrator account: {username}. "
+        "Set its password at {link} before {expires}.",
+    },
+    "notify.join_refused": {
+        "vi": "Yêu cầu tham gia cuakhau của {enterprise} bị từ chối. Lý do: {reason}",
+        "zh": "{enterprise} 的 cuakhau 入驻申请被拒绝。理由：{reason}",
+        "en": "The request of {enterprise} to join cuakhau is refused. Reason: {reason}",
+    },
+    "notify.account_invited": {
+        "vi": "Bạn được mời dùng cuakhau với tài khoản {username}. Đặt mật khẩu tại {link} trước {expires}.",
+        "zh": "您受邀使用 cuakhau，账户为 {username}。请在 {expires} 前通过 {link} 设置密码。",
+        "en": "You are invited to use cuakhau as {username}. Set your password at {link} before {expires}.",
+    },
+    "notify.password_reset": {
+        "vi": "Đặt lại mật khẩu của tài khoản {username} tại {link} trước {expires}. Nếu bạn không yêu cầu, hãy bỏ "
+        "qua tin này.",
+        "zh": "请在 {expires} 前通过 {link} 重设账户 {username} 的密码。如非本人操作，请忽略此消息。",
+        "en": "Reset the password of {username} at {link} before {expires}. If you did not ask for it, ignore this "
+        "message.",
+    },
 }

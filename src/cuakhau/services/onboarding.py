@@ -13,9 +13,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from cuakhau import i18n
 from cuakhau.domain.accounts import (
     INVITABLE_ROLES,
     Account,
@@ -32,6 +34,7 @@ from cuakhau.domain.notification import Notification, NotificationKind
 from cuakhau.domain.onboarding import JoinRequest, JoinStatus, LinkPurpose, OneTimeLink
 from cuakhau.domain.parties import Enterprise
 from cuakhau.domain.trip import new_id
+from cuakhau.i18n.times import local_time
 from cuakhau.services import access
 from cuakhau.services.accounts import TOKEN_BYTES, _hasher, hash_password, hash_token
 from cuakhau.services.ports import UnitOfWork
@@ -59,9 +62,20 @@ def _issue_link(uow: UnitOfWork, account: Account, purpose: LinkPurpose, now: da
     return token, link
 
 
+#: The zone a person's link expiry is told in: the side of the border whose language they chose.
+_READER_ZONE = {"zh": ZoneInfo("Asia/Shanghai")}
+_DEFAULT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
 def _notify(
     uow: UnitOfWork, kind: NotificationKind, *, now: datetime, language: str, enterprise_id: str | None, **payload: str
 ) -> None:
+    """Queue a message to a person; ``message`` is what the gateway sends them: a sentence in their language, the
+    link's expiry in their local time (the payload keeps the instant for integrators)."""
+    shown = dict(payload)
+    if "expires_at" in payload:
+        shown["expires"] = local_time(payload["expires_at"], _READER_ZONE.get(language, _DEFAULT_ZONE))
+    payload = {**payload, "message": i18n.render(f"notify.{kind.value}", language, shown)}
     uow.outbox.add(
         Notification(
             id=new_id(),
