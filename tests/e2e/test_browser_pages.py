@@ -104,8 +104,10 @@ def test_exporter_declares_with_an_hs_lookup_and_books(demo: tuple[str, str], br
     page.click("a.button[href='/portal/trips/new']")
     page.select_option("#gate_id", GATE)
     page.select_option("#direction", "export")
-    page.select_option("#driver_document_kind", "vn_citizen_id")
-    page.fill("#driver_document", driver_document(demo[1]))
+    vehicle_id, kind, document = free_truck_and_driver(demo[1])
+    page.select_option("#vehicle_id", vehicle_id)
+    page.select_option("#driver_document_kind", kind)
+    page.fill("#driver_document", document)
     page.fill("#consignee_name", "广西凭祥友谊果蔬进出口贸易有限公司")
     page.fill("#consignee_country", "CN")
     page.fill("#phytosanitary_certificate_no", "VN-PC-2026-000777")
@@ -137,17 +139,32 @@ def test_exporter_declares_with_an_hs_lookup_and_books(demo: tuple[str, str], br
     context.close()
 
 
-def driver_document(database_url: str) -> str:
+def free_truck_and_driver(database_url: str) -> tuple[str, str, str]:
+    """A truck of the demo exporter and a driver's document, neither on an open trip (a truck and a driver are on
+    one open trip at a time: the declaration refuses a busy one)."""
+    from sqlalchemy import text
+
+    from cuakhau.domain.trip import TERMINAL_STATES
+
+    ended = ", ".join(f"'{s.value}'" for s in TERMINAL_STATES)
     platform = bootstrap(Settings(database_url=database_url))
     try:
         with platform.engine.connect() as conn:
-            from sqlalchemy import text
-
-            row = conn.execute(
-                text("select document_number from drivers where document_kind = 'vn_citizen_id' limit 1")
+            vehicle = conn.execute(
+                text(
+                    "select v.id from vehicles v join accounts a on a.enterprise_id = v.owner_id "
+                    "where a.username = 'demo-exporter' and v.vehicle_type in ('truck', 'tractor_unit') "
+                    f"and v.id not in (select vehicle_id from trips where state not in ({ended})) order by v.id limit 1"
+                )
             ).first()
-        assert row is not None
-        return str(row[0])
+            driver = conn.execute(
+                text(
+                    "select document_kind, document_number from drivers "
+                    f"where id not in (select driver_id from trips where state not in ({ended})) order by id limit 1"
+                )
+            ).first()
+        assert vehicle is not None and driver is not None
+        return str(vehicle[0]), str(driver[0]), str(driver[1])
     finally:
         platform.close()
 
@@ -224,7 +241,10 @@ def test_dashboard_changes_live_and_equals_a_fresh_load(demo: tuple[str, str], b
     login(other, base, "demo-exporter")
     other.goto(f"{base}/portal/trips/new?lang=en")
     other.select_option("#gate_id", GATE)
-    other.fill("#driver_document", driver_document(database_url))
+    vehicle_id, kind, document = free_truck_and_driver(database_url)
+    other.select_option("#vehicle_id", vehicle_id)
+    other.select_option("#driver_document_kind", kind)
+    other.fill("#driver_document", document)
     other.fill("#consignee_name", "东兴市边贸鲜果供应链有限公司")
     other.fill("#consignee_country", "CN")
     other.fill("#phytosanitary_certificate_no", "VN-PC-2026-000778")
