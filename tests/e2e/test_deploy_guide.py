@@ -131,8 +131,17 @@ def test_following_the_guide_gives_a_gate_where_an_enterprise_joins_and_books(
     gateway = Gateway()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    # the Plant Protection Department's registry, as the guide loads it (two of its rows)
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        "kind,code,holder,province,crops,status\n"
+        "planting_area,VN-BTOR-0102,HTX Thanh long Hàm Thuận Nam,Bình Thuận,thanh long,active\n"
+        "packing_house,VN-BTPH-017,Công ty Đóng gói Thanh long Bình Thuận,Bình Thuận,thanh long,active\n",
+        encoding="utf-8",
+    )
     env = {
         **os.environ,
+        "REGISTRY_CSV": str(registry),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "CUAKHAU_DATABASE_URL": fresh_database,
         "CUAKHAU_HOST": "127.0.0.1",
