@@ -71,7 +71,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notify.join_approved": {
         "vi": "Yêu cầu tham gia cuakhau của {enterprise} đã được chấp thuận. Tài khoản quản trị: {username}. "
         "Đặt mật khẩu tại {link} trước {expires}.",
-        "zh": "{enterprise} 的 cuakhau 入驻申请已获批准。管理员账户：{username}。请在 {expires} 前通过 {link} 设置密码。",
+        "zh": "{enterprise} 的 cuakhau 入驻申请已获批准。管理员账户：{username}。"
+        "请在 {expires} 前通过 {link} 设置密码。",
         "en": "The request of {enterprise} to join cuakhau is approved. Administrator account: {username}. "
         "Set its password at {link} before {expires}.",
     },
@@ -91,5 +92,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "请在 {expires} 前通过 {link} 重设账户 {username} 的密码。如非本人操作，请忽略此消息。",
         "en": "Reset the password of {username} at {link} before {expires}. If you did not ask for it, ignore this "
         "message.",
+    },
+    "account.reset_asked": {
+        "vi": "Nếu tài khoản này tồn tại và có địa chỉ liên hệ, một đường dẫn đặt lại mật khẩu đã được gửi tới đó.",
+        "zh": "如果该账户存在并登记了联系方式，重设密码的链接已发送至该联系方式。",
+        "en": "If this account exists and has a contact, a link to reset its password has been sent there.",
     },
 }

@@ -14,9 +14,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
+from cuakhau import i18n
 from cuakhau.adapters.web import auth
 from cuakhau.adapters.web.auth import PrincipalDep
 from cuakhau.adapters.web.deps import ContextDep, PageDep
+from cuakhau.adapters.web.errors import language_of
 from cuakhau.adapters.web.schemas import Out, PageOut, Strict, errors
 from cuakhau.domain.accounts import Account
 from cuakhau.domain.onboarding import JoinRequest, JoinStatus
@@ -65,6 +67,10 @@ class JoinRequestOut(Out):
 class JoinReceivedOut(Out):
     id: str
     status: str
+
+
+class ResetAskedOut(Out):
+    message: str = Field(description="The same sentence whether or not the account exists, in the caller's language")
 
 
 class RefuseIn(Strict):
@@ -268,12 +274,12 @@ def change_password(body: PasswordChangeIn, request: Request, ctx: ContextDep, p
     summary="Ask for a password-reset link (the same answer whether or not the account exists)",
     responses=errors(429),
 )
-def request_reset(body: ResetRequestIn, request: Request, ctx: ContextDep) -> Response:
+def request_reset(body: ResetRequestIn, request: Request, ctx: ContextDep) -> ResetAskedOut:
     limit_reset(request, ctx, body.username)
     onboarding.request_password_reset(
         ctx.uow(), clock=ctx.clock, username=body.username, link_base=auth.link_base(request)
     )
-    return Response(status_code=202)
+    return ResetAskedOut(message=i18n.render("account.reset_asked", language_of(request)))
 
 
 @router.post(
