@@ -52,6 +52,10 @@ HAMMER: dict[tuple[str, str], Send] = {
         data={**MOVE_FORM, "action": "book", "travel_minutes": "60", "idempotency_key": f"p{next(_keys)}"},
         follow_redirects=False,
     ),
+    ("post", "/api/v1/trips/{trip_id}/standby"): lambda page, api, trip: api.post(
+        f"/api/v1/trips/{trip}/standby", json={"reach_minutes": 30}
+    ),
+    ("delete", "/api/v1/trips/{trip_id}/standby"): lambda page, api, trip: api.delete(f"/api/v1/trips/{trip}/standby"),
     # Without its Idempotency-Key: still not found first, not "key required".
     ("post", "/api/v1/trips/{trip_id}/booking (no key)"): lambda page, api, trip: api.post(
         f"/api/v1/trips/{trip}/booking", json=BOOK_API
