@@ -39,6 +39,7 @@ from cuakhau.services import access, customs, truck_file
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import get_gate
+from cuakhau.services.ports import TripSummary
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,7 +108,8 @@ def search_page(gate_id: str, request: Request, ctx: ContextDep) -> Response:
     """Trucks at the gate by plate (whole, any spelling, or a part of it); one match opens its page."""
     officer_at(request, gate_id)
     typed = request.query_params.get("plate", "")[:32]
-    found, total, problem = [], 0, None
+    found: list[TripSummary] = []
+    total, problem = 0, None
     if typed.strip():
         try:
             found, total = truck_file.find_trucks(ctx.uow(read_only=True), gate_id=gate_id, typed=typed)
