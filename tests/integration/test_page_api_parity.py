@@ -374,6 +374,43 @@ def gate_admin_change_cases(ids: Ids) -> list[Case]:
     ]
 
 
+def truck_search_cases(ids: Ids) -> list[Case]:
+    """The plate search of a gate: the gate's operations, as the API's yard view."""
+    return [
+        Case(gate, ("GET", f"/gates/{gate}/trucks", None), ("GET", f"/api/v1/gates/{gate}/yard", None))
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
+def truck_page_cases(ids: Ids) -> list[Case]:
+    """A truck's page at its gate: the gate's operations (the trip is at that gate)."""
+    url = f"/gates/{HOME}/trucks/{ids.own_trip}"
+    return [Case("own", ("GET", url, None), ("GET", f"/api/v1/gates/{HOME}/yard", None))]
+
+
+def truck_step_cases(ids: Ids) -> list[Case]:
+    """Release on the truck's page and through the API (the booked trip cannot be released: nothing changes)."""
+    form = {"csrf_token": CSRF, "action": "release", "reason_code": "checked"}
+    return [
+        Case(
+            "release",
+            ("POST", f"/gates/{HOME}/trucks/{ids.own_trip}/step", form),
+            ("POST", f"/api/v1/trips/{ids.own_trip}/transitions", {"action": "release", "reason": "[checked]"}),
+        )
+    ]
+
+
+def truck_customs_cases(ids: Ids) -> list[Case]:
+    """Customs' release on the truck's page and through the API (no channel yet: refused alike)."""
+    return [
+        Case(
+            "release",
+            ("POST", f"/gates/{HOME}/trucks/{ids.own_trip}/customs", {"csrf_token": CSRF, "kind": "release"}),
+            ("POST", f"/api/v1/trips/{ids.own_trip}/customs/results", {"kind": "release"}),
+        )
+    ]
+
+
 def list_cases(ids: Ids) -> list[Case]:
     return [Case("list", ("GET", "/portal", None), ("GET", "/api/v1/trips?limit=100", None), compare="list")]
 
@@ -449,6 +486,10 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
     ("GET", "/gates/{gate_id}/admin"): Twin(gate_admin_page_cases),
     ("POST", "/gates/{gate_id}/admin"): Twin(gate_admin_change_cases),
+    ("GET", "/gates/{gate_id}/trucks"): Twin(truck_search_cases),
+    ("GET", "/gates/{gate_id}/trucks/{trip_id}"): Twin(truck_page_cases),
+    ("POST", "/gates/{gate_id}/trucks/{trip_id}/step"): Twin(truck_step_cases),
+    ("POST", "/gates/{gate_id}/trucks/{trip_id}/customs"): Twin(truck_customs_cases),
     ("POST", "/login"): Twin(login_cases),
     ("GET", "/admin/join-requests"): Twin(join_list_cases),
     ("POST", "/admin/join-requests/{request_id}"): Twin(join_request_cases),
@@ -521,6 +562,8 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
         (exporter, "/portal/hs"),
         (admin, f"/gates/{HOME}/dashboard"),
         (admin, f"/gates/{HOME}/admin"),
+        (admin, f"/gates/{HOME}/trucks/{ids.own_trip}"),
+        (admin, f"/gates/{HOME}/trucks"),
         (admin, "/login"),
         (admin, "/waits"),
         (admin, "/admin/join-requests"),

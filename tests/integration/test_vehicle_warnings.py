@@ -74,7 +74,8 @@ def test_the_dashboard_marks_the_truck_with_its_warning(world: World, ctx: Servi
     for language, words in SENTENCE.items():
         page = anon.get(f"/gates/{GATE}/dashboard?lang={language}")
         assert page.status_code == 200
-        held = re.search(r"<strong>29H-433\.74</strong>(.*?)</li>", page.text, re.S)
+        linked = r'<strong><a href="/gates/[^"]+/trucks/\w+" class="plate">29H-433\.74</a></strong>'  # the truck's page
+        held = re.search(linked + r"(.*?)</li>", page.text, re.S)
         assert held is not None, page.text
         marker = re.search(r'<span class="vehicle-warning" role="note">(.*?)</span></span>|'
                            r'<span class="vehicle-warning" role="note"><span aria-hidden="true">⚠</span>([^<]+)</span>',

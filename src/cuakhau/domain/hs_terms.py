@@ -121,3 +121,21 @@ def find_goods(nomenclature: HsNomenclature, text: str, limit: int = 20) -> list
     for entry in nomenclature.search(text, limit=limit):
         add(entry, None)
     return hits
+
+
+def _is_chinese(term: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in term)
+
+
+def local_names(code: str, language: str, limit: int = 3) -> list[str]:
+    """The glossary's names (vi or zh) of the goods under an HS code, at most ``limit``; none in English (the
+    nomenclature's own description is English)."""
+    if language not in ("vi", "zh"):
+        return []
+    subheading = code.replace(".", "")[:6]
+    names = [
+        term
+        for term, codes in TERMS.items()
+        if _is_chinese(term) == (language == "zh") and any(subheading.startswith(c) for c in codes)
+    ]
+    return names[:limit]

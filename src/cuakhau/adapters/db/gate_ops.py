@@ -70,6 +70,13 @@ class SqlDeviceLog:
         )
         return [_record(r) for r in rows], int(total)
 
+    def for_trip(self, trip_id: str, *, limit: int) -> list[DeviceRecord]:
+        c = t.device_messages.c
+        rows = self.conn.execute(
+            select(t.device_messages).where(c.trip_id == trip_id).order_by(c.at, c.received_at).limit(limit)
+        )
+        return [_record(r) for r in rows]
+
 
 def _record(r: Row[Any]) -> DeviceRecord:
     return DeviceRecord(**{k: getattr(r, k) for k in DeviceRecord.__dataclass_fields__})

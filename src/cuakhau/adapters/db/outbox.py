@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select, update
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.batch import InsertBatch, insert_row
 from cuakhau.domain.notification import CLAIM_LEASE, MAX_ATTEMPTS, Notification, next_attempt_delay
+from cuakhau.services.ports.outbox import SentNotification
 
 STATUSES = ("pending", "sent", "failed")
 MAX_ERROR_LENGTH = 2000
@@ -149,6 +150,12 @@ class SqlOutbox:
         rows = self.conn.execute(select(_n.c.status, func.count()).group_by(_n.c.status)).all()
         found = {str(status): int(n) for status, n in rows}
         return {status: found.get(status, 0) for status in STATUSES} | found
+
+    def for_trip(self, trip_id: str, *, limit: int) -> list[SentNotification]:
+        rows = self.conn.execute(
+            select(_n).where(_n.c.trip_id == trip_id).order_by(_n.c.created_at, _n.c.id).limit(limit)
+        )
+        return [SentNotification(_notification(r), r.status, int(r.attempts), r.sent_at) for r in rows]
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest messages with their delivery state, for the demo and the CLI."""

@@ -216,6 +216,9 @@ class SqlTripRepository:
             conds.append(t.shipments.c.exporter_id == flt.exporter_id)
         if flt.plate:
             conds.append(t.vehicles.c.plate == flt.plate)
+        if flt.plate_part:
+            bare = func.replace(func.replace(t.vehicles.c.plate, "-", ""), ".", "")
+            conds.append(bare.contains(flt.plate_part, autoescape=True))
         if flt.party_id:
             conds.append(or_(t.shipments.c.exporter_id == flt.party_id, t.vehicles.c.owner_id == flt.party_id))
         if flt.driver_id:

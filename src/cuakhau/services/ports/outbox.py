@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from cuakhau.domain.notification import Notification
+
+
+@dataclass(frozen=True, slots=True)
+class SentNotification:
+    """A notification as kept in the outbox: the message, and whether it went out."""
+
+    notification: Notification
+    status: str  # pending, sent, failed
+    attempts: int
+    sent_at: datetime | None
 
 
 class OutboxRepository(Protocol):
@@ -17,3 +28,6 @@ class OutboxRepository(Protocol):
     def mark_sent(self, notification_id: str, now: datetime) -> None: ...
     def mark_retry(self, notification_id: str, now: datetime, error: str, attempts: int) -> bool: ...
     def counts(self) -> dict[str, int]: ...
+    def for_trip(self, trip_id: str, *, limit: int) -> list[SentNotification]:
+        """The messages written about one trip, oldest first, with their delivery state."""
+        ...

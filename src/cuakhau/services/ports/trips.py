@@ -25,6 +25,8 @@ class TripFilter:
     #: Trips an enterprise takes part in: as the shipment's exporter or as the truck's owner (haulier).
     party_id: str | None = None
     driver_id: str | None = None
+    #: Part of a plate as typed (separators dropped, upper case): trips whose plate contains it.
+    plate_part: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

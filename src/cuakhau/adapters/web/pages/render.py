@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from cuakhau import i18n as messages
 from cuakhau.adapters.web.pages.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, Formatter, pick_language, translations
 from cuakhau.domain.perishability import PROFILES
+from cuakhau.i18n import step_reasons
 
 CSRF_COOKIE = "cuakhau_csrf"
 CSRF_FIELD = "csrf_token"
@@ -33,6 +34,8 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["perishability_labels"] = {kind.value: p.label for kind, p in PROFILES.items()}
+    # A step's reason (hold, release …) as a sentence in the reader's language (i18n/step_reasons.py).
+    env.filters["step_reason"] = functools.partial(step_reasons.describe, language=language)
     return env
 
 
