@@ -150,6 +150,11 @@ class SqlOutbox:
         found = {str(status): int(n) for status, n in rows}
         return {status: found.get(status, 0) for status in STATUSES} | found
 
+    def for_trip(self, trip_id: str, limit: int) -> list[Notification]:
+        """The newest ``limit`` messages about a trip, newest first (the driver's notices)."""
+        q = select(_n).where(_n.c.trip_id == trip_id).order_by(_n.c.created_at.desc(), _n.c.id.desc()).limit(limit)
+        return [_notification(r) for r in self.conn.execute(q)]
+
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest messages with their delivery state, for the demo and the CLI."""
         rows = self.conn.execute(select(_n).order_by(_n.c.created_at.desc(), _n.c.id.desc()).limit(limit))
