@@ -28,6 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cuakhau.adapters.web.deps import ContextDep
+from cuakhau.adapters.web.headers import WORKER_CSP
 from cuakhau.adapters.web.pages.access import signed_in
 from cuakhau.adapters.web.pages.i18n import translations
 from cuakhau.adapters.web.pages.render import language_of, render
@@ -38,8 +39,6 @@ from cuakhau.services import driver_app
 
 router = APIRouter(include_in_schema=False)
 
-#: The service worker's own policy: it fetches and caches this origin's pages and assets, nothing else.
-WORKER_CSP = "default-src 'none'; connect-src 'self'"
 #: The steps a trip goes through to the other side, in order (the page shows those still to come).
 ROUTE = (
     TripState.DECLARED,
