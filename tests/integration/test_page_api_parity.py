@@ -237,6 +237,25 @@ class ByNetwork:
     reason: str
 
 
+@dataclass(frozen=True)
+class ForDriver:
+    """A page of the driver's own app (``/driver``): a driver account bound to a driver id gets what the API twin
+    gives it; every other account is refused (403), whatever its API twin lets it read; the public signs in."""
+
+    cases: Callable[[Ids], list[Case]]
+
+
+def driver_today_cases(ids: Ids) -> list[Case]:
+    return [Case("today", ("GET", "/driver", None), ("GET", "/api/v1/trips?limit=100", None), compare="access")]
+
+
+def driver_trip_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(t, ("GET", f"/driver/trips/{trip}", None), ("GET", f"/api/v1/trips/{trip}", None))
+        for t, trip in ids.trips.items()
+    ]
+
+
 def declare_form(ids: Ids, *, vehicle: str, document: str) -> dict[str, Any]:
     return {
         "csrf_token": CSRF,
@@ -474,7 +493,7 @@ def shows_password_form(ids: Ids) -> list[Case]:
 
 
 #: Every page route -> its API twin, or why it has none.
-PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
+PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/portal"): Twin(list_cases),
     ("GET", "/portal/trips/new"): Twin(shows_declare_form("/portal/trips/new")),
     ("POST", "/portal/trips/new"): Twin(declare_cases),
@@ -513,6 +532,10 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork] = {
     ("GET", "/metrics"): ByNetwork("/metrics", "Prometheus metrics, to CUAKHAU_METRICS_ALLOWED_NETWORKS only"),
     ("GET", "/docs"): Public("/docs", "the API documentation"),
     ("GET", "/openapi.json"): Public("/openapi.json", "the API description"),
+    ("GET", "/driver"): ForDriver(driver_today_cases),
+    ("GET", "/driver/trips/{trip_id}"): ForDriver(driver_trip_cases),
+    ("GET", "/driver/manifest.webmanifest"): Public("/driver/manifest.webmanifest", "the driver app's manifest"),
+    ("GET", "/sw.js"): Public("/sw.js", "the driver app's service worker script (the same for everyone)"),
 }
 
 
@@ -538,7 +561,7 @@ def test_every_page_route_has_an_entry_and_every_twin_is_an_api_route(app: FastA
     patterns = [(m, re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", p) + "$")) for m, p in routes]
     ids = Ids("e", "t1", "t2", "t3", "t0", "t4", "v", "d", "doc", "d3", "v2", "doc2", "d2", {"own": "t1"})
     for entry in PAGES.values():
-        if isinstance(entry, Twin):
+        if isinstance(entry, Twin | ForDriver):
             for case in entry.cases(ids):
                 method, url = case.api[0], case.api[1].split("?")[0]
                 assert any(m == method and rx.match(url) for m, rx in patterns), (method, url)
@@ -617,6 +640,18 @@ def test_each_page_answers_as_its_api_twin(
             r = caller.page.request(method, entry.url, data=data, follow_redirects=False)
             assert r.status_code < 500 and r.status_code not in (401, 403), (role, method, path, r.status_code)
             continue
+        if isinstance(entry, ForDriver):
+            for case in entry.cases(ids):
+                got = page_answer(_send(caller.page, case.page, form=True))
+                where = (role, method, path, case.target, got)
+                if role != "driver_bound":
+                    assert got[0] == ("signed out" if role == "anonymous" else "refused"), where
+                elif case.compare == "access":
+                    assert got[0] == "let through", where
+                else:
+                    assert got == api_answer(_send(caller.api, case.api, form=False)), where
+                answers.append((path, case.target, got))
+            continue
         for case in entry.cases(ids):
             page = _send(caller.page, case.page, form=True)
             api = _send(caller.api, case.api, form=False)
@@ -645,8 +680,12 @@ def test_each_page_answers_as_its_api_twin(
         assert got["/portal/trips/new", "their truck"] == got["/portal/trips/new", "their driver"] == "not found"
     if role == "driver_bound":  # a driver bound to a driver id sees the trips it drives, not its enterprise's
         assert got[trip_page, "own"] == "let through" and got[trip_page, "sibling"] == "not found"
+        assert got["/driver/trips/{trip_id}", "own"] == got["/driver", "today"] == "let through"
+        assert got["/driver/trips/{trip_id}", "sibling"] == got["/driver/trips/{trip_id}", "theirs"] == "not found"
     else:
         assert got[trip_page, "own"] == got[trip_page, "sibling"] == "let through", role
+        # the driver's page is for a driver bound to a driver id only
+        assert got["/driver", "today"] == got["/driver/trips/{trip_id}", "own"] == "refused", role
     assert got[trip_page, "theirs"] == ("let through" if role == "system_admin" else "not found")
     may_book = role in ("exporter", "enterprise_admin", "driver_bound", "driver_unbound", "gate_admin", "system_admin")
     assert got[book, "reschedule own"] == ("let through" if may_book else "refused")

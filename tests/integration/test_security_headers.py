@@ -36,6 +36,7 @@ PAGE_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+WORKER_CSP = "default-src 'none'; connect-src 'self'; frame-ancestors 'none'"  # /sw.js (its route sets it)
 EVERY_ANSWER = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -88,6 +89,8 @@ def check(r: httpx2.Response, *, hsts: bool = False) -> None:
         assert r.headers["strict-transport-security"] == "max-age=31536000", where
     if r.headers.get("content-type", "").startswith("text/html"):
         assert r.headers["content-security-policy"] == PAGE_CSP, where
+    elif r.request.url.path == "/sw.js":  # the driver app's service worker: may fetch this origin, nothing else
+        assert r.headers["content-security-policy"] == WORKER_CSP, where
     else:
         assert r.headers["content-security-policy"] == API_CSP, (*where, r.headers.get("content-security-policy"))
 

@@ -152,10 +152,9 @@ class SqlOutbox:
         return {status: found.get(status, 0) for status in STATUSES} | found
 
     def for_trip(self, trip_id: str, *, limit: int) -> list[SentNotification]:
-        rows = self.conn.execute(
-            select(_n).where(_n.c.trip_id == trip_id).order_by(_n.c.created_at, _n.c.id).limit(limit)
-        )
-        return [SentNotification(_notification(r), r.status, int(r.attempts), r.sent_at) for r in rows]
+        q = select(_n).where(_n.c.trip_id == trip_id).order_by(_n.c.created_at.desc(), _n.c.id.desc()).limit(limit)
+        rows = list(self.conn.execute(q))
+        return [SentNotification(_notification(r), r.status, int(r.attempts), r.sent_at) for r in reversed(rows)]
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest messages with their delivery state, for the demo and the CLI."""

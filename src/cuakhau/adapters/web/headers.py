@@ -3,6 +3,7 @@
 * ``Content-Security-Policy``: for pages (``text/html``) :data:`PAGE_CSP` — scripts, styles, images and
   connections from this origin only, no inline script or style, no plugins, no framing, no ``<base>``; for
   anything else (JSON, event streams, files, redirects) :data:`API_CSP` — nothing may load, nothing may frame it.
+  The service worker's script carries :data:`WORKER_CSP` (set by its route, kept here).
 * ``X-Content-Type-Options: nosniff``: a browser never treats an answer as another type than the one declared.
 * ``X-Frame-Options: DENY``: ``frame-ancestors 'none'`` for browsers older than CSP 2.
 * ``Referrer-Policy: same-origin``: no address of ours is sent to another site, and our own forms still send
@@ -33,6 +34,9 @@ PAGE_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: The driver app's service worker (``/sw.js``, set by its route): a worker obeys the policy of its own script,
+#: and it must fetch this origin's pages and assets to keep them for when the network is off.
+WORKER_CSP = "default-src 'none'; connect-src 'self'; frame-ancestors 'none'"
 HSTS = "max-age=31536000"
 
 COMMON: tuple[tuple[str, str], ...] = (

@@ -16,7 +16,7 @@ from cuakhau import i18n
 from cuakhau.adapters.web import auth
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
-from cuakhau.domain.accounts import Principal
+from cuakhau.domain.accounts import Principal, Role
 from cuakhau.domain.errors import CuakhauError
 from cuakhau.services import accounts
 
@@ -43,6 +43,8 @@ def safe_next(value: str | None) -> str | None:
 
 
 def home_of(principal: Principal) -> str:
+    if principal.role is Role.DRIVER and principal.driver_id:
+        return "/driver"  # the driver's own page: today's trip, also offline
     if principal.enterprise_id:
         return "/portal"
     if principal.gate_codes:
