@@ -316,17 +316,19 @@ class _Index:
         self.max_idf = math.log(1 + len(docs))
         self.latin = sorted(t for t in postings if not _IS_CJK.match(t))
 
-    def expand(self, token: str) -> dict[str, float]:
-        """Index tokens a query token may stand for, with how sure: exact 1, a word begun 0.85, a typo ≤ 0.9."""
+    def expand(self, token: str, *, last: bool = False) -> dict[str, float]:
+        """Index tokens a query token may stand for, with how sure: exact 1, a typo ≤ 0.9 and, for the last word
+        (still being typed), a word it begins 0.7."""
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0
         if _IS_CJK.match(token) or len(token) < 3:
             return found
-        start = bisect.bisect_left(self.latin, token)
-        for candidate in self.latin[start : start + _MAX_EXPANSIONS]:
-            if candidate.startswith(token) and candidate != token:
-                found.setdefault(candidate, 0.85)
+        if last:
+            start = bisect.bisect_left(self.latin, token)
+            for candidate in self.latin[start : start + _MAX_EXPANSIONS]:
+                if candidate.startswith(token) and candidate != token:
+                    found.setdefault(candidate, 0.7)
         if len(token) >= 4:
             cutoff = 80 if len(token) >= 5 else 75
             for candidate, score, _ in process.extract(
@@ -335,6 +337,18 @@ class _Index:
                 found.setdefault(candidate, 0.9 * score / 100)
         return found
 
+    def weight(self, token: str, expansions: dict[str, float]) -> float:
+        """How much a query word counts: the square of its rarity, so that the rare word that names the goods
+        outweighs the common ones around it ("xoài cát chu": xoài). A word not found counts fully, against every
+        text; one found only begun or misspelled, as the mean of the words it may stand for."""
+        if token in self.idf:
+            rarity = self.idf[token]
+        elif expansions:
+            rarity = sum(self.idf[t] for t in expansions) / len(expansions)
+        else:
+            rarity = self.max_idf
+        return rarity * rarity
+
     def search(self, text: str, limit: int) -> list[HsHit]:
         tokens = list(dict.fromkeys(_tokens(text, query=True)))
         meaningful = [t for t in tokens if t not in STOPWORDS]
@@ -342,12 +356,13 @@ class _Index:
         if not tokens:
             return []
         written = set(_exact_words(text))
+        phrase = f" {' '.join(_TOKEN_RE.findall(fold(text)))} "
         weights: list[float] = []
         per_doc: dict[int, list[float]] = defaultdict(lambda: [0.0] * len(tokens))
         matched: dict[int, set[str]] = defaultdict(set)
         for q, token in enumerate(tokens):
-            expansions = self.expand(token)
-            weights.append(max((self.idf[t] for t in expansions), default=self.max_idf))
+            expansions = self.expand(token, last=q == len(tokens) - 1)
+            weights.append(self.weight(token, expansions))
             for candidate, sure in expansions.items():
                 for i in self.postings[candidate]:
                     best = per_doc[i]
@@ -362,7 +377,10 @@ class _Index:
             # that says little else ("vải" rather than "vải sấy"), and a trade name
             exact = len(written & doc.words) / max(len(written), 1)
             precise = len(matched[i]) / max(len(doc.tokens), 1)
-            score = covered * (0.85 + 0.05 * exact + 0.05 * precise + (0.05 if doc.term else 0.0))
+            # a trade name typed in its order ("nhan long", not "long nhan") is surer still
+            in_order = doc.term is not None and f" {' '.join(_TOKEN_RE.findall(fold(doc.term)))} " in phrase
+            bonus = (0.05 if doc.term else 0.0) + (0.03 if in_order else 0.0)
+            score = covered * (0.82 + 0.05 * exact + 0.05 * precise + bonus)
             if len(doc.code) == 6:
                 codes = [doc.code]
             else:  # a glossary name means all of a heading; a heading's text stands for subheadings without one
