@@ -186,8 +186,42 @@ TERMS: dict[str, tuple[str, ...]] = {
 
 #: words that say nothing about the goods (folded), dropped from a query that has other words
 STOPWORDS = frozenset(
-    "and or of the in not other than with whether for a an to by its including excluding nec n e c "
-    "cac loai khac va hoac nhung nhu voi cho trong duoc mot".split()
+    [
+        "and",
+        "or",
+        "of",
+        "the",
+        "in",
+        "not",
+        "other",
+        "than",
+        "with",
+        "whether",
+        "for",
+        "a",
+        "an",
+        "to",
+        "by",
+        "its",
+        "including",
+        "excluding",
+        "nec",
+        "n",
+        "e",
+        "c",
+        "cac",
+        "loai",
+        "khac",
+        "va",
+        "hoac",
+        "nhung",
+        "nhu",
+        "voi",
+        "cho",
+        "trong",
+        "duoc",
+        "mot",
+    ]
 )
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
