@@ -126,6 +126,28 @@ def test_hs_lookup_in_three_languages(world: World, client: TestClient) -> None:
     assert client.get("/portal/hs?q=" + "x" * 101).status_code == 422
 
 
+def test_hs_lookup_answers_in_the_pages_language(world: World, client: TestClient) -> None:
+    app: Any = client.app
+    app.state.page_principal_resolver = lambda request: Exporter(world.exporter.id)
+    cases = [
+        ("vi", "荔枝", "081090", "Quả tươi khác", "Fruit, edible"),
+        ("vi", "vai thieu", "081090", "Quả tươi khác", "其他鲜果"),
+        ("zh", "vải", "081090", "其他鲜果", "Quả tươi"),
+        ("zh", "sau rieng", "081060", "鲜榴莲", "durians"),
+        ("en", "龙眼", "081090", "Fruit, edible; fruits n.e.c.", "其他鲜果"),
+        ("vi", "durain", "081060", "Quả sầu riêng, tươi", "durians"),
+    ]
+    for language, query, code, shown, absent in cases:
+        page = client.get("/portal/hs", params={"q": query, "lang": language}, headers={"X-Fragment": "1"})
+        assert page.status_code == 200, query
+        first = re.search(r'data-code="(\d+)"', page.text)
+        assert first and first.group(1) == code, (language, query)
+        assert shown in page.text and absent not in page.text, (language, query)
+    # a subheading without a name of its own is shown with its heading's, saying so
+    page = client.get("/portal/hs", params={"q": "gỗ xẻ", "lang": "vi"}, headers={"X-Fragment": "1"})
+    assert "Nhóm 4407 —" in page.text and "Wood" not in page.text
+
+
 def test_pages_send_the_public_to_log_in(anon: TestClient) -> None:
     response = anon.get("/portal/trips/new", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fportal%2Ftrips%2Fnew"

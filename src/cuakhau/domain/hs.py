@@ -118,6 +118,10 @@ class HsNomenclature:
         """How many chapters (2), headings (4) or subheadings (6) the 2022 edition has."""
         return Counter(entry.level for entry in self._entries.values())[level]
 
+    def entries(self) -> list[HsEntry]:
+        """Every HS 2022 chapter, heading and subheading, in code order."""
+        return sorted(self._entries.values(), key=lambda e: e.code)
+
     def get(self, code: str) -> HsEntry | None:
         """The HS 2022 chapter, heading or subheading with this code (dots and spaces ignored)."""
         return self._entries.get(_strip_noise(code))
