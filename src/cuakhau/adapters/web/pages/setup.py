@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, login, onboarding, portal, public
+from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, inspections, login, onboarding, portal, public
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.accounts import Forbidden, Unauthenticated
@@ -21,6 +21,7 @@ ROUTERS = (
     login.router,
     dashboard.router,
     gate_admin.router,
+    inspections.router,
     portal.router,
     onboarding.router,
     apidocs.router,
