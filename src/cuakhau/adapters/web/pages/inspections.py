@@ -35,7 +35,7 @@ from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.access import officer_at, signed_in
 from cuakhau.adapters.web.pages.render import CSRF_FIELD, csrf_ok, language_of, render
 from cuakhau.domain.accounts import Permission, Principal
-from cuakhau.domain.errors import CuakhauError, InvalidInput, NotFound
+from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.inspection import OUTCOMES, QUEUE_RULE, Outcome, ResourceKind
 from cuakhau.domain.trip import ActorRole
 from cuakhau.services import access, inspection_desk, inspections, trips
@@ -118,46 +118,34 @@ def inspections_page(gate_id: str, request: Request, ctx: ContextDep) -> HTMLRes
     return _page(request, ctx, principal, gate_id, done=done if done in ACTIONS else None)
 
 
-def _same_gate(found: str, gate_id: str, entity: str, key: str) -> None:
-    """An object of another gate, acted on from this gate's page, reads as missing (as the API's scope does)."""
-    if found != gate_id:
-        raise NotFound(entity, key)
-
-
-def _gate_of_job(ctx: ServiceContext, job_id: str) -> str:
-    return inspections.get_job(ctx.uow(read_only=True), job_id).gate_id
-
-
-def _gate_of_trip(ctx: ServiceContext, trip_id: str) -> str:
-    return trips.get_trip(ctx.uow(read_only=True), trip_id).gate_id
-
-
-def act(ctx: ServiceContext, principal: Principal, gate_id: str, action: str, form: FormData) -> None:
-    """One action, through its API twin's check and use case."""
-    uow, actor = ctx.uow, principal.as_actor()
+def act(ctx: ServiceContext, principal: Principal, action: str, form: FormData) -> None:
+    """One action, through its API twin's check and use case (the object decides, as in the API: the page's gate
+    is only where the officer comes back to)."""
+    actor = principal.as_actor()
     reason = _text(form, "reason") or None
     if action == "send":
         trip_id = _text(form, "trip_id", 64)
-        access.trip_in_scope(uow(read_only=True), principal, trip_id, Permission.INSPECT)
-        _same_gate(_gate_of_trip(ctx, trip_id), gate_id, "trip", trip_id)
+        access.trip_in_scope(ctx.uow(read_only=True), principal, trip_id, Permission.INSPECT)
         kind = _text(form, "kind", 24)
-        inspections.request_inspection(uow(), clock=ctx.clock, trip_id=trip_id, kind=kind, actor=actor, reason=reason)
+        inspections.request_inspection(
+            ctx.uow(), clock=ctx.clock, trip_id=trip_id, kind=kind, actor=actor, reason=reason
+        )
     elif action in ("finish", "lab"):
         job_id = _text(form, "job_id", 64)
         permission = Permission.INSPECT if action == "finish" else Permission.RECORD_QUARANTINE
-        access.job_in_scope(uow(read_only=True), principal, job_id, permission)
-        _same_gate(_gate_of_job(ctx, job_id), gate_id, "inspection_job", job_id)
+        access.job_in_scope(ctx.uow(read_only=True), principal, job_id, permission)
         record = inspections.finish_inspection if action == "finish" else inspections.record_lab_result
-        record(uow(), clock=ctx.clock, job_id=job_id, outcome=_text(form, "outcome", 16), actor=actor, reason=reason)
+        record(
+            ctx.uow(), clock=ctx.clock, job_id=job_id, outcome=_text(form, "outcome", 16), actor=actor, reason=reason
+        )
     elif action == "accept":
         check_id = _text(form, "check_id", 64)
-        access.check_in_scope(uow(read_only=True), principal, check_id, Permission.RECORD_QUARANTINE)
-        inspections.accept_certificate(uow(), clock=ctx.clock, check_id=check_id, actor=actor, reason=reason or "")
+        access.check_in_scope(ctx.uow(read_only=True), principal, check_id, Permission.RECORD_QUARANTINE)
+        inspections.accept_certificate(ctx.uow(), clock=ctx.clock, check_id=check_id, actor=actor, reason=reason or "")
     elif action == "refuse":
         trip_id = _text(form, "trip_id", 64)
-        access.check_transition(uow(read_only=True), principal, trip_id, "reject")
-        _same_gate(_gate_of_trip(ctx, trip_id), gate_id, "trip", trip_id)
-        trips.transition_trip(uow(), clock=ctx.clock, trip_id=trip_id, action="reject", actor=actor, reason=reason)
+        access.check_transition(ctx.uow(read_only=True), principal, trip_id, "reject")
+        trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="reject", actor=actor, reason=reason)
     else:
         raise InvalidInput("enum.invalid", field="action", value=action[:24], allowed=", ".join(ACTIONS))
 
@@ -181,12 +169,12 @@ async def inspections_submit(gate_id: str, request: Request, ctx: ContextDep) ->
     try:
         if costly(action, form) and form.get("step") != "confirm":
             # Asked twice: the checks run first (a refusal now, not after the confirmation), then the question.
-            await run_in_threadpool(_precheck, ctx, principal, gate_id, action, form)
+            await run_in_threadpool(_precheck, ctx, principal, action, form)
             page = await run_in_threadpool(
                 _page, request, ctx, principal, gate_id, confirm=values, carried=carried, values=values
             )
             return page
-        await run_in_threadpool(act, ctx, principal, gate_id, action, form)
+        await run_in_threadpool(act, ctx, principal, action, form)
     except CuakhauError as exc:
         if exc.http_status in (401, 403):
             raise
@@ -195,17 +183,15 @@ async def inspections_submit(gate_id: str, request: Request, ctx: ContextDep) ->
     return RedirectResponse(f"{back}{sep}done={action}", status_code=303)
 
 
-def _precheck(ctx: ServiceContext, principal: Principal, gate_id: str, action: str, form: FormData) -> None:
+def _precheck(ctx: ServiceContext, principal: Principal, action: str, form: FormData) -> None:
     """Before asking to confirm: the access check of the action, and the reason every costly step needs."""
     if action == "refuse":
         trip_id = _text(form, "trip_id", 64)
         access.check_transition(ctx.uow(read_only=True), principal, trip_id, "reject")
-        _same_gate(_gate_of_trip(ctx, trip_id), gate_id, "trip", trip_id)
     else:
         job_id = _text(form, "job_id", 64)
         permission = Permission.INSPECT if action == "finish" else Permission.RECORD_QUARANTINE
         access.job_in_scope(ctx.uow(read_only=True), principal, job_id, permission)
-        _same_gate(_gate_of_job(ctx, job_id), gate_id, "inspection_job", job_id)
     if not _text(form, "reason"):
         raise InvalidInput("inspection.reason_required", field="reason")
 
@@ -221,7 +207,10 @@ async def _refused(
     status: int,
 ) -> HTMLResponse:
     problem = {"code": exc.code, "field": exc.field, "message": i18n.render(exc.code, language_of(request), exc.params)}
-    officer_at(request, gate_id)  # the page itself is the gate's: someone who may not read it gets the 403 page
+    try:
+        officer_at(request, gate_id)
+    except CuakhauError as denied:  # not someone who works this gate's page: the refusal alone, as the API's
+        raise (denied if status == 403 else exc) from None
     page: HTMLResponse = await run_in_threadpool(
         _page, request, ctx, principal, gate_id, status=status, problem=problem, values=values
     )
