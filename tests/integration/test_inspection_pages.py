@@ -184,3 +184,36 @@ def test_roles_without_inspection_are_refused(ctx: ServiceContext, world: World,
     # the back address only leads within the site
     r = post(quarantine, action="send", trip_id=trip_id, kind="quarantine_bay", back="//evil.example/x")
     assert r.status_code == 303 and r.headers["location"] == f"{PAGE}?done=send"
+
+
+def test_the_truck_partial_shows_one_trucks_jobs_and_forms_for_the_truck_page(
+    ctx: ServiceContext, world: World, app: FastAPI
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from starlette.requests import Request
+
+    from cuakhau.adapters.web.pages import inspections as page
+    from cuakhau.adapters.web.pages.render import environment, template_globals
+    from cuakhau.domain.accounts import Principal
+
+    trip_id = at_lane(world)
+    quarantine = officer(ctx, app, Role.QUARANTINE_OFFICER)
+    post(quarantine, action="send", trip_id=trip_id, kind="quarantine_bay")
+    job = open_job(ctx, trip_id, "quarantine_bay")
+    request = Request({"type": "http", "app": app, "path": "/portal/trips/x", "headers": [], "query_string": b""})
+
+    def partial(principal: Principal) -> str:
+        context = page.truck_actions(ctx, principal, trip_id, back=f"/portal/trips/{trip_id}")
+        globals_ = template_globals(request, "zh", ZoneInfo("Asia/Ho_Chi_Minh"))
+        return environment("zh").get_template("inspections/_truck_actions.html").render(**globals_, **context)
+
+    def principal(role: Role) -> Principal:
+        return Principal("a", f"{role.value}.1", role, None, frozenset({GATE}), "zh")
+
+    html = partial(principal(Role.QUARANTINE_OFFICER))
+    assert f'data-job="{job}"' in html and 'data-action="finish"' in html and "检疫查验区" in html
+    assert f'name="back" value="/portal/trips/{trip_id}"' in html
+    assert 'value="customs_bay"' not in html  # quarantine is not offered the customs bay
+    customs = partial(principal(Role.CUSTOMS_OFFICER))
+    assert 'data-action="finish"' not in customs and 'value="customs_bay"' in customs
