@@ -401,6 +401,15 @@ def truck_search_cases(ids: Ids) -> list[Case]:
     ]
 
 
+def inspections_page_cases(ids: Ids) -> list[Case]:
+    """A gate's inspection page: as the API's queue of the gate's quarantine bays."""
+    api = "/api/v1/gates/{}/inspection-queues/quarantine_bay"
+    return [
+        Case(gate, ("GET", f"/gates/{gate}/inspections", None), ("GET", api.format(gate), None))
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
 def truck_page_cases(ids: Ids) -> list[Case]:
     """A truck's page at its gate: the gate's operations (the trip is at that gate)."""
     url = f"/gates/{HOME}/trucks/{ids.own_trip}"
@@ -427,6 +436,48 @@ def truck_customs_cases(ids: Ids) -> list[Case]:
             ("POST", f"/gates/{HOME}/trucks/{ids.own_trip}/customs", {"csrf_token": CSRF, "kind": "release"}),
             ("POST", f"/api/v1/trips/{ids.own_trip}/customs/results", {"kind": "release"}),
         )
+    ]
+
+
+def inspection_action_cases(ids: Ids) -> list[Case]:
+    """Each inspection action on the page and its API twin (none can succeed on these trips: a booked trip is not
+    at a lane, so the answers are refusals, conflicts or not found, never a change)."""
+    url = f"/gates/{HOME}/inspections"
+    form = {"csrf_token": CSRF, "step": "confirm"}
+    cases = []
+    for t, trip in ids.trips.items():
+        cases.append(
+            Case(
+                f"send {t}",
+                ("POST", url, form | {"action": "send", "trip_id": trip, "kind": "quarantine_bay"}),
+                ("POST", f"/api/v1/trips/{trip}/inspections", {"kind": "quarantine_bay"}),
+            )
+        )
+        cases.append(
+            Case(
+                f"refuse {t}",
+                ("POST", url, form | {"action": "refuse", "trip_id": trip, "check_id": MISSING, "reason": "Sai"}),
+                ("POST", f"/api/v1/trips/{trip}/transitions", {"action": "reject", "reason": "Sai"}),
+            )
+        )
+    reason = {"reason": "Nghi nhiễm"}
+    return [
+        *cases,
+        Case(
+            "finish missing",
+            ("POST", url, form | {"action": "finish", "job_id": MISSING, "outcome": "hold"} | reason),
+            ("POST", f"/api/v1/inspections/{MISSING}/outcome", {"outcome": "hold"} | reason),
+        ),
+        Case(
+            "lab missing",
+            ("POST", url, form | {"action": "lab", "job_id": MISSING, "outcome": "pass"}),
+            ("POST", f"/api/v1/inspections/{MISSING}/lab-result", {"outcome": "pass"}),
+        ),
+        Case(
+            "accept missing",
+            ("POST", url, form | {"action": "accept", "check_id": MISSING} | reason),
+            ("POST", f"/api/v1/phytosanitary-checks/{MISSING}/accept", reason),
+        ),
     ]
 
 
@@ -504,6 +555,8 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
     ("GET", "/gates/{gate_id}/admin"): Twin(gate_admin_page_cases),
+    ("GET", "/gates/{gate_id}/inspections"): Twin(inspections_page_cases),
+    ("POST", "/gates/{gate_id}/inspections"): Twin(inspection_action_cases),
     ("POST", "/gates/{gate_id}/admin"): Twin(gate_admin_change_cases),
     ("GET", "/gates/{gate_id}/trucks"): Twin(truck_search_cases),
     ("GET", "/gates/{gate_id}/trucks/{trip_id}"): Twin(truck_page_cases),
@@ -587,6 +640,7 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
         (admin, f"/gates/{HOME}/admin"),
         (admin, f"/gates/{HOME}/trucks/{ids.own_trip}"),
         (admin, f"/gates/{HOME}/trucks"),
+        (admin, f"/gates/{HOME}/inspections"),
         (admin, "/login"),
         (admin, "/waits"),
         (admin, "/admin/join-requests"),
@@ -706,3 +760,11 @@ def test_each_page_answers_as_its_api_twin(
     assert got["/gates/{gate_id}/admin", HOME] == ("let through" if administers else "refused")
     assert got["/gates/{gate_id}/admin", f"closure {HOME}"] == ("let through" if administers else "refused")
     assert got["/gates/{gate_id}/admin", f"closure {AWAY}"] == ("let through" if role == "system_admin" else "refused")
+    inspects = role in ("customs_officer", "quarantine_officer", "system_admin")
+    assert got["/gates/{gate_id}/inspections", HOME] == ("let through" if gate_staff else "refused")
+    assert got["/gates/{gate_id}/inspections", "send own"] == ("let through" if inspects else "refused")
+    assert got["/gates/{gate_id}/inspections", "send theirs"] == (
+        "let through" if role == "system_admin" else "not found" if inspects else "refused"
+    )
+    lab = role in ("quarantine_officer", "system_admin")
+    assert got["/gates/{gate_id}/inspections", "lab missing"] == ("not found" if lab else "refused")

@@ -50,7 +50,7 @@ ROLE: dict[ResourceKind, ActorRole] = {
 }
 
 #: A truck can be sent to a bay from the lane, after a release, or while another agency inspects it.
-_SEND_FROM = frozenset({TripState.CALLED, TripState.RELEASED, TripState.INSPECTING})
+SEND_FROM = frozenset({TripState.CALLED, TripState.RELEASED, TripState.INSPECTING})
 
 
 def _role(actor: Actor, kind: ResourceKind) -> None:
@@ -140,7 +140,7 @@ def request_inspection(
 
     def work() -> InspectionJob:
         trip = require(uow.trips.get(trip_id), "trip", trip_id)
-        if trip.state not in _SEND_FROM:
+        if trip.state not in SEND_FROM:
             raise Conflict("inspection.trip_not_at_lane", field="trip_id", state=trip.state.value)
         if any(j.open and j.kind is resource_kind for j in uow.inspections.for_trip(trip.id)):
             raise Conflict("inspection.already_open", field="trip_id", kind=resource_kind.value)

@@ -9,7 +9,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web.pages import apidocs, dashboard, driver, gate_admin, login, onboarding, portal, public, trucks
+from cuakhau.adapters.web.pages import (
+    apidocs,
+    dashboard,
+    driver,
+    gate_admin,
+    inspections,
+    login,
+    onboarding,
+    portal,
+    public,
+    trucks,
+)
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.accounts import Forbidden, Unauthenticated
@@ -22,6 +33,7 @@ ROUTERS = (
     dashboard.router,
     gate_admin.router,
     trucks.router,
+    inspections.router,
     portal.router,
     driver.router,
     onboarding.router,
