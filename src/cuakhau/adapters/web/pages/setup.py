@@ -9,7 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, login, onboarding, portal, public
+from cuakhau.adapters.web.pages import (
+    apidocs,
+    dashboard,
+    gate_admin,
+    gate_ops,
+    hotline,
+    login,
+    onboarding,
+    portal,
+    public,
+)
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.accounts import Forbidden, Unauthenticated
@@ -21,6 +31,8 @@ ROUTERS = (
     login.router,
     dashboard.router,
     gate_admin.router,
+    gate_ops.router,
+    hotline.router,
     portal.router,
     onboarding.router,
     apidocs.router,
