@@ -481,6 +481,91 @@ def inspection_action_cases(ids: Ids) -> list[Case]:
     ]
 
 
+def gate_ops_page_cases(page: str) -> Callable[[Ids], list[Case]]:
+    """A gate-operations page (call forward, review queue, manual read): the gate's operations, as the API's yard."""
+
+    def cases(ids: Ids) -> list[Case]:
+        return [
+            Case(gate, ("GET", f"/gates/{gate}/{page}", None), ("GET", f"/api/v1/gates/{gate}/yard", None))
+            for gate in (HOME, AWAY, NOWHERE)
+        ]
+
+    return cases
+
+
+def call_forward_cases(ids: Ids) -> list[Case]:
+    form = {"csrf_token": CSRF, "direction": "export"}
+    return [
+        Case(
+            f"call {gate}",
+            ("POST", f"/gates/{gate}/call-forward", form),
+            ("POST", f"/api/v1/gates/{gate}/call-forward", {"direction": "export"}),
+        )
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
+def review_resolve_cases(ids: Ids) -> list[Case]:
+    form = {"csrf_token": CSRF, "decision": "apply", "reason": "ảnh rõ"}
+    return [
+        Case(
+            "missing item",
+            ("POST", f"/gates/{HOME}/review/{MISSING}", form),
+            ("POST", f"/api/v1/review/{MISSING}/resolve", {"decision": "apply", "reason": "ảnh rõ"}),
+        )
+    ]
+
+
+def manual_read_cases(ids: Ids) -> list[Case]:
+    body = {"checkpoint": "yard_entry", "plate": "51C-999.99"}  # no such truck: it goes to review
+    return [
+        Case(
+            f"read {gate}",
+            ("POST", f"/gates/{gate}/manual-read", {"csrf_token": CSRF, **body}),
+            ("POST", f"/api/v1/gates/{gate}/manual-reads", body),
+        )
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
+def incident_body(gate: str) -> dict[str, Any]:
+    return {"gate_id": gate, "kind": "other", "summary": "Kiểm tra liên lạc / 联络测试"}
+
+
+def incidents_page_cases(ids: Ids) -> list[Case]:
+    """The hotline page against raising one over the API (refused here: the test app has no exchange identity)."""
+    return [
+        Case(
+            gate,
+            ("GET", f"/gates/{gate}/incidents", None),
+            ("POST", "/api/v1/exchange/incidents", incident_body(gate)),
+            compare="access",
+        )
+        for gate in (HOME, AWAY)
+    ]
+
+
+def incident_raise_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(
+            f"raise {gate}",
+            ("POST", f"/gates/{gate}/incidents", {"csrf_token": CSRF, **incident_body(gate)}),
+            ("POST", "/api/v1/exchange/incidents", incident_body(gate)),
+        )
+        for gate in (HOME, AWAY, NOWHERE)
+    ]
+
+
+def incident_ack_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(
+            "missing incident",
+            ("POST", f"/gates/{HOME}/incidents/{MISSING}", {"csrf_token": CSRF, "note": "đã nhận"}),
+            ("POST", f"/api/v1/exchange/incidents/{MISSING}/acknowledge", {"note": "đã nhận"}),
+        )
+    ]
+
+
 def list_cases(ids: Ids) -> list[Case]:
     return [Case("list", ("GET", "/portal", None), ("GET", "/api/v1/trips?limit=100", None), compare="list")]
 
@@ -556,6 +641,15 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
     ("GET", "/gates/{gate_id}/admin"): Twin(gate_admin_page_cases),
     ("GET", "/gates/{gate_id}/inspections"): Twin(inspections_page_cases),
+    ("GET", "/gates/{gate_id}/call-forward"): Twin(gate_ops_page_cases("call-forward")),
+    ("POST", "/gates/{gate_id}/call-forward"): Twin(call_forward_cases),
+    ("GET", "/gates/{gate_id}/review"): Twin(gate_ops_page_cases("review")),
+    ("POST", "/gates/{gate_id}/review/{item_id}"): Twin(review_resolve_cases),
+    ("GET", "/gates/{gate_id}/manual-read"): Twin(gate_ops_page_cases("manual-read")),
+    ("POST", "/gates/{gate_id}/manual-read"): Twin(manual_read_cases),
+    ("GET", "/gates/{gate_id}/incidents"): Twin(incidents_page_cases),
+    ("POST", "/gates/{gate_id}/incidents"): Twin(incident_raise_cases),
+    ("POST", "/gates/{gate_id}/incidents/{incident_id}"): Twin(incident_ack_cases),
     ("POST", "/gates/{gate_id}/inspections"): Twin(inspection_action_cases),
     ("POST", "/gates/{gate_id}/admin"): Twin(gate_admin_change_cases),
     ("GET", "/gates/{gate_id}/trucks"): Twin(truck_search_cases),
@@ -628,6 +722,10 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
 ) -> None:
     ids = setup_ids(ctx, world)
     admin = callers(ctx, app, ids)["system_admin"].page
+        (admin, f"/gates/{HOME}/call-forward"),
+        (admin, f"/gates/{HOME}/review"),
+        (admin, f"/gates/{HOME}/manual-read"),
+        (admin, f"/gates/{HOME}/incidents"),
     exporter = callers(ctx, app, ids)["exporter"].page
     seen: set[tuple[str, str]] = set()
     for client, url in (
@@ -760,6 +858,13 @@ def test_each_page_answers_as_its_api_twin(
     assert got["/gates/{gate_id}/admin", HOME] == ("let through" if administers else "refused")
     assert got["/gates/{gate_id}/admin", f"closure {HOME}"] == ("let through" if administers else "refused")
     assert got["/gates/{gate_id}/admin", f"closure {AWAY}"] == ("let through" if role == "system_admin" else "refused")
+    calls = role in ("customs_officer", "gate_admin", "system_admin")
+    assert got["/gates/{gate_id}/call-forward", f"call {HOME}"] == ("let through" if calls else "refused")
+    assert got["/gates/{gate_id}/review/{item_id}", "missing item"] == ("not found" if gate_staff else "refused")
+    assert got["/gates/{gate_id}/manual-read", f"read {AWAY}"] == (
+        "let through" if role == "system_admin" else "refused"
+    )
+    assert got["/gates/{gate_id}/incidents", f"raise {HOME}"] == ("let through" if gate_staff else "refused")
     inspects = role in ("customs_officer", "quarantine_officer", "system_admin")
     assert got["/gates/{gate_id}/inspections", HOME] == ("let through" if gate_staff else "refused")
     assert got["/gates/{gate_id}/inspections", "send own"] == ("let through" if inspects else "refused")
