@@ -22,7 +22,8 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async (tags) => await window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        "async (tags) => await window.axe.run(document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         list(TAGS),
     )
     return [
@@ -30,7 +31,9 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
             "id": v["id"],
             "impact": v["impact"],
             "help": v["help"],
-            "nodes": [", ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"]) for n in v["nodes"]][:5],
+            "nodes": [
+                ", ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"]) for n in v["nodes"]
+            ][:5],
         }
         for v in result["violations"]
         if v["impact"] in impacts

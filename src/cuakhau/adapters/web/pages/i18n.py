@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from cuakhau import i18n
 
@@ -79,6 +79,10 @@ class Formatter:
             return "—"
         return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=self.locale)
 
+    def percent(self, value: float | None) -> str:
+        """A share as a percentage in the reader's locale ("15%", "15 %")."""
+        return "—" if value is None else format_percent(value, locale=self.locale)
+
     def minutes(self, value: int | float | None) -> str:
         """A duration in hours and minutes ("2 h 05 min" / "2 giờ 05 phút" / "2 小时 05 分")."""
         if value is None:
@@ -89,6 +93,16 @@ class Formatter:
         if hours:
             return f"{self.number(hours)} {unit_h} {mins:02d} {unit_m}"
         return f"{mins} {unit_m}"
+
+    def reason(self, text: str | None) -> str:
+        """A reason written in the three languages as one string ("vi / zh / en", as the demo and older records
+        have them): the part in the reader's language. Any other reason is shown as it was written."""
+        if not text:
+            return ""
+        parts = [p.strip() for p in text.split(" / ")]
+        if len(parts) == len(LANGUAGES) and all(parts):
+            return parts[list(LANGUAGES).index(self.language)]
+        return text
 
     def age(self, since: dt.datetime, now: dt.datetime) -> str:
         return self.minutes((now - since) / dt.timedelta(minutes=1))

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, login, onboarding, portal, public
+from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, login, onboarding, portal, public, worklist
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.accounts import Forbidden, Unauthenticated
@@ -20,6 +20,7 @@ ROUTERS = (
     public.router,
     login.router,
     dashboard.router,
+    worklist.router,
     gate_admin.router,
     portal.router,
     onboarding.router,
@@ -80,8 +81,15 @@ def _html_errors(app: FastAPI) -> None:
 def install(app: FastAPI, context: ServiceContext) -> None:
     app.state.page_principal_resolver = login.resolve  # the session cookie (tests may swap it)
     app.state.live_hub = dashboard.make_hub(context)
+    app.state.worklist_hub = worklist.make_hub(context)
     if hasattr(context.uow, "after_commit"):  # the SQL unit of work: wake live dashboards after each commit here
-        setattr(context.uow, "after_commit", app.state.live_hub.poke)  # noqa: B010
+        hubs = (app.state.live_hub, app.state.worklist_hub)
+
+        def poke() -> None:
+            for hub in hubs:
+                hub.poke()
+
+        setattr(context.uow, "after_commit", poke)  # noqa: B010
     app.mount("/static", StaticFiles(packages=[("cuakhau.adapters.web", "static")]), name="static")
     _html_errors(app)
     app.add_exception_handler(LoginRequired, _login_required)
