@@ -21,6 +21,7 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
     selectors of the failing nodes)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
+    assert page.evaluate("window.axe.version") == AXE_VERSION
     result = page.evaluate(
         "async (tags) => await window.axe.run(document,"
         " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",

@@ -38,6 +38,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+def test_the_sweep_can_fail(browser: Any) -> None:
+    """The check is not vacuous: an unlabelled field and an image without a text are caught."""
+    page = browser.new_page()
+    page.set_content('<html lang="vi"><body><main><img src="x.png"><input type="text"></main></body></html>')
+    assert {v["id"] for v in axe_violations(page)} >= {"image-alt", "label"}
+    page.close()
+
+
 @pytest.mark.parametrize("language", ["vi", "zh"])
 def test_officer_pages_have_no_serious_accessibility_violation(demo: str, browser: Any, language: str) -> None:
     failures: dict[str, str] = {}
