@@ -356,12 +356,12 @@ def booking_cases(ids: Ids) -> list[Case]:
     return cases
 
 
-def gate_ops_cases(suffix: str) -> Callable[[Ids], list[Case]]:
-    """A gate's dashboard: the gate's operations, as the API's yard view."""
+def gate_ops_cases(suffix: str, page: str = "dashboard") -> Callable[[Ids], list[Case]]:
+    """A gate's dashboard (or worklist): the gate's operations, as the API's yard view."""
 
     def cases(ids: Ids) -> list[Case]:
         return [
-            Case(gate, ("GET", f"/gates/{gate}/dashboard{suffix}", None), ("GET", f"/api/v1/gates/{gate}/yard", None))
+            Case(gate, ("GET", f"/gates/{gate}/{page}{suffix}", None), ("GET", f"/api/v1/gates/{gate}/yard", None))
             for gate in (HOME, AWAY, NOWHERE)
         ]
 
@@ -639,6 +639,9 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/gates/{gate_id}/dashboard"): Twin(gate_ops_cases("")),
     ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
+    ("GET", "/gates/{gate_id}/worklist"): Twin(gate_ops_cases("", "worklist")),
+    ("GET", "/gates/{gate_id}/worklist.json"): Twin(gate_ops_cases(".json", "worklist")),
+    ("GET", "/gates/{gate_id}/worklist/events"): Twin(gate_ops_cases("/events", "worklist")),
     ("GET", "/gates/{gate_id}/admin"): Twin(gate_admin_page_cases),
     ("GET", "/gates/{gate_id}/inspections"): Twin(inspections_page_cases),
     ("GET", "/gates/{gate_id}/call-forward"): Twin(gate_ops_page_cases("call-forward")),
@@ -847,6 +850,8 @@ def test_each_page_answers_as_its_api_twin(
     gate_staff = role in ("customs_officer", "quarantine_officer", "border_guard", "gate_admin", "system_admin")
     assert got["/gates/{gate_id}/dashboard", HOME] == ("let through" if gate_staff else "refused")
     assert got["/gates/{gate_id}/dashboard", AWAY] == ("let through" if role == "system_admin" else "refused")
+    assert got["/gates/{gate_id}/worklist", HOME] == ("let through" if gate_staff else "refused")
+    assert got["/gates/{gate_id}/worklist", AWAY] == ("let through" if role == "system_admin" else "refused")
     decides = role in ("gate_admin", "system_admin")
     assert got["/admin/join-requests", "pending"] == ("let through" if decides else "refused")
     assert got["/admin/join-requests/{request_id}", "missing request"] == ("not found" if decides else "refused")

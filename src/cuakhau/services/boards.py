@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from cuakhau.domain.capacity import day_bounds
 from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
+from cuakhau.domain.customs import Channel, TargetRates
 from cuakhau.domain.errors import require
 from cuakhau.domain.gate import Closure, Direction, Gate
 from cuakhau.domain.perishability import PROFILES
@@ -28,8 +29,9 @@ from cuakhau.domain.waits import (
     intersect,
 )
 from cuakhau.services.cached import Cached, Computed
+from cuakhau.services.customs_channel import DEFAULT_PROFILE
 from cuakhau.services.equeue.remaining import SlotLeft, day_remaining
-from cuakhau.services.ports import CrossingRow, OpenCall, PresentTrip, UnitOfWork, UnitOfWorkFactory
+from cuakhau.services.ports import CrossingRow, OpenCall, OpenIncident, PresentTrip, UnitOfWork, UnitOfWorkFactory
 
 #: Trucks that are at the gate: in the yard, called to a lane, inspected, held or cleared but not yet across.
 AT_GATE = (
@@ -43,6 +45,8 @@ AT_GATE = (
 #: Stages shown on the dashboard, in lifecycle order (the finished states are not a queue).
 STAGES = [s for s in TripState if s not in TERMINAL_STATES]
 THROUGHPUT_HOURS = 12
+#: The channel mix the dashboard compares today's decisions with: the published selectivity profile's targets.
+DEFAULT_TARGETS = DEFAULT_PROFILE.targets
 CLOSURE_LOOKAHEAD = timedelta(days=14)
 
 
@@ -162,7 +166,7 @@ class PublicBoard:
 @dataclass(frozen=True, slots=True)
 class YardView:
     yard_id: str
-    name: str
+    names: dict[str, str]  # vi, zh, en: the page shows its language's
     capacity: int
     occupancy: int
 
@@ -173,6 +177,9 @@ class LaneView:
     direction: Direction
     kind: str
     calls: list[OpenCall]
+    #: A truck at this lane sent by an officer's hand (no lane call, so the lane it stands at is not recorded):
+    #: placed on a lane of its direction with no call, so the lanes show every truck the dashboard lists at a lane.
+    unrecorded: PresentTrip | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +202,12 @@ class GateDashboard:
     overdue: list[OverdueTruck]
     holds: dict[str, list[PresentTrip]] = field(default_factory=dict)
     open_reviews: int = 0
+    #: Customs channel decisions since the start of the gate's local day, by channel, and the published targets.
+    channels: dict[Channel, int] = field(default_factory=dict)
+    channel_targets: TargetRates | None = None
+    incidents: list[OpenIncident] = field(default_factory=list)
+    #: For each hour of the throughput chart: was this side open during it, was the other side.
+    hours_open: list[tuple[bool, bool]] = field(default_factory=list)
 
 
 def gate_dashboard(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> GateDashboard:
@@ -207,15 +220,28 @@ def gate_dashboard(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> GateDashbo
         present = uow.activity.present(gate.id, AT_GATE)
         crossings: list[CrossingRow] = uow.activity.crossings(gate.id, now - timedelta(hours=THROUGHPUT_HOURS))
         calls = uow.activity.open_calls(gate.id)
-        yards = [YardView(y.id, y.names.vi, y.capacity, uow.yards.occupancy(y.id)) for y in uow.yards.for_gate(gate.id)]
+        yards = [
+            YardView(
+                y.id, {"vi": y.names.vi, "zh": y.names.zh, "en": y.names.en}, y.capacity, uow.yards.occupancy(y.id)
+            )
+            for y in uow.yards.for_gate(gate.id)
+        ]
         reviews = uow.activity.open_reviews(gate.id)
+        day_start, _ = day_bounds(gate, gate.local(now).date())
+        channel_rows = uow.activity.channel_counts(gate.id, day_start)
+        incidents = uow.activity.open_incidents(gate.id)
     stages = {d: {s: counts.get((d, s), 0) for s in STAGES} for d in Direction if gate.lanes_for(d)}
     by_lane: dict[str, list[OpenCall]] = defaultdict(list)
     for call in calls:
         by_lane[call.lane].append(call)
-    lanes = [LaneView(ln.code, ln.direction, ln.kind.value, by_lane.get(ln.code, [])) for ln in gate.lanes]
     called = {c.trip_id for c in calls}
     by_hand = [p for p in present if p.state in (TripState.CALLED, TripState.INSPECTING) and p.trip_id not in called]
+    unplaced = {d: [p for p in by_hand if p.direction is d] for d in Direction}
+    lanes = []
+    for ln in gate.lanes:
+        own = by_lane.get(ln.code, [])
+        extra = unplaced[ln.direction].pop(0) if not own and unplaced[ln.direction] else None
+        lanes.append(LaneView(ln.code, ln.direction, ln.kind.value, own, extra))
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     throughput = {
         d: hourly_counts((c.crossed_at for c in crossings if c.direction is d), end=end, hours=THROUGHPUT_HOURS)
@@ -229,6 +255,9 @@ def gate_dashboard(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> GateDashbo
                 OverdueTruck(p, int((now - p.arrived_at) / timedelta(minutes=1)), int(bound / timedelta(minutes=1)))
             )
     overdue.sort(key=lambda o: (-o.waited_minutes, o.truck.trip_id))
+    hour_starts = [end - timedelta(hours=THROUGHPUT_HOURS - i) for i in range(THROUGHPUT_HOURS)]
+    there = waits.there.gate if waits.there else None
+    hours_open = [(_open_during(gate, h), there is None or _open_during(there, h)) for h in hour_starts]
     holds: dict[str, list[PresentTrip]] = defaultdict(list)
     for p in present:
         if p.state is TripState.HELD:
@@ -240,12 +269,21 @@ def gate_dashboard(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> GateDashbo
         yards=yards,
         lanes=lanes,
         unassigned_at_lane=by_hand,
-        hour_starts=[end - timedelta(hours=THROUGHPUT_HOURS - i) for i in range(THROUGHPUT_HOURS)],
+        hour_starts=hour_starts,
         throughput=throughput,
         overdue=overdue,
         holds=dict(sorted(holds.items())),
         open_reviews=reviews,
+        channels={c: channel_rows.get(c.value, 0) for c in Channel},
+        channel_targets=DEFAULT_TARGETS,
+        incidents=incidents,
+        hours_open=hours_open,
     )
+
+
+def _open_during(gate: Gate, hour: datetime) -> bool:
+    """Was the gate open at any time in the hour starting at ``hour``."""
+    return bool(gate.open_intervals(hour, hour + timedelta(hours=1)))
 
 
 def change_marker(uow: UnitOfWork, gate_id: str) -> tuple[object, ...]:

@@ -13,7 +13,7 @@ from cuakhau.domain.gate import Direction
 from cuakhau.domain.parties import VehicleWarning
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TERMINAL_STATES, TripAction, TripState
-from cuakhau.services.ports.activity import CrossingRow, OpenCall, PresentTrip
+from cuakhau.services.ports.activity import CrossingRow, OpenCall, OpenIncident, PresentTrip
 
 _TERMINAL = [s.value for s in TERMINAL_STATES]
 
@@ -148,6 +148,20 @@ class SqlGateActivity:
         q = select(func.count()).where(rc.gate_id == gate_id, rc.status == "open")
         return int(self.conn.execute(q).scalar_one())
 
+    def open_incidents(self, gate_id: str) -> list[OpenIncident]:
+        i = t.exchange_incidents.c
+        q = (
+            select(i.id, i.origin, i.kind, i.severity, i.summary, i.trip_ref, i.raised_at, i.ack_due_at)
+            .where(i.gate_id == gate_id, i.status == "open")
+            .order_by(i.ack_due_at, i.id)
+        )
+        return [OpenIncident(*r) for r in self.conn.execute(q)]
+
+    def channel_counts(self, gate_id: str, since: datetime) -> dict[str, int]:
+        d = t.customs_decisions.c
+        q = select(d.channel, func.count()).where(d.gate_id == gate_id, d.decided_at >= since).group_by(d.channel)
+        return {channel: int(n) for channel, n in self.conn.execute(q)}
+
     def marker(self, gate_ids: Iterable[str]) -> tuple[Any, ...]:
         """Counts and sums that move with every change: each trip step raises ``sum(version)``; closures, reviews,
         yard moves, lane calls and device messages are counted by status."""
@@ -160,6 +174,7 @@ class SqlGateActivity:
             t.device_messages.c,
             t.gate_closures.c,
         )
+        ic = t.exchange_incidents.c
         yard_ids = select(t.yards.c.id).where(t.yards.c.gate_id.in_(ids))
         parts = [
             select(func.count(), func.coalesce(func.sum(tr.version), 0)).where(tr.gate_id.in_(ids)),
@@ -168,6 +183,7 @@ class SqlGateActivity:
             select(func.count(), func.count(yv.exited_at)).where(yv.yard_id.in_(yard_ids)),
             select(func.count()).where(dm.gate_id.in_(ids)),
             select(func.count(), func.max(gc.ends_at)).where(gc.gate_id.in_(ids)),
+            select(func.count(), func.count(ic.acknowledged_at)).where(ic.gate_id.in_(ids)),
         ]
         out: list[Any] = []
         for part in parts:

@@ -7,7 +7,7 @@ re-exported here, so ``from cuakhau.services.ports import X`` works for every po
 from __future__ import annotations
 
 from cuakhau.services.ports.accounts import AccessRepository, AccountRepository, RateLimiter, TokenRepository
-from cuakhau.services.ports.activity import CrossingRow, GateActivity, OpenCall, PresentTrip
+from cuakhau.services.ports.activity import CrossingRow, GateActivity, OpenCall, OpenIncident, PresentTrip
 from cuakhau.services.ports.customs import CustomsRepository
 from cuakhau.services.ports.equeue import (
     BookingFacts,
@@ -63,6 +63,7 @@ __all__ = [
     "LaneCall",
     "LaneCallRepository",
     "OpenCall",
+    "OpenIncident",
     "OutboxRepository",
     "Place",
     "PresentTrip",

@@ -50,6 +50,20 @@ class OpenCall:
     vehicle_warnings: tuple[VehicleWarning, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class OpenIncident:
+    """A hotline incident at a gate not yet acknowledged (either side raised it)."""
+
+    id: str
+    origin: str  # 'self' or the peer that raised it
+    kind: str
+    severity: str
+    summary: str
+    trip_ref: str | None
+    raised_at: datetime
+    ack_due_at: datetime
+
+
 class GateActivity(Protocol):
     """Read side for boards and dashboards: what is at a gate now and what crossed lately."""
 
@@ -65,6 +79,14 @@ class GateActivity(Protocol):
     def crossings(self, gate_id: str, since: datetime) -> list[CrossingRow]: ...
     def open_calls(self, gate_id: str) -> list[OpenCall]: ...
     def open_reviews(self, gate_id: str) -> int: ...
+    def open_incidents(self, gate_id: str) -> list[OpenIncident]:
+        """Hotline incidents at the gate still open (not acknowledged), the oldest deadline first."""
+        ...
+
+    def channel_counts(self, gate_id: str, since: datetime) -> dict[str, int]:
+        """Customs channel decisions at the gate since ``since``, by channel (green, yellow, red)."""
+        ...
+
     def marker(self, gate_ids: Iterable[str]) -> tuple[Any, ...]:
         """A cheap value that changes whenever anything a dashboard of these gates shows changes."""
         ...

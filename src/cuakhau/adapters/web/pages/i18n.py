@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from cuakhau import i18n
 
@@ -78,6 +78,10 @@ class Formatter:
         if value is None:
             return "—"
         return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=self.locale)
+
+    def percent(self, value: float | None) -> str:
+        """A share as a percentage in the reader's locale ("15%", "15 %")."""
+        return "—" if value is None else format_percent(value, locale=self.locale)
 
     def minutes(self, value: int | float | None) -> str:
         """A duration in hours and minutes ("2 h 05 min" / "2 giờ 05 phút" / "2 小时 05 分")."""

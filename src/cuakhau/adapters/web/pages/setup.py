@@ -22,6 +22,7 @@ from cuakhau.adapters.web.pages import (
     portal,
     public,
     trucks,
+    worklist,
 )
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
@@ -33,6 +34,7 @@ ROUTERS = (
     public.router,
     login.router,
     dashboard.router,
+    worklist.router,
     gate_admin.router,
     trucks.router,
     inspections.router,
@@ -98,8 +100,15 @@ def _html_errors(app: FastAPI) -> None:
 def install(app: FastAPI, context: ServiceContext) -> None:
     app.state.page_principal_resolver = login.resolve  # the session cookie (tests may swap it)
     app.state.live_hub = dashboard.make_hub(context)
+    app.state.worklist_hub = worklist.make_hub(context)
     if hasattr(context.uow, "after_commit"):  # the SQL unit of work: wake live dashboards after each commit here
-        setattr(context.uow, "after_commit", app.state.live_hub.poke)  # noqa: B010
+        hubs = (app.state.live_hub, app.state.worklist_hub)
+
+        def poke() -> None:
+            for hub in hubs:
+                hub.poke()
+
+        setattr(context.uow, "after_commit", poke)  # noqa: B010
     app.mount("/static", StaticFiles(packages=[("cuakhau.adapters.web", "static")]), name="static")
     _html_errors(app)
     app.add_exception_handler(LoginRequired, _login_required)

@@ -8,7 +8,8 @@ from typing import Any
 from cuakhau.domain.gate import Gate
 from cuakhau.domain.waits import WaitEstimate
 from cuakhau.services.boards import GateDashboard, GateWaits, SideHours
-from cuakhau.services.ports import PresentTrip
+from cuakhau.services.ports import OpenIncident, PresentTrip
+from cuakhau.services.worklists import Worklists
 
 
 def iso(value: datetime | None) -> str | None:
@@ -100,7 +101,9 @@ def dashboard_json(d: GateDashboard) -> dict[str, Any]:
             for w in d.waits.directions
         ],
         "stages": {direction.value: {s.value: n for s, n in row.items()} for direction, row in d.stages.items()},
-        "yards": [{"id": y.yard_id, "name": y.name, "capacity": y.capacity, "occupancy": y.occupancy} for y in d.yards],
+        "yards": [
+            {"id": y.yard_id, "name": dict(y.names), "capacity": y.capacity, "occupancy": y.occupancy} for y in d.yards
+        ],
         "lanes": [
             {
                 "code": ln.code,
@@ -117,12 +120,14 @@ def dashboard_json(d: GateDashboard) -> dict[str, Any]:
                     }
                     for c in ln.calls
                 ],
+                "unrecorded": _truck(ln.unrecorded) if ln.unrecorded is not None else None,
             }
             for ln in d.lanes
         ],
         "by_hand": [_truck(p) for p in d.unassigned_at_lane],
         "throughput": {
             "hours": [iso(h) for h in d.hour_starts],
+            "open": [{"here": here, "there": there} for here, there in d.hours_open],
             **{direction.value: counts for direction, counts in d.throughput.items()},
         },
         "overdue": [
@@ -130,7 +135,66 @@ def dashboard_json(d: GateDashboard) -> dict[str, Any]:
         ],
         "holds": {agency: [_truck(p) for p in trucks] for agency, trucks in d.holds.items()},
         "reviews": {"open": d.open_reviews},
+        "channels": {
+            "actual": {c.value: n for c, n in d.channels.items()},
+            "targets": (
+                {c.value: d.channel_targets.for_channel(c) for c in d.channels} if d.channel_targets is not None else {}
+            ),
+        },
+        "incidents": [incident_json(i) for i in d.incidents],
     }
 
 
-SECTIONS = ("hours", "waits", "stages", "yards", "lanes", "by_hand", "throughput", "overdue", "holds", "reviews")
+def incident_json(i: OpenIncident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "from_other_side": i.origin != "self",
+        "kind": i.kind,
+        "severity": i.severity,
+        "summary": i.summary,
+        "trip_ref": i.trip_ref,
+        "raised_at": iso(i.raised_at),
+        "ack_due_at": iso(i.ack_due_at),
+    }
+
+
+SECTIONS = (
+    "hours",
+    "waits",
+    "stages",
+    "yards",
+    "lanes",
+    "by_hand",
+    "throughput",
+    "channels",
+    "overdue",
+    "holds",
+    "reviews",
+    "incidents",
+)
+
+
+def worklists_json(w: Worklists) -> dict[str, Any]:
+    """Every role's worklist as sections (one per role) plus the gate administration's queues."""
+    out: dict[str, Any] = {
+        role.value: [
+            {
+                "stage": stage,
+                "items": [
+                    {
+                        **_truck(i.truck),
+                        "minutes_left": i.minutes_left,
+                        "bound_minutes": i.bound_minutes,
+                        "due_at": iso(i.due_at),
+                        "in_progress": i.in_progress,
+                    }
+                    for i in items
+                ],
+            }
+            for stage, items in stages.items()
+        ]
+        for role, stages in w.stages.items()
+    }
+    out["reviews"] = {"open": w.open_reviews}
+    out["incidents"] = [incident_json(i) for i in w.incidents]
+    return out
