@@ -100,7 +100,7 @@ def test_opening_hours_read_as_open_and_the_morning_board_is_open(world: World, 
     vi, zh, en = (seen(anon.get(f"/waits?lang={lang}").text) for lang in ("vi", "zh", "en"))
     assert "mở cửa 07:00–19:00 hôm nay" in vi and "đóng cửa hôm nay" not in vi
     assert "今天开放 08:00–20:00" in zh  # the Chinese side on its own clock
-    assert "open 07:00–19:00 today" in en and "Open now until 19:00" in en
+    assert "open 07:00–19:00 today" in en and "Open now · open 07:00–19:00 today (Vietnam time)" in en
     assert "closed" not in en.lower().replace("closures", "")
 
 
@@ -114,10 +114,11 @@ def test_a_quiet_gate_at_night_says_why_a_truck_arriving_now_would_wait(
     walk(ctx, trip_id, "arrive", "call", "inspect", "clear", "cross")  # crossed at 17:00, 40 min after arriving
     clock.advance(datetime(2026, 6, 2, 15, 30, tzinfo=UTC) - clock.now())  # 22:30: closed, nobody waiting
     vi = card_titled("Cửa khẩu Chi Ma → Cửa khẩu Ái Điểm", anon.get("/waits?lang=vi").text)  # out of Vietnam
-    assert "Đang đóng cửa mở cửa ngày mai 07:30, sau 9 giờ" in vi
+    assert "Đang đóng cửa mở cửa ngày mai 07:30, sau 9 giờ · hôm nay đóng cửa cả ngày" not in vi
+    assert "Đang đóng cửa mở cửa ngày mai 07:30, sau 9 giờ · mở cửa 07:30–17:30 hôm nay" in vi
     assert "Không có xe nào đang chờ; mở cửa sau 9 giờ" in vi
-    assert "Khoảng 10 giờ cho xe đến bây giờ" in vi and "tính cả 9 giờ chờ mở cửa" in vi
+    assert "Khoảng 10 giờ" in vi and "ước lượng thô (chỉ đo được 1 xe)" in vi  # 9 h closed, then 40 min
     zh = card_titled("支麻口岸 → 爱店口岸", anon.get("/waits?lang=zh").text)
-    assert "目前关闭 明天 07:30开放，还有 9 小时" in zh
+    assert "目前关闭 明天 07:30开放，还有 9 小时 · 今天开放 07:30–17:30" in zh
     assert "无车辆等待；9 小时后开放" in zh
-    assert "新到车辆约需 10 小时" in zh and "含开放前的 9 小时" in zh
+    assert "约 10 小时" in zh and "粗略估计（仅测得 1 辆车）" in zh
