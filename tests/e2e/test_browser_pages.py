@@ -71,8 +71,7 @@ def test_public_board_keyboard_and_language_switch(demo: tuple[str, str], browse
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-    rows = page.locator(f"tr[data-gate='{GATE}']")
-    assert rows.count() == 2  # export and import
+    assert page.locator("section.pair").count() == 10  # five gate pairs, each way across once
     shot(page, "waits-vi")
     page.click("a[hreflang=zh]")
     page.wait_for_load_state()
@@ -89,6 +88,28 @@ def test_public_board_keyboard_and_language_switch(demo: tuple[str, str], browse
     huu_nghi = next(g for g in body["gates"] if g["id"] == GATE)
     assert {d["direction"] for d in huu_nghi["directions"]} == {"export", "import"}
     assert huu_nghi["counterpart"]["id"] == "cn-youyiguan"
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["vi", "zh"])
+def test_public_board_fits_a_phone(demo: tuple[str, str], browser: Any, language: str) -> None:
+    """At 390×844 the board never scrolls sideways and stays a few screens long (it was 11,600 px, each pair twice)."""
+    base, _ = demo
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{base}/waits?lang={language}")
+    size = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth,"
+        " height: document.documentElement.scrollHeight})"
+    )
+    assert size["scroll"] <= size["width"] == 390, size  # no horizontal scroll
+    assert size["height"] < 4000, size
+    assert page.locator("section.pair").count() == 10 and page.locator("section.pair svg rect").count() > 0
+    sticking_out = page.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391).length"
+    )
+    assert sticking_out == 0
+    shot(page, f"board-{language}")
     context.close()
 
 

@@ -16,7 +16,7 @@ from cuakhau.domain.clock import Clock
 from cuakhau.domain.common import parse_enum
 from cuakhau.domain.customs import Channel, TargetRates
 from cuakhau.domain.errors import require
-from cuakhau.domain.gate import Closure, Direction, Gate
+from cuakhau.domain.gate import Closure, Country, Direction, Gate
 from cuakhau.domain.perishability import PROFILES
 from cuakhau.domain.trip import TERMINAL_STATES, TripState
 from cuakhau.domain.waits import (
@@ -48,6 +48,8 @@ THROUGHPUT_HOURS = 12
 #: The channel mix the dashboard compares today's decisions with: the published selectivity profile's targets.
 DEFAULT_TARGETS = DEFAULT_PROFILE.targets
 CLOSURE_LOOKAHEAD = timedelta(days=14)
+#: The public board's chart: trucks across in each of the last 24 whole hours (one query of the crossings).
+HISTORY_HOURS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,9 @@ class DirectionWait:
     #: for trucks whose goods need no inspection, and for those whose goods do.
     places_left_today: int = 0
     places_left_today_inspection: int = 0
+    #: Trucks that crossed in each of the last :data:`HISTORY_HOURS` whole hours, oldest first; the last hour is
+    #: the one running now (it ends at ``GateWaits.history_end``).
+    crossed_by_hour: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,8 @@ class GateWaits:
     here: SideHours
     there: SideHours | None
     directions: list[DirectionWait]
+    #: The end of the chart's last hour (the next whole hour after the board was computed).
+    history_end: datetime | None = None
 
 
 def _side(gate: Gate, now: datetime) -> SideHours:
@@ -101,7 +108,9 @@ def _both_open(gate: Gate, counterpart: Gate | None, now: datetime) -> list[tupl
 def _waits_in(uow: UnitOfWork, gate: Gate, now: datetime) -> GateWaits:
     counterpart = uow.gates.get(gate.counterpart_id) if gate.counterpart_id else None
     counts = uow.activity.state_counts(gate.id)
-    crossings = uow.activity.crossings(gate.id, now - WIDE_WINDOW)
+    history_end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    since = min(now - WIDE_WINDOW, history_end - timedelta(hours=HISTORY_HOURS))
+    crossings = uow.activity.crossings(gate.id, since)  # the estimate keeps the last 12 h; the chart, 24
     intervals = _both_open(gate, counterpart, now)
     directions = []
     for direction in Direction:
@@ -118,6 +127,9 @@ def _waits_in(uow: UnitOfWork, gate: Gate, now: datetime) -> GateWaits:
                 estimate,
                 places_left_today=sum(s.plain.places for s in left),
                 places_left_today_inspection=sum(s.inspected.places for s in left),
+                crossed_by_hour=tuple(
+                    hourly_counts((c.crossed_at for c in sample), end=history_end, hours=HISTORY_HOURS)
+                ),
             )
         )
     return GateWaits(
@@ -125,6 +137,7 @@ def _waits_in(uow: UnitOfWork, gate: Gate, now: datetime) -> GateWaits:
         here=_side(gate, now),
         there=_side(counterpart, now) if counterpart else None,
         directions=directions,
+        history_end=history_end,
     )
 
 
@@ -142,17 +155,133 @@ BOARD_REFRESH = timedelta(seconds=10)
 BOARD_FRESH_FOR = timedelta(seconds=15)
 
 
+# --- the public board by gate pair and way across ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One side of a way across: the gate, its hours, and its wait in the direction trucks take there (``export``
+    at the side they leave, ``import`` at the side they enter)."""
+
+    side: SideHours
+    wait: DirectionWait
+
+
+@dataclass(frozen=True, slots=True)
+class PairCard:
+    """One gate pair, one way across: from ``origin``'s country into ``destination``'s (either may be missing for a
+    gate without a counterpart on this platform). Its legs are the sides this platform measures, the leaving one
+    first; the hours are those when *both* sides are open, in the origin's local day."""
+
+    origin: Gate | None
+    destination: Gate | None
+    legs: list[Leg]
+    open_now: bool
+    #: Periods both sides are open on the local day of the side trucks leave from (clipped to that day).
+    today: list[tuple[datetime, datetime]]
+    #: Open now: when this period both sides are open ends (None: not within the look-ahead).
+    closes_at: datetime | None
+    #: Closed now: when both sides next open (None: not within the look-ahead).
+    opens_at: datetime | None
+    history_end: datetime | None
+    #: Trucks across in each of the last 24 hours (the leaving side's count, else the entering side's).
+    crossed_by_hour: tuple[int, ...]
+
+    @property
+    def home(self) -> Gate:
+        """The gate whose clock the card's times are read on: the one trucks leave from, else the other."""
+        gate = self.origin or self.destination
+        assert gate is not None
+        return gate
+
+
+def _open_both(gates: list[Gate], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    both = gates[0].open_intervals(start, end)
+    for other in gates[1:]:
+        both = intersect(both, other.open_intervals(start, end))
+    return both
+
+
+def _card(origin: GateWaits | None, destination: GateWaits | None, now: datetime) -> PairCard | None:
+    legs = [
+        Leg(w.here, d)
+        for w, flow in ((origin, Direction.EXPORT), (destination, Direction.IMPORT))
+        if w is not None
+        for d in w.directions
+        if d.direction is flow
+    ]
+    if not legs:
+        return None
+    gates = [w.gate for w in (origin, destination) if w is not None]
+    home = gates[0]
+    day_start, day_end = day_bounds(home, home.local(now).date())
+    horizon = max(day_end, now + CLOSURE_LOOKAHEAD)
+    both = _open_both(gates, day_start, horizon)
+    current = next(((s, e) for s, e in both if s <= now < e), None)
+    board = origin or destination
+    assert board is not None
+    return PairCard(
+        origin=origin.gate if origin else None,
+        destination=destination.gate if destination else None,
+        legs=legs,
+        open_now=current is not None,
+        today=[(max(s, day_start), min(e, day_end)) for s, e in both if s < day_end and e > day_start],
+        closes_at=current[1] if current and current[1] < horizon else None,
+        opens_at=None if current else next((s for s, _ in both if s > now), None),
+        history_end=board.history_end,
+        crossed_by_hour=legs[0].wait.crossed_by_hour,
+    )
+
+
+def _lead(w: GateWaits) -> tuple[bool, str]:
+    return (w.gate.country is not Country.VN, w.gate.id)
+
+
+def pair_cards(board: list[GateWaits], now: datetime) -> list[PairCard]:
+    """The board as one card per gate pair and way across (each pair once each way, where the per-gate board has
+    each pair twice: once from each side). Pairs in the order of their Vietnamese gate; in a pair, the way out of
+    Vietnam first."""
+    by_id = {w.gate.id: w for w in board}
+    pairs: dict[tuple[str, ...], list[GateWaits]] = {}
+    for w in board:
+        other = by_id.get(w.gate.counterpart_id) if w.gate.counterpart_id else None
+        pair = sorted((x for x in (w, other) if x is not None), key=_lead)
+        pairs.setdefault(tuple(x.gate.id for x in pair), pair)
+    cards = []
+    for pair in sorted(pairs.values(), key=lambda p: _lead(p[0])):
+        first, second = pair[0], pair[1] if len(pair) > 1 else None
+        for card in (_card(first, second, now), _card(second, first, now)):
+            if card is not None:
+                cards.append(card)
+    return cards
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The public board at one instant: by gate (the JSON feed's shape) and by gate pair and way across (the page's
+    cards, and the versioned feed's)."""
+
+    gates: list[GateWaits]
+    cards: list[PairCard]
+
+
+def public_board(uow: UnitOfWork, *, clock: Clock) -> Board:
+    now = clock.now()  # the cards' hours are read at the board's instant (the waits' own is a moment later)
+    gates = public_waits(uow, clock=clock)
+    return Board(gates, pair_cards(gates, now))
+
+
 class PublicBoard:
-    """The public wait board as a read model of this process: every gate's :func:`public_waits`, computed by the
-    ``public_board`` job (or, failing that, by one reader at a time) and served to every reader with its age —
-    never computed per request (services/cached.py)."""
+    """The public wait board as a read model of this process: every gate's :func:`public_waits` and its
+    :func:`pair_cards`, computed by the ``public_board`` job (or, failing that, by one reader at a time) and served
+    to every reader with its age — never computed per request (services/cached.py)."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, fresh_for: timedelta = BOARD_FRESH_FOR) -> None:
-        self.cached: Cached[list[GateWaits]] = Cached(
-            lambda: public_waits(uow(read_only=True), clock=clock), clock, fresh_for=fresh_for
+        self.cached: Cached[Board] = Cached(
+            lambda: public_board(uow(read_only=True), clock=clock), clock, fresh_for=fresh_for
         )
 
-    def read(self) -> Computed[list[GateWaits]]:
+    def read(self) -> Computed[Board]:
         return self.cached.read()
 
     def refresh(self) -> None:
