@@ -245,6 +245,8 @@ OBJECT_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/trips/{trip_id}/booking", "trip_id", booking_body()),
     ("PATCH", "/api/v1/trips/{trip_id}/booking", "trip_id", {k: booking_body()[k] for k in ("earliest", "latest")}),
     ("POST", "/api/v1/trips/{trip_id}/booking/cancel", "trip_id", {"reason": "xe hỏng"}),
+    ("POST", "/api/v1/trips/{trip_id}/standby", "trip_id", {"reach_minutes": 30}),
+    ("DELETE", "/api/v1/trips/{trip_id}/standby", "trip_id", None),
     ("GET", "/api/v1/trips/{trip_id}/stages", "trip_id", None),
     ("GET", "/api/v1/trips/{trip_id}/customs", "trip_id", None),
     ("POST", "/api/v1/trips/{trip_id}/customs/results", "trip_id", {"kind": "release"}),
