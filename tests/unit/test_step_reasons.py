@@ -28,15 +28,3 @@ def test_an_older_three_language_reason_shows_the_readers_part_and_other_text_is
 def test_hs_lines_are_named_in_vietnamese_and_chinese_from_the_glossary() -> None:
     assert "sầu riêng" in local_names("0810.60", "vi") and "榴莲" in local_names("081060", "zh")
     assert local_names("081060", "en") == []
-
-
-def test_the_perishability_behind_a_channel_reads_as_words_in_each_language() -> None:
-    from cuakhau import i18n
-    from cuakhau.domain.perishability import Perishability
-
-    for kind in Perishability:
-        for lang in ("vi", "zh", "en"):
-            text = i18n.render("risk.perishability", lang, {"perishability": kind.value, "score": 0.4})
-            assert "_" not in text and (lang == "en" or kind.value not in text), text
-    assert "(hàng khô)" in i18n.render("risk.perishability", "vi", {"perishability": "dry_goods", "score": 0.1})
-    assert "（鲜果蔬）" in i18n.render("risk.perishability", "zh", {"perishability": "fresh_produce", "score": 0.1})

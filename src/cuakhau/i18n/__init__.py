@@ -63,9 +63,8 @@ class _Params(dict[str, Any]):
 
 
 #: Params whose value is a key, not text: ``problem="mismatched_tag"`` on ``phyto.unparseable`` is rendered from
-#: the catalog entry ``phyto.problem.mismatched_tag`` in the same language, so a library's English never shows;
-#: ``perishability="dry_goods"`` on ``risk.perishability`` from ``risk.perishability.dry_goods``.
-TRANSLATED_PARAMS = ("problem", "perishability")
+#: the catalog entry ``phyto.problem.mismatched_tag`` in the same language, so a library's English never shows.
+TRANSLATED_PARAMS = ("problem",)
 
 
 def render(code: str, language: str, params: Mapping[str, Any] | None = None) -> str:

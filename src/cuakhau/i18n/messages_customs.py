@@ -34,12 +34,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "货物易腐类别（{perishability}）：评分 {score}。",
         "en": "Perishability ({perishability}): score {score}.",
     },
-    # the perishability class named in ``risk.perishability`` (``i18n.TRANSLATED_PARAMS``): words, never a code
-    "risk.perishability.live_animals": {"vi": "động vật sống", "zh": "活动物", "en": "live animals"},
-    "risk.perishability.fresh_produce": {"vi": "rau quả tươi", "zh": "鲜果蔬", "en": "fresh produce"},
-    "risk.perishability.chilled": {"vi": "ướp lạnh", "zh": "冷藏", "en": "chilled"},
-    "risk.perishability.frozen": {"vi": "đông lạnh", "zh": "冷冻", "en": "frozen"},
-    "risk.perishability.dry_goods": {"vi": "hàng khô", "zh": "干货", "en": "dry goods"},
     "risk.score": {
         "vi": "Tổng điểm rủi ro {score}; ngưỡng luồng đỏ {red_threshold}, luồng vàng {yellow_threshold}.",
         "zh": "综合风险评分 {score}；红色通道阈值 {red_threshold}，黄色通道阈值 {yellow_threshold}。",
