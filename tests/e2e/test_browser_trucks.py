@@ -55,7 +55,9 @@ def _truck_in_yard(database_url: str) -> tuple[str, str]:
         assert found, "the demo has a truck in the yard at Hữu Nghị"
         summary = found[0]
         if summary.trip.state is TripState.RELEASED:
-            trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=summary.trip.id, action="inspect", actor=QUARANTINE)
+            trips.transition_trip(
+                ctx.uow(), clock=ctx.clock, trip_id=summary.trip.id, action="inspect", actor=QUARANTINE
+            )
         return summary.trip.id, summary.plate
     finally:
         platform.close()
