@@ -49,10 +49,18 @@ def test_the_truck_page_shows_the_file_in_the_readers_language(ctx: ServiceConte
     assert 'id="channel" data-channel=' in r.text  # the channel decided on arrival, with its reasons as sentences
     reasons = r.text.split('id="channel-reasons"')[1].split("</ul>")[0]
     assert "<li>" in reasons and "risk." not in reasons
+    assert "_" not in reasons  # the goods' class in words (鲜果蔬), never its code (fresh_produce)
     assert "火龙果" in r.text  # the HS line named in the page's language (glossary), not only in English
     assert "堆场入口" in r.text  # the device read at the yard entry, in words
-    audit = r.text.split('id="audit"')[1]
-    assert "arrive" not in audit and "customs" not in audit.split("<small>")[0]
+    audit = r.text.split('id="audit"')[1].split("</table>")[0]
+    assert "arrive" not in audit and "customs" not in audit.split("<small")[0]
+    # Who took each step: an officer's account; never an exporter's, a device's or a rule's id.
+    events = trips.timeline(ctx.uow(), trip_id)[1]
+    assert all(e.actor.id not in audit for e in events if e.actor.role.value in ("exporter", "system", "driver"))
+    # A line of links to the page's sections, each to a section that is there.
+    nav = r.text.split('id="sections"')[1].split("</nav>")[0]
+    anchors = re.findall(r'href="#([a-z-]+)"', nav)
+    assert "sec-audit" in anchors and all(f'id="{a}"' in r.text for a in anchors)
     # From the dashboard (its holds list here): the plate is a link to the truck's page; the reason a sentence.
     trips.transition_trip(
         ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="hold", actor=CUSTOMS, reason="[documents] C/O"
@@ -154,3 +162,44 @@ def test_customs_result_on_the_page_hold_confirmed_then_release(
     again = page.post(f"{url}/customs", data=release)
     assert again.status_code == 409 and 'data-code="customs.already_decided"' in again.text
     assert "海关" in again.text.split('id="problem"')[1][:300]  # the refusal as a Chinese sentence
+
+
+def test_customs_rejects_with_its_own_published_reasons_confirmed_first(
+    ctx: ServiceContext, world: World, app: FastAPI
+) -> None:
+    trip_id = in_yard(ctx, world)
+    url = f"/gates/{GATE}/trucks/{trip_id}"
+    page = officer(ctx, app, Role.CUSTOMS_OFFICER, "zh")
+    in_the_yard = page.get(url).text  # in the yard customs may only hold (services/customs.py): nothing else offered
+    assert 'id="customs-hold-form"' in in_the_yard and 'id="customs-reject-form"' not in in_the_yard
+    assert 'id="customs-release-form"' not in in_the_yard
+    # Posted anyway, the refusal names the truck's state and the result in words.
+    early = page.post(
+        f"{url}/customs", data={"csrf_token": CSRF, "kind": "reject", "reason_code": "origin", "step": "confirm"}
+    )
+    assert early.status_code == 409, (early.status_code, early.text[:300])
+    problem = early.text.split('id="problem"')[1].split("</p>")[0]
+    assert early.status_code == 409 and "在堆场等候" in problem and "arrived" not in problem and "reject" not in problem
+    trips.transition_trip(ctx.uow(), clock=ctx.clock, trip_id=trip_id, action="call", actor=CUSTOMS)
+    shown = page.get(url).text
+    reject_form = shown.split('id="customs-reject-form"')[1].split("</form>")[0]
+    assert "品名、数量、价格或原产地申报不实" in reject_form  # the rejection list, not the hold list
+    assert "单证不全或与申报不符" not in reject_form
+    form = {"csrf_token": CSRF, "form": "customs-reject", "step": "preview", "kind": "reject"}
+    # A hold's reason is not a rejection's: refused at the field, the choices named in the officer's words.
+    wrong = page.post(f"{url}/customs", data=form | {"reason_code": "documents"})
+    assert wrong.status_code == 422 and 'id="err-customs-reject-reason"' in wrong.text
+    assert "品名、数量、价格或原产地申报不实" in wrong.text.split('id="problem"')[1].split("</p>")[0]
+    # No reason at all: the step is named in words, not as its code.
+    bare = page.post(f"{url}/customs", data=form)
+    problem = bare.text.split('id="problem"')[1].split("</p>")[0]
+    assert bare.status_code == 422 and "退回" in problem and "reject" not in problem
+    preview = page.post(f"{url}/customs", data=form | {"reason_code": "false_declaration", "reason_text": "少报 2 吨"})
+    assert preview.status_code == 200 and 'id="confirm-form"' in preview.text
+    assert "车辆被退回" in preview.text  # the confirmation says what a rejection does
+    assert trips.get_trip(ctx.uow(), trip_id).state.value == "called"  # nothing saved before the confirmation
+    done = page.post(f"{url}/customs", data=confirm_form(preview.text), follow_redirects=False)
+    assert done.status_code == 303, done.text.split('id="problem"')[-1][:400]
+    assert trips.get_trip(ctx.uow(), trip_id).state.value == "rejected"
+    vi = officer(ctx, app, Role.QUARANTINE_OFFICER, "vi").get(url).text
+    assert "Khai sai tên hàng, số lượng, trị giá hoặc xuất xứ: 少报 2 吨" in vi and "[false_declaration]" not in vi

@@ -1,6 +1,9 @@
-"""The published reasons an officer picks when holding or releasing a truck, and how a step's reason is read.
+"""The published reasons an officer picks when holding, releasing or (customs) rejecting a truck, and how a step's
+reason is read.
 
-An officer holds a truck with a reason from :data:`HOLD_REASONS` (and may add their own words); the step keeps
+An officer holds a truck with a reason from :data:`HOLD_REASONS`, releases it with one from
+:data:`RELEASE_REASONS`, and customs rejects it with one from :data:`REJECT_REASONS` (each may add their own
+words). Codes are unique across the lists (``other`` reads the same in each). The step keeps
 ``[code] free text``, so the reason reads as a sentence in every reader's language — never one string in three
 languages. :func:`describe` also reads the older three-language reasons (``vi / zh / en``) by picking the
 reader's part, and leaves any other text as the officer wrote it.
@@ -11,7 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["HOLD_REASONS", "RELEASE_REASONS", "compose", "describe", "label"]
+__all__ = [
+    "ACTION_NAMES",
+    "HOLD_REASONS",
+    "REJECT_REASONS",
+    "RELEASE_REASONS",
+    "RESULT_REASONS",
+    "compose",
+    "describe",
+    "label",
+]
 
 #: Why a truck is held: one sentence per code in vi, zh and en (the published list; docs/officer-pages.md).
 HOLD_REASONS: Mapping[str, Mapping[str, str]] = {
@@ -70,7 +82,57 @@ RELEASE_REASONS: Mapping[str, Mapping[str, str]] = {
     "other": {"vi": "Lý do khác", "zh": "其他原因", "en": "Another reason"},
 }
 
-_ALL: Mapping[str, Mapping[str, str]] = {**HOLD_REASONS, **RELEASE_REASONS}
+#: Why customs turns a truck back (its result ``reject``): a list of its own, not the hold list — a hold waits for
+#: something to be put right, a rejection ends the trip at this gate.
+REJECT_REASONS: Mapping[str, Mapping[str, str]] = {
+    "prohibited": {
+        "vi": "Hàng cấm hoặc hàng hạn chế xuất nhập khẩu không có giấy phép",
+        "zh": "禁止或限制进出口的货物，无许可证",
+        "en": "Prohibited or restricted goods without a licence",
+    },
+    "false_declaration": {
+        "vi": "Khai sai tên hàng, số lượng, trị giá hoặc xuất xứ",
+        "zh": "品名、数量、价格或原产地申报不实",
+        "en": "False declaration of the goods, quantity, value or origin",
+    },
+    "origin": {
+        "vi": "Không có hoặc không chấp nhận được chứng nhận xuất xứ",
+        "zh": "原产地证书缺失或不予认可",
+        "en": "Certificate of origin missing or not accepted",
+    },
+    "labelling": {
+        "vi": "Nhãn hàng hóa không đúng quy định",
+        "zh": "货物标签不符合规定",
+        "en": "Goods labelling does not meet the rules",
+    },
+    "quarantine_failed": {
+        "vi": "Không đạt kiểm dịch, phải tái xuất hoặc tiêu hủy",
+        "zh": "检疫不合格，须退运或销毁",
+        "en": "Failed quarantine: to be sent back or destroyed",
+    },
+    "not_admitted": {
+        "vi": "Cửa khẩu phía bên kia không tiếp nhận lô hàng",
+        "zh": "对方口岸不接收该批货物",
+        "en": "The gate across does not admit the consignment",
+    },
+    "other": {"vi": "Lý do khác", "zh": "其他原因", "en": "Another reason"},
+}
+
+#: The list an officer picks from for each customs result (``hold``, ``reject``, ``release``).
+RESULT_REASONS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "release": RELEASE_REASONS,
+    "hold": HOLD_REASONS,
+    "reject": REJECT_REASONS,
+}
+
+#: The step or result a reason is given for, named in each language: a message's ``{action}``, never the code.
+ACTION_NAMES: Mapping[str, Mapping[str, str]] = {
+    "hold": {"vi": "giữ xe", "zh": "扣留", "en": "hold"},
+    "release": {"vi": "cho đi tiếp", "zh": "放行", "en": "release"},
+    "reject": {"vi": "từ chối", "zh": "退回", "en": "reject"},
+}
+
+_ALL: Mapping[str, Mapping[str, str]] = {**HOLD_REASONS, **RELEASE_REASONS, **REJECT_REASONS}
 _CODED = re.compile(r"^\[([a-z_]{1,32})\]\s*(.*)$", re.S)
 _LANGUAGES = ("vi", "zh", "en")
 

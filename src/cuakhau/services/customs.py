@@ -37,6 +37,12 @@ _CARRY: dict[ResultKind, list[tuple[frozenset[TripState], list[TripAction]]]] = 
 }
 
 
+def possible_results(state: TripState) -> tuple[str, ...]:
+    """The results customs may record on a trip in ``state`` (release, hold, reject), as ``_CARRY`` allows: a page
+    offers only these."""
+    return tuple(kind.value for kind, ways in _CARRY.items() if any(state in states for states, _ in ways))
+
+
 def carry_result_in(
     uow: UnitOfWork, trip: Trip, *, clock: Clock, kind: str, actor: Actor, reason: str | None = None
 ) -> CustomsResult:

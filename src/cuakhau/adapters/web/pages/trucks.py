@@ -11,13 +11,15 @@ Actions, each the same use case and checks as its API twin:
   then ``trips.transition_trip`` (the lifecycle's rules: ``services/lifecycle.py``). A hold is confirmed first;
   its reason is one of the published reasons (``i18n/step_reasons.py``) with the officer's own words.
 * customs' result (``POST …/customs``): ``POST /api/v1/trips/{trip_id}/customs/results`` —
-  ``access.trip_in_scope(RECORD_CUSTOMS)`` then ``customs.record_customs_result``. Hold and reject are confirmed.
+  ``access.trip_in_scope(RECORD_CUSTOMS)`` then ``customs.record_customs_result``. Hold and reject are confirmed;
+  each result has its own published reasons (a rejection is not a hold: ``step_reasons.RESULT_REASONS``).
 
 A refusal is shown on the page as a sentence in the officer's language, with the API's status.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -29,11 +31,13 @@ from starlette.datastructures import FormData
 from cuakhau import i18n
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.access import officer_at
+from cuakhau.adapters.web.pages.i18n import translations
 from cuakhau.adapters.web.pages.render import CSRF_FIELD, csrf_ok, language_of, render
 from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.hs_terms import local_names
-from cuakhau.domain.trip import TripAction, allowed_actions
+from cuakhau.domain.perishability import PROFILES
+from cuakhau.domain.trip import TripAction, TripState, allowed_actions
 from cuakhau.i18n import reasons, step_reasons
 from cuakhau.services import access, customs, truck_file
 from cuakhau.services import trips as trip_service
@@ -49,6 +53,9 @@ STEPS = (TripAction.HOLD, TripAction.RELEASE)
 CONFIRMED_RESULTS = ("hold", "reject")
 RESULT_KINDS = ("release", "hold", "reject")
 NOTICES = ("hold", "release", "customs")
+_STATES = frozenset(s.value for s in TripState)
+#: Whose account the audit trail names: an officer's (an exporter's, a device's or a rule's id means nothing there).
+OFFICER_ROLES = frozenset({"customs", "quarantine", "border_guard", "gate_admin"})
 
 
 def _text(form: FormData, name: str, limit: int = 2000) -> str:
@@ -57,7 +64,15 @@ def _text(form: FormData, name: str, limit: int = 2000) -> str:
 
 
 def _problem(request: Request, exc: CuakhauError) -> dict[str, Any]:
-    return {"code": exc.code, "field": exc.field, "message": i18n.render(exc.code, language_of(request), exc.params)}
+    """A refusal as the officer reads it: a trip's state or a step named in words, never as its code."""
+    params = dict(exc.params)
+    for name in ("state", "from_state"):
+        if params.get(name) in _STATES:
+            params[name] = {"code": f"trip.state.{params[name]}"}
+    for name in ("result", "action"):
+        if isinstance(params.get(name), str) and params[name] in step_reasons.ACTION_NAMES:
+            params[name] = step_reasons.ACTION_NAMES[params[name]]
+    return {"code": exc.code, "field": exc.field, "message": i18n.render(exc.code, language_of(request), params)}
 
 
 def _page(
@@ -91,14 +106,17 @@ def _page(
             booking_why(h.get("reason"), h.get("reason_params"), h.get("to_slot")) for h in file.booking_history
         ],
         hs_names={ln.hs.code: local_names(ln.hs.code, lang) for ln in file.shipment.lines},
+        channel_reasons=_channel_reasons(file, lang),
         why=lambda reason: step_reasons.describe(reason, lang),
-        hold_reasons=[(code, step_reasons.label(code, lang)) for code in step_reasons.HOLD_REASONS],
-        release_reasons=[(code, step_reasons.label(code, lang)) for code in step_reasons.RELEASE_REASONS],
+        hold_reasons=_choices(step_reasons.HOLD_REASONS, lang),
+        release_reasons=_choices(step_reasons.RELEASE_REASONS, lang),
+        reject_reasons=_choices(step_reasons.REJECT_REASONS, lang),
         may_hold=TripAction.HOLD in allowed and principal.may_take(TripAction.HOLD),
         may_release=TripAction.RELEASE in allowed and principal.may_take(TripAction.RELEASE),
         may_read_customs=principal.may(Permission.READ_CUSTOMS),
         may_record_customs=principal.may(Permission.RECORD_CUSTOMS) and not file.trip.is_terminal,
-        result_kinds=RESULT_KINDS,
+        officer_roles=OFFICER_ROLES,
+        customs_results=customs.possible_results(file.trip.state),
         **extra,
     )
 
@@ -170,15 +188,11 @@ async def step_submit(gate_id: str, trip_id: str, request: Request, ctx: Context
     await run_in_threadpool(access.check_transition, ctx.uow(read_only=True), principal, trip_id, action)
     try:
         if action not in {s.value for s in STEPS}:
-            raise InvalidInput("enum.invalid", field="action", value=action[:16], allowed="hold, release")
+            raise InvalidInput("enum.invalid", field="action", value=action[:16], allowed=_names(STEPS, request))
         chosen = TripAction(action)
-        known = step_reasons.HOLD_REASONS if chosen is TripAction.HOLD else step_reasons.RELEASE_REASONS
-        code = _text(form, "reason_code", 32)
-        if code and code not in known:
-            raise InvalidInput("enum.invalid", field="reason_code", value=code, allowed=", ".join(known))
-        reason = step_reasons.compose(code or None, _text(form, "reason_text"))
+        reason = _reason(form, action, language_of(request))
         if chosen is TripAction.HOLD and reason is None:
-            raise InvalidInput("trip.reason_required", field="reason_code", action=action)
+            raise InvalidInput("trip.reason_required", field="reason_code", action=step_reasons.ACTION_NAMES[action])
         version = _version(form)
         if chosen is TripAction.HOLD and values.get("step") != "confirm":
             preview = {"action": action, "reason": reason, "carried": _carried(values)}
@@ -215,14 +229,11 @@ async def customs_submit(gate_id: str, trip_id: str, request: Request, ctx: Cont
     kind = values.get("kind", "")
     try:
         if kind not in RESULT_KINDS:
-            raise InvalidInput("enum.invalid", field="kind", value=kind[:16], allowed=", ".join(RESULT_KINDS))
-        code = _text(form, "reason_code", 32)
-        if code and code not in step_reasons.HOLD_REASONS:
-            raise InvalidInput("enum.invalid", field="reason_code", value=code, allowed="")
-        reason = step_reasons.compose(code or None, _text(form, "reason_text"))
+            raise InvalidInput("enum.invalid", field="kind", value=kind[:16], allowed=_names(RESULT_KINDS, request))
+        reason = _reason(form, kind, language_of(request))
         if kind in CONFIRMED_RESULTS and values.get("step") != "confirm":
             if reason is None:
-                raise InvalidInput("trip.reason_required", field="reason_code", action=kind)
+                raise InvalidInput("trip.reason_required", field="reason_code", action=step_reasons.ACTION_NAMES[kind])
             preview = {"kind": kind, "reason": reason, "carried": _carried(values)}
             return _page(request, ctx, principal, gate_id, trip_id, customs_preview=preview, values=values)
         await run_in_threadpool(
@@ -240,6 +251,42 @@ async def customs_submit(gate_id: str, trip_id: str, request: Request, ctx: Cont
         problem = _problem(request, exc)
         return _page(request, ctx, principal, gate_id, trip_id, status=exc.http_status, problem=problem, values=values)
     return RedirectResponse(f"/gates/{gate_id}/trucks/{quote(trip_id)}?done=customs", status_code=303)
+
+
+def _channel_reasons(file: truck_file.TruckFile, lang: str) -> list[str]:
+    """The reasons behind the customs channel as sentences; the goods' perishability class by its name in the
+    page's catalog (``domain/perishability.py`` labels), not its code."""
+    if file.channel is None:
+        return []
+    labels = {kind.value: p.label for kind, p in PROFILES.items()}
+    words = translations(lang)
+    out = []
+    for r in file.channel.reasons:
+        params = dict(r.params)
+        label = labels.get(str(params.get("perishability")))
+        if label is not None:
+            params["perishability"] = words.gettext(label)
+        out.append(i18n.render(r.code, lang, params))
+    return out
+
+
+def _names(kinds: tuple[str, ...], request: Request) -> str:
+    return "; ".join(step_reasons.ACTION_NAMES[k].get(language_of(request), k) for k in kinds)
+
+
+def _choices(published: Mapping[str, Mapping[str, str]], lang: str) -> list[tuple[str, str]]:
+    return [(code, step_reasons.label(code, lang)) for code in published]
+
+
+def _reason(form: FormData, kind: str, lang: str) -> str | None:
+    """The reason as the step keeps it: a code from the list published for ``kind`` (hold, release, reject) and
+    the officer's words; a code from another list is refused, naming the choices as the officer reads them."""
+    known = step_reasons.RESULT_REASONS[kind]
+    code = _text(form, "reason_code", 32)
+    if code and code not in known:
+        allowed = "; ".join(text for _, text in _choices(known, lang))
+        raise InvalidInput("enum.invalid", field="reason_code", value=code, allowed=allowed)
+    return step_reasons.compose(code or None, _text(form, "reason_text"))
 
 
 def _carried(values: dict[str, str]) -> list[tuple[str, str]]:
