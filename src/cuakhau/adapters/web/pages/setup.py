@@ -9,7 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from cuakhau.adapters.web.pages import apidocs, dashboard, gate_admin, login, onboarding, portal, public, trucks
+from cuakhau.adapters.web.pages import (
+    apidocs,
+    dashboard,
+    gate_admin,
+    login,
+    onboarding,
+    portal,
+    portal_fleet,
+    public,
+    trucks,
+)
 from cuakhau.adapters.web.pages.access import LoginRequired, PageForbidden
 from cuakhau.adapters.web.pages.render import render
 from cuakhau.domain.accounts import Forbidden, Unauthenticated
@@ -23,6 +33,7 @@ ROUTERS = (
     gate_admin.router,
     trucks.router,
     portal.router,
+    portal_fleet.router,
     onboarding.router,
     apidocs.router,
 )
