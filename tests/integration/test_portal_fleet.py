@@ -3,14 +3,17 @@ once next to its field, warnings as sentences, only for one's own enterprise; de
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from cuakhau.domain.accounts import Principal
-from cuakhau.services import registry
+from cuakhau.services import registry, trips
 from cuakhau.services.context import ServiceContext
+from cuakhau.services.ports import TripFilter
 from tests.fixtures.accounts import principal
 from tests.fixtures.factories import World, vn_citizen_id, vn_tax_code
 from tests.integration.test_portal_pages import GATE, form, token
@@ -163,3 +166,120 @@ def test_declare_a_past_trip_again(ctx: ServiceContext, world: World, anon: Test
     assert hidden.status_code == 404 and 'data-code="trip.not_found"' in hidden.text
     sign_in(anon, principal("driver", enterprise_id=world.exporter.id))
     assert anon.get(f"/portal/trips/new?again={trip_id}").status_code == 403
+
+
+# --- bulk upload ------------------------------------------------------------------------------------------------
+
+HEADER_VI = [
+    "Biển số xe",
+    "Số giấy tờ của lái xe",
+    "Cửa khẩu",
+    "Tên người nhận hàng",
+    "Nước người nhận (mã ISO)",
+    "Số giấy chứng nhận kiểm dịch thực vật",
+    "Mã HS",
+    "Mô tả hàng hóa",
+    "Khối lượng tịnh (kg)",
+    "Khối lượng cả bì (kg)",
+    "Số kiện",
+    "Trị giá",
+    "Mã số vùng trồng",
+    "Mã số cơ sở đóng gói",
+]
+
+
+CARGO = ["0810.60", "Sầu riêng Ri6 / 鲜榴莲", "18000", "19500", "1.000", "54000", "VN-BTOR-0102", "VN-BTPH-017"]
+
+
+def upload_rows(ctx: ServiceContext, world: World, n: int) -> list[list[str]]:
+    rows = []
+    for i in range(n):
+        plate = registry.get_vehicle(ctx.uow(), world.new_truck()).plate.display
+        document = registry.get_driver(ctx.uow(), world.new_driver()).document.number
+        rows.append(
+            [plate, document, "Hữu Nghị", "广西凭祥友谊果蔬进出口贸易有限公司", "CN", f"VN-PC-2026-77{i:04d}", *CARGO]
+        )
+    return rows
+
+
+def as_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def test_bulk_upload_declares_good_rows_and_names_each_bad_one(
+    ctx: ServiceContext, world: World, anon: TestClient
+) -> None:
+    sign_in(anon, Exporter(world.exporter.id))
+    page = anon.get("/portal/upload?lang=vi")
+    assert page.status_code == 200 and "Biển số xe" in page.text and "Mỗi dòng được khai báo riêng" in page.text
+    key = token(page.text)
+    template = anon.get("/portal/upload/template.csv?lang=zh")
+    assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
+    assert "车牌号" in template.text.splitlines()[0]
+    rows = upload_rows(ctx, world, 3)
+    rows[1][6] = "0810.5x"  # not an HS code
+    rows[1][10] = "many"  # not a number of packages
+    before = trips.list_trips(ctx.uow(), TripFilter(), limit=10, offset=0)[1]
+    sent = anon.post(
+        "/portal/upload?lang=en",
+        data={"csrf_token": key},
+        files={"file": ("hop-tac-xa.csv", as_csv(HEADER_VI, rows), "text/csv")},
+    )
+    assert sent.status_code == 200, re.findall(r"data-code=\"[^\"]+\"[^>]*>\s*<p>[^<]*", sent.text)
+    shown = re.findall(r'<tr data-row="(\d+)" data-column="([a-z_]*)" data-code="([a-z_.]+)">', sent.text)
+    assert trips.list_trips(ctx.uow(), TripFilter(), limit=10, offset=0)[1] == before + 2, shown
+    assert "2 of 3 rows declared." in sent.text
+    # Row 3 of the file (the header is row 1): each problem with its column, in English, no code shown.
+    errors = re.findall(r'<tr data-row="(\d+)" data-column="([a-z_]*)" data-code="([a-z_.]+)">', sent.text)
+    assert {(r, c) for r, c, _ in errors} == {("3", "hs_code"), ("3", "packages")}, errors
+    table = re.search(r'<table class="responsive" id="row-errors">(.*?)</table>', sent.text, re.S)
+    assert table and "Row 3" in table.group(1) and "HS code" in table.group(1) and "Packages" in table.group(1)
+    assert "shipment.lines" not in table.group(1) and "hs_code" not in re.sub(r"<[^>]+>", "", table.group(1))
+    # The same file again: the declared rows are refused now (their trucks are on a trip), nothing twice.
+    again = anon.post("/portal/upload", data={"csrf_token": key}, files={"file": ("a.csv", as_csv(HEADER_VI, rows))})
+    assert again.status_code == 200 and 'data-code="trip.vehicle_busy"' in again.text
+    assert trips.list_trips(ctx.uow(), TripFilter(), limit=10, offset=0)[1] == before + 2
+
+
+def test_bulk_upload_reads_a_spreadsheet_and_refuses_what_is_not_ones_own(
+    ctx: ServiceContext, world: World, anon: TestClient
+) -> None:
+    import openpyxl
+
+    rows = upload_rows(ctx, world, 2)
+    other = registry.register_enterprise(
+        ctx.uow(), clock=ctx.clock, name="HTX Vải Thiều", country="VN", tax_id=vn_tax_code(), roles=["exporter"]
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [HEADER_VI, *rows]:
+        sheet.append([float(c) if c.isdigit() and not c.startswith("0") else c for c in row])  # numbers as numbers
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # Another enterprise's trucks read as unknown plates: nothing declared (these drivers have no employer on
+    # record, so any enterprise may declare with them).
+    sign_in(anon, Exporter(other.id))
+    key = csrf(anon, "/portal/upload")
+    xlsx = ("mua-vai.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    theirs = anon.post("/portal/upload?lang=vi", data={"csrf_token": key}, files={"file": xlsx})
+    assert theirs.status_code == 200 and "Đã khai báo 0 trên 2 dòng." in theirs.text
+    assert 'data-column="plate" data-code="vehicle.not_found"' in theirs.text
+    sign_in(anon, Exporter(world.exporter.id))
+    key = csrf(anon, "/portal/upload")
+    mine = anon.post("/portal/upload?lang=vi", data={"csrf_token": key}, files={"file": xlsx})
+    assert mine.status_code == 200 and "Đã khai báo 2 trên 2 dòng." in mine.text, mine.text[-3000:]
+    # A file that is not a table, unknown columns, no token, a role that may not declare.
+    for content, code in (
+        (b"\x00\xff\xfe junk", "upload.unreadable"),
+        (b"Plate;Colour\n1;2\n", "upload.unknown_columns"),
+    ):
+        bad = anon.post("/portal/upload", data={"csrf_token": key}, files={"file": ("x.csv", content)})
+        assert bad.status_code == 422 and f'data-code="{code}"' in bad.text
+    forged = anon.post("/portal/upload", data={"csrf_token": "forged"}, files={"file": xlsx})
+    assert forged.status_code == 403
+    sign_in(anon, principal("driver", enterprise_id=world.exporter.id))
+    assert anon.post("/portal/upload", data={"csrf_token": key}, files={"file": xlsx}).status_code == 403
+    assert anon.get("/portal/upload").status_code == 403

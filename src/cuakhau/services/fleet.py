@@ -164,3 +164,16 @@ def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> Tri
         driver=driver if "driver_id" not in busy_fields else None,
         busy=busy,
     )
+
+
+def vehicle_by_plate(ctx: ServiceContext, principal: Principal, plate: str, *, field: str) -> Vehicle:
+    """The caller's registered vehicle with this plate (written any way the plate is read); another
+    enterprise's answers exactly like a plate nobody registered (``vehicle.not_found`` on ``field``)."""
+    access.require_permission(principal, Permission.DECLARE)
+    parsed = Plate.parse(plate, field=field)
+    uow = ctx.uow(read_only=True)
+    with uow:
+        vehicle = uow.vehicles.get_by_plate(parsed.text)
+    if vehicle is None or (principal.is_tenant and vehicle.owner_id != principal.enterprise_id):
+        raise NotFound("vehicle", parsed.display, field=field)
+    return vehicle

@@ -17,6 +17,7 @@ from cuakhau.adapters.web.pages import (
     onboarding,
     portal,
     portal_fleet,
+    portal_upload,
     public,
     trucks,
 )
@@ -34,6 +35,7 @@ ROUTERS = (
     trucks.router,
     portal.router,
     portal_fleet.router,
+    portal_upload.router,
     onboarding.router,
     apidocs.router,
 )
