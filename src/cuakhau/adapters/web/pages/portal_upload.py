@@ -271,7 +271,12 @@ def declare_rows(
         except CuakhauError as exc:
             if exc.http_status not in (404, 409, 422):
                 raise
-            outcome.problems = [p | {"column": column_of(p["field"])} for p in _problems(request, exc)]
+            seen: set[tuple[str, str | None]] = set()
+            for p in _problems(request, exc):
+                column = column_of(p["field"])
+                if (p["code"], column) not in seen:  # a plate nobody has is not found once, not per check
+                    seen.add((p["code"], column))
+                    outcome.problems.append(p | {"column": column})
         outcomes.append(outcome)
     return outcomes
 
