@@ -628,6 +628,42 @@ def shows_password_form(ids: Ids) -> list[Case]:
     return [Case("form", ("GET", "/account/password", None), ("POST", "/api/v1/auth/password", body), "access")]
 
 
+def fleet_cases(ids: Ids) -> list[Case]:
+    """The fleet page lists what ``GET /api/v1/vehicles`` lists."""
+    return [Case("own", ("GET", "/portal/fleet", None), ("GET", "/api/v1/vehicles", None))]
+
+
+def register_vehicle_cases(ids: Ids) -> list[Case]:
+    """A truck registered on the page and through the API (two plates: both may go through)."""
+    truck = {"vehicle_type": "truck", "registration_number": "345678", "owner_id": ids.enterprise}
+    return [
+        Case(
+            "own",
+            ("POST", "/portal/fleet/vehicles", {"csrf_token": CSRF, "plate": vn_plate(), **truck}),
+            ("POST", "/api/v1/vehicles", {"plate": vn_plate(), **truck}),
+        )
+    ]
+
+
+def register_driver_cases(ids: Ids) -> list[Case]:
+    person = {"full_name": "Hoàng Văn Lâm", "document_kind": "vn_citizen_id", "nationality": "VN"}
+    return [
+        Case(
+            "own",
+            ("POST", "/portal/fleet/drivers", {"csrf_token": CSRF, "document_number": vn_citizen_id(), **person}),
+            ("POST", "/api/v1/drivers", {"document_number": vn_citizen_id(), **person}),
+        )
+    ]
+
+
+def upload_cases(ids: Ids) -> list[Case]:
+    """A file of declarations (none here: the page answers that the file is empty) against declaring through the
+    API: let through exactly when declaring is."""
+    body = declare_body(ids, vehicle=MISSING, driver=ids.driver_id)
+    form = {"csrf_token": CSRF, "exporter_id": ids.enterprise}
+    return [Case("no file", ("POST", "/portal/upload", form), ("POST", "/api/v1/trips", body), compare="access")]
+
+
 #: Every page route -> its API twin, or why it has none.
 PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/portal"): Twin(list_cases),
@@ -636,6 +672,12 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/portal/hs"): Twin(shows_declare_form("/portal/hs?q=durian")),
     ("GET", "/portal/trips/{trip_id}"): Twin(trip_page_cases),
     ("POST", "/portal/trips/{trip_id}/booking"): Twin(booking_cases),
+    ("GET", "/portal/fleet"): Twin(fleet_cases),
+    ("POST", "/portal/fleet/vehicles"): Twin(register_vehicle_cases),
+    ("POST", "/portal/fleet/drivers"): Twin(register_driver_cases),
+    ("GET", "/portal/upload"): Twin(shows_declare_form("/portal/upload")),
+    ("GET", "/portal/upload/template.csv"): Twin(shows_declare_form("/portal/upload/template.csv")),
+    ("POST", "/portal/upload"): Twin(upload_cases),
     ("GET", "/gates/{gate_id}/dashboard"): Twin(gate_ops_cases("")),
     ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),
@@ -733,6 +775,9 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
         (exporter, f"/portal/trips/{ids.fresh_trip}"),
         (exporter, f"/portal/trips/{ids.own_trip}"),
         (exporter, "/portal/hs"),
+        (exporter, "/portal/fleet"),
+        (exporter, "/portal/upload"),
+        (exporter, f"/portal/trips/new?again={ids.earlier_trip}"),
         (admin, f"/gates/{HOME}/dashboard"),
         (admin, f"/gates/{HOME}/admin"),
         (admin, f"/gates/{HOME}/trucks/{ids.own_trip}"),

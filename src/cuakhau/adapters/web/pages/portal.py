@@ -21,6 +21,7 @@ from cuakhau import i18n
 from cuakhau.adapters.bounds import Day
 from cuakhau.adapters.web import auth, batching
 from cuakhau.adapters.web.deps import ContextDep
+from cuakhau.adapters.web.pages import trip_copy
 from cuakhau.adapters.web.pages.access import signed_in
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
 from cuakhau.domain import timebounds
@@ -32,7 +33,7 @@ from cuakhau.domain.hs_terms import find_goods
 from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.values import IdentityDocumentKind
 from cuakhau.i18n import reasons
-from cuakhau.services import access, authorized, boards, equeue
+from cuakhau.services import access, authorized, boards, equeue, fleet
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import list_gates
 from cuakhau.services.ports import TripFilter
@@ -118,9 +119,17 @@ def _declare_form(
 
 
 @router.get("/trips/new", response_class=HTMLResponse)
-def declare_page(request: Request, ctx: ContextDep) -> HTMLResponse:
+def declare_page(
+    request: Request, ctx: ContextDep, again: Annotated[str | None, Query(max_length=64)] = None
+) -> HTMLResponse:
+    """The declaration form; ``?again=<trip id>``: pre-filled from that past trip (``pages/trip_copy.py``)."""
     principal = signed_in(request)
     values: dict[str, Any] = {"direction": "export", "consignee_country": "CN", "lines": [{"currency": "USD"}]}
+    if again:
+        copy = fleet.copy_of_trip(ctx, principal, again)
+        busy = [_problem(request, e) for e in copy.busy]
+        extra = {"problem": busy[0], "problems": busy} if busy else {}
+        return _declare_form(request, ctx, principal, trip_copy.declaration_values(copy), copied=True, **extra)
     return _declare_form(request, ctx, principal, values)
 
 

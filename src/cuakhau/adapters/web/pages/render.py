@@ -15,8 +15,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cuakhau import i18n as messages
 from cuakhau.adapters.web.pages.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, Formatter, pick_language, translations
+from cuakhau.domain.errors import CuakhauError
 from cuakhau.domain.perishability import PROFILES
 from cuakhau.i18n import step_reasons
+from cuakhau.services import gates
 
 CSRF_COOKIE = "cuakhau_csrf"
 CSRF_FIELD = "csrf_token"
@@ -87,6 +89,14 @@ def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str,
     def error_text(code: str, params: dict[str, Any] | None = None) -> str:
         return messages.render(code, language, params)
 
+    def gate_name(gate_id: str) -> str:
+        """A gate's name in the reader's language (the navigation names gates, never their ids)."""
+        try:
+            names = gates.get_gate(request.app.state.context.uow(read_only=True), gate_id).names
+        except CuakhauError:
+            return gate_id
+        return names.get(language)
+
     return {
         "lang": language,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
@@ -95,6 +105,7 @@ def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str,
         "dt": dt,
         "tm": tm,
         "error_text": error_text,
+        "gate_name": gate_name,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "principal": getattr(request.state, "principal", None),

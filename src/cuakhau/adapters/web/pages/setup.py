@@ -20,6 +20,8 @@ from cuakhau.adapters.web.pages import (
     login,
     onboarding,
     portal,
+    portal_fleet,
+    portal_upload,
     public,
     trucks,
     worklist,
@@ -42,6 +44,8 @@ ROUTERS = (
     hotline.router,
     portal.router,
     driver.router,
+    portal_fleet.router,
+    portal_upload.router,
     onboarding.router,
     apidocs.router,
 )
