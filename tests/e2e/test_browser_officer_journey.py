@@ -302,3 +302,65 @@ def test_a_truck_from_the_road_to_the_other_side_through_the_pages(
     assert audit.count("\n") >= 8  # declared … crossed: every step on the page
     for context in contexts:
         context.close()
+
+
+POST_AS_PAGE = """([action, fields]) => {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = action;
+    for (const [name, value] of Object.entries(fields)) {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+    }
+    document.body.appendChild(form);
+    form.submit();
+}"""
+
+
+@pytest.mark.parametrize(
+    ("username", "language", "sentence"),
+    [("demo-exporter", "vi", "Có lỗi xảy ra"), ("demo-border-guard", "zh", "出现问题")],
+)
+def test_roles_without_the_desk_or_the_call_are_refused_in_their_language(
+    demo: tuple[str, Path, Across], browser: Any, username: str, language: str, sentence: str
+) -> None:
+    """The exporter may not open the inspection desk or the call-forward page; the border guard reads them (gate
+    staff) but is offered no form, and a form posted anyway is refused: a 403 page in the officer's language."""
+    base, db, _ = demo
+    context = browser.new_context(viewport=TABLET, locale="vi-VN" if language == "vi" else "zh-CN")
+    page = context.new_page()
+    login(page, base, username)
+    pages = (f"/gates/{GATE}/inspections", f"/gates/{GATE}/call-forward")
+    if username == "demo-exporter":
+        for path in pages:
+            answer = page.goto(f"{base}{path}?lang={language}")
+            assert answer is not None and answer.status == 403
+            assert page.locator("html").get_attribute("lang") == language
+            assert sentence in page.locator("h1").inner_text()
+            assert page.locator("[data-code]").first.inner_text().strip()  # a sentence, not a code
+        shot(page, f"journey-refused-exporter-{language}")
+    else:
+        trip_id = read(db, "SELECT id FROM trips WHERE gate_id = ? ORDER BY id LIMIT 1", GATE)[0][0]
+        page.goto(f"{base}/gates/{GATE}/manual-read?lang={language}")  # a form of theirs: their CSRF token
+        token = page.locator("#manual-form input[type=hidden]").first
+        fields = {str(token.get_attribute("name")): str(token.get_attribute("value"))}
+        posts = [
+            (pages[0], {**fields, "action": "send", "trip_id": trip_id, "kind": "quarantine_bay"}),
+            (pages[1], {**fields, "direction": "export"}),
+        ]
+        for (path, form), what in zip(posts, ("send", "call"), strict=True):
+            page.goto(f"{base}{path}?lang={language}")
+            assert page.locator("form[data-action=send]").count() == 0 and page.locator("#call-export").count() == 0
+            with page.expect_response(
+                lambda r, p=path: r.url.startswith(f"{base}{p}") and r.request.method == "POST"
+            ) as r:
+                page.evaluate(POST_AS_PAGE, [f"{path}?lang={language}", form])
+            assert r.value.status == 403
+            page.wait_for_load_state()
+            assert page.locator("html").get_attribute("lang") == language
+            assert sentence in page.locator("h1").inner_text()
+            shot(page, f"journey-refused-border-guard-{what}-{language}")
+    context.close()
