@@ -11,17 +11,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from cuakhau.adapters.exchange.sps import read_sps_certificate
 from cuakhau.adapters.web.live import apply
 from cuakhau.adapters.web.pages import worklist
 from cuakhau.domain.accounts import Role
 from cuakhau.domain.clock import ManualClock
 from cuakhau.domain.devices import Checkpoint
 from cuakhau.domain.trip import Actor, ActorRole
-from cuakhau.services import trips, worklists
+from cuakhau.services import inspections, trips, worklists
 from cuakhau.services.context import ServiceContext
 from tests.fixtures.accounts import principal
-from tests.fixtures.factories import World, dry_line
+from tests.fixtures.factories import World, dry_line, fruit_line
 from tests.integration.test_gate_ops import GATE, dispatched, plate_of, read
+from tests.integration.test_inspections import VN_CERT, at_lane
 
 CUSTOMS = Actor("vn-chi-ma:customs-03", ActorRole.CUSTOMS)
 QUARANTINE = Actor("vn-chi-ma:quarantine-02", ActorRole.QUARANTINE)
@@ -189,3 +191,56 @@ def test_the_live_worklist_equals_a_fresh_load(ctx: ServiceContext, world: World
     state = asyncio.run(follow())
     released = next(s for s in state["customs_officer"] if s["stage"] == "released")
     assert [t["trip_id"] for t in released["items"]] == [ids["held"]]
+
+
+def test_quarantine_sees_the_certificate_checks_waiting_for_it(
+    ctx: ServiceContext, world: World, anon: TestClient
+) -> None:
+    """A certificate whose findings block clearance is quarantine's work until accepted (it was on no worklist)."""
+    exporter = Actor("exporter-1", ActorRole.EXPORTER)
+    blocked, other = at_lane(world, fruit_line(net_kg="12000", gross_kg="13000")), at_lane(world)
+    check_ids = {}
+    for trip_id in (blocked,):
+        shipment_id = trips.get_trip(ctx.uow(), trip_id).shipment_id
+        certificate, conformance = read_sps_certificate(VN_CERT.encode())
+        check, _ = inspections.submit_certificate(
+            ctx.uow(),
+            clock=ctx.clock,
+            shipment_id=shipment_id,
+            certificate=certificate,
+            document=VN_CERT.encode(),
+            actor=exporter,
+            conformance=conformance,
+        )
+        check_ids[trip_id] = check.id
+    quarantine = worklists.gate_worklists(ctx.uow(read_only=True), clock=ctx.clock, gate_id=GATE).stages[
+        Role.QUARANTINE_OFFICER
+    ]
+    # the 12 t declaration against the certificate's weight; the truck without a certificate check is not listed
+    assert _trips(quarantine, "certificate") == [blocked] and other not in _trips(quarantine, "certificate")
+    anon.app.state.page_principal_resolver = lambda request: principal("quarantine_officer", gates=[GATE])  # type: ignore[attr-defined]
+    page = anon.get(f"/gates/{GATE}/worklist?lang=vi").text
+    assert "Chứng thư kiểm dịch thực vật chờ xem xét" in page and 'data-stage-count="certificate">1<' in page
+    inspections.accept_certificate(
+        ctx.uow(), clock=ctx.clock, check_id=check_ids[blocked], actor=QUARANTINE, reason="Cân lại: 12.010 kg"
+    )
+    after = worklists.gate_worklists(ctx.uow(read_only=True), clock=ctx.clock, gate_id=GATE).stages
+    assert _trips(after[Role.QUARANTINE_OFFICER], "certificate") == []
+
+
+def test_arrived_shows_the_date_when_it_was_not_today(ctx: ServiceContext, world: World, anon: TestClient) -> None:
+    """A truck that arrived the day before showed only its time of arrival, as if it had come in today."""
+    ids = _gate_day(ctx, world)
+    anon.app.state.page_principal_resolver = lambda request: principal("customs_officer", gates=[GATE])  # type: ignore[attr-defined]
+
+    def arrived_cell() -> str:
+        page = anon.get(f"/gates/{GATE}/worklist?lang=en").text
+        row = page.split(f'<tr data-trip="{ids["dry"]}"')[1].split("</tr>")[0]
+        return re.findall(r'data-label="Arrived">([^<]*)<', row)[0]
+
+    today = arrived_cell()
+    assert re.fullmatch(r"\d{1,2}:\d{2}(\s?[AP]M)?", today.strip()), today  # today: the time is enough
+    assert isinstance(ctx.clock, ManualClock)
+    ctx.clock.advance(timedelta(days=1))
+    yesterday = arrived_cell()
+    assert yesterday != today and today in yesterday and re.search(r"\d{1,2}/\d{1,2}/\d{2}", yesterday), yesterday

@@ -6,7 +6,8 @@ viewer's own), so a live feed of the worklists costs one read per gate whatever 
 
 - customs: trucks in the yard waiting for a call, at a lane (inspection and result due), held by customs,
   released and waiting for clearance;
-- quarantine: trucks waiting at or in the quarantine bay, samples waiting for the laboratory's result (with the
+- quarantine: trucks whose phytosanitary certificate check has blocking findings not yet accepted (clearance
+  waits for them), trucks waiting at or in the quarantine bay, samples waiting for the laboratory's result (with the
   time it is due), trucks held by quarantine;
 - border guard: trucks called to a lane, cleared and waiting to cross, every held truck;
 - gate administration: trucks past their wait bound, device reads in the review queue, open hotline incidents.
@@ -32,7 +33,7 @@ WORKLIST_ROLES = (Role.CUSTOMS_OFFICER, Role.QUARANTINE_OFFICER, Role.BORDER_GUA
 #: The stages of each role's worklist, in the order shown (their names are in the page catalogs).
 STAGES: dict[Role, tuple[str, ...]] = {
     Role.CUSTOMS_OFFICER: ("yard", "at_lane", "held_customs", "released"),
-    Role.QUARANTINE_OFFICER: ("quarantine_bay", "laboratory", "held_quarantine"),
+    Role.QUARANTINE_OFFICER: ("certificate", "quarantine_bay", "laboratory", "held_quarantine"),
     Role.BORDER_GUARD: ("called", "cleared", "held"),
     Role.GATE_ADMIN: ("overdue",),
 }
@@ -74,6 +75,7 @@ def gate_worklists(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> Worklists:
         present = uow.activity.present(gate.id, AT_GATE)
         bay = uow.inspections.open_jobs(gate.id, ResourceKind.QUARANTINE_BAY)
         lab = uow.inspections.open_jobs(gate.id, ResourceKind.LABORATORY)
+        blocked = uow.inspections.blocking_trips(gate.id)
         reviews = uow.activity.open_reviews(gate.id)
         incidents = uow.activity.open_incidents(gate.id)
     by_id = {p.trip_id: p for p in present}
@@ -99,6 +101,7 @@ def gate_worklists(uow: UnitOfWork, *, clock: Clock, gate_id: str) -> Worklists:
             "released": of((TripState.RELEASED,)),
         },
         Role.QUARANTINE_OFFICER: {
+            "certificate": [_item(p, now) for p in present if p.trip_id in blocked],
             "quarantine_bay": jobs(bay),
             "laboratory": jobs(lab),
             "held_quarantine": [

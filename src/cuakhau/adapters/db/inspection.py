@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -202,6 +202,23 @@ class SqlInspectionRepository:
         c = t.phyto_checks.c
         rows = self.conn.execute(select(t.phyto_checks).where(c.shipment_id == shipment_id).order_by(c.checked_at))
         return [_check(r) for r in rows]
+
+    def blocking_trips(self, gate_id: str) -> set[str]:
+        c = t.phyto_checks.c
+        latest = (
+            select(c.shipment_id, func.max(c.checked_at).label("at"))
+            .join(t.trips, t.trips.c.shipment_id == c.shipment_id)
+            .where(t.trips.c.gate_id == gate_id)
+            .group_by(c.shipment_id)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            select(t.trips.c.id)
+            .join(t.phyto_checks, c.shipment_id == t.trips.c.shipment_id)
+            .join(latest, (latest.c.shipment_id == c.shipment_id) & (latest.c.at == c.checked_at))
+            .where(t.trips.c.gate_id == gate_id, c.blocking.is_(True), c.accepted_at.is_(None))
+        )
+        return {r[0] for r in rows}
 
     def document(self, check_id: str) -> str | None:
         c = t.phyto_checks.c

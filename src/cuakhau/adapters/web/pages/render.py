@@ -76,6 +76,7 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
 def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str, Any]:
     """What every template may use: formatters in the reader's locale and the given zone, the CSRF token."""
     fmt = Formatter(language)
+    now: datetime = request.app.state.context.clock.now()
 
     def zone_of(zone: ZoneInfo | str | None) -> ZoneInfo:
         return ZoneInfo(zone) if isinstance(zone, str) else (zone or tz)
@@ -85,6 +86,13 @@ def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str,
 
     def tm(value: str | datetime | None, zone: ZoneInfo | str | None = None) -> str:
         return fmt.time(_parse(value), zone_of(zone))
+
+    def when(value: str | datetime | None, zone: ZoneInfo | str | None = None) -> str:
+        """A moment of today (the gate's local day) as its time alone; of another day with its date too."""
+        parsed, where = _parse(value), zone_of(zone)
+        if parsed is None or parsed.astimezone(where).date() == now.astimezone(where).date():
+            return fmt.time(parsed, where)
+        return fmt.datetime(parsed, where, "short")
 
     def error_text(code: str, params: dict[str, Any] | None = None) -> str:
         return messages.render(code, language, params)
@@ -104,12 +112,13 @@ def template_globals(request: Request, language: str, tz: ZoneInfo) -> dict[str,
         "fmt": fmt,
         "dt": dt,
         "tm": tm,
+        "when": when,
         "error_text": error_text,
         "gate_name": gate_name,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "principal": getattr(request.state, "principal", None),
-        "now": request.app.state.context.clock.now(),
+        "now": now,
     }
 
 
