@@ -52,7 +52,8 @@ def declare_two(database_url: str) -> list[str]:
             ).all()
             drivers = conn.execute(
                 text(
-                    f"select id from drivers where id not in (select driver_id from trips where state not in ({ended})) order by id limit 2"
+                    "select id from drivers where id not in "
+                    f"(select driver_id from trips where state not in ({ended})) order by id limit 2"
                 )
             ).all()
         ctx = platform.context
@@ -108,8 +109,8 @@ def test_book_reschedule_with_warning_dispatch_and_inbox_on_a_phone(demo: tuple[
     page.goto(f"{base}/portal/trips/{first}")
     earliest = page.input_value("#earliest")
     day = earliest[:10]
-    page.fill("#earliest", f"{day}T23:00")
-    page.fill("#latest", f"{day}T23:59")
+    page.fill("#earliest", f"{day}T20:00")
+    page.fill("#latest", f"{day}T22:00")
     page.click("#book-form button[type=submit]")
     page.wait_for_load_state()
     warning = page.locator("#confirm-reschedule")

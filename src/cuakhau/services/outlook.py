@@ -22,6 +22,7 @@ from cuakhau.domain.booking import (
     BookingRules,
     BookingStatus,
     DispatchProblem,
+    check_window,
     dispatch_problems,
     priority,
 )
@@ -156,6 +157,8 @@ def preview_reschedule(
     """What ``reschedule_booking`` would do with this window now: the first slot with room in it (the booking's
     own place counted as given back first, as the change does), else the waiting list and its outlook there."""
     now = clock.now()
+    booking.check_reschedule(DEFAULT_RULES)  # a change refused anyway is refused before any warning
+    earliest, latest = check_window(earliest, latest, now, DEFAULT_RULES)
     moved = dataclasses.replace(booking, earliest=earliest, latest=latest, status=BookingStatus.WAITING)
     held = booking.held_slot
     with uow:
