@@ -566,6 +566,22 @@ def incident_ack_cases(ids: Ids) -> list[Case]:
     ]
 
 
+def dispatch_cases(ids: Ids) -> list[Case]:
+    return [
+        Case(
+            f"dispatch {t}",
+            ("POST", f"/portal/trips/{trip}/dispatch", {"csrf_token": CSRF}),
+            ("POST", f"/api/v1/trips/{trip}/transitions", {"action": "dispatch"}),
+        )
+        for t, trip in ids.trips.items()
+    ]
+
+
+def inbox_cases(ids: Ids) -> list[Case]:
+    """The messages sent to the caller's enterprise: read by whoever may read trips (none for no enterprise)."""
+    return [Case("inbox", ("GET", "/portal/inbox", None), ("GET", "/api/v1/trips?limit=100", None), "access")]
+
+
 def list_cases(ids: Ids) -> list[Case]:
     return [Case("list", ("GET", "/portal", None), ("GET", "/api/v1/trips?limit=100", None), compare="list")]
 
@@ -678,6 +694,8 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/portal/upload"): Twin(shows_declare_form("/portal/upload")),
     ("GET", "/portal/upload/template.csv"): Twin(shows_declare_form("/portal/upload/template.csv")),
     ("POST", "/portal/upload"): Twin(upload_cases),
+    ("POST", "/portal/trips/{trip_id}/dispatch"): Twin(dispatch_cases),
+    ("GET", "/portal/inbox"): Twin(inbox_cases),
     ("GET", "/gates/{gate_id}/dashboard"): Twin(gate_ops_cases("")),
     ("GET", "/gates/{gate_id}/dashboard.json"): Twin(gate_ops_cases(".json")),
     ("GET", "/gates/{gate_id}/dashboard/events"): Twin(gate_ops_cases("/events")),

@@ -26,7 +26,7 @@ from cuakhau.domain.booking import Booking
 from cuakhau.domain.errors import CuakhauError, NotFound
 from cuakhau.domain.parties import Driver, Vehicle
 from cuakhau.domain.trip import Actor, Trip
-from cuakhau.services import access, equeue, portal
+from cuakhau.services import access, equeue, outlook, portal
 from cuakhau.services import trips as trip_service
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.ports import TripFilter, TripSummary
@@ -194,12 +194,37 @@ def cancel(
     )
 
 
+def dispatch(ctx: ServiceContext, principal: Principal, *, trip_id: str, expected_version: int | None) -> Trip:
+    """The truck leaves its origin: the API's ``dispatch`` step (``access.check_transition``, then the step with
+    the gating rule); ``expected_version`` is the trip as the caller saw it."""
+    access.check_transition(ctx.uow(read_only=True), principal, trip_id, "dispatch")
+    trip, _ = trip_service.transition_trip(
+        ctx.uow(),
+        clock=ctx.clock,
+        trip_id=trip_id,
+        action="dispatch",
+        actor=principal.as_actor(),
+        expected_version=expected_version,
+    )
+    return trip
+
+
+def inbox(ctx: ServiceContext, principal: Principal, *, limit: int, offset: int) -> tuple[list[outlook.InboxItem], int]:
+    """The messages sent to the caller's enterprise (an account of no enterprise has none)."""
+    access.require_permission(principal, Permission.READ_TRIP)
+    if principal.enterprise_id is None:
+        return [], 0
+    return outlook.inbox(ctx.uow(read_only=True), enterprise_id=principal.enterprise_id, limit=limit, offset=offset)
+
+
 __all__ = [
     "booking_request",
     "cancel",
     "declarable_vehicles",
     "declare_trip",
+    "dispatch",
     "driver_by_document",
+    "inbox",
     "reschedule",
     "scoped_filter",
     "trip_view",

@@ -156,6 +156,17 @@ class SqlOutbox:
         rows = list(self.conn.execute(q))
         return [SentNotification(_notification(r), r.status, int(r.attempts), r.sent_at) for r in reversed(rows)]
 
+    def for_enterprise(
+        self, enterprise_id: str, *, limit: int, offset: int, exclude_kinds: frozenset[str] = frozenset()
+    ) -> tuple[list[SentNotification], int]:
+        where = [_n.c.enterprise_id == enterprise_id]
+        if exclude_kinds:
+            where.append(_n.c.kind.not_in(sorted(exclude_kinds)))
+        total = int(self.conn.execute(select(func.count()).select_from(_n).where(*where)).scalar_one())
+        q = select(_n).where(*where).order_by(_n.c.created_at.desc(), _n.c.id.desc()).limit(limit).offset(offset)
+        rows = list(self.conn.execute(q))
+        return [SentNotification(_notification(r), r.status, int(r.attempts), r.sent_at) for r in rows], total
+
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest messages with their delivery state, for the demo and the CLI."""
         rows = self.conn.execute(select(_n).order_by(_n.c.created_at.desc(), _n.c.id.desc()).limit(limit))

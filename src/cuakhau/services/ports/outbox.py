@@ -31,3 +31,9 @@ class OutboxRepository(Protocol):
     def for_trip(self, trip_id: str, *, limit: int) -> list[SentNotification]:
         """The newest ``limit`` messages written about one trip, oldest first, with their delivery state."""
         ...
+
+    def for_enterprise(
+        self, enterprise_id: str, *, limit: int, offset: int, exclude_kinds: frozenset[str] = frozenset()
+    ) -> tuple[list[SentNotification], int]:
+        """The messages written to one enterprise, newest first, a page of them and how many in all."""
+        ...

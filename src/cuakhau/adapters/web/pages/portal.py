@@ -1,4 +1,11 @@
-"""The exporter portal: declare a trip with its cargo lines, book and reschedule, follow each truck.
+"""The exporter portal: declare a trip with its cargo lines, book and reschedule, dispatch, follow each truck,
+read what was sent.
+
+The trip list shows each trip's next step and when (``services.outlook.next_steps``); a trip page shows what
+remains of each slot and the limit that binds it, a waiting booking's place on the list and the slot to expect,
+and — while a truck is booked — whether it may leave now, with its "leave by" time and one button to dispatch.
+A change of window that would give up a held slot for the waiting list is shown first and asks to be confirmed.
+``/portal/inbox`` lists the messages sent to the enterprise, newest first.
 
 Forms post back to the same page. Every check and rule is the services': the pages call the same use cases as
 the API (``services/authorized.py``: permission, then scope, then — for booking changes — the booking limit), so
@@ -23,17 +30,19 @@ from cuakhau.adapters.web import auth, batching
 from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages import trip_copy
 from cuakhau.adapters.web.pages.access import signed_in
+from cuakhau.adapters.web.pages.i18n import translations
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
 from cuakhau.domain import timebounds
 from cuakhau.domain.accounts import Permission, Principal
-from cuakhau.domain.booking import DEFAULT_RULES
+from cuakhau.domain.booking import DEFAULT_RULES, Booking
 from cuakhau.domain.errors import CuakhauError, InvalidInput, NotFound
-from cuakhau.domain.gate import Direction
+from cuakhau.domain.gate import Direction, Gate
 from cuakhau.domain.hs_terms import find_goods
 from cuakhau.domain.shipment import Perishability
+from cuakhau.domain.trip import TripState
 from cuakhau.domain.values import IdentityDocumentKind
 from cuakhau.i18n import reasons
-from cuakhau.services import access, authorized, boards, equeue, fleet
+from cuakhau.services import access, authorized, boards, equeue, fleet, outlook
 from cuakhau.services.context import ServiceContext
 from cuakhau.services.gates import list_gates
 from cuakhau.services.ports import TripFilter
@@ -78,7 +87,41 @@ def trips_page(
     principal = signed_in(request)
     found, total = authorized.visible_trips(ctx, principal, TripFilter(), limit=50, offset=offset)
     gates = {g.id: g for g in list_gates(ctx.uow(read_only=True))}
-    return render(request, "portal/trips.html", trips=found, total=total, offset=offset, gates=gates)
+    steps = outlook.next_steps(ctx.uow(read_only=True), clock=ctx.clock, trips=found)
+    return render(request, "portal/trips.html", trips=found, total=total, offset=offset, gates=gates, steps=steps)
+
+
+INBOX_PAGE = 20
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(
+    request: Request, ctx: ContextDep, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+) -> HTMLResponse:
+    """Every message sent to the caller's enterprise about its trips, newest first, in the reader's language."""
+    principal = signed_in(request)
+    items, total = authorized.inbox(ctx, principal, limit=INBOX_PAGE, offset=offset)
+    lang = language_of(request)
+    texts = [_message(item, lang) for item in items]
+    return render(
+        request, "portal/inbox.html", items=items, texts=texts, total=total, offset=offset, page_size=INBOX_PAGE
+    )
+
+
+def _message(item: outlook.InboxItem, language: str) -> str | None:
+    """The sentence a message carried, in the reader's language (never its code or raw times)."""
+    n = item.sent.notification
+    messages = n.payload.get("messages")
+    if isinstance(messages, dict) and isinstance(messages.get(language), str):
+        return str(messages[language])
+    if n.kind == "called" and n.payload.get("lane") and item.gate is not None:
+        come_by = n.payload.get("come_by")
+        by = reasons.local_time(str(come_by), item.gate.timezone) if come_by else "—"
+        return str(translations(language).gettext("Go to lane %(lane)s by %(time)s.")) % {
+            "lane": n.payload["lane"],
+            "time": by,
+        }
+    return None
 
 
 # --- HS code lookup -------------------------------------------------------------------------------------------
@@ -265,12 +308,14 @@ def _trip_page(
     b = view.booking
     booking_reason = why(b.reason, b.reason_params, b.slot_start) if b else None
     history_reasons = [why(h.get("reason"), h.get("reason_params"), h.get("to_slot")) for h in view.history]
-    earliest = gate.local(now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0, tzinfo=None)
-    defaults = {
-        "earliest": earliest.isoformat(timespec="minutes"),
-        "latest": (earliest + timedelta(hours=12)).isoformat(timespec="minutes"),
-        "travel_minutes": "180",
-    }
+    defaults = _window_defaults(gate, b, now)
+    waiting = outlook.waiting_outlook(ctx.uow(read_only=True), clock=ctx.clock, booking=b) if b else None
+    step = outlook.next_step(view.trip, gate, b, waiting)
+    # While the truck is booked: may it leave now? Every reason it may not, as sentences.
+    dispatch = None
+    if view.trip.state is TripState.BOOKED:
+        problems = outlook.dispatch_check(ctx.uow(read_only=True), clock=ctx.clock, trip_id=view.trip.id)
+        dispatch = [i18n.render(p.code, lang, {"field": p.field, **dict(p.params)}) for p in problems]
     return render(
         request,
         "portal/trip.html",
@@ -285,10 +330,29 @@ def _trip_page(
         inspected=inspected,
         booking_reason=booking_reason,
         history_reasons=history_reasons,
+        waiting=waiting,
+        step=step,
+        dispatch=dispatch,
         values={**defaults, **extra.pop("values", {})},
         idempotency_key=secrets.token_urlsafe(16),
         **extra,
     )
+
+
+def _window_defaults(gate: Gate, booking: Booking | None, now: datetime) -> dict[str, str]:
+    """The booking form's window: a booking's own window (a change starts from what is booked), else from two
+    hours ahead for twelve hours, in the gate's time."""
+    if booking is not None and booking.is_open:
+        earliest, latest = gate.local(booking.earliest), gate.local(booking.latest)
+        travel = booking.travel_minutes
+    else:
+        earliest = gate.local(now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+        latest, travel = earliest + timedelta(hours=12), 180
+    return {
+        "earliest": earliest.replace(tzinfo=None).isoformat(timespec="minutes"),
+        "latest": latest.replace(tzinfo=None).isoformat(timespec="minutes"),
+        "travel_minutes": str(travel),
+    }
 
 
 @router.get("/trips/{trip_id}", response_class=HTMLResponse)
@@ -297,7 +361,7 @@ def trip_page(
 ) -> HTMLResponse:
     principal = signed_in(request)
     notice = None
-    for key in ("declared", "booked", "rescheduled"):
+    for key in ("declared", "booked", "rescheduled", "dispatched"):
         if request.query_params.get(key):
             notice = key
     return _trip_page(request, ctx, principal, trip_id, day=day, notice=notice)
@@ -320,6 +384,17 @@ async def book_submit(trip_id: str, request: Request, ctx: ContextDep) -> Respon
         earliest = _local(values.get("earliest", ""), tz, "earliest")
         latest = _local(values.get("latest", ""), tz, "latest")
         if values.get("action") == "reschedule":
+            if values.get("confirm") != "1" and view.booking is not None:
+                preview = await run_in_threadpool(
+                    outlook.preview_reschedule,
+                    ctx.uow(read_only=True),
+                    clock=ctx.clock,
+                    booking=view.booking,
+                    earliest=earliest,
+                    latest=latest,
+                )
+                if preview.loses_slot:  # giving up a held slot for the waiting list: said first, then confirmed
+                    return _trip_page(request, ctx, principal, trip_id, values=values, confirm=preview)
             await run_in_threadpool(
                 authorized.reschedule,
                 ctx,
@@ -355,3 +430,29 @@ async def book_submit(trip_id: str, request: Request, ctx: ContextDep) -> Respon
         problem = _problem(request, exc)
         return _trip_page(request, ctx, principal, trip_id, status=exc.http_status, values=values, problem=problem)
     return RedirectResponse(f"/portal/trips/{trip_id}?{done}=1", status_code=303)
+
+
+@router.post("/trips/{trip_id}/dispatch", response_class=HTMLResponse)
+async def dispatch_submit(trip_id: str, request: Request, ctx: ContextDep) -> Response:
+    """One tap: the truck leaves its origin now (the API's ``dispatch`` step, with the gating rule)."""
+    principal = signed_in(request)
+    form = await request.form()
+    values = {k: str(v)[:200] for k, v in form.items()}
+    await run_in_threadpool(authorized.trip_view, ctx, principal, trip_id, Permission.TRANSITION)
+    if not csrf_ok(request, values.get("csrf_token")):
+        problem = _problem(request, InvalidInput("page.csrf"))
+        return _trip_page(request, ctx, principal, trip_id, status=403, problem=problem)
+    try:
+        version = int(values["version"]) if values.get("version", "").isdigit() else None
+        await run_in_threadpool(authorized.dispatch, ctx, principal, trip_id=trip_id, expected_version=version)
+    except CuakhauError as exc:
+        return _trip_page(
+            request,
+            ctx,
+            principal,
+            trip_id,
+            status=exc.http_status,
+            problem=_problem(request, exc),
+            problems=_problems(request, exc),
+        )
+    return RedirectResponse(f"/portal/trips/{trip_id}?dispatched=1", status_code=303)
