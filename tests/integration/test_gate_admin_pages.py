@@ -67,7 +67,9 @@ def test_preview_then_confirm_a_closure_on_the_page(ctx: ServiceContext, world: 
     done = page.post(f"/gates/{HOME}/admin", data=confirm, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == f"/gates/{HOME}/admin?done=closure"
     after = page.get(done.headers["location"])
-    assert "Mưa lớn, sạt lở đường dẫn / 暴雨导致引道塌方" in after.text
+    closures = after.text.split('id="closures"')[1].split("</ul>")[0]
+    assert "Mưa lớn, sạt lở đường dẫn" in closures and "暴雨" not in closures  # the reader's language only
+    assert "暴雨导致引道塌方" in page.get(f"/gates/{HOME}/admin?lang=zh").text.split('id="closures"')[1]
     changes = after.text.split('id="changes"')[1]
     assert "<strong>Tạm đóng</strong>" in changes and "Mưa lớn" in changes  # the kind in words, the reason
     assert "suspension" not in changes and "closure" not in changes.replace('id="changes"', "")

@@ -38,7 +38,30 @@ def environment(language: str) -> Environment:
     env.globals["perishability_labels"] = {kind.value: p.label for kind, p in PROFILES.items()}
     # A step's reason (hold, release …) as a sentence in the reader's language (i18n/step_reasons.py).
     env.filters["step_reason"] = functools.partial(step_reasons.describe, language=language)
+    env.filters["utc_offset"] = utc_offset
+    env.filters["closure_reason"] = functools.partial(closure_reason, language=language)
     return env
+
+
+def utc_offset(zone: ZoneInfo | str) -> str:
+    """A gate's time zone as people read it, ``UTC+7``, never its database name (``Asia/Ho_Chi_Minh``)."""
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    offset = datetime.now(tz).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
+#: The positions of a closure's reason as published in the three languages (services/gate_admin.py joins the
+#: texts given, Vietnamese and Chinese required, English optional, with " / ").
+_REASON_PARTS = {3: {"vi": 0, "zh": 1, "en": 2}, 2: {"vi": 0, "zh": 1, "en": 0}}
+
+
+def closure_reason(reason: str, language: str) -> str:
+    """A closure's reason in the reader's language, when it was published in each (``vi / zh / en``)."""
+    parts = [p.strip() for p in reason.split(" / ")]
+    where = _REASON_PARTS.get(len(parts))
+    return parts[where[language]] if where and language in where else reason
 
 
 def language_of(request: Request) -> str:

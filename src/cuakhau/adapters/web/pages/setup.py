@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -84,6 +85,16 @@ def _text(request: Request, code: str) -> str:
     return i18n.render(code, language_of(request))
 
 
+#: An id (a hex key or a UUID) quoted in a message, with its quotes: a page says what was not found, not its key.
+_QUOTED_ID = re.compile(
+    r"\s?[«「'\"]?\b(?:[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b[»」'\"]?"
+)
+
+
+def _without_ids(message: str) -> str:
+    return _QUOTED_ID.sub("", message)
+
+
 def _html_errors(app: FastAPI) -> None:
     """Errors on pages answer with a page in the reader's language; the API keeps its JSON error shape."""
     api_handler = app.state.api_error_handler = app.exception_handlers[CuakhauError]
@@ -95,7 +106,7 @@ def _html_errors(app: FastAPI) -> None:
         from cuakhau import i18n
         from cuakhau.adapters.web.pages.render import language_of
 
-        message = i18n.render(exc.code, language_of(request), exc.params)
+        message = _without_ids(i18n.render(exc.code, language_of(request), exc.params))
         return render(request, "error.html", status=exc.http_status, message=message, code=exc.code)
 
     app.add_exception_handler(CuakhauError, handler)
