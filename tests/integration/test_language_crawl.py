@@ -83,6 +83,8 @@ ALLOWED: dict[str, str] = {
     "榴莲": "the HS search's hint: a goods name may be typed in any of the three languages (sầu riêng, 榴莲, durian)",
     "荔枝干": "the HS search for 荔枝 names the nomenclature's Chinese alias it matched (the reader typed Chinese)",
     "荔枝": "the HS search for 荔枝 repeats the reader's own query",
+    "桂F12345": "a Chinese plate as written on the plate (the fleet form's example: plates are data, not words)",
+    "鲜榴莲": "the upload template's example description in both languages of the pair, as a cooperative writes it",
 }
 
 
