@@ -42,7 +42,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -265,7 +264,7 @@ def copy_bundle(
     by ``delta``."""
     trip = bundle["trips"][0]
     new: dict[str, str] = {}
-    for name, rows in bundle.items():
+    for rows in bundle.values():
         for row in rows:
             if "id" in row and isinstance(row["id"], str):
                 new[row["id"]] = ids()
@@ -366,7 +365,7 @@ def load_history(engine: Engine, n: int, *, days: int, rng: random.Random) -> di
                     "inbox_url": "http://127.0.0.1:9/api/v1/exchange/inbox",
                     "gates": [cn],
                     "added_at": first_today,
-                }  # fmt: skip
+                }
                 for gid, (country, cn) in gates.items()
                 if country == "VN" and cn
             ],
@@ -438,7 +437,7 @@ def load_history(engine: Engine, n: int, *, days: int, rng: random.Random) -> di
                         "inspection_capacity": inspection,
                         "booked": used,
                         "booked_inspection": 0,
-                    }  # fmt: skip
+                    }
                 )
             hour += timedelta(hours=1)
             flush()
@@ -467,10 +466,11 @@ def read_paths(url: str) -> list[Path_]:
             text("SELECT id FROM trips WHERE gate_id = :g AND state = 'crossed' ORDER BY declared_at LIMIT 1"),
             {"g": GATE},
         ).scalar_one()
-        today = conn.execute(
-            text("SELECT id FROM trips WHERE gate_id = :g AND state NOT IN ('crossed','cancelled','no_show','returned') "
-                 "ORDER BY declared_at DESC LIMIT 1"), {"g": GATE}
-        ).scalar_one()  # fmt: skip
+        open_trip = (
+            "SELECT id FROM trips WHERE gate_id = :g AND state NOT IN ('crossed', 'cancelled', 'no_show', 'returned') "
+            "ORDER BY declared_at DESC LIMIT 1"
+        )
+        today = conn.execute(text(open_trip), {"g": GATE}).scalar_one()
         plate = conn.execute(
             text("SELECT v.plate FROM trips t JOIN vehicles v ON v.id = t.vehicle_id WHERE t.id = :t"), {"t": today}
         ).scalar_one()
