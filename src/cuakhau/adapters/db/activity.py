@@ -15,7 +15,9 @@ from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TERMINAL_STATES, TripAction, TripState
 from cuakhau.services.ports.activity import CrossingRow, OpenCall, OpenIncident, PresentTrip
 
-_TERMINAL = [s.value for s in TERMINAL_STATES]
+#: The states of a trip not yet finished, named rather than "not terminal": ``state IN (...)`` reads today's trips
+#: through ``ix_trips_gate_state``, where ``state NOT IN (...)`` reads every trip the gate ever had.
+_OPEN = [s.value for s in TripState if s not in TERMINAL_STATES]
 
 
 def arrived_at(trip_id: Any) -> Any:
@@ -42,7 +44,7 @@ class SqlGateActivity:
         tr = t.trips.c
         rows = self.conn.execute(
             select(tr.direction, tr.state, func.count())
-            .where(tr.gate_id == gate_id, tr.state.not_in(_TERMINAL))
+            .where(tr.gate_id == gate_id, tr.state.in_(_OPEN))
             .group_by(tr.direction, tr.state)
         )
         return {(Direction(d), TripState(s)): int(n) for d, s, n in rows}
@@ -51,7 +53,7 @@ class SqlGateActivity:
         tr = t.trips.c
         rows = self.conn.execute(
             select(tr.gate_id, tr.direction, tr.state, func.count())
-            .where(tr.state.not_in(_TERMINAL))
+            .where(tr.state.in_(_OPEN))
             .group_by(tr.gate_id, tr.direction, tr.state)
         )
         return {(str(g), Direction(d), TripState(s)): int(n) for g, d, s, n in rows}
