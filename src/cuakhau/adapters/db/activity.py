@@ -15,16 +15,19 @@ from cuakhau.domain.shipment import Perishability
 from cuakhau.domain.trip import TERMINAL_STATES, TripAction, TripState
 from cuakhau.services.ports.activity import CrossingRow, OpenCall, OpenIncident, PresentTrip
 
-_TERMINAL = [s.value for s in TERMINAL_STATES]
+#: The states of a trip not yet finished, named rather than "not terminal": ``state IN (...)`` reads today's trips
+#: through ``ix_trips_gate_state``, where ``state NOT IN (...)`` reads every trip the gate ever had.
+_OPEN = [s.value for s in TripState if s not in TERMINAL_STATES]
 
 
-def _arrivals() -> Any:
-    e = t.trip_events.c
+def arrived_at(trip_id: Any) -> Any:
+    """When the trip ``trip_id`` (a column of the outer query) last arrived: a correlated subquery that reads that
+    trip's own events through the primary key, so its cost follows the rows shown, not the events ever recorded."""
+    a = t.trip_events.alias("arrival")
     return (
-        select(e.trip_id, func.max(e.at).label("arrived_at"))
-        .where(e.to_state == TripState.ARRIVED.value, e.action == TripAction.ARRIVE.value)
-        .group_by(e.trip_id)
-        .subquery("arrivals")
+        select(func.max(a.c.at))
+        .where(a.c.trip_id == trip_id, a.c.to_state == TripState.ARRIVED.value, a.c.action == TripAction.ARRIVE.value)
+        .scalar_subquery()
     )
 
 
@@ -41,7 +44,7 @@ class SqlGateActivity:
         tr = t.trips.c
         rows = self.conn.execute(
             select(tr.direction, tr.state, func.count())
-            .where(tr.gate_id == gate_id, tr.state.not_in(_TERMINAL))
+            .where(tr.gate_id == gate_id, tr.state.in_(_OPEN))
             .group_by(tr.direction, tr.state)
         )
         return {(Direction(d), TripState(s)): int(n) for d, s, n in rows}
@@ -50,14 +53,13 @@ class SqlGateActivity:
         tr = t.trips.c
         rows = self.conn.execute(
             select(tr.gate_id, tr.direction, tr.state, func.count())
-            .where(tr.state.not_in(_TERMINAL))
+            .where(tr.state.in_(_OPEN))
             .group_by(tr.gate_id, tr.direction, tr.state)
         )
         return {(str(g), Direction(d), TripState(s)): int(n) for g, d, s, n in rows}
 
     def present(self, gate_id: str, states: Iterable[TripState]) -> list[PresentTrip]:
         tr, e = t.trips.c, t.trip_events.c
-        arrivals = _arrivals()
         q = (
             select(
                 tr.id,
@@ -68,7 +70,7 @@ class SqlGateActivity:
                 t.vehicles.c.warnings,
                 t.shipments.c.perishability,
                 t.shipments.c.exporter_id,
-                arrivals.c.arrived_at,
+                arrived_at(tr.id).label("arrived_at"),
                 e.actor_role,
                 e.reason,
             )
@@ -76,7 +78,6 @@ class SqlGateActivity:
             .join(t.vehicles, t.vehicles.c.id == tr.vehicle_id)
             .join(t.shipments, t.shipments.c.id == tr.shipment_id)
             .join(t.trip_events, and_(e.trip_id == tr.id, e.seq == tr.version))
-            .outerjoin(arrivals, arrivals.c.trip_id == tr.id)
             .where(tr.gate_id == gate_id, tr.state.in_([s.value for s in states]))
             .order_by(tr.updated_at, tr.id)
         )
@@ -99,12 +100,11 @@ class SqlGateActivity:
 
     def crossings(self, gate_id: str, since: datetime) -> list[CrossingRow]:
         tr, e = t.trips.c, t.trip_events.c
-        arrivals = _arrivals()
+        # ix_trip_events_action_at bounds this to the crossings since ``since``, at every gate (a few thousand)
         q = (
-            select(tr.id, tr.direction, e.at, arrivals.c.arrived_at)
+            select(tr.id, tr.direction, e.at, arrived_at(tr.id).label("arrived_at"))
             .select_from(t.trip_events)
             .join(t.trips, tr.id == e.trip_id)
-            .outerjoin(arrivals, arrivals.c.trip_id == tr.id)
             .where(tr.gate_id == gate_id, e.action == TripAction.CROSS.value, e.at >= since)
             .order_by(e.at, tr.id)
         )
@@ -163,29 +163,16 @@ class SqlGateActivity:
         return {channel: int(n) for channel, n in self.conn.execute(q)}
 
     def marker(self, gate_ids: Iterable[str]) -> tuple[Any, ...]:
-        """Counts and sums that move with every change: each trip step raises ``sum(version)``; closures, reviews,
-        yard moves, lane calls and device messages are counted by status."""
+        """The gates' change counters (``gate_activity``, kept by triggers in the same transaction as every write
+        to a gate's trips, review items, lane calls, yard visits, device reads, closures and hotline incidents) and
+        their revisions (hours, lanes, yards): a primary-key read per gate, whatever the history."""
         ids = sorted(set(gate_ids))
-        tr, rc, lc, yv, dm, gc = (
-            t.trips.c,
-            t.review_items.c,
-            t.lane_calls.c,
-            t.yard_visits.c,
-            t.device_messages.c,
-            t.gate_closures.c,
+        ga, g = t.gate_activity.c, t.gates.c
+        q = (
+            select(g.id, g.revision, func.coalesce(ga.changes, 0))
+            .select_from(t.gates)
+            .outerjoin(t.gate_activity, ga.gate_id == g.id)
+            .where(g.id.in_(ids))
+            .order_by(g.id)
         )
-        ic = t.exchange_incidents.c
-        yard_ids = select(t.yards.c.id).where(t.yards.c.gate_id.in_(ids))
-        parts = [
-            select(func.count(), func.coalesce(func.sum(tr.version), 0)).where(tr.gate_id.in_(ids)),
-            select(func.count(), func.count(rc.resolved_at)).where(rc.gate_id.in_(ids)),
-            select(func.count(), func.count(lc.at_lane_at), func.count(lc.closed_at)).where(lc.gate_id.in_(ids)),
-            select(func.count(), func.count(yv.exited_at)).where(yv.yard_id.in_(yard_ids)),
-            select(func.count()).where(dm.gate_id.in_(ids)),
-            select(func.count(), func.max(gc.ends_at)).where(gc.gate_id.in_(ids)),
-            select(func.count(), func.count(ic.acknowledged_at)).where(ic.gate_id.in_(ids)),
-        ]
-        out: list[Any] = []
-        for part in parts:
-            out.extend(self.conn.execute(part).one())
-        return tuple(str(v) for v in out)
+        return tuple(str(v) for row in self.conn.execute(q) for v in row)

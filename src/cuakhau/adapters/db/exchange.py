@@ -356,14 +356,15 @@ class SqlExchangeRepository:
     def unannounced_trips(self, gate_id: str, peer_id: str, states: list[str], limit: int) -> list[str]:
         """Our export trips at ``gate_id`` in ``states`` with no manifest sent to ``peer_id`` yet, oldest first."""
         m = t.exchange_manifests.c
-        announced = select(m.trip_ref).where(m.peer_id == peer_id, m.way == "out")
+        # NOT EXISTS, not NOT IN: NOT IN over a large subquery loses its hash and rescans it for every trip
+        announced = select(m.trip_ref).where(m.peer_id == peer_id, m.trip_ref == t.trips.c.id, m.way == "out").exists()
         rows = self.conn.execute(
             select(t.trips.c.id)
             .where(
                 t.trips.c.gate_id == gate_id,
                 t.trips.c.direction == "export",
                 t.trips.c.state.in_(states),
-                t.trips.c.id.not_in(announced),
+                ~announced,
             )
             .order_by(t.trips.c.declared_at, t.trips.c.id)
             .limit(limit)

@@ -266,37 +266,36 @@ class SqlLaneCallRepository:
         return [_call(r) for r in rows]
 
     def waiting(self, gate_id: str, direction: Direction) -> list[WaitingRow]:
-        tr, b, v, lc = t.trips.c, t.bookings.c, t.yard_visits.c, t.lane_calls.c
-        last_booking = select(b.trip_id, func.max(b.created_at).label("created_at")).group_by(b.trip_id).subquery("lb")
-        skips = (
-            select(lc.trip_id, func.max(lc.closed_at).label("last_skip_at"))
-            .where(lc.status == "skipped")
-            .group_by(lc.trip_id)
-            .subquery("sk")
+        # Every aggregate is correlated to the waiting trip and read through its trip index: the cost follows the
+        # trucks waiting now, not every booking, lane call and event ever recorded.
+        tr, b, v = t.trips.c, t.bookings.c, t.yard_visits.c
+        lb, lc, ev = t.bookings.alias("lb"), t.lane_calls.alias("sk"), t.trip_events.alias("ar")
+        last_skip = (
+            select(func.max(lc.c.closed_at)).where(lc.c.trip_id == tr.id, lc.c.status == "skipped").scalar_subquery()
         )
         arrived = (
-            select(t.trip_events.c.trip_id, func.max(t.trip_events.c.at).label("arrived_at"))
-            .where(t.trip_events.c.to_state == TripState.ARRIVED.value)
-            .group_by(t.trip_events.c.trip_id)
-            .subquery("ar")
+            select(func.max(ev.c.at))
+            .where(ev.c.trip_id == tr.id, ev.c.to_state == TripState.ARRIVED.value)
+            .scalar_subquery()
         )
-        query = (
-            select(
-                tr.id,
-                tr.shipment_id,
-                b.perishability,
-                b.slot_start,
-                v.entered_at,
-                skips.c.last_skip_at,
-                arrived.c.arrived_at,
-            )
-            .select_from(t.trips)
-            .join(arrived, arrived.c.trip_id == tr.id)
-            .outerjoin(last_booking, last_booking.c.trip_id == tr.id)
-            .outerjoin(t.bookings, and_(b.trip_id == tr.id, b.created_at == last_booking.c.created_at))
-            .outerjoin(t.yard_visits, v.trip_id == tr.id)
-            .outerjoin(skips, skips.c.trip_id == tr.id)
+        inner = (
+            select(tr.id, tr.shipment_id, arrived.label("arrived_at"), last_skip.label("last_skip_at"))
             .where(tr.gate_id == gate_id, tr.direction == direction.value, tr.state == TripState.ARRIVED.value)
+            .subquery("w")
+        )
+        w = inner.c
+        query = (
+            select(w.id, w.shipment_id, b.perishability, b.slot_start, v.entered_at, w.last_skip_at, w.arrived_at)
+            .select_from(inner)
+            .outerjoin(
+                t.bookings,
+                and_(
+                    b.trip_id == w.id,
+                    b.created_at == select(func.max(lb.c.created_at)).where(lb.c.trip_id == w.id).scalar_subquery(),
+                ),
+            )
+            .outerjoin(t.yard_visits, v.trip_id == w.id)
+            .where(w.arrived_at.is_not(None))
         )
         return [
             WaitingRow(
@@ -313,11 +312,9 @@ class SqlLaneCallRepository:
 
     def occupied_without_call(self, gate_id: str, direction: Direction) -> int:
         tr, lc = t.trips.c, t.lane_calls.c
-        with_call = select(lc.trip_id).where(lc.status.in_(OPEN_CALL))
+        with_call = select(lc.trip_id).where(lc.trip_id == tr.id, lc.status.in_(OPEN_CALL)).exists()
         at_lane = or_(tr.state == TripState.CALLED.value, tr.state == TripState.INSPECTING.value)
-        query = select(func.count()).where(
-            tr.gate_id == gate_id, tr.direction == direction.value, at_lane, tr.id.not_in(with_call)
-        )
+        query = select(func.count()).where(tr.gate_id == gate_id, tr.direction == direction.value, at_lane, ~with_call)
         return int(self.conn.execute(query).scalar_one())
 
 

@@ -199,6 +199,8 @@ trips = Table(
     # Whether the driver is on another open trip is asked on every declaration (the vehicle and shipment have
     # their own indexes).
     Index("ix_trips_driver_state", "driver_id", "state"),
+    # The trip list of a gate, newest first (0020).
+    Index("ix_trips_gate_declared", "gate_id", "declared_at", "id"),
 )
 
 trip_events = Table(
@@ -215,6 +217,8 @@ trip_events = Table(
     Column("reason", Text),
     # An officer's reason for letting the step through a rule that refused it (the gate pair's opening hours).
     Column("override_reason", Text),
+    # The crossings of the last hours, found by action and time rather than by grouping all history (0020).
+    Index("ix_trip_events_action_at", "action", "at"),
 )
 
 # --- electronic queue: capacity, bookings, notifications ---------------------------------------------
@@ -291,6 +295,8 @@ bookings = Table(
     # The penalty rule reads an enterprise's recent no-shows on every booking: without this it reads all of
     # the enterprise's bookings, which grows with every truck it books.
     Index("ix_bookings_enterprise_status", "enterprise_id", "status", "updated_at"),
+    # A trip's latest booking (the call-forward queue reads it for every waiting truck) (0020).
+    Index("ix_bookings_trip_created", "trip_id", "created_at"),
     # One active or waiting booking per vehicle, enforced by the database (partial unique index).
     Index(
         "uq_bookings_active_vehicle",
@@ -376,6 +382,8 @@ notifications = Table(
     Column("last_error", Text),
     Column("sent_at", UtcDateTime),
     Index("ix_notifications_due", "status", "next_attempt_at"),
+    # A truck's page and the driver page list the trip's notifications (0020).
+    Index("ix_notifications_trip", "trip_id", "created_at"),
 )
 
 registry_codes = Table(
@@ -412,6 +420,20 @@ device_messages = Table(
     Column("reconciled_by", String(260)),  # a manual read: the device read that later confirmed it
     Index("ix_device_messages_gate_at", "gate_id", "at"),
     Index("ix_device_messages_trip", "trip_id", "checkpoint"),
+    # The device log of a gate, newest first (0020).
+    Index("ix_device_messages_gate_received", "gate_id", "received_at"),
+)
+
+# One row per gate, kept by database triggers (migration 0020) in the same transaction as any write to the gate's
+# trips, review items, lane calls, yard visits, device reads, closures or hotline incidents: ``changes`` moves with
+# each such transaction. The live dashboard's change marker reads it instead of counting the gate's history.
+# ``tx`` (PostgreSQL) is the last transaction that bumped it: a transaction bumps a gate once.
+gate_activity = Table(
+    "gate_activity",
+    metadata,
+    Column("gate_id", String(64), primary_key=True),
+    Column("changes", BigInteger, nullable=False),
+    Column("tx", BigInteger),
 )
 
 review_items = Table(

@@ -240,7 +240,8 @@ class SqlTripRepository:
                 t.shipments.c.perishability,
             )
             .select_from(joined.join(t.drivers, t.drivers.c.id == t.trips.c.driver_id))
-            .order_by(t.trips.c.declared_at.desc(), t.trips.c.id)
+            # both descending, so ix_trips_gate_declared reads a gate's page from its newest trip and stops
+            .order_by(t.trips.c.declared_at.desc(), t.trips.c.id.desc())
             .limit(limit)
             .offset(offset)
         )
