@@ -10,8 +10,9 @@ How a feed learns of a change:
 * **In this process**: the unit of work calls :meth:`LiveHub.poke` after every commit (a device message applied
   by the web API, a transition, a booking), which wakes every feed at once.
 * **From other processes** (``cuakhau devices listen``, another server worker, a CLI command): every
-  ``poll_seconds`` a feed reads a cheap change marker (counts and sums over the gate's trips, lane calls, yard
-  visits, reviews, device messages and closures) and recomputes only when it moved.
+  ``poll_seconds`` a feed reads a cheap change marker (the gate pair's ``gate_activity`` counters, bumped by
+  triggers in the transaction of every write to its trips, lane calls, yard visits, reviews, device messages,
+  closures and incidents, plus the gates' revision) and recomputes only when it moved.
 * Every ``refresh_seconds`` it recomputes anyway, since some figures change with the clock alone (a truck
   passing its wait bound, the hour of the throughput chart).
 
