@@ -80,7 +80,8 @@ def test_a_driver_is_corrected_and_a_document_is_not_taken_twice(
     r = exporter.patch(f"/api/v1/drivers/{mine}", json={"document_number": number, "phone": "+84 912 000 333"})
     assert r.status_code == 200, r.text
     saved = registry.get_driver(ctx.uow(), mine)
-    assert saved.document.number == number and saved.phone == "+84 912 000 333" and saved.employer_id == world.exporter.id
+    assert saved.document.number == number and saved.phone == "+84 912 000 333"
+    assert saved.employer_id == world.exporter.id
     taken = registry.get_driver(ctx.uow(), other).document.number
     dup = exporter.patch(f"/api/v1/drivers/{mine}", json={"document_number": taken})
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "driver.duplicate" and other not in dup.text

@@ -61,7 +61,7 @@ def declare_trip(
         exporter_id=str(shipment.get("exporter_id") or "") if shipment is not None else None,
     )
     return trip_service.declare_trip(
-        ctx.uow(),
+        ctx.uow(read_only=dry_run),
         ctx.nomenclature,
         clock=ctx.clock,
         gate_id=gate_id,

@@ -49,8 +49,8 @@ def declare_trip(
     (scope, a driver's document); the fields they name are not checked again. ``driver_id`` may be None only
     with such an error.
 
-    ``dry_run``: every check, nothing written — the trip that would be declared is returned and the unit of
-    work rolled back (the declaration form checks its fields this way as they are typed).
+    ``dry_run``: every check, nothing written — the trip that would be declared is returned (the declaration
+    form checks its fields this way as they are typed; a read-only unit of work will do).
     """
     problems = Problems(errors)
     trip_direction = problems.attempt(parse_enum, Direction, direction, field="direction")
@@ -126,7 +126,7 @@ def declare_trip(
                 problems.add(conflict)
         problems.raise_if_any()
         assert declared is not None and trip_direction is not None and driver_id is not None
-        if new_shipment is not None:
+        if new_shipment is not None and not dry_run:
             uow.shipments.add(new_shipment)
         trip = Trip.declare(
             gate_id=gate_id,
@@ -140,7 +140,7 @@ def declare_trip(
             clock=clock,
         )
         if dry_run:
-            return trip  # leaving the unit of work uncommitted rolls it back
+            return trip  # nothing was written; leaving the unit of work uncommitted rolls it back
         uow.trips.add(trip)
         uow.commit()
     return trip
