@@ -19,7 +19,7 @@ from cuakhau.adapters.web.deps import ContextDep
 from cuakhau.adapters.web.pages.access import signed_in
 from cuakhau.adapters.web.pages.portal import DOCUMENT_KINDS, _problem, _problems
 from cuakhau.adapters.web.pages.render import csrf_ok, language_of, render
-from cuakhau.domain.accounts import Principal
+from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.parties import Driver, Vehicle, VehicleType
 from cuakhau.services import fleet as svc
@@ -56,6 +56,7 @@ def _page(
         offset=offset,
         page_size=svc.PAGE,
         warnings={v.id: warnings_of(v, language) for v in found.vehicles},
+        may_correct=principal.may(Permission.REGISTER_PARTY),
         vehicle_types=VEHICLE_TYPES,
         document_kinds=DOCUMENT_KINDS,
         vehicle=extra.pop("vehicle", {"vehicle_type": "truck"}),
