@@ -191,3 +191,12 @@ def test_declare_with_a_trailer_and_containers(ctx: ServiceContext, world: World
     trip_id = done.headers["location"].split("/")[-1].split("?")[0]
     trip = trips.get_trip(ctx.uow(), trip_id)
     assert trip.trailer_id == world.trailer.id and [c.text for c in trip.containers] == ["CSQU3054383"]
+
+
+def test_declare_again_keeps_the_trailer(ctx: ServiceContext, world: World, anon: TestClient) -> None:
+    sign_in(anon, Exporter(world.exporter.id))
+    trip = world.declare(trailer_id=world.trailer.id, containers=["CSQU3054383"])
+    page = anon.get(f"/portal/trips/new?again={trip.id}")
+    assert page.status_code == 200
+    assert f'<option value="{world.trailer.id}" selected>' in page.text
+    assert "CSQU3054383" not in page.text  # each trip's containers are its own

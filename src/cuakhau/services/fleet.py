@@ -179,6 +179,7 @@ class TripCopy:
     vehicle_id: str | None
     driver: Driver | None
     busy: tuple[CuakhauError, ...]
+    trailer_id: str | None = None  # the trip's trailer, when it is the caller's
 
 
 def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> TripCopy:
@@ -191,6 +192,7 @@ def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> Tri
         shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
         vehicle = uow.vehicles.get(trip.vehicle_id)
         driver = uow.drivers.get(trip.driver_id)
+        trailer = uow.vehicles.get(trip.trailer_id) if trip.trailer_id else None
         holds = uow.trips.holds(
             shipment_ids=[], certificate_no=None, vehicle_id=trip.vehicle_id, driver_id=trip.driver_id
         )
@@ -205,6 +207,9 @@ def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> Tri
         vehicle_id=trip.vehicle_id if own_vehicle and "vehicle_id" not in busy_fields else None,
         driver=driver if "driver_id" not in busy_fields else None,
         busy=busy,
+        trailer_id=trailer.id
+        if trailer is not None and (not principal.is_tenant or trailer.owner_id == principal.enterprise_id)
+        else None,
     )
 
 
