@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 #: The first trip the portal lists (its page has no fixed address).
 TRIP = "(a trip's page)"
+#: The first vehicle of the fleet (its page, the form that corrects it).
+VEHICLE = "(a vehicle's page)"
 #: (name in the screenshots, path, the demo account that opens it; None: the public).
 PHONE_PAGES: list[tuple[str, str, str | None]] = [
     ("waits", "/waits", None),
@@ -28,6 +30,8 @@ PHONE_PAGES: list[tuple[str, str, str | None]] = [
     ("portal", "/portal", "demo-exporter"),
     ("declare", "/portal/trips/new", "demo-exporter"),
     ("trip", TRIP, "demo-exporter"),
+    ("fleet", "/portal/fleet", "demo-exporter"),
+    ("vehicle", VEHICLE, "demo-exporter"),
     ("hs-search", "/portal/hs?q=vai", "demo-exporter"),
     ("password", "/account/password", "demo-exporter"),
     ("driver", "/driver", "demo-driver"),
@@ -62,6 +66,9 @@ def test_portal_driver_and_board_on_a_phone_have_no_serious_accessibility_violat
             if path == TRIP:
                 page.goto(f"{demo}/portal")
                 path = str(page.locator("a[href^='/portal/trips/']:not([href$='/new'])").first.get_attribute("href"))
+            elif path == VEHICLE:
+                page.goto(f"{demo}/portal/fleet")
+                path = str(page.locator("a.edit[href^='/portal/fleet/vehicles/']").first.get_attribute("href"))
             sep = "&" if "?" in path else "?"
             page.goto(f"{demo}{path}{sep}lang={language}")
             assert page.locator("html").get_attribute("lang") == language, (name, page.url)

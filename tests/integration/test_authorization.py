@@ -235,7 +235,9 @@ def booking_body() -> dict[str, Any]:
 OBJECT_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/enterprises/{enterprise_id}", "enterprise_id", None),
     ("GET", "/api/v1/vehicles/{vehicle_id}", "vehicle_id", None),
+    ("PATCH", "/api/v1/vehicles/{vehicle_id}", "vehicle_id", {"refrigerated": True}),
     ("GET", "/api/v1/drivers/{driver_id}", "driver_id", None),
+    ("PATCH", "/api/v1/drivers/{driver_id}", "driver_id", {"phone": "+84 912 000 111"}),
     ("GET", "/api/v1/shipments/{shipment_id}", "shipment_id", None),
     ("GET", "/api/v1/trips/{trip_id}", "trip_id", None),
     ("GET", "/api/v1/trips/{trip_id}/timeline", "trip_id", None),

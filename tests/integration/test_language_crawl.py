@@ -155,6 +155,8 @@ def seeds(ids: Ids) -> Iterator[str]:
     values = {
         "gate_id": [HOME],
         "trip_id": [ids.own_trip, ids.sibling_trip, ids.fresh_trip, ids.earlier_trip, ids.their_trip],
+        "vehicle_id": [ids.truck, ids.their_truck],
+        "driver_id": [ids.employed_driver_id, ids.their_driver_id],
     }
     for method, path in PAGES:
         if method != "GET" or path in NOT_PAGES:

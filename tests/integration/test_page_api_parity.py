@@ -55,6 +55,7 @@ class Ids:
     their_driver_document: str
     their_driver_id: str
     trips: dict[str, str] = field(default_factory=dict)
+    employed_driver_id: str = ""  # a driver the enterprise employs (on the sibling trip)
 
 
 def setup_ids(ctx: ServiceContext, world: World) -> Ids:
@@ -121,6 +122,7 @@ def setup_ids(ctx: ServiceContext, world: World) -> Ids:
         their_driver_document=their_driver.document.number,
         their_driver_id=their_driver.id,
     )
+    ids.employed_driver_id = sibling_driver.id
     ids.trips = {"own": own.id, "sibling": sibling.id, "fresh": fresh.id, "theirs": theirs.id, "missing": MISSING}
     return ids
 
@@ -672,6 +674,56 @@ def register_driver_cases(ids: Ids) -> list[Case]:
     ]
 
 
+def vehicle_page_cases(ids: Ids) -> list[Case]:
+    """A vehicle's page (the form that corrects it) against the correction it sends, unchanged: the same scope."""
+    vehicles = {"own": ids.truck, "theirs": ids.their_truck, "missing": MISSING}
+    return [
+        Case(t, ("GET", f"/portal/fleet/vehicles/{v}", None), ("PATCH", f"/api/v1/vehicles/{v}", {}))
+        for t, v in vehicles.items()
+    ]
+
+
+def edit_vehicle_cases(ids: Ids) -> list[Case]:
+    vehicles = {"own": ids.truck, "theirs": ids.their_truck, "missing": MISSING}
+    form = {"csrf_token": CSRF, "plate": "", "vehicle_type": "", "registration_number": "", "refrigerated": "1"}
+    return [
+        Case(
+            t,
+            ("POST", f"/portal/fleet/vehicles/{v}", form),
+            ("PATCH", f"/api/v1/vehicles/{v}", {"refrigerated": True}),
+        )
+        for t, v in vehicles.items()
+    ]
+
+
+def driver_page_cases(ids: Ids) -> list[Case]:
+    drivers = {"own": ids.employed_driver_id, "theirs": ids.their_driver_id, "missing": MISSING}
+    return [
+        Case(t, ("GET", f"/portal/fleet/drivers/{d}", None), ("PATCH", f"/api/v1/drivers/{d}", {}))
+        for t, d in drivers.items()
+    ]
+
+
+def edit_driver_cases(ids: Ids) -> list[Case]:
+    drivers = {"own": ids.employed_driver_id, "theirs": ids.their_driver_id, "missing": MISSING}
+    return [
+        Case(
+            t,
+            ("POST", f"/portal/fleet/drivers/{d}", {"csrf_token": CSRF, "phone": "+84 912 000 222"}),
+            ("PATCH", f"/api/v1/drivers/{d}", {"phone": "+84 912 000 222"}),
+        )
+        for t, d in drivers.items()
+    ]
+
+
+def declare_check_cases(ids: Ids) -> list[Case]:
+    """The declaration form's live check (a dry run) against declaring through the API: let through exactly
+    when declaring is; it answers the problems of another's truck as the declaration would, writing nothing."""
+    form = declare_form(ids, vehicle=ids.their_truck, document=ids.driver_document)
+    body = declare_body(ids, vehicle=MISSING, driver=ids.driver_id)
+    return [Case("form", ("POST", "/portal/trips/new/check", form), ("POST", "/api/v1/trips", body), "access")]
+
+
 def upload_cases(ids: Ids) -> list[Case]:
     """A file of declarations (none here: the page answers that the file is empty) against declaring through the
     API: let through exactly when declaring is."""
@@ -691,6 +743,11 @@ PAGES: dict[tuple[str, str], Twin | Public | ByNetwork | ForDriver] = {
     ("GET", "/portal/fleet"): Twin(fleet_cases),
     ("POST", "/portal/fleet/vehicles"): Twin(register_vehicle_cases),
     ("POST", "/portal/fleet/drivers"): Twin(register_driver_cases),
+    ("GET", "/portal/fleet/vehicles/{vehicle_id}"): Twin(vehicle_page_cases),
+    ("POST", "/portal/fleet/vehicles/{vehicle_id}"): Twin(edit_vehicle_cases),
+    ("GET", "/portal/fleet/drivers/{driver_id}"): Twin(driver_page_cases),
+    ("POST", "/portal/fleet/drivers/{driver_id}"): Twin(edit_driver_cases),
+    ("POST", "/portal/trips/new/check"): Twin(declare_check_cases),
     ("GET", "/portal/upload"): Twin(shows_declare_form("/portal/upload")),
     ("GET", "/portal/upload/template.csv"): Twin(shows_declare_form("/portal/upload/template.csv")),
     ("POST", "/portal/upload"): Twin(upload_cases),
@@ -769,7 +826,7 @@ def test_every_page_route_has_an_entry_and_every_twin_is_an_api_route(app: FastA
     assert pages == set(PAGES), (sorted(pages - set(PAGES)), sorted(set(PAGES) - pages))
     routes = api_routes(app)
     patterns = [(m, re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", p) + "$")) for m, p in routes]
-    ids = Ids("e", "t1", "t2", "t3", "t0", "t4", "v", "d", "doc", "d3", "v2", "doc2", "d2", {"own": "t1"})
+    ids = Ids("e", "t1", "t2", "t3", "t0", "t4", "v", "d", "doc", "d3", "v2", "doc2", "d2", {"own": "t1"}, "d4")
     for entry in PAGES.values():
         if isinstance(entry, Twin | ForDriver):
             for case in entry.cases(ids):
@@ -794,6 +851,8 @@ def test_every_form_the_pages_render_posts_to_a_page_in_the_table(
         (exporter, f"/portal/trips/{ids.own_trip}"),
         (exporter, "/portal/hs"),
         (exporter, "/portal/fleet"),
+        (exporter, f"/portal/fleet/vehicles/{ids.truck}"),
+        (exporter, f"/portal/fleet/drivers/{ids.employed_driver_id}"),
         (exporter, "/portal/upload"),
         (exporter, f"/portal/trips/new?again={ids.earlier_trip}"),
         (admin, f"/gates/{HOME}/dashboard"),

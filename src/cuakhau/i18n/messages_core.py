@@ -165,6 +165,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "车牌 {plate} 已登记。",
         "en": "Plate {plate} is already registered.",
     },
+    "vehicle.plate_on_open_trip": {
+        "vi": "Xe {plate} đang có chuyến chưa kết thúc nên chưa thể đổi biển số: chuyến xe, lịch hẹn và camera "
+        "ở cửa khẩu nhận xe theo biển này. Hãy đổi sau khi chuyến kết thúc hoặc được hủy.",
+        "zh": "车辆 {plate} 有未结束的车次，暂不能更改车牌：车次、预约和口岸摄像头均按此车牌识别车辆。"
+        "请在车次结束或取消后再更改。",
+        "en": "Vehicle {plate} is on a trip that has not ended, so its plate cannot change yet: the trip, its "
+        "booking and the gate's cameras know the truck by it. Change it once the trip is over or cancelled.",
+    },
     "driver.duplicate": {
         "vi": "Lái xe với giấy tờ này đã được đăng ký.",
         "zh": "持此证件的司机已登记。",

@@ -46,6 +46,7 @@ def declare_trip(
     shipment: Mapping[str, Any] | None = None,
     containers: Sequence[str] = (),
     errors: Sequence[CuakhauError] = (),
+    dry_run: bool = False,
 ) -> Trip:
     """Declare a trip: a tenant with its own shipment (or one for its own enterprise), truck and trailer, and a
     driver it employs or one with no employer on record (``access.check_declaration``). Parties out of scope are
@@ -60,7 +61,7 @@ def declare_trip(
         exporter_id=str(shipment.get("exporter_id") or "") if shipment is not None else None,
     )
     return trip_service.declare_trip(
-        ctx.uow(),
+        ctx.uow(read_only=dry_run),
         ctx.nomenclature,
         clock=ctx.clock,
         gate_id=gate_id,
@@ -73,6 +74,7 @@ def declare_trip(
         containers=containers,
         actor=actor,
         errors=[*errors, *out_of_scope],
+        dry_run=dry_run,
     )
 
 
@@ -81,6 +83,13 @@ def declarable_vehicles(ctx: ServiceContext, principal: Principal) -> list[Vehic
     access.require_permission(principal, Permission.DECLARE)
     owner = principal.enterprise_id if principal.is_tenant else None
     return portal.trucks(ctx.uow(read_only=True), owner_id=owner)
+
+
+def declarable_trailers(ctx: ServiceContext, principal: Principal) -> list[Vehicle]:
+    """The trailers and semi-trailers the caller may declare a truck to pull: a tenant's own, any for staff."""
+    access.require_permission(principal, Permission.DECLARE)
+    owner = principal.enterprise_id if principal.is_tenant else None
+    return portal.trailers(ctx.uow(read_only=True), owner_id=owner)
 
 
 def driver_by_document(ctx: ServiceContext, principal: Principal, *, kind: str, number: str) -> Driver:

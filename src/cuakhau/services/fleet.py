@@ -127,6 +127,48 @@ def own_driver(ctx: ServiceContext, principal: Principal, driver_id: str) -> Dri
     return driver
 
 
+def update_vehicle(ctx: ServiceContext, principal: Principal, *, vehicle_id: str, **fields: Any) -> Vehicle:
+    """As ``PATCH /api/v1/vehicles/{id}``: a tenant corrects its own vehicles only (another's reads as missing);
+    every problem of the fields given at once, then the same checks as a registration."""
+    current = own_vehicle(ctx, principal, vehicle_id)
+    typed = fields.get("vehicle_type") is not None or fields.get("registration_number") is not None
+    vehicle_problems(
+        plate=current.plate.text if fields.get("plate") is None else fields["plate"],
+        vehicle_type=(fields.get("vehicle_type") or current.vehicle_type.value)
+        if typed or current.registration_number
+        else None,
+        registration_number=current.registration_number
+        if fields.get("registration_number") is None
+        else fields["registration_number"],
+    )
+    try:
+        return svc.update_vehicle(ctx.uow(), vehicle_id=vehicle_id, **fields)
+    except Conflict as exc:
+        raise _hide_other_tenants(principal, exc) from None
+
+
+def update_driver(ctx: ServiceContext, principal: Principal, *, driver_id: str, **fields: Any) -> Driver:
+    """As ``PATCH /api/v1/drivers/{id}``: a tenant corrects the drivers its enterprise employs (others read as
+    missing); every problem of the fields given at once, then the same checks as a registration."""
+    current = own_driver(ctx, principal, driver_id)
+
+    def given(name: str, now: str | None) -> str:
+        value = fields.get(name)
+        return (now or "") if value is None else str(value)
+
+    driver_problems(
+        full_name=given("full_name", current.full_name),
+        document_kind=given("document_kind", current.document.kind.value),
+        document_number=given("document_number", current.document.number),
+        nationality=given("nationality", current.nationality),
+        phone=given("phone", current.phone) or None,
+    )
+    try:
+        return svc.update_driver(ctx.uow(), driver_id=driver_id, **fields)
+    except Conflict as exc:
+        raise _hide_other_tenants(principal, exc) from None
+
+
 @dataclass(frozen=True, slots=True)
 class TripCopy:
     """What a past trip gives a new declaration: its route, consignee and cargo; its truck and driver only when
@@ -137,6 +179,7 @@ class TripCopy:
     vehicle_id: str | None
     driver: Driver | None
     busy: tuple[CuakhauError, ...]
+    trailer_id: str | None = None  # the trip's trailer, when it is the caller's
 
 
 def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> TripCopy:
@@ -149,6 +192,7 @@ def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> Tri
         shipment = require(uow.shipments.get(trip.shipment_id), "shipment", trip.shipment_id)
         vehicle = uow.vehicles.get(trip.vehicle_id)
         driver = uow.drivers.get(trip.driver_id)
+        trailer = uow.vehicles.get(trip.trailer_id) if trip.trailer_id else None
         holds = uow.trips.holds(
             shipment_ids=[], certificate_no=None, vehicle_id=trip.vehicle_id, driver_id=trip.driver_id
         )
@@ -163,6 +207,9 @@ def copy_of_trip(ctx: ServiceContext, principal: Principal, trip_id: str) -> Tri
         vehicle_id=trip.vehicle_id if own_vehicle and "vehicle_id" not in busy_fields else None,
         driver=driver if "driver_id" not in busy_fields else None,
         busy=busy,
+        trailer_id=trailer.id
+        if trailer is not None and (not principal.is_tenant or trailer.owner_id == principal.enterprise_id)
+        else None,
     )
 
 

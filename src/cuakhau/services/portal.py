@@ -72,6 +72,13 @@ def trucks(uow: UnitOfWork, *, owner_id: str | None) -> list[Vehicle]:
     return [v for v in vehicles if not v.is_trailer]
 
 
+def trailers(uow: UnitOfWork, *, owner_id: str | None) -> list[Vehicle]:
+    """An enterprise's trailers and semi-trailers (``None``: anyone's); at most ``MAX_VEHICLES`` vehicles read."""
+    with uow:
+        vehicles, _ = uow.vehicles.page(owner_id=owner_id, limit=MAX_VEHICLES, offset=0)
+    return [v for v in vehicles if v.is_trailer]
+
+
 def driver_by_document(uow: UnitOfWork, *, kind: str, number: str) -> Driver:
     """The registered driver holding this identity document (written as the driver has it)."""
     document = IdentityDocument.parse(kind, number, field="driver_document")

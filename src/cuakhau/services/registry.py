@@ -104,6 +104,75 @@ def register_driver(
     return driver
 
 
+def update_vehicle(
+    uow: UnitOfWork,
+    *,
+    vehicle_id: str,
+    plate: str | None = None,
+    refrigerated: bool | None = None,
+    vehicle_type: str | None = None,
+    registration_number: str | None = None,
+) -> Vehicle:
+    """Correct a registered vehicle: the fields given replace its own, checked as at registration (the type from
+    the registration, the plate's warnings recomputed). A vehicle on an open trip keeps its plate: the trip, its
+    booking and the gates' cameras know the truck by it (``vehicle.plate_on_open_trip``)."""
+    with uow:
+        current = require(uow.vehicles.get(vehicle_id), "vehicle", vehicle_id)
+        typed = registration_number is not None or vehicle_type is not None or current.registration_number
+        vehicle = Vehicle.register(
+            vehicle_id=current.id,
+            plate=current.plate.text if plate is None else plate,
+            owner_id=current.owner_id,
+            refrigerated=current.refrigerated if refrigerated is None else refrigerated,
+            created_at=current.created_at,
+            # a vehicle registered before types keeps the plate's hint until its registration is given
+            vehicle_type=(vehicle_type or current.vehicle_type.value) if typed else None,
+            registration_number=current.registration_number if registration_number is None else registration_number,
+        )
+        if vehicle.plate.text != current.plate.text:
+            existing = uow.vehicles.get_by_plate(vehicle.plate.text)
+            if existing is not None and existing.id != vehicle_id:
+                raise Conflict("vehicle.duplicate", field="plate", plate=vehicle.plate.text, id=existing.id)
+            if uow.vehicles.on_open_trip(vehicle_id):
+                raise Conflict("vehicle.plate_on_open_trip", field="plate", plate=current.plate.display)
+        uow.vehicles.update(vehicle)
+        uow.commit()
+    return vehicle
+
+
+def update_driver(
+    uow: UnitOfWork,
+    *,
+    driver_id: str,
+    full_name: str | None = None,
+    document_kind: str | None = None,
+    document_number: str | None = None,
+    nationality: str | None = None,
+    phone: str | None = None,
+) -> Driver:
+    """Correct a registered driver: the fields given replace its own, checked as at registration; a document
+    another driver holds is refused (``driver.duplicate``). The employer stays."""
+    with uow:
+        current = require(uow.drivers.get(driver_id), "driver", driver_id)
+        driver = Driver.register(
+            driver_id=current.id,
+            full_name=current.full_name if full_name is None else full_name,
+            document_kind=current.document.kind.value if document_kind is None else document_kind,
+            document_number=current.document.number if document_number is None else document_number,
+            nationality=current.nationality if nationality is None else nationality,
+            phone=current.phone if phone is None else (phone or None),
+            employer_id=current.employer_id,
+            created_at=current.created_at,
+        )
+        if driver.document != current.document:
+            existing = uow.drivers.get_by_document(driver.document.kind.value, driver.document.number)
+            if existing is not None and existing.id != driver_id:
+                raise Conflict("driver.duplicate", field="document_number", id=existing.id)
+        uow.drivers.update(driver)
+        uow.commit()
+    return driver
+
+
 def get_enterprise(uow: UnitOfWork, enterprise_id: str) -> Enterprise:
     with uow:
         return require(uow.enterprises.get(enterprise_id), "enterprise", enterprise_id)

@@ -38,6 +38,7 @@ def declare_trip(
     containers: Sequence[str] = (),
     actor: Actor | None = None,
     errors: Sequence[CuakhauError] = (),
+    dry_run: bool = False,
 ) -> Trip:
     """Declare a trip (khai báo / 申报). The shipment is referenced or declared inline, never twice.
 
@@ -47,6 +48,9 @@ def declare_trip(
     :mod:`cuakhau.domain.declaration`). ``errors`` are problems the caller already found in the same request
     (scope, a driver's document); the fields they name are not checked again. ``driver_id`` may be None only
     with such an error.
+
+    ``dry_run``: every check, nothing written — the trip that would be declared is returned (the declaration
+    form checks its fields this way as they are typed; a read-only unit of work will do).
     """
     problems = Problems(errors)
     trip_direction = problems.attempt(parse_enum, Direction, direction, field="direction")
@@ -122,7 +126,7 @@ def declare_trip(
                 problems.add(conflict)
         problems.raise_if_any()
         assert declared is not None and trip_direction is not None and driver_id is not None
-        if new_shipment is not None:
+        if new_shipment is not None and not dry_run:
             uow.shipments.add(new_shipment)
         trip = Trip.declare(
             gate_id=gate_id,
@@ -135,6 +139,8 @@ def declare_trip(
             actor=actor or Actor(declared.exporter_id, ActorRole.EXPORTER),
             clock=clock,
         )
+        if dry_run:
+            return trip  # nothing was written; leaving the unit of work uncommitted rolls it back
         uow.trips.add(trip)
         uow.commit()
     return trip

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, insert, select
+from sqlalchemy import Connection, Row, Table, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cuakhau.adapters.db import tables as t
 from cuakhau.adapters.db.common import insert_unique
+from cuakhau.domain.errors import Conflict
 from cuakhau.domain.parties import Driver, Enterprise, EnterpriseRole, Vehicle, VehicleType, VehicleWarning
+from cuakhau.domain.trip import TERMINAL_STATES
 from cuakhau.domain.values import (
     IdentityDocument,
     IdentityDocumentKind,
@@ -122,6 +125,27 @@ class SqlVehicleRepository:
         r = self.conn.execute(select(t.vehicles).where(t.vehicles.c.plate == plate)).first()
         return _vehicle(r) if r else None
 
+    def update(self, v: Vehicle) -> None:
+        values = {
+            "plate": v.plate.text,
+            "plate_country": v.plate.country.value,
+            "vehicle_class": v.plate.vehicle_class.value,
+            "refrigerated": v.refrigerated,
+            "vehicle_type": v.vehicle_type.value,
+            "registration_number": v.registration_number,
+            "warnings": [{"code": w.code, "params": dict(w.params)} for w in v.warnings],
+        }
+        try:  # a plate taken by another writer meanwhile: a 409, not a 500
+            self.conn.execute(update(t.vehicles).where(t.vehicles.c.id == v.id).values(**values))
+        except IntegrityError:
+            raise Conflict("vehicle.duplicate", field="plate", plate=v.plate.display) from None
+
+    def on_open_trip(self, vehicle_id: str) -> bool:
+        c = t.trips.c
+        open_ = c.state.not_in([s.value for s in TERMINAL_STATES])
+        held = or_(c.vehicle_id == vehicle_id, c.trailer_id == vehicle_id)
+        return bool(self.conn.execute(select(exists().where(open_, held))).scalar())
+
     def page(self, *, owner_id: str | None, limit: int, offset: int) -> tuple[list[Vehicle], int]:
         where = t.vehicles.c.owner_id == owner_id if owner_id else None
         q = select(t.vehicles).order_by(t.vehicles.c.plate).limit(limit).offset(offset)
@@ -167,6 +191,19 @@ class SqlDriverRepository:
     def get(self, driver_id: str) -> Driver | None:
         r = self.conn.execute(select(t.drivers).where(t.drivers.c.id == driver_id)).first()
         return _driver(r) if r else None
+
+    def update(self, d: Driver) -> None:
+        values = {
+            "full_name": d.full_name,
+            "document_kind": d.document.kind.value,
+            "document_number": d.document.number,
+            "nationality": d.nationality,
+            "phone": d.phone,
+        }
+        try:
+            self.conn.execute(update(t.drivers).where(t.drivers.c.id == d.id).values(**values))
+        except IntegrityError:
+            raise Conflict("driver.duplicate", field="document_number") from None
 
     def get_by_document(self, kind: str, number: str) -> Driver | None:
         r = self.conn.execute(

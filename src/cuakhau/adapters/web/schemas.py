@@ -69,6 +69,15 @@ class VehicleIn(Strict):
     ] = None
 
 
+class VehiclePatch(Strict):
+    """A correction of a registered vehicle: only the fields given change (the owner never does)."""
+
+    plate: Annotated[str | None, Field(max_length=32, examples=["12C-123.45"])] = None
+    refrigerated: bool | None = None
+    vehicle_type: Annotated[str | None, Field(max_length=16, examples=["truck", "semi_trailer"])] = None
+    registration_number: Annotated[str | None, Field(max_length=32, examples=["012345"])] = None
+
+
 class DriverIn(Strict):
     full_name: Short
     document_kind: Annotated[str, Field(max_length=32)]
@@ -76,6 +85,16 @@ class DriverIn(Strict):
     nationality: Annotated[str, Field(max_length=2)]
     phone: Annotated[str | None, Field(max_length=32)] = None
     employer_id: Id | None = None
+
+
+class DriverPatch(Strict):
+    """A correction of a registered driver: only the fields given change (the employer never does)."""
+
+    full_name: Short | None = None
+    document_kind: Annotated[str | None, Field(max_length=32)] = None
+    document_number: Annotated[str | None, Field(max_length=32)] = None
+    nationality: Annotated[str | None, Field(max_length=2)] = None
+    phone: Annotated[str | None, Field(max_length=32, description="an empty string removes the phone")] = None
 
 
 class CargoLineIn(Strict):

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cuakhau import i18n
@@ -146,6 +146,7 @@ def _declare_form(
     request: Request, ctx: ContextDep, principal: Principal, values: dict[str, Any], **extra: Any
 ) -> HTMLResponse:
     vehicles = authorized.declarable_vehicles(ctx, principal)
+    trailers = authorized.declarable_trailers(ctx, principal)
     gates = list_gates(ctx.uow(read_only=True))
     return render(
         request,
@@ -153,6 +154,7 @@ def _declare_form(
         status=extra.pop("status", 200),
         values=values,
         vehicles=vehicles,
+        trailers=trailers,
         gates=gates,
         directions=[d.value for d in Direction],
         perishabilities=[p.value for p in Perishability],
@@ -212,6 +214,83 @@ def _shipment_lines(lines: list[dict[str, str]]) -> list[dict[str, Any]]:
     return out
 
 
+def _containers(raw: str) -> list[str]:
+    """The form's container numbers: one a line, or separated by commas or semicolons."""
+    return [c.strip() for c in raw.replace(";", "\n").replace(",", "\n").splitlines() if c.strip()]
+
+
+def _declaration(ctx: ServiceContext, principal: Principal, values: dict[str, Any]) -> dict[str, Any]:
+    """The declaration the form's values make, as ``authorized.declare_trip`` takes it; a driver's document
+    nobody holds is reported with every other problem of the form."""
+    found: list[CuakhauError] = []
+    driver_id: str | None = None
+    try:
+        driver_id = authorized.driver_by_document(
+            ctx,
+            principal,
+            kind=values.get("driver_document_kind", ""),
+            number=values.get("driver_document", ""),
+        ).id
+    except (InvalidInput, NotFound) as exc:
+        found.append(exc)
+    return {
+        "gate_id": values.get("gate_id", ""),
+        "direction": values.get("direction", ""),
+        "vehicle_id": values.get("vehicle_id", ""),
+        "driver_id": driver_id,
+        "trailer_id": values.get("trailer_id") or None,
+        "containers": _containers(values.get("containers", "")),
+        "errors": found,
+        "shipment": {
+            # a tenant declares for its own enterprise; staff who may declare name the exporter
+            "exporter_id": principal.enterprise_id if principal.is_tenant else values.get("exporter_id", ""),
+            "consignee_name": values.get("consignee_name", ""),
+            "consignee_country": values.get("consignee_country", ""),
+            "phytosanitary_certificate_no": values.get("phytosanitary_certificate_no") or None,
+            "part_of": values.get("part_of", "").strip() or None,
+            "lines": _shipment_lines(values["lines"]),
+        },
+        "actor": principal.as_actor(),
+    }
+
+
+def form_field(field: str | None) -> str:
+    """The id of the form control a problem's field names (``shipment.lines[0].hs_code`` → ``lines-0-hs_code``)."""
+    name = (field or "").removeprefix("shipment.")
+    if name.startswith("containers"):
+        return "containers"
+    if name in ("driver_id", "driver_document"):
+        return "driver_document"
+    if name.startswith("lines["):
+        index, _, rest = name[len("lines[") :].partition("]")
+        return f"lines-{index}-{rest.lstrip('.').split('.')[0]}" if rest.strip(".") else f"lines-{index}-hs_code"
+    return name.split(".")[0].split("[")[0]
+
+
+@router.post("/trips/new/check")
+async def declare_check(request: Request, ctx: ContextDep) -> JSONResponse:
+    """Every problem of the declaration form as it stands, by the form control at fault: the declaration itself
+    run as a dry run (nothing written), for ``static/portal.js`` to show each message next to its field as the
+    form is filled in. ``{"fields": {control id: message}}``; the form still checks everything on submit."""
+    principal = signed_in(request)
+    access.require_permission(principal, Permission.DECLARE)
+    form = await request.form()
+    values: dict[str, Any] = {k: str(v)[:500] for k, v in form.items() if not k.startswith("lines-")}
+    values["lines"] = _lines(form)
+    if not csrf_ok(request, values.get("csrf_token")):
+        return JSONResponse({"fields": {}}, status_code=403)
+    fields: dict[str, str] = {}
+    try:
+        await run_in_threadpool(
+            lambda: authorized.declare_trip(ctx, principal, dry_run=True, **_declaration(ctx, principal, values))
+        )
+    except CuakhauError as exc:
+        for p in _problems(request, exc):
+            key = form_field(p["field"])
+            fields[key] = f"{fields[key]} {p['message']}" if key in fields else p["message"]
+    return JSONResponse({"fields": fields})
+
+
 @router.post("/trips/new", response_class=HTMLResponse)
 async def declare_submit(request: Request, ctx: ContextDep) -> Response:
     principal = signed_in(request)
@@ -226,37 +305,8 @@ async def declare_submit(request: Request, ctx: ContextDep) -> Response:
     if "add_line" in form and len(values["lines"]) < MAX_FORM_LINES:
         values["lines"].append({"currency": "USD"})
         return _declare_form(request, ctx, principal, values)
-    found: list[CuakhauError] = []
-    driver_id: str | None = None
     try:
-        driver_id = authorized.driver_by_document(
-            ctx,
-            principal,
-            kind=values.get("driver_document_kind", ""),
-            number=values.get("driver_document", ""),
-        ).id
-    except (InvalidInput, NotFound) as exc:
-        found.append(exc)  # reported with every other problem of the form
-    try:
-        trip = authorized.declare_trip(
-            ctx,
-            principal,
-            gate_id=values.get("gate_id", ""),
-            direction=values.get("direction", ""),
-            vehicle_id=values.get("vehicle_id", ""),
-            driver_id=driver_id,
-            errors=found,
-            shipment={
-                # a tenant declares for its own enterprise; staff who may declare name the exporter
-                "exporter_id": principal.enterprise_id if principal.is_tenant else values.get("exporter_id", ""),
-                "consignee_name": values.get("consignee_name", ""),
-                "consignee_country": values.get("consignee_country", ""),
-                "phytosanitary_certificate_no": values.get("phytosanitary_certificate_no") or None,
-                "part_of": values.get("part_of", "").strip() or None,
-                "lines": _shipment_lines(values["lines"]),
-            },
-            actor=principal.as_actor(),
-        )
+        trip = authorized.declare_trip(ctx, principal, **_declaration(ctx, principal, values))
     except CuakhauError as exc:
         problems = _problems(request, exc)
         return _declare_form(

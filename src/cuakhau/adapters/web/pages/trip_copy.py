@@ -1,6 +1,7 @@
 """Declare again: a past trip's route, consignee and cargo as the declaration form's values.
 
-Not copied: the phytosanitary certificate number (each consignment has its own) and the part-of reference; the
+The trailer is copied when it is the caller's. Not copied: the container numbers (each trip's own), the
+phytosanitary certificate number (each consignment has its own) and the part-of reference; the
 truck and the driver only while they are on no open trip (the declaration would refuse them: the form shows why
 instead, next to those fields).
 """
@@ -44,6 +45,8 @@ def declaration_values(copy: TripCopy) -> dict[str, Any]:
     }
     if copy.vehicle_id is not None:
         values["vehicle_id"] = copy.vehicle_id
+    if copy.trailer_id is not None:
+        values["trailer_id"] = copy.trailer_id
     if copy.driver is not None:
         values["driver_document_kind"] = copy.driver.document.kind.value
         values["driver_document"] = copy.driver.document.number

@@ -14,18 +14,20 @@ from cuakhau.adapters.web.deps import ContextDep, LanguageDep, PageDep
 from cuakhau.adapters.web.schemas import (
     DriverIn,
     DriverOut,
+    DriverPatch,
     EnterpriseIn,
     EnterpriseOut,
     PageOut,
     VehicleIn,
     VehicleOut,
+    VehiclePatch,
     driver_out,
     enterprise_out,
     vehicle_out,
 )
 from cuakhau.domain.accounts import Permission, Principal
 from cuakhau.domain.errors import Conflict, NotFound
-from cuakhau.services import access
+from cuakhau.services import access, fleet
 from cuakhau.services import registry as svc
 
 router = APIRouter()
@@ -92,6 +94,16 @@ def get_vehicle(vehicle_id: str, ctx: ContextDep, principal: PrincipalDep, langu
     return vehicle_out(svc.get_vehicle(ctx.uow(read_only=True), vehicle_id), language)
 
 
+@router.patch("/vehicles/{vehicle_id}", tags=["vehicles"], summary="Correct a vehicle's plate, type or registration")
+def update_vehicle(
+    vehicle_id: str, body: VehiclePatch, ctx: ContextDep, principal: PrincipalDep, language: LanguageDep
+) -> VehicleOut:
+    """The fields given replace the vehicle's, checked as at registration (every problem at once). A vehicle on
+    an open trip keeps its plate (409 ``vehicle.plate_on_open_trip``); another enterprise's answers 404."""
+    changes = body.model_dump(exclude_none=True)
+    return vehicle_out(fleet.update_vehicle(ctx, principal, vehicle_id=vehicle_id, **changes), language)
+
+
 @router.post("/drivers", status_code=201, tags=["drivers"], summary="Register a driver")
 def register_driver(body: DriverIn, ctx: ContextDep, principal: PrincipalDep) -> DriverOut:
     access.require_permission(principal, Permission.REGISTER_PARTY)
@@ -115,6 +127,13 @@ def list_drivers(ctx: ContextDep, page: PageDep, principal: PrincipalDep) -> Pag
         return PageOut(items=[], total=0, limit=page.limit, offset=page.offset)
     items, total = svc.list_drivers(ctx.uow(read_only=True), employer_id=employer, limit=page.limit, offset=page.offset)
     return PageOut(items=[driver_out(d) for d in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.patch("/drivers/{driver_id}", tags=["drivers"], summary="Correct a driver's name, document or phone")
+def update_driver(driver_id: str, body: DriverPatch, ctx: ContextDep, principal: PrincipalDep) -> DriverOut:
+    """The fields given replace the driver's, checked as at registration (every problem at once); a document
+    another driver holds is refused (409); a driver another enterprise employs answers 404."""
+    return driver_out(fleet.update_driver(ctx, principal, driver_id=driver_id, **body.model_dump(exclude_none=True)))
 
 
 @router.get("/drivers/{driver_id}", tags=["drivers"])
