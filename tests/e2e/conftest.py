@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,17 +30,39 @@ def require_chromium() -> None:
         service_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
 
 
+#: Demo databases seeded in this session, by their number of trips: each module gets its own copy.
+_SEEDED: dict[int, Path] = {}
+
+
 def seed_demo(work: Path, trips: int) -> str:
-    """A demo database of ``trips`` trips in ``work`` (``cuakhau demo --no-serve``): its URL."""
+    """A demo database of ``trips`` trips in ``work`` (``cuakhau demo --no-serve``): its URL.
+
+    The demo is seeded once per size in a session and copied for each module (the copy is the module's own to
+    change): seeding is the slow part of most browser modules."""
+    seeded = _SEEDED.get(trips)
+    if seeded is None:
+        home = Path(tempfile.mkdtemp(prefix=f"cuakhau-demo-{trips}-"))
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cuakhau",
+                "demo",
+                "--db",
+                str(home / "demo.db"),
+                "--no-serve",
+                "--trips",
+                str(trips),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=home,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        seeded = _SEEDED[trips] = home / "demo.db"
     db = work / "demo.db"
-    seeded = subprocess.run(
-        [sys.executable, "-m", "cuakhau", "demo", "--db", str(db), "--no-serve", "--trips", str(trips)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=work,
-    )
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    shutil.copyfile(seeded, db)
     return f"sqlite:///{db}"
 
 
