@@ -10,6 +10,7 @@ the other side accepts, with no-shows and late trucks.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -119,7 +120,9 @@ def test_booked_trucks_arrive_as_early_as_dispatch_lets_them() -> None:
     leave = slot - arrival_lead() - timedelta(minutes=travel)
 
     def codes(now: datetime) -> set[str]:
-        found = dispatch_problems(booking, shipment, now=now, rules=DEFAULT_RULES, registered=lambda *_: True)
+        found = dispatch_problems(
+            booking, shipment, now=now, rules=DEFAULT_RULES, registered=lambda *_: True, tz=ZoneInfo("Asia/Ho_Chi_Minh")
+        )
         return {p.code for p in found if p.field.startswith("booking")}  # the slot's, not the documents'
 
     assert codes(leave) == set()
