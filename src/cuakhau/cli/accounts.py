@@ -40,13 +40,7 @@ def accounts_create(
     from cuakhau.bootstrap import bootstrap
     from cuakhau.services.accounts import create_account
 
-    password: str | None
-    if no_password:
-        password = None
-    elif password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = None if no_password else _read_password(password_stdin)
     platform = bootstrap(settings_for(database_url))
     try:
         account = create_account(
@@ -144,10 +138,7 @@ def accounts_create_admin(
     from cuakhau.domain.accounts import Role
     from cuakhau.services.accounts import create_account
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     platform = bootstrap(settings_for(database_url))
     try:
         account = create_account(
@@ -165,3 +156,10 @@ def accounts_create_admin(
         print_json(_account_json(account))
         return
     console.print(f"[green]system administrator created[/green]: {account.username}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new account's password: one line of standard input, or asked for twice at the terminal."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))

@@ -34,6 +34,7 @@ from cuakhau.domain.gate import (
 )
 from cuakhau.domain.inspection import InspectionResource, ResourceKind, WorkingHours
 from cuakhau.domain.yard import Yard, YardTariff
+from cuakhau.services.yaml_lines import Path
 
 FORMAT_VERSION = 1
 ALL_WEEK = [1, 2, 3, 4, 5, 6, 7]
@@ -341,8 +342,6 @@ def from_setup(setup: GateSetup, *, now: datetime | None = None) -> GateConfig:
 
 
 # ------------------------------------------------------------------------------------------------ checks
-
-Path = tuple[str | int, ...]
 
 
 def _err(code: str, path: Path, **params: Any) -> tuple[str, Path, dict[str, Any]]:

@@ -19,7 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from cuakhau.domain.errors import InvalidInput
-from cuakhau.services.gate_config import GateFile, GateSetup, Path, check_file, to_file, to_setup
+from cuakhau.services.gate_config import GateFile, GateSetup, check_file, to_file, to_setup
+from cuakhau.services.yaml_lines import Lines, Path, dotted
 
 Format = Literal["yaml", "json"]
 
@@ -78,39 +79,6 @@ _LIMITS = {
     "max_digits": "≤",
     "decimal_places": "≤",
 }
-
-
-class Lines:
-    """Line numbers (1-based) of every mapping key and list item, by path."""
-
-    def __init__(self) -> None:
-        self.by_path: dict[Path, int] = {}
-
-    def walk(self, node: yaml.Node, path: Path) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
-                self.by_path[(*path, name)] = key.start_mark.line + 1
-                self.walk(value, (*path, name))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self.by_path[(*path, i)] = item.start_mark.line + 1
-                self.walk(item, (*path, i))
-
-    def line(self, path: Path) -> int:
-        """The line of ``path`` or of its nearest ancestor that has one (1 for the document)."""
-        for n in range(len(path), 0, -1):
-            found = self.by_path.get(tuple(path[:n]))
-            if found is not None:
-                return found
-        return 1
-
-
-def dotted(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _syntax(source: str, fmt: str, line: int, column: int, message: str) -> InvalidInput:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cuakhau.domain.errors import CuakhauError, InvalidInput
 from cuakhau.domain.perishability import PROFILES, Perishability
+from cuakhau.services.yaml_lines import Lines, dotted
 
 MAX_DAYS = 400
 MAX_REPLICATIONS = 1000
@@ -276,43 +277,10 @@ class Scenario(_Strict):
 # ------------------------------------------------------------------------------------------------ loading
 
 
-class _Lines:
-    """Line numbers (1-based) of every mapping key and list item, by path."""
-
-    def __init__(self) -> None:
-        self.by_path: dict[tuple[str | int, ...], int] = {}
-
-    def walk(self, node: yaml.Node, path: tuple[str | int, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
-                self.by_path[(*path, name)] = key.start_mark.line + 1
-                self.walk(value, (*path, name))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self.by_path[(*path, i)] = item.start_mark.line + 1
-                self.walk(item, (*path, i))
-
-    def line(self, path: tuple[str | int, ...]) -> int:
-        """The line of ``path`` or of its nearest ancestor that has one (1 for the document)."""
-        for n in range(len(path), 0, -1):
-            found = self.by_path.get(tuple(path[:n]))
-            if found is not None:
-                return found
-        return 1
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 class LoadedScenario:
     """A checked scenario and where each of its fields sits in the file (for errors found later)."""
 
-    def __init__(self, scenario: Scenario, lines: _Lines, source: str) -> None:
+    def __init__(self, scenario: Scenario, lines: Lines, source: str) -> None:
         self.scenario = scenario
         self.lines = lines
         self.source = source
@@ -321,9 +289,9 @@ class LoadedScenario:
         return _invalid(self.lines, self.source, path, message)
 
 
-def _invalid(lines: _Lines, source: str, path: tuple[str | int, ...], message: str) -> ScenarioInvalid:
+def _invalid(lines: Lines, source: str, path: tuple[str | int, ...], message: str) -> ScenarioInvalid:
     return ScenarioInvalid(
-        "simulation.scenario_invalid", field=_dotted(path), line=lines.line(path), source=source, message=message
+        "simulation.scenario_invalid", field=dotted(path), line=lines.line(path), source=source, message=message
     )
 
 
@@ -350,7 +318,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> LoadedScenario:
         raise ScenarioInvalid(
             "simulation.scenario_yaml", field="scenario", line=1, column=1, source=source, message=str(exc)[:200]
         ) from None
-    lines = _Lines()
+    lines = Lines()
     if node is not None:
         lines.walk(node, ())
     if not isinstance(data, Mapping):
