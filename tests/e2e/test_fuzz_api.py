@@ -8,8 +8,8 @@ data; path and body ids are drawn half the time from the seeded objects, so requ
 
 Bounded for CI: a fixed seed (derandomized, so a CI run is repeatable), ``CUAKHAU_TEST_FUZZ_EXAMPLES`` generated
 examples per operation and role (default 2: the API has grown to more than 100 operations, run as 12 callers) and
-the coverage phase for ``system_admin`` only (``CUAKHAU_TEST_FUZZ_COVERAGE``): about 2 minutes on 2 cores. Run longer locally with
-``CUAKHAU_TEST_FUZZ_EXAMPLES=100 CUAKHAU_TEST_FUZZ_COVERAGE=all pytest tests/e2e/test_fuzz_api.py``.
+the coverage phase for ``system_admin`` only (``CUAKHAU_TEST_FUZZ_COVERAGE``): about 2 minutes on 2 cores. Run
+longer locally with ``CUAKHAU_TEST_FUZZ_EXAMPLES=100 CUAKHAU_TEST_FUZZ_COVERAGE=all pytest tests/e2e/test_fuzz_api.py``.
 """
 
 from __future__ import annotations
